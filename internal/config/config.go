@@ -1,0 +1,103 @@
+// Package config loads and validates consultd's single YAML configuration file.
+// Errors are reported as "file:line:col: message" so administrators can fix them
+// without guessing.
+package config
+
+import "time"
+
+// Config is the whole configuration file. Field names are the YAML keys users'
+// scripts rely on; see configs/example.yaml for every key documented.
+type Config struct {
+	Coalition    Coalition    `yaml:"coalition"`
+	IMAP         IMAP         `yaml:"imap"`
+	SMTP         SMTP         `yaml:"smtp"`
+	Database     string       `yaml:"database"`
+	PublishDir   string       `yaml:"publish_dir"`
+	TemplatesDir string       `yaml:"templates_dir"` // optional: overrides the built-in templates
+	Coordinators []Person     `yaml:"coordinators"`
+	Members      []Member     `yaml:"members"`
+	Policy       Policy       `yaml:"policy"`
+	Vocabulary   []Vocabulary `yaml:"vocabulary"` // extra languages for understanding replies
+	Log          Log          `yaml:"log"`
+
+	// Path is the file the configuration was read from (not a YAML key).
+	Path string `yaml:"-"`
+}
+
+type Coalition struct {
+	Name    string `yaml:"name"`
+	Address string `yaml:"address"` // e.g. coalition@example.org; replies go to coalition+TOKEN@example.org
+}
+
+type IMAP struct {
+	Host               string   `yaml:"host"`
+	Port               int      `yaml:"port"`
+	Security           string   `yaml:"security"` // tls | starttls | none
+	Username           string   `yaml:"username"`
+	Password           string   `yaml:"password"`
+	PasswordFile       string   `yaml:"password_file"`
+	PasswordEnv        string   `yaml:"password_env"`
+	Inbox              string   `yaml:"inbox"`     // default INBOX
+	Processed          string   `yaml:"processed"` // default Processed
+	Review             string   `yaml:"review"`    // default Needs-Review
+	PollInterval       Duration `yaml:"poll_interval"`
+	InsecureSkipVerify bool     `yaml:"insecure_skip_verify"`
+}
+
+type SMTP struct {
+	Host               string `yaml:"host"`
+	Port               int    `yaml:"port"`
+	Security           string `yaml:"security"` // tls | starttls | none
+	Username           string `yaml:"username"`
+	Password           string `yaml:"password"`
+	PasswordFile       string `yaml:"password_file"`
+	PasswordEnv        string `yaml:"password_env"`
+	HELO               string `yaml:"helo"`
+	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"`
+}
+
+type Person struct {
+	Name  string `yaml:"name"`
+	Email string `yaml:"email"`
+}
+
+type Member struct {
+	ID       string   `yaml:"id"`
+	Name     string   `yaml:"name"`
+	Emails   []string `yaml:"emails"`
+	Language string   `yaml:"language"` // en | ar
+}
+
+type Policy struct {
+	ConsultationPeriod   Duration   `yaml:"consultation_period"`
+	RemindersBefore      []Duration `yaml:"reminders_before"`
+	Quorum               float64    `yaml:"quorum"`
+	Decision             string     `yaml:"decision"`     // majority | consensus
+	OnNoQuorum           string     `yaml:"on_no_quorum"` // decline | accept | ask
+	CloseWhenAllAnswered bool       `yaml:"close_when_all_answered"`
+	RequireApproval      bool       `yaml:"require_approval"`
+	MinimumNotice        Duration   `yaml:"minimum_notice"` // a reply-by date closer than this is ignored
+}
+
+// Vocabulary adds words for understanding replies in another language.
+type Vocabulary struct {
+	Language        string   `yaml:"language"`
+	Accept          []string `yaml:"accept"`
+	Decline         []string `yaml:"decline"`
+	Abstain         []string `yaml:"abstain"`
+	Negations       []string `yaml:"negations"`
+	Concerns        []string `yaml:"concerns"`
+	Recommendations []string `yaml:"recommendations"`
+	Sign            []string `yaml:"sign"`
+	Yes             []string `yaml:"yes"`
+	No              []string `yaml:"no"`
+}
+
+type Log struct {
+	Level  string `yaml:"level"`  // debug | info | warn | error
+	Format string `yaml:"format"` // text | json
+}
+
+// Duration is a time.Duration that parses from YAML strings like "72h" or "30m"
+// and reports bad values with their position.
+type Duration struct{ time.Duration }

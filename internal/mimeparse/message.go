@@ -1,0 +1,67 @@
+// Package mimeparse reads any RFC 5322 / MIME message, however malformed, into a
+// Message: decoded headers, the best text body (HTML converted to text when
+// there is no plain part), attachments, and embedded message/rfc822 parts.
+// It never panics and bounds its work; problems become Warnings.
+package mimeparse
+
+import (
+	"net/mail"
+	"time"
+)
+
+// Address is a decoded mailbox.
+type Address struct {
+	Name    string `json:"name"`
+	Address string `json:"address"` // lower-cased domain, local part as sent
+}
+
+// Attachment is a non-body part (or an embedded message kept as an attachment).
+type Attachment struct {
+	Filename    string
+	ContentType string // e.g. "application/pdf"
+	ContentID   string
+	Inline      bool
+	Data        []byte // transfer-decoded bytes, exactly as sent
+}
+
+// Message is what consultd knows about one message.
+type Message struct {
+	Header mail.Header // raw header fields (values not decoded); use the typed fields below
+
+	From            []Address
+	Sender          *Address
+	ReplyTo         []Address
+	To              []Address
+	Cc              []Address
+	DeliveredTo     []string // every Delivered-To / X-Original-To / Envelope-To value
+	ReturnPath      string   // "" when absent; "<>" seen as Empty=true
+	ReturnPathEmpty bool
+	Subject         string // decoded (RFC 2047, any charset)
+	MessageID       string // without <>
+	InReplyTo       []string
+	References      []string
+	Date            time.Time // zero when missing or unparsable
+
+	ContentType string            // top-level media type, lower case
+	Params      map[string]string // its parameters
+
+	Text string // best text body, UTF-8, CRLF normalised to LF
+	HTML string // the HTML body if any, UTF-8
+
+	Attachments []Attachment
+	Embedded    []*Message // message/rfc822 parts, parsed recursively (bounded depth)
+
+	// DeliveryStatus holds the raw message/delivery-status (or global-) part of a DSN.
+	DeliveryStatus []byte
+
+	Warnings []string
+	Size     int
+}
+
+// Get returns the first value of a header field, decoded (RFC 2047) when possible.
+func (m *Message) Get(key string) string {
+	if m == nil || m.Header == nil {
+		return ""
+	}
+	return decodeHeader(m.Header.Get(key))
+}
