@@ -1,0 +1,218 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Seen is the record of one inbound message already handled.
+type Seen struct {
+	Key         string
+	Mailbox     string
+	UIDValidity uint32
+	UID         uint32
+	Kind        string
+	RoundID     string
+	Disposition string // processed | review
+	Note        string
+	At          time.Time
+}
+
+// GetSeen returns the record for key, or nil when the message is new.
+func GetSeen(ctx context.Context, q Querier, key string) (*Seen, error) {
+	var s Seen
+	var at int64
+	err := q.QueryRowContext(ctx, `SELECT key, mailbox, uidvalidity, uid, kind, round_id, disposition, note, at
+		FROM seen WHERE key=?`, key).Scan(&s.Key, &s.Mailbox, &s.UIDValidity, &s.UID, &s.Kind, &s.RoundID,
+		&s.Disposition, &s.Note, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.At = fromUnix(at)
+	return &s, nil
+}
+
+// InsertSeen records that a message was handled.
+func InsertSeen(ctx context.Context, tx *sql.Tx, s *Seen) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO seen (key, mailbox, uidvalidity, uid, kind, round_id, disposition, note, at)
+		VALUES (?,?,?,?,?,?,?,?,?)`, s.Key, s.Mailbox, s.UIDValidity, s.UID, s.Kind, s.RoundID, s.Disposition, s.Note,
+		unix(s.At))
+	if err != nil {
+		return fmt.Errorf("record message %s: %w", s.Key, err)
+	}
+	return nil
+}
+
+// SeenByRound lists the inbound messages attributed to a round.
+func SeenByRound(ctx context.Context, q Querier, roundID string) ([]Seen, error) {
+	rows, err := q.QueryContext(ctx, `SELECT key, kind, disposition, note, at FROM seen WHERE round_id=? ORDER BY at, rowid`, roundID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Seen
+	for rows.Next() {
+		var s Seen
+		var at int64
+		if err := rows.Scan(&s.Key, &s.Kind, &s.Disposition, &s.Note, &at); err != nil {
+			return nil, err
+		}
+		s.At = fromUnix(at)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// Checkpoints implements the IMAP watcher's (UIDVALIDITY, last UID) checkpoint.
+type Checkpoints struct{ S *Store }
+
+// Load returns the checkpoint of a mailbox (zeros when none).
+func (c Checkpoints) Load(ctx context.Context, mailbox string) (uint32, uint32, error) {
+	var v, u uint32
+	err := c.S.db.QueryRowContext(ctx, `SELECT uidvalidity, last_uid FROM checkpoints WHERE mailbox=?`, mailbox).Scan(&v, &u)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, nil
+	}
+	return v, u, err
+}
+
+// Save stores the checkpoint of a mailbox.
+func (c Checkpoints) Save(ctx context.Context, mailbox string, uidValidity, lastUID uint32) error {
+	_, err := c.S.db.ExecContext(ctx, `INSERT INTO checkpoints (mailbox, uidvalidity, last_uid) VALUES (?,?,?)
+		ON CONFLICT(mailbox) DO UPDATE SET uidvalidity=excluded.uidvalidity, last_uid=excluded.last_uid`,
+		mailbox, uidValidity, lastUID)
+	return err
+}
+
+// OutboxRow is one outgoing message.
+type OutboxRow struct {
+	ID         int64
+	MessageID  string
+	RoundID    string
+	Kind       string
+	Recipients []string
+	Payload    []byte
+	State      string // pending | sent | failed
+	Attempts   int
+	DueAt      time.Time
+	LastError  string
+	CreatedAt  time.Time
+	SentAt     time.Time
+}
+
+// Enqueue writes an outgoing message in the caller's transaction. A second
+// enqueue of the same Message-ID is ignored, so replaying a step sends nothing twice.
+func Enqueue(ctx context.Context, tx *sql.Tx, o *OutboxRow) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO outbox (message_id, round_id, kind, recipients, payload, due_at, created_at)
+		VALUES (?,?,?,?,?,?,?) ON CONFLICT(message_id) DO NOTHING`, o.MessageID, o.RoundID, o.Kind,
+		strings.Join(o.Recipients, ", "), string(o.Payload), unix(o.DueAt), unix(o.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("enqueue %s: %w", o.Kind, err)
+	}
+	return nil
+}
+
+const outboxCols = `id, message_id, round_id, kind, recipients, payload, state, attempts, due_at, last_error, created_at, sent_at`
+
+func scanOutbox(sc scanner) (*OutboxRow, error) {
+	var o OutboxRow
+	var rcpts, payload string
+	var due, created, sent int64
+	if err := sc.Scan(&o.ID, &o.MessageID, &o.RoundID, &o.Kind, &rcpts, &payload, &o.State, &o.Attempts, &due,
+		&o.LastError, &created, &sent); err != nil {
+		return nil, err
+	}
+	if rcpts != "" {
+		o.Recipients = strings.Split(rcpts, ", ")
+	}
+	o.Payload = []byte(payload)
+	o.DueAt, o.CreatedAt, o.SentAt = fromUnix(due), fromUnix(created), fromUnix(sent)
+	return &o, nil
+}
+
+func queryOutbox(ctx context.Context, q Querier, where string, args ...any) ([]*OutboxRow, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+outboxCols+` FROM outbox `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*OutboxRow
+	for rows.Next() {
+		o, err := scanOutbox(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// DueOutbox returns pending messages due by now, oldest first.
+func DueOutbox(ctx context.Context, q Querier, now time.Time, limit int) ([]*OutboxRow, error) {
+	return queryOutbox(ctx, q, `WHERE state='pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?`, unix(now), limit)
+}
+
+// OutboxByRound returns a round's outgoing messages in order.
+func OutboxByRound(ctx context.Context, q Querier, roundID string) ([]*OutboxRow, error) {
+	return queryOutbox(ctx, q, `WHERE round_id=? ORDER BY id`, roundID)
+}
+
+// GetOutbox returns one outgoing message.
+func GetOutbox(ctx context.Context, q Querier, id int64) (*OutboxRow, error) {
+	rows, err := queryOutbox(ctx, q, `WHERE id=?`, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, ErrNotFound
+	}
+	return rows[0], nil
+}
+
+// MarkSent records a delivered message.
+func MarkSent(ctx context.Context, q Querier, id int64, at time.Time, note string) error {
+	_, err := q.ExecContext(ctx, `UPDATE outbox SET state='sent', sent_at=?, attempts=attempts+1, last_error=? WHERE id=?`, unix(at), note, id)
+	return err
+}
+
+// MarkRetry records a temporary failure and when to try again.
+func MarkRetry(ctx context.Context, q Querier, id int64, attempts int, next time.Time, reason string) error {
+	_, err := q.ExecContext(ctx, `UPDATE outbox SET attempts=?, due_at=?, last_error=? WHERE id=?`, attempts, unix(next), reason, id)
+	return err
+}
+
+// MarkFailed records a permanent failure.
+func MarkFailed(ctx context.Context, q Querier, id int64, reason string) error {
+	_, err := q.ExecContext(ctx, `UPDATE outbox SET state='failed', attempts=attempts+1, last_error=? WHERE id=?`, reason, id)
+	return err
+}
+
+// CountRepliesSince counts automatic answers of a kind sent to an address in a round since t (loop guard).
+func CountRepliesSince(ctx context.Context, q Querier, roundID, address, kind string, since time.Time) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM replies_sent WHERE round_id=? AND address=? AND kind=? AND at>=?`,
+		roundID, strings.ToLower(address), kind, unix(since)).Scan(&n)
+	return n, err
+}
+
+// CountRoundRepliesSince counts automatic answers of a kind in a round since t, to anyone.
+func CountRoundRepliesSince(ctx context.Context, q Querier, roundID, kind string, since time.Time) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM replies_sent WHERE round_id=? AND kind=? AND at>=?`,
+		roundID, kind, unix(since)).Scan(&n)
+	return n, err
+}
+
+// NoteReplySent records an automatic answer for the loop guard.
+func NoteReplySent(ctx context.Context, tx *sql.Tx, roundID, address, kind string, at time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO replies_sent (round_id, address, kind, at) VALUES (?,?,?,?)`,
+		roundID, strings.ToLower(address), kind, unix(at))
+	return err
+}

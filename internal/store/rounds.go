@@ -1,0 +1,358 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Round states.
+const (
+	StateOpen      = "open"      // consultation running
+	StateDraft     = "draft"     // closed; statement waiting for coordinators' approval
+	StateUndecided = "undecided" // closed without quorum; coordinators decide (on_no_quorum: ask)
+	StateSent      = "sent"      // statement queued to the inviter
+	StateCancelled = "cancelled"
+)
+
+// ErrNotFound is returned when a round or participant does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Round is one consultation on one invitation.
+type Round struct {
+	ID              string
+	State           string
+	Title           string
+	Language        string
+	InviterName     string
+	InviterAddress  string
+	OrigSubject     string
+	OrigMessageID   string
+	OrigDate        time.Time
+	OrigBody        string
+	Note            string
+	OpenedBy        string
+	SourceMessageID string
+	Deadline        time.Time
+	DeadlineSource  string
+	CreatedAt       time.Time
+	ClosedAt        time.Time
+	Outcome         string
+	Statement       string
+	DraftMessageID  string
+	SentAt          time.Time
+}
+
+// Attachment is an original invitation attachment kept with its round.
+type Attachment struct {
+	Filename    string
+	ContentType string
+	Data        []byte
+}
+
+// Participant is one member organisation in one round, with its latest answer.
+type Participant struct {
+	RoundID          string
+	MemberID         string
+	Name             string
+	Language         string
+	Emails           []string
+	Undeliverable    []string
+	Token            string
+	ConsultMessageID string
+	RemindersSent    int
+	Position         string
+	Concerns         []string
+	Recommendations  []string
+	Sign             *bool
+	AnswerText       string
+	AnswerFrom       string
+	AnswerMessageID  string
+	AnsweredAt       time.Time
+	AnswersCount     int
+}
+
+// Answered reports whether the participant has a counted answer.
+func (p *Participant) Answered() bool { return p.Position != "" }
+
+// Deliverable returns the participant's contacts that have not hard-bounced.
+func (p *Participant) Deliverable() []string {
+	var out []string
+	for _, e := range p.Emails {
+		bad := false
+		for _, u := range p.Undeliverable {
+			if u == e {
+				bad = true
+			}
+		}
+		if !bad {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// NextRoundID returns the next free id of the form YYYY-NN for the year of now.
+func NextRoundID(ctx context.Context, tx *sql.Tx, now time.Time) (string, error) {
+	prefix := fmt.Sprintf("%d-", now.Year())
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM rounds WHERE id LIKE ?`, prefix+"%").Scan(&n); err != nil {
+		return "", err
+	}
+	for i := n + 1; ; i++ {
+		id := fmt.Sprintf("%s%02d", prefix, i)
+		var x int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM rounds WHERE id = ?`, id).Scan(&x)
+		if errors.Is(err, sql.ErrNoRows) {
+			return id, nil
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+}
+
+// InsertRound stores a new round with its attachments and participants.
+func InsertRound(ctx context.Context, tx *sql.Tx, r *Round, atts []Attachment, ps []*Participant) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO rounds (id, state, title, language, inviter_name, inviter_address,
+		orig_subject, orig_message_id, orig_date, orig_body, note, opened_by, source_message_id, deadline,
+		deadline_source, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		r.ID, r.State, r.Title, r.Language, r.InviterName, r.InviterAddress, r.OrigSubject, r.OrigMessageID,
+		unix(r.OrigDate), r.OrigBody, r.Note, r.OpenedBy, r.SourceMessageID, unix(r.Deadline), r.DeadlineSource,
+		unix(r.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("insert round %s: %w", r.ID, err)
+	}
+	for _, a := range atts {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO round_attachments (round_id, filename, content_type, data) VALUES (?,?,?,?)`,
+			r.ID, a.Filename, a.ContentType, a.Data); err != nil {
+			return fmt.Errorf("insert attachment: %w", err)
+		}
+	}
+	for _, p := range ps {
+		emails, _ := json.Marshal(p.Emails)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO participants (round_id, member_id, name, language, emails, token,
+			consult_message_id) VALUES (?,?,?,?,?,?,?)`, r.ID, p.MemberID, p.Name, p.Language, string(emails), p.Token,
+			p.ConsultMessageID); err != nil {
+			return fmt.Errorf("insert participant %s: %w", p.MemberID, err)
+		}
+	}
+	return nil
+}
+
+const roundCols = `id, state, title, language, inviter_name, inviter_address, orig_subject, orig_message_id, orig_date,
+	orig_body, note, opened_by, source_message_id, deadline, deadline_source, created_at, closed_at, outcome, statement,
+	draft_message_id, sent_at`
+
+type scanner interface{ Scan(...any) error }
+
+func scanRound(sc scanner) (*Round, error) {
+	var r Round
+	var od, dl, ca, cl, sa int64
+	err := sc.Scan(&r.ID, &r.State, &r.Title, &r.Language, &r.InviterName, &r.InviterAddress, &r.OrigSubject,
+		&r.OrigMessageID, &od, &r.OrigBody, &r.Note, &r.OpenedBy, &r.SourceMessageID, &dl, &r.DeadlineSource, &ca, &cl,
+		&r.Outcome, &r.Statement, &r.DraftMessageID, &sa)
+	if err != nil {
+		return nil, err
+	}
+	r.OrigDate, r.Deadline, r.CreatedAt, r.ClosedAt, r.SentAt = fromUnix(od), fromUnix(dl), fromUnix(ca), fromUnix(cl), fromUnix(sa)
+	return &r, nil
+}
+
+// Querier is satisfied by *sql.DB and *sql.Tx.
+type Querier interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+}
+
+// GetRound loads one round (case-insensitive id).
+func GetRound(ctx context.Context, q Querier, id string) (*Round, error) {
+	r, err := scanRound(q.QueryRowContext(ctx, `SELECT `+roundCols+` FROM rounds WHERE id = ? COLLATE NOCASE`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("round %s: %w", id, ErrNotFound)
+	}
+	return r, err
+}
+
+// ListRounds returns rounds, newest first; with states, only those.
+func ListRounds(ctx context.Context, q Querier, states ...string) ([]*Round, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+roundCols+` FROM rounds ORDER BY created_at DESC, id DESC`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Round
+	for rows.Next() {
+		r, err := scanRound(rows)
+		if err != nil {
+			return nil, err
+		}
+		if len(states) == 0 || contains(states, r.State) {
+			out = append(out, r)
+		}
+	}
+	return out, rows.Err()
+}
+
+// RoundsByInviter returns earlier rounds to the same inviter address, newest first.
+func RoundsByInviter(ctx context.Context, q Querier, address, exceptID string) ([]*Round, error) {
+	all, err := ListRounds(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Round
+	for _, r := range all {
+		if r.ID != exceptID && strings.EqualFold(r.InviterAddress, address) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// UpdateRound writes the mutable fields of a round.
+func UpdateRound(ctx context.Context, tx *sql.Tx, r *Round) error {
+	_, err := tx.ExecContext(ctx, `UPDATE rounds SET state=?, deadline=?, closed_at=?, outcome=?, statement=?,
+		draft_message_id=?, sent_at=? WHERE id=?`, r.State, unix(r.Deadline), unix(r.ClosedAt), r.Outcome, r.Statement,
+		r.DraftMessageID, unix(r.SentAt), r.ID)
+	return err
+}
+
+// Attachments returns a round's original attachments.
+func Attachments(ctx context.Context, q Querier, roundID string) ([]Attachment, error) {
+	rows, err := q.QueryContext(ctx, `SELECT filename, content_type, data FROM round_attachments WHERE round_id=? ORDER BY id`, roundID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Attachment
+	for rows.Next() {
+		var a Attachment
+		if err := rows.Scan(&a.Filename, &a.ContentType, &a.Data); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+const partCols = `round_id, member_id, name, language, emails, undeliverable, token, consult_message_id, reminders_sent,
+	position, concerns, recommendations, sign, answer_text, answer_from, answer_message_id, answered_at, answers_count`
+
+func scanParticipant(sc scanner) (*Participant, error) {
+	var p Participant
+	var emails, undeliv, conc, recs string
+	var sign sql.NullInt64
+	var at int64
+	err := sc.Scan(&p.RoundID, &p.MemberID, &p.Name, &p.Language, &emails, &undeliv, &p.Token, &p.ConsultMessageID,
+		&p.RemindersSent, &p.Position, &conc, &recs, &sign, &p.AnswerText, &p.AnswerFrom, &p.AnswerMessageID, &at,
+		&p.AnswersCount)
+	if err != nil {
+		return nil, err
+	}
+	json.Unmarshal([]byte(emails), &p.Emails)
+	json.Unmarshal([]byte(undeliv), &p.Undeliverable)
+	json.Unmarshal([]byte(conc), &p.Concerns)
+	json.Unmarshal([]byte(recs), &p.Recommendations)
+	if sign.Valid {
+		b := sign.Int64 != 0
+		p.Sign = &b
+	}
+	p.AnsweredAt = fromUnix(at)
+	return &p, nil
+}
+
+// Participants returns a round's participants in configuration order.
+func Participants(ctx context.Context, q Querier, roundID string) ([]*Participant, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+partCols+` FROM participants WHERE round_id=? ORDER BY rowid`, roundID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Participant
+	for rows.Next() {
+		p, err := scanParticipant(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// ParticipantByToken finds the participant a reply token belongs to.
+func ParticipantByToken(ctx context.Context, q Querier, token string) (*Participant, error) {
+	p, err := scanParticipant(q.QueryRowContext(ctx, `SELECT `+partCols+` FROM participants WHERE token=?`, token))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return p, err
+}
+
+// UpdateParticipant writes a participant's answer, reminders and undeliverable contacts.
+func UpdateParticipant(ctx context.Context, tx *sql.Tx, p *Participant) error {
+	undeliv, _ := json.Marshal(nonNil(p.Undeliverable))
+	conc, _ := json.Marshal(nonNil(p.Concerns))
+	recs, _ := json.Marshal(nonNil(p.Recommendations))
+	var sign any
+	if p.Sign != nil {
+		sign = *p.Sign
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE participants SET undeliverable=?, reminders_sent=?, position=?, concerns=?,
+		recommendations=?, sign=?, answer_text=?, answer_from=?, answer_message_id=?, answered_at=?, answers_count=?
+		WHERE round_id=? AND member_id=?`, string(undeliv), p.RemindersSent, p.Position, string(conc), string(recs), sign,
+		p.AnswerText, p.AnswerFrom, p.AnswerMessageID, unix(p.AnsweredAt), p.AnswersCount, p.RoundID, p.MemberID)
+	return err
+}
+
+// Event appends a line to a round's history (shown by `consultd round`).
+func Event(ctx context.Context, tx *sql.Tx, roundID string, at time.Time, text string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO events (round_id, at, text) VALUES (?,?,?)`, roundID, unix(at), text)
+	return err
+}
+
+// EventLine is one history line.
+type EventLine struct {
+	At   time.Time
+	Text string
+}
+
+// Events returns a round's history, oldest first.
+func Events(ctx context.Context, q Querier, roundID string) ([]EventLine, error) {
+	rows, err := q.QueryContext(ctx, `SELECT at, text FROM events WHERE round_id=? ORDER BY id`, roundID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []EventLine
+	for rows.Next() {
+		var at int64
+		var e EventLine
+		if err := rows.Scan(&at, &e.Text); err != nil {
+			return nil, err
+		}
+		e.At = fromUnix(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

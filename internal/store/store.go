@@ -1,0 +1,213 @@
+// Package store is consultd's embedded SQLite state: rounds, each member's
+// consultation and answer, the messages already handled, the IMAP checkpoint,
+// the outbox and an event log. Every state change and the mail it causes are
+// written in one transaction (see Tx), so a crash never leaves one without the
+// other.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	_ "modernc.org/sqlite" // driver "sqlite"
+)
+
+// Store wraps the database.
+type Store struct {
+	db *sql.DB
+}
+
+// Open opens (creating if needed) the database at path and applies migrations.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("create database folder: %w", err)
+		}
+	}
+	// _txlock=immediate: a read-then-write transaction must take the write lock
+	// at BEGIN, or a concurrent writer makes it fail with SQLITE_BUSY at once.
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	s := &Store{db: db}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate database %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// DB exposes the handle for read-only queries in the CLI.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Tx runs fn in one IMMEDIATE transaction and commits it when fn returns nil.
+func (s *Store) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// migrations is the ordered schema history; never edit an entry, append one.
+var migrations = []string{
+	// 1: the first schema.
+	`
+CREATE TABLE rounds (
+	id              TEXT PRIMARY KEY,          -- e.g. 2026-07, what coordinators type
+	state           TEXT NOT NULL,             -- open | closed | draft | sent | cancelled
+	title           TEXT NOT NULL,
+	language        TEXT NOT NULL,
+	inviter_name    TEXT NOT NULL,
+	inviter_address TEXT NOT NULL,
+	orig_subject    TEXT NOT NULL,
+	orig_message_id TEXT NOT NULL,
+	orig_date       INTEGER NOT NULL,          -- unix seconds, 0 unknown
+	orig_body       TEXT NOT NULL,
+	note            TEXT NOT NULL,             -- the coordinator's note above the forward
+	opened_by       TEXT NOT NULL,
+	source_message_id TEXT NOT NULL,
+	deadline        INTEGER NOT NULL,
+	deadline_source TEXT NOT NULL,             -- directive | invitation | policy
+	created_at      INTEGER NOT NULL,
+	closed_at       INTEGER NOT NULL DEFAULT 0,
+	outcome         TEXT NOT NULL DEFAULT '',  -- accept | decline | '' (undecided)
+	statement       TEXT NOT NULL DEFAULT '',
+	draft_message_id TEXT NOT NULL DEFAULT '',
+	sent_at         INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE round_attachments (
+	id           INTEGER PRIMARY KEY,
+	round_id     TEXT NOT NULL REFERENCES rounds(id),
+	filename     TEXT NOT NULL,
+	content_type TEXT NOT NULL,
+	data         BLOB NOT NULL
+);
+CREATE TABLE participants (
+	round_id        TEXT NOT NULL REFERENCES rounds(id),
+	member_id       TEXT NOT NULL,
+	name            TEXT NOT NULL,
+	language        TEXT NOT NULL,
+	emails          TEXT NOT NULL,             -- JSON array
+	undeliverable   TEXT NOT NULL DEFAULT '[]',-- JSON array of addresses that hard-bounced
+	token           TEXT NOT NULL UNIQUE,
+	consult_message_id TEXT NOT NULL,
+	reminders_sent  INTEGER NOT NULL DEFAULT 0,
+	position        TEXT NOT NULL DEFAULT '',
+	concerns        TEXT NOT NULL DEFAULT '[]',
+	recommendations TEXT NOT NULL DEFAULT '[]',
+	sign            INTEGER,                   -- NULL: not said
+	answer_text     TEXT NOT NULL DEFAULT '',
+	answer_from     TEXT NOT NULL DEFAULT '',
+	answer_message_id TEXT NOT NULL DEFAULT '',
+	answered_at     INTEGER NOT NULL DEFAULT 0,
+	answers_count   INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (round_id, member_id)
+);
+CREATE TABLE seen (
+	key         TEXT PRIMARY KEY,              -- Message-ID, or sha256 of the raw message
+	mailbox     TEXT NOT NULL,
+	uidvalidity INTEGER NOT NULL,
+	uid         INTEGER NOT NULL,
+	kind        TEXT NOT NULL,
+	round_id    TEXT NOT NULL DEFAULT '',
+	disposition TEXT NOT NULL,                 -- processed | review
+	note        TEXT NOT NULL DEFAULT '',
+	at          INTEGER NOT NULL
+);
+CREATE TABLE checkpoints (
+	mailbox     TEXT PRIMARY KEY,
+	uidvalidity INTEGER NOT NULL,
+	last_uid    INTEGER NOT NULL
+);
+CREATE TABLE outbox (
+	id          INTEGER PRIMARY KEY,
+	message_id  TEXT NOT NULL UNIQUE,
+	round_id    TEXT NOT NULL DEFAULT '',
+	kind        TEXT NOT NULL,                 -- consultation | opened | receipt | reminder | statement | ...
+	recipients  TEXT NOT NULL,                 -- for listings
+	payload     TEXT NOT NULL,                 -- JSON of sender.Mail
+	state       TEXT NOT NULL DEFAULT 'pending', -- pending | sent | failed
+	attempts    INTEGER NOT NULL DEFAULT 0,
+	due_at      INTEGER NOT NULL,
+	last_error  TEXT NOT NULL DEFAULT '',
+	created_at  INTEGER NOT NULL,
+	sent_at     INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX outbox_due ON outbox(state, due_at);
+CREATE TABLE events (
+	id       INTEGER PRIMARY KEY,
+	round_id TEXT NOT NULL DEFAULT '',
+	at       INTEGER NOT NULL,
+	text     TEXT NOT NULL
+);
+CREATE TABLE replies_sent (                    -- loop guard: automatic answers per sender
+	round_id TEXT NOT NULL,
+	address  TEXT NOT NULL,
+	kind     TEXT NOT NULL,
+	at       INTEGER NOT NULL
+);
+CREATE INDEX replies_sent_by ON replies_sent(round_id, address, kind, at);
+`,
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return err
+	}
+	return s.Tx(ctx, func(tx *sql.Tx) error {
+		var v int
+		err := tx.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&v)
+		if errors.Is(err, sql.ErrNoRows) {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version VALUES (0)`); err != nil {
+				return err
+			}
+		} else if err != nil {
+			return err
+		}
+		if v > len(migrations) {
+			return fmt.Errorf("database schema version %d is newer than this consultd (%d)", v, len(migrations))
+		}
+		for i := v; i < len(migrations); i++ {
+			if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+				return fmt.Errorf("migration %d: %w", i+1, err)
+			}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE schema_version SET version = ?`, len(migrations))
+		return err
+	})
+}
+
+// unix converts a time to stored seconds (0 for the zero time).
+func unix(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
+
+// fromUnix is the inverse of unix.
+func fromUnix(s int64) time.Time {
+	if s == 0 {
+		return time.Time{}
+	}
+	return time.Unix(s, 0).UTC()
+}
