@@ -1,0 +1,263 @@
+package automail
+
+import (
+	"regexp"
+	"strings"
+)
+
+var (
+	statusRe    = regexp.MustCompile(`\b([245])\.(\d{1,3})\.(\d{1,3})\b`)
+	replyCodeRe = regexp.MustCompile(`(?:^|[^\d.\-])([245][0-5]\d)(?:[ \-]|$)`)
+)
+
+// findStatus returns the first RFC 3463 code in s, or "".
+func findStatus(s string) string {
+	for _, loc := range statusRe.FindAllStringIndex(s, -1) {
+		// Skip IP addresses and versions: 5.1.1 must not be glued to more dots.
+		if loc[0] > 0 && (s[loc[0]-1] == '.' || isDigit(s[loc[0]-1])) {
+			continue
+		}
+		if loc[1] < len(s) && s[loc[1]] == '.' && loc[1]+1 < len(s) && isDigit(s[loc[1]+1]) {
+			continue
+		}
+		return s[loc[0]:loc[1]]
+	}
+	return ""
+}
+
+// findReplyCode returns the first SMTP reply code (4xx/5xx/2xx) in s, or "".
+func findReplyCode(s string) string {
+	if m := replyCodeRe.FindStringSubmatch(s); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+func isDigit(b byte) bool { return b >= '0' && b <= '9' }
+
+// reasonRule is one cause and the phrases MTAs use for it.
+type reasonRule struct {
+	reason  string
+	phrases []string
+}
+
+// reasonRules are tried in order against the lower-cased diagnostic; the
+// first phrase found names the reason. Order matters: a full mailbox is often
+// reported with "user" wording, and a block list rejection with "rejected".
+var reasonRules = []reasonRule{
+	{"mailboxfull", []string{"mailbox full", "mailbox is full", "mailbox quota", "quota exceeded", "over quota", "overquota",
+		"over the quota", "exceeded storage", "exceeds quota", "exceeded its quota", "is over its quota", "disk quota",
+		"account is full", "mailbox size limit", "full mailbox", "too much mail data", "out of storage",
+		"mail box full", "mailfolder is full", "maildir over quota", "quota full", "box is full", "storage quota",
+		"exceeded the rate limit or quota", "insufficient storage for", "user's mailbox full", "mailbox exceeds allowed size",
+		"mailbox has exceeded", "not enough space on the mailbox", "mailbox exceeded", "quota violation"}},
+	{"mesgtoobig", []string{"message too large", "message is too large", "message too big", "message is too big",
+		"message size exceeds", "exceeds size limit", "size limit exceeded", "message exceeds", "larger than the maximum",
+		"exceeds maximum message size", "mail size limit", "message size limit"}},
+	{"exceedlimit", []string{"message length exceeds administrative limit", "exceeds administrative limit"}},
+	{"hasmoved", []string{"has been moved", "has moved", "no longer at this address", "address has changed"}},
+	{"suspend", []string{"account disabled", "account has been disabled", "account is disabled", "suspended",
+		"mailbox disabled", "mailbox has been disabled", "account is inactive", "account inactive", "is locked",
+		"temporarily disabled", "been deactivated", "is deactivated", "mailbox is frozen", "account expired",
+		"has been terminated", "account has been closed"}},
+	{"norelaying", []string{"relay access denied", "relaying denied", "not permitted to relay", "relay not permitted",
+		"unable to relay", "relaying not allowed", "we do not relay", "insecure mail relay", "relay denied",
+		"not allowed to relay", "relaying mail to", "not a gateway", "no relaying"}},
+	{"authfailure", []string{"spf check", "spf fail", "spf validation", "fails spf", "failed spf", "sender policy framework",
+		"dkim", "dmarc", "sender authentication", "authentication checks", "unauthenticated email", "spf)"}},
+	{"hostunknown", []string{"host unknown", "host not found", "domain not found", "no such domain", "unknown domain",
+		"domain does not exist", "unrouteable address", "unroutable address", "name or service not known", "nxdomain",
+		"host or domain name not found", "domain name not found", "unknown host", "no such host", "domain unknown",
+		"recipient domain does not exist", "no route to domain", "illegal host/domain", "host name lookup failure",
+		"domain is not found", "domain isn't in my list of allowed rcpthosts", "mx not found", "no mx record"}},
+	{"userunknown", []string{"user unknown", "unknown user", "no such user", "no such mailbox", "no such recipient",
+		"no such person", "no such address", "unknown recipient", "recipient unknown", "invalid recipient",
+		"recipient not found", "recipient does not exist", "user not found", "user does not exist", "user doesn't exist",
+		"mailbox not found", "mailbox does not exist", "mailbox unavailable", "mailbox is unavailable", "mailbox not available",
+		"address does not exist", "address unknown", "unknown address", "address not found", "invalid address",
+		"invalid mailbox", "unknown mailbox", "not a valid mailbox", "not a valid recipient", "not a valid user",
+		"is not a known user", "no mailbox here", "no mailbox by that name", "account does not exist", "does not exist",
+		"doesn't exist", "not our customer", "no account by that name", "user not known", "recipient rejected",
+		"bad destination mailbox", "recipientnotfound", "recipient not ok", "not listed in", "badrcptto",
+		"not in my validrcptto", "no valid recipients", "email account that you tried to reach does not exist",
+		"recipient address rejected: user unknown", "recipient address rejected: invalid", "address rejected",
+		"account unavailable", "user not exist", "undeliverable address", "no such local user", "not a local address",
+		"unknown local part", "user missing home directory", "utilisateur inconnu", "existe", "unknown or illegal alias",
+		"destination addresses were unknown", "address is not valid", "wasn't found at", "was not found", "not found in",
+		"could not be found", "unknown e-mail address", "not registered", "isn't a valid"}},
+	{"virusdetected", []string{"virus", "malware", "infected"}},
+	{"spamdetected", []string{"spam", "junk mail", "unsolicited", "bulk mail", "message content rejected",
+		"suspicious", "scam", "phishing"}},
+	{"requireptr", []string{"reverse dns", "ptr record", "no ptr", "reverse lookup", "rdns", "reverse-dns",
+		"reverse hostname", "cannot find your hostname", "not have a reverse"}},
+	{"notcompliantrfc", []string{"rfc 5322", "rfc5322", "rfc 2822", "rfc2822", "duplicate header", "multiple from",
+		"not rfc compliant", "rfc compliant"}},
+	{"badreputation", []string{"ip reputation", "poor reputation", "bad reputation", "sender reputation", "low reputation"}},
+	{"speeding", []string{"rate limit", "too many messages", "sending too fast", "rate of", "ratelimit", "throttl"}},
+	{"toomanyconn", []string{"too many connections", "too many recipients", "too many simultaneous",
+		"too many concurrent", "too many hosts"}},
+	{"rejected", []string{"sender address rejected", "domain of sender address", "sender verify failed",
+		"sender rejected", "invalid sender", "sender domain must exist", "sender unknown", "bad sender",
+		"sender verification", "unverified sender", "mail from", "envelope sender", "senders domain",
+		"sender is not allowed", "your email address", "address rejected: domain not found"}},
+	{"blocked", []string{"blacklist", "black list", "blocklist", "block list", "rbl", "dnsbl", "spamhaus", "spamcop",
+		"sorbs", "your ip", "ip address", "access denied", "connection refused", "client host rejected",
+		"banned", "not allowed to send", "blocked", "denied", "refused"}},
+	{"expired", []string{"retry timeout exceeded", "message expired", "delivery time expired", "retry time",
+		"was not delivered within", "giving up", "could not be delivered for", "has been delayed", "deferred",
+		"queue", "too long", "expired", "timeout"}},
+	{"networkerror", []string{"network error", "connection timed out", "routing loop", "mail loop", "too many hops",
+		"no route to host", "lost connection", "connection reset", "could not connect", "connect to", "hop count",
+		"loops back", "loop detected", "timed out", "dns", "name server"}},
+	{"systemfull", []string{"insufficient system storage", "disk full", "out of disk space", "system full",
+		"insufficient disk"}},
+	{"securityerror", []string{"tls", "certificate", "encryption", "authentication required", "must authenticate",
+		"auth required"}},
+	{"policyviolation", []string{"policy", "prohibited", "not allowed", "not permitted"}},
+	{"contenterror", []string{"content", "attachment", "mime", "charset", "header"}},
+	{"mailererror", []string{"mailer error", "x-unix", "command died", "pipe to", "procmail", "exit status",
+		"mailer", "program"}},
+	{"systemerror", []string{"system error", "server error", "internal error", "configuration error",
+		"temporary failure", "local error", "try again later", "problem", "unavailable"}},
+	{"filtered", []string{"filter", "rejected by recipient", "blocked by recipient", "recipient refuses"}},
+	{"notaccept", []string{"does not accept mail", "null mx", "accepts no mail", "not accept"}},
+	{"syntaxerror", []string{"syntax error", "command unrecognized", "unrecognized command"}},
+}
+
+// statusReasons names the cause of the specific RFC 3463 codes.
+var statusReasons = map[string]string{
+	"5.1.0": "userunknown", "5.1.1": "userunknown", "5.1.2": "hostunknown", "5.1.3": "userunknown",
+	"5.1.4": "filtered", "5.1.6": "hasmoved", "5.1.7": "rejected", "5.1.8": "rejected", "5.1.9": "systemerror",
+	"5.1.10": "notaccept", "5.2.0": "filtered", "5.2.1": "filtered", "5.2.2": "mailboxfull", "5.2.3": "exceedlimit",
+	"5.2.4": "filtered", "5.3.0": "systemerror", "5.3.1": "systemfull", "5.3.2": "notaccept", "5.3.3": "systemerror",
+	"5.3.4": "mesgtoobig", "5.3.5": "systemerror", "5.4.0": "networkerror", "5.4.3": "systemerror",
+	"5.4.4": "hostunknown", "5.5.2": "syntaxerror", "5.5.3": "toomanyconn", "5.5.4": "systemerror",
+	"5.5.5": "systemerror", "5.7.13": "suspend", "5.7.17": "hasmoved", "5.7.18": "hasmoved",
+	"5.7.20": "authfailure", "5.7.21": "authfailure", "5.7.22": "authfailure", "5.7.23": "authfailure",
+	"5.7.24": "authfailure", "5.7.25": "requireptr", "5.7.26": "authfailure", "5.7.27": "notaccept",
+	"5.7.28": "spamdetected", "5.7.29": "authfailure", "5.7.30": "failedstarttls",
+	"4.1.6": "hasmoved", "4.1.7": "rejected", "4.1.8": "rejected", "4.1.9": "systemerror", "4.2.1": "blocked",
+	"4.2.2": "mailboxfull", "4.2.3": "exceedlimit", "4.2.4": "filtered", "4.3.1": "systemfull", "4.3.2": "notaccept",
+	"4.3.3": "systemerror", "4.3.5": "systemerror", "4.4.1": "expired", "4.4.2": "networkerror",
+	"4.4.3": "systemerror", "4.4.4": "networkerror", "4.4.5": "systemfull", "4.4.6": "networkerror",
+	"4.4.7": "expired", "4.4.8": "networkerror", "4.5.3": "systemerror", "4.5.5": "systemerror",
+	"4.7.1": "blocked", "4.7.2": "blocked", "4.7.24": "authfailure", "4.7.25": "requireptr", "4.7.26": "authfailure",
+}
+
+// pseudoCodes are Sisimai's internal status codes, used when a bounce gives
+// a reason but no RFC 3463 code.
+var pseudoCodes = map[string]string{
+	"authfailure": "926", "badreputation": "975", "blocked": "971", "contenterror": "960", "exceedlimit": "923",
+	"expired": "947", "failedstarttls": "976", "filtered": "910", "hasmoved": "916", "hostunknown": "912",
+	"mailboxfull": "922", "mailererror": "939", "mesgtoobig": "934", "networkerror": "944", "norelaying": "909",
+	"notaccept": "932", "notcompliantrfc": "974", "onhold": "901", "policyviolation": "972", "rejected": "918",
+	"requireptr": "973", "securityerror": "970", "spamdetected": "980", "speeding": "946", "suppressed": "903",
+	"suspend": "921", "systemerror": "930", "systemfull": "931", "syntaxerror": "902", "toomanyconn": "945",
+	"userunknown": "911", "undefined": "900", "virusdetected": "981",
+}
+
+// pseudoStatus returns the internal code for a reason ("" if none).
+func pseudoStatus(reason string, temporary bool) string {
+	n, ok := pseudoCodes[reason]
+	if !ok {
+		return ""
+	}
+	if temporary {
+		if reason == "hasmoved" || reason == "hostunknown" || reason == "userunknown" {
+			return ""
+		}
+		if reason == "filtered" {
+			n = "924"
+		}
+		return "4.0." + n
+	}
+	return "5.0." + n
+}
+
+// textReason returns the first reason whose phrases occur in diag.
+func textReason(diag string) string {
+	d := strings.ToLower(diag)
+	if d == "" {
+		return ""
+	}
+	for _, r := range reasonRules {
+		for _, p := range r.phrases {
+			if strings.Contains(d, p) {
+				return r.reason
+			}
+		}
+	}
+	return ""
+}
+
+// classify fills Reason, Status and Hard of r from its diagnostic text,
+// status code, reply code and action.
+func classify(r *Recipient) {
+	if r.ReplyCode == "" {
+		r.ReplyCode = findReplyCode(r.Diagnostic)
+	}
+	if code := findStatus(r.Diagnostic); code != "" && (r.Status == "" || isGeneric(r.Status)) && code[0] == statusClass(r) {
+		r.Status = code
+	}
+	if r.Status == "" {
+		r.Status = findStatus(r.Diagnostic)
+	}
+	if r.Reason == "" {
+		r.Reason = reasonFor(r)
+	}
+	temporary := r.Action == "delayed" || strings.HasPrefix(r.Status, "4") || (r.Status == "" && strings.HasPrefix(r.ReplyCode, "4"))
+	if r.Status == "" {
+		r.Status = pseudoStatus(r.Reason, temporary)
+	}
+	r.Hard = r.Action == "failed" && isHard(r.Reason, r.Status, r.ReplyCode)
+}
+
+// statusClass is the class digit the recipient's status must have.
+func statusClass(r *Recipient) byte {
+	if r.Status != "" {
+		return r.Status[0]
+	}
+	if r.Action == "delayed" {
+		return '4'
+	}
+	return '5'
+}
+
+func isGeneric(s string) bool {
+	return strings.HasSuffix(s, ".0.0")
+}
+
+func reasonFor(r *Recipient) string {
+	if strings.HasPrefix(r.Status, "2.") || r.Action == "delivered" {
+		return "delivered"
+	}
+	if t := textReason(r.Diagnostic); t != "" {
+		return t
+	}
+	if s := statusReasons[r.Status]; s != "" {
+		return s
+	}
+	switch {
+	case strings.HasPrefix(r.Status, "5.6") || strings.HasPrefix(r.Status, "4.6"):
+		return "contenterror"
+	case strings.HasPrefix(r.Status, "5.7") || strings.HasPrefix(r.Status, "4.7"):
+		return "securityerror"
+	case r.Action == "delayed":
+		return "expired"
+	case r.Diagnostic != "":
+		return "onhold"
+	}
+	return "undefined"
+}
+
+// isHard: only errors about the recipient address itself are permanent; a
+// full mailbox, a block or a policy rejection may pass on a later try.
+func isHard(reason, status, reply string) bool {
+	switch reason {
+	case "userunknown", "hostunknown", "hasmoved":
+		return true
+	case "notaccept":
+		return strings.HasPrefix(status, "5") || strings.HasPrefix(reply, "5")
+	}
+	return false
+}
