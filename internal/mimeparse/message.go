@@ -20,7 +20,8 @@ type Attachment struct {
 	Filename    string
 	ContentType string // e.g. "application/pdf"
 	ContentID   string
-	Inline      bool
+	Inline      bool   // Content-Disposition: inline
+	Disposition string // "attachment", "inline" or "" (none given), lower case
 	Data        []byte // transfer-decoded bytes, exactly as sent
 }
 

@@ -1,9 +1,533 @@
 package mimeparse
 
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/mail"
+	"net/textproto"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/emersion/go-message"
+	_ "github.com/emersion/go-message/charset" // charset tables for bodies
+)
+
+// Limits on the work one message may cause.
+const (
+	MaxDepth    = 8        // nested multiparts and embedded messages
+	MaxParts    = 1000     // MIME parts across the whole message, embedded ones included
+	MaxPartSize = 64 << 20 // decoded bytes kept per part
+)
+
 // Parse reads a raw message. It returns an error only when nothing usable could
 // be read at all; otherwise problems are recorded in Message.Warnings.
-func Parse(raw []byte) (*Message, error) {
-	panic("not implemented")
+func Parse(raw []byte) (m *Message, err error) {
+	p := &parser{}
+	defer func() {
+		if r := recover(); r != nil {
+			if m == nil {
+				m = &Message{Size: len(raw), Header: mail.Header{}}
+			}
+			m.Warnings = append(m.Warnings, fmt.Sprintf("internal error while parsing (message kept partially): %v", r))
+			err = nil
+		}
+	}()
+	return p.parse(raw, 0)
 }
 
-func decodeHeader(s string) string { return s }
+type parser struct {
+	parts int // parts seen so far, across embedded messages
+}
+
+var errTooManyParts = errors.New("too many MIME parts")
+
+func (p *parser) parse(raw []byte, depth int) (*Message, error) {
+	m := &Message{Size: len(raw), Header: mail.Header{}}
+	raw = normalizeInput(raw)
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return m, errors.New("mimeparse: empty message")
+	}
+
+	e, err := message.Read(bytes.NewReader(raw))
+	if e == nil {
+		// The header block itself is malformed: repair it and try again.
+		fixed, n := repairHeader(raw)
+		e, err = message.Read(bytes.NewReader(fixed))
+		if e == nil {
+			return m, fmt.Errorf("mimeparse: reading header: %w", err)
+		}
+		m.Warnings = append(m.Warnings, fmt.Sprintf("malformed header: %d line(s) repaired", n))
+	}
+	if err != nil {
+		m.Warnings = append(m.Warnings, describeEntityErr("message", err))
+	}
+	p.readHeader(m, e.Header)
+	p.walkBody(m, e, err, raw, depth)
+	p.finishText(m)
+	return m, nil
+}
+
+// normalizeInput turns CR-only line endings into LF (go-message needs LF)
+// and drops a leading mbox "From " line.
+func normalizeInput(raw []byte) []byte {
+	if bytes.IndexByte(raw, '\n') < 0 && bytes.IndexByte(raw, '\r') >= 0 {
+		raw = bytes.ReplaceAll(raw, []byte{'\r'}, []byte{'\n'})
+	}
+	if bytes.HasPrefix(raw, []byte("From ")) {
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			raw = raw[i+1:]
+		}
+	}
+	// Leading blank lines would end the header before it starts.
+	for len(raw) > 0 && (raw[0] == '\n' || raw[0] == '\r') {
+		if bytes.HasPrefix(raw, []byte("\r\n")) || bytes.HasPrefix(raw, []byte("\n")) {
+			raw = raw[bytes.IndexByte(raw, '\n')+1:]
+			continue
+		}
+		break
+	}
+	return raw
+}
+
+var fieldLine = regexp.MustCompile(`^[!-9;-~]+[ \t]*:`)
+
+// repairHeader rewrites a header block that go-message rejects: lines that
+// are not fields are joined to the previous field as continuations (or
+// dropped when there is none). It returns the fixed message and the number
+// of lines touched.
+func repairHeader(raw []byte) ([]byte, int) {
+	end := len(raw)
+	sepLen := 0
+	if i := bytes.Index(raw, []byte("\n\n")); i >= 0 {
+		end, sepLen = i, 2
+	}
+	if i := bytes.Index(raw, []byte("\r\n\r\n")); i >= 0 && i < end {
+		end, sepLen = i, 4
+	}
+	var out bytes.Buffer
+	fixed := 0
+	have := false
+	for _, line := range strings.Split(string(raw[:end]), "\n") {
+		line = strings.TrimRight(line, "\r")
+		switch {
+		case line == "":
+			continue
+		case line[0] == ' ' || line[0] == '\t':
+			if !have {
+				fixed++
+				continue
+			}
+		case fieldLine.MatchString(line):
+			// Field names with spaces before the colon are tolerated by mail
+			// clients; go-message is not.
+			i := strings.IndexByte(line, ':')
+			line = strings.TrimRight(line[:i], " \t") + line[i:]
+			have = true
+		default:
+			fixed++
+			if !have {
+				continue
+			}
+			line = " " + line
+		}
+		out.WriteString(line)
+		out.WriteString("\r\n")
+	}
+	out.WriteString("\r\n")
+	if end+sepLen <= len(raw) {
+		out.Write(raw[min(end+sepLen, len(raw)):])
+	}
+	return out.Bytes(), fixed
+}
+
+func describeEntityErr(where string, err error) string {
+	switch {
+	case message.IsUnknownCharset(err):
+		return fmt.Sprintf("%s: unknown charset (%v); bytes decoded by guess", where, errors.Unwrap(err))
+	case message.IsUnknownEncoding(err):
+		return fmt.Sprintf("%s: unknown content-transfer-encoding (%v); body kept as sent", where, errors.Unwrap(err))
+	}
+	return fmt.Sprintf("%s: %v", where, err)
+}
+
+func (p *parser) readHeader(m *Message, h message.Header) {
+	fields := h.Fields()
+	for fields.Next() {
+		k := textproto.CanonicalMIMEHeaderKey(fields.Key())
+		m.Header[k] = append(m.Header[k], fields.Value())
+	}
+	get := func(k string) string { return m.Header.Get(k) }
+
+	m.Subject = strings.TrimSpace(decodeHeader(unfold(get("Subject"))))
+	addrs := func(k string) []Address {
+		var all []Address
+		for _, v := range m.Header[k] {
+			list, ok := parseAddressList(unfold(v))
+			if !ok {
+				m.Warnings = append(m.Warnings, fmt.Sprintf("malformed header: %s address list read leniently", k))
+			}
+			all = append(all, list...)
+		}
+		return all
+	}
+	m.From = addrs("From")
+	m.ReplyTo = addrs("Reply-To")
+	m.To = addrs("To")
+	m.Cc = addrs("Cc")
+	if s := addrs("Sender"); len(s) > 0 {
+		m.Sender = &s[0]
+	}
+	for _, k := range []string{"Delivered-To", "X-Original-To", "Envelope-To"} {
+		for _, v := range m.Header[k] {
+			if v = strings.Trim(strings.TrimSpace(unfold(v)), "<>"); v != "" {
+				m.DeliveredTo = append(m.DeliveredTo, v)
+			}
+		}
+	}
+	if rp, ok := m.Header["Return-Path"]; ok && len(rp) > 0 {
+		v := strings.TrimSpace(unfold(rp[len(rp)-1])) // the last one is the final envelope sender
+		if v == "<>" || v == "" {
+			m.ReturnPathEmpty = true
+		} else {
+			m.ReturnPath = strings.Trim(v, "<> ")
+		}
+	}
+	if ids := parseMsgIDs(get("Message-Id")); len(ids) > 0 {
+		m.MessageID = ids[0]
+	}
+	m.InReplyTo = parseMsgIDs(unfold(get("In-Reply-To")))
+	m.References = parseMsgIDs(unfold(get("References")))
+	if d := get("Date"); d != "" {
+		if t, ok := parseDate(unfold(d)); ok {
+			m.Date = t
+		} else {
+			m.Warnings = append(m.Warnings, fmt.Sprintf("malformed header: unparsable Date %q", truncate(d, 80)))
+		}
+	}
+	ct := get("Content-Type")
+	typ, params, strict := parseMediaType(unfold(ct))
+	if !strict {
+		m.Warnings = append(m.Warnings, fmt.Sprintf("malformed header: Content-Type %q read leniently", truncate(ct, 120)))
+	}
+	if typ == "" || !strings.Contains(typ, "/") {
+		typ = "text/plain"
+	}
+	m.ContentType, m.Params = typ, params
+}
+
+func unfold(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\n ", " ")
+	s = strings.ReplaceAll(s, "\n\t", " ")
+	return strings.ReplaceAll(s, "\n", " ")
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// bodyState collects body candidates while walking the tree.
+type bodyState struct {
+	text, html   []string
+	containers   []container // multipart containers by path depth
+	altClaimed   map[int]*[2]bool
+	nextAltID    int
+	walkWarnings []string
+}
+
+type container struct {
+	subtype string
+	altID   int // id of the nearest multipart/alternative at or above this level
+}
+
+// walkBody walks the MIME tree of e with Entity.Walk, sorting every leaf into
+// text/html bodies, attachments, embedded messages and delivery status.
+func (p *parser) walkBody(m *Message, e *message.Entity, rootErr error, raw []byte, depth int) {
+	st := &bodyState{altClaimed: map[int]*[2]bool{}}
+	root := true
+	err := e.Walk(func(path []int, part *message.Entity, werr error) error {
+		p.parts++
+		if p.parts > MaxParts {
+			return errTooManyParts
+		}
+		where := partName(path)
+		if werr != nil && !root {
+			m.Warnings = append(m.Warnings, describeEntityErr(where, werr))
+		}
+		isRoot := root
+		root = false
+		if isRoot {
+			werr = rootErr
+		}
+		typ, params, strict := parseMediaType(unfold(part.Header.Get("Content-Type")))
+		if !strict && !isRoot {
+			m.Warnings = append(m.Warnings, fmt.Sprintf("%s: malformed Content-Type %q read leniently", where, truncate(part.Header.Get("Content-Type"), 120)))
+		}
+		if typ == "" || !strings.Contains(typ, "/") {
+			typ = defaultType(st, path)
+		}
+		if strings.HasPrefix(typ, "multipart/") {
+			p.prepareMultipart(m, part, typ, params, strict, isRoot, raw, len(path)+depth, where)
+			// prepareMultipart may have turned it into a single part.
+			if t, _, _ := part.Header.ContentType(); strings.HasPrefix(t, "multipart/") {
+				p.pushContainer(st, path, strings.TrimPrefix(typ, "multipart/"))
+				return nil
+			}
+			typ, params, _ = parseMediaType(part.Header.Get("Content-Type"))
+		}
+		p.leaf(m, st, path, part, typ, params, strict, werr, depth)
+		return nil
+	})
+	switch {
+	case err == nil:
+	case errors.Is(err, errTooManyParts):
+		m.Warnings = append(m.Warnings, fmt.Sprintf("more than %d MIME parts; the rest ignored", MaxParts))
+	default:
+		// Typically a missing closing boundary: keep what was read.
+		m.Warnings = append(m.Warnings, fmt.Sprintf("multipart structure broken (%v); parts read so far kept", err))
+	}
+	m.Text = strings.Join(st.text, "\n")
+	m.HTML = strings.Join(st.html, "\n")
+}
+
+// defaultType is text/plain, or message/rfc822 inside multipart/digest.
+func defaultType(st *bodyState, path []int) string {
+	if len(path) > 0 && len(path)-1 < len(st.containers) && st.containers[len(path)-1].subtype == "digest" {
+		return "message/rfc822"
+	}
+	return "text/plain"
+}
+
+func partName(path []int) string {
+	if len(path) == 0 {
+		return "body"
+	}
+	s := make([]string, len(path))
+	for i, n := range path {
+		s[i] = fmt.Sprint(n + 1)
+	}
+	return "part " + strings.Join(s, ".")
+}
+
+func (p *parser) pushContainer(st *bodyState, path []int, subtype string) {
+	lvl := len(path)
+	st.containers = st.containers[:min(lvl, len(st.containers))]
+	for len(st.containers) < lvl {
+		st.containers = append(st.containers, container{})
+	}
+	c := container{subtype: subtype}
+	if lvl > 0 {
+		c.altID = st.containers[lvl-1].altID
+	}
+	if subtype == "alternative" {
+		st.nextAltID++
+		c.altID = st.nextAltID
+		st.altClaimed[c.altID] = &[2]bool{}
+	}
+	st.containers = append(st.containers, c)
+}
+
+var boundaryRe = regexp.MustCompile(`(?i)boundary\s*=\s*(?:"([^"]*)"?|([^\s;]+))`)
+
+// prepareMultipart fixes a multipart entity before Walk reads its children:
+// a boundary go-message could not parse is pulled out with a regex, a missing
+// one is guessed from the body, and nesting beyond MaxDepth is not followed.
+func (p *parser) prepareMultipart(m *Message, part *message.Entity, typ string, params map[string]string, strict, isRoot bool, raw []byte, depth int, where string) {
+	if depth >= MaxDepth {
+		m.Warnings = append(m.Warnings, fmt.Sprintf("%s: multipart nested deeper than %d; not followed", where, MaxDepth))
+		demote(part, "application/octet-stream", nil)
+		return
+	}
+	b := params["boundary"]
+	if strict && b != "" {
+		return
+	}
+	if b == "" {
+		if mm := boundaryRe.FindStringSubmatch(part.Header.Get("Content-Type")); mm != nil {
+			b = mm[1] + mm[2]
+		}
+	}
+	body := part.Body
+	if b == "" {
+		// No boundary parameter: take the first "--x" line of the body if a
+		// later line closes or repeats it.
+		data, _ := io.ReadAll(io.LimitReader(part.Body, MaxPartSize))
+		b = guessBoundary(data)
+		body = bytes.NewReader(data)
+		if b == "" {
+			m.Warnings = append(m.Warnings, fmt.Sprintf("%s: %s without boundary; read as text", where, typ))
+			demote(part, "text/plain", body)
+			return
+		}
+		m.Warnings = append(m.Warnings, fmt.Sprintf("%s: missing boundary parameter; guessed %q", where, b))
+	} else {
+		m.Warnings = append(m.Warnings, fmt.Sprintf("%s: malformed Content-Type parameters; boundary %q recovered", where, b))
+	}
+	h := part.Header.Copy()
+	params["boundary"] = b
+	h.Set("Content-Type", mime.FormatMediaType(typ, params))
+	if h.Get("Content-Type") == "" { // FormatMediaType refuses odd values
+		h.Set("Content-Type", typ+`; boundary="`+strings.ReplaceAll(b, `"`, "")+`"`)
+	}
+	ne, _ := message.New(h, body)
+	*part = *ne
+}
+
+// demote replaces a multipart entity with a single part of typ so that Walk
+// does not descend into it.
+func demote(part *message.Entity, typ string, body io.Reader) {
+	h := part.Header.Copy()
+	h.Set("Content-Type", typ)
+	h.Del("Content-Transfer-Encoding")
+	if body == nil {
+		body = part.Body
+	}
+	ne, _ := message.New(h, body)
+	*part = *ne
+}
+
+func guessBoundary(data []byte) string {
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		line = bytes.TrimRight(line, "\r \t")
+		if len(line) > 2 && bytes.HasPrefix(line, []byte("--")) {
+			b := string(line[2:])
+			if bytes.Count(data, []byte("--"+b)) >= 2 {
+				return strings.TrimSuffix(b, "--")
+			}
+			return ""
+		}
+	}
+	return ""
+}
+
+// leaf sorts one non-multipart part.
+func (p *parser) leaf(m *Message, st *bodyState, path []int, part *message.Entity, typ string, params map[string]string, strict bool, werr error, depth int) {
+	where := partName(path)
+	data, rerr := io.ReadAll(io.LimitReader(part.Body, MaxPartSize))
+	if rerr != nil {
+		m.Warnings = append(m.Warnings, fmt.Sprintf("%s: body damaged (%v); %d bytes kept", where, rerr, len(data)))
+	}
+	disp, dparams, _ := parseMediaType(unfold(part.Header.Get("Content-Disposition")))
+	filename := dparams["filename"]
+	if filename == "" {
+		filename = params["name"]
+	}
+	filename = strings.TrimSpace(decodeHeader(filename))
+
+	parent := container{}
+	if lvl := len(path) - 1; lvl >= 0 && lvl < len(st.containers) {
+		parent = st.containers[lvl]
+	}
+
+	switch typ {
+	case "message/delivery-status", "message/global-delivery-status":
+		m.DeliveryStatus = append(m.DeliveryStatus, data...)
+		return
+	case "message/rfc822", "message/global":
+		p.embedded(m, data, depth, where)
+		m.Attachments = append(m.Attachments, attachment(part, typ, filename, disp, data))
+		return
+	}
+
+	isBody := (typ == "text/plain" || typ == "text/html") && disp != "attachment" &&
+		!(disp == "" && filename != "" && (len(st.text)+len(st.html) > 0))
+	if !isBody {
+		m.Attachments = append(m.Attachments, attachment(part, typ, filename, disp, data))
+		return
+	}
+
+	text := p.decodeText(m, part, params, strict, werr, data, where)
+	idx := 0
+	if typ == "text/html" {
+		idx = 1
+	}
+	if parent.altID != 0 {
+		claimed := st.altClaimed[parent.altID]
+		if claimed[idx] {
+			// Another version of a body already taken from this alternative.
+			m.Attachments = append(m.Attachments, attachment(part, typ, filename, disp, data))
+			return
+		}
+		claimed[idx] = true
+	}
+	if idx == 0 {
+		st.text = append(st.text, text)
+	} else {
+		st.html = append(st.html, text)
+	}
+}
+
+// decodeText returns a text part's body as UTF-8. go-message has already
+// converted known charsets; when it could not (unknown or malformed charset
+// parameter, no charset, 8-bit bytes under us-ascii) the bytes are decoded
+// here with a fallback.
+func (p *parser) decodeText(m *Message, part *message.Entity, params map[string]string, strict bool, werr error, data []byte, where string) string {
+	cs := normCharset(params["charset"])
+	converted := strict && cs != "" && cs != "utf-8" && cs != "us-ascii" && !message.IsUnknownCharset(werr)
+	if converted {
+		return string(bytes.ToValidUTF8(data, []byte("\uFFFD")))
+	}
+	s := decodeCharset(cs, data)
+	if cs == "" || cs == "utf-8" || cs == "us-ascii" {
+		if !utf8.Valid(data) {
+			m.Warnings = append(m.Warnings, fmt.Sprintf("%s: bytes do not match charset %q; decoded by guess", where, params["charset"]))
+		}
+	}
+	return s
+}
+
+func attachment(part *message.Entity, typ, filename, disp string, data []byte) Attachment {
+	cid := strings.TrimSpace(part.Header.Get("Content-Id"))
+	cid = strings.TrimSuffix(strings.TrimPrefix(cid, "<"), ">")
+	return Attachment{
+		Filename:    filename,
+		ContentType: typ,
+		ContentID:   cid,
+		Inline:      disp == "inline",
+		Disposition: disp,
+		Data:        data,
+	}
+}
+
+// embedded parses a message/rfc822 part recursively, within MaxDepth.
+func (p *parser) embedded(m *Message, data []byte, depth int, where string) {
+	if depth+1 >= MaxDepth {
+		m.Warnings = append(m.Warnings, fmt.Sprintf("%s: embedded message nested deeper than %d; kept as attachment only", where, MaxDepth))
+		return
+	}
+	em, err := p.parse(data, depth+1)
+	if err != nil {
+		m.Warnings = append(m.Warnings, fmt.Sprintf("%s: embedded message unreadable: %v", where, err))
+		return
+	}
+	m.Embedded = append(m.Embedded, em)
+}
+
+// finishText normalises line endings and derives text from HTML when the
+// message has no plain-text body.
+func (p *parser) finishText(m *Message) {
+	if strings.TrimSpace(m.Text) == "" && m.HTML != "" {
+		m.Text = HTMLToText(m.HTML)
+		m.Warnings = append(m.Warnings, "plain text derived from HTML")
+	}
+	m.Text = normalizeNewlines(m.Text)
+	m.HTML = normalizeNewlines(m.HTML)
+}
+
+func normalizeNewlines(s string) string {
+	if !strings.Contains(s, "\r") {
+		return s
+	}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return strings.ReplaceAll(s, "\r", "\n")
+}
