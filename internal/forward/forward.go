@@ -5,6 +5,8 @@
 package forward
 
 import (
+	"regexp"
+	"strings"
 	"time"
 
 	"consultd/internal/mimeparse"
@@ -39,7 +41,186 @@ type Result struct {
 	Note       string      // the coordinator's own text above the forward, directives removed
 }
 
-// Parse examines a message from a coordinator. now is used to resolve dates without a year.
+// Parse examines a message from a coordinator. now is used to resolve dates
+// without a year. It never panics; a message that is neither an inline
+// forward nor carries an attached message/rfc822 gives Invitation == nil.
+//
+// Directives and Note come from the text above the forward (the whole text
+// when there is no inline forward). An inline forward wins over an attached
+// message, since a forwarded invitation may itself carry attached mail.
 func Parse(m *mimeparse.Message, now time.Time) Result {
-	panic("not implemented")
+	var r Result
+	if m == nil {
+		return r
+	}
+	text := bodyText(m)
+	in, found := FindInline(text)
+	if found && isReply(m, in) {
+		found = false
+	}
+	above := text
+	if found {
+		above = in.Before
+	}
+	r.Directives, r.Note = readDirectives(above)
+	switch {
+	case found:
+		r.Invitation = fromInline(m, in, now)
+	case len(m.Embedded) > 0 && m.Embedded[0] != nil:
+		r.Invitation = fromEmbedded(m.Embedded[0], now)
+	}
+	return r
+}
+
+// bodyText is the message's text, from its HTML when it has no plain part.
+func bodyText(m *mimeparse.Message) string {
+	if strings.TrimSpace(m.Text) != "" {
+		return m.Text
+	}
+	if m.HTML != "" {
+		return htmlText(m.HTML)
+	}
+	return ""
+}
+
+// isReply tells a reply that quotes an Outlook header block from a forward:
+// only a bare header block or "Original Message" is ambiguous, and then the
+// outer subject decides.
+func isReply(m *mimeparse.Message, in Inline) bool {
+	if in.Form != "outlook" && in.Form != "headers" {
+		return false
+	}
+	s := strings.TrimSpace(stripBidi(m.Subject))
+	return reReplyPrefix.MatchString(s) && !reForwardPrefix.MatchString(s)
+}
+
+var (
+	reForwardPrefix = regexp.MustCompile(`(?i)^\s*(?:fwd?|tr|wg|rv|enc|إعادة توجيه|اعادة توجيه|توجيه)\s*(?:\[\d+\])?\s*[:：]\s*`)
+	reReplyPrefix   = regexp.MustCompile(`(?i)^\s*(?:re|aw|sv|antw|rif|رد)\s*(?:\[\d+\])?\s*[:：]`)
+)
+
+// stripForwardPrefixes removes "Fwd:", "FW:", "TR:", "WG:", "RV:",
+// "إعادة توجيه:", "توجيه:" (repeated) from a subject.
+func stripForwardPrefixes(s string) string {
+	s = cleanValue(s)
+	for i := 0; i < 10; i++ {
+		loc := reForwardPrefix.FindStringIndex(s)
+		if loc == nil {
+			break
+		}
+		s = strings.TrimSpace(s[loc[1]:])
+	}
+	return s
+}
+
+func fromInline(m *mimeparse.Message, in Inline, now time.Time) *Invitation {
+	inv := &Invitation{Form: in.Form, Attachments: m.Attachments}
+	if a, ok := parseAddress(in.Header["from"]); ok {
+		inv.Inviter = a
+	}
+	if s, ok := in.Header["subject"]; ok {
+		inv.Subject = cleanValue(s)
+	} else {
+		inv.Subject = stripForwardPrefixes(m.Subject)
+	}
+	if d := in.Header["date"]; d != "" {
+		p := readDate(d, 0)
+		if p.hasYear {
+			inv.Date, _ = p.resolve(now)
+		}
+	}
+	inv.MessageID = strings.Trim(cleanValue(in.Header["message-id"]), "<>")
+	inv.Body = stripSignatureOf(in.Body, m.From)
+	inv.ReplyBy = findReplyBy(inv.Body, now)
+	return inv
+}
+
+func fromEmbedded(e *mimeparse.Message, now time.Time) *Invitation {
+	inv := &Invitation{
+		Form:        "rfc822",
+		Subject:     cleanValue(e.Subject),
+		Date:        e.Date,
+		MessageID:   strings.Trim(e.MessageID, "<> "),
+		Body:        strings.TrimSpace(bodyText(e)),
+		Attachments: e.Attachments,
+	}
+	switch {
+	case len(e.From) > 0:
+		inv.Inviter = cleanAddress(e.From[0])
+	case e.Sender != nil:
+		inv.Inviter = cleanAddress(*e.Sender)
+	}
+	inv.ReplyBy = findReplyBy(inv.Body, now)
+	return inv
+}
+
+func cleanAddress(a mimeparse.Address) mimeparse.Address {
+	return mimeparse.Address{Name: cleanValue(a.Name), Address: cleanValue(a.Address)}
+}
+
+// reEmail finds an address in a header value, whatever wraps it:
+// "Name <a@b>", "Name [mailto:a@b]", "a@b<mailto:a@b>", "<a@b>".
+var reEmail = regexp.MustCompile(`[^\s<>\[\]()"',;:*]+@[^\s<>\[\]()"',;:*]+`)
+
+// parseAddress reads a From line value or an Inviter directive. ok is false
+// when there is neither a name nor an address.
+func parseAddress(v string) (mimeparse.Address, bool) {
+	v = cleanValue(v)
+	if v == "" {
+		return mimeparse.Address{}, false
+	}
+	var a mimeparse.Address
+	loc := reEmail.FindStringIndex(v)
+	if loc != nil {
+		addr := strings.TrimRight(v[loc[0]:loc[1]], ".")
+		addr = strings.TrimPrefix(addr, "mailto:")
+		if at := strings.LastIndex(addr, "@"); at > 0 {
+			addr = addr[:at] + strings.ToLower(addr[at:])
+		}
+		a.Address = addr
+		name := v[:loc[0]]
+		if i := strings.IndexAny(name, "<["); i >= 0 {
+			name = name[:i]
+		}
+		name = strings.TrimSuffix(strings.TrimSpace(name), "mailto")
+		if name == "" {
+			// "a@b (Name)"
+			rest := v[loc[1]:]
+			if i, j := strings.Index(rest, "("), strings.LastIndex(rest, ")"); i >= 0 && j > i {
+				name = rest[i+1 : j]
+			}
+		}
+		a.Name = trimName(name)
+		if strings.EqualFold(a.Name, a.Address) {
+			a.Name = ""
+		}
+		return a, true
+	}
+	a.Name = trimName(v)
+	return a, a.Name != ""
+}
+
+func trimName(s string) string {
+	return cleanValue(strings.Trim(strings.TrimSpace(s), "\"'*_ "))
+}
+
+// stripSignatureOf removes a trailing "-- " signature that names one of the
+// senders (the coordinator's own signature under a forward), leaving the
+// inviter's signature alone.
+func stripSignatureOf(body string, senders []mimeparse.Address) string {
+	lines := strings.Split(body, "\n")
+	for i := len(lines) - 1; i >= 0 && i >= len(lines)-15; i-- {
+		if l := strings.TrimRight(lines[i], " "); l != "--" && l != "-- " && strings.TrimSpace(lines[i]) != "--" {
+			continue
+		}
+		sig := strings.ToLower(strings.Join(lines[i+1:], "\n"))
+		for _, s := range senders {
+			name, addr := strings.ToLower(strings.TrimSpace(s.Name)), strings.ToLower(s.Address)
+			if (name != "" && strings.Contains(sig, name)) || (addr != "" && strings.Contains(sig, addr)) {
+				return strings.TrimSpace(strings.Join(lines[:i], "\n"))
+			}
+		}
+		break
+	}
+	return strings.TrimSpace(body)
 }

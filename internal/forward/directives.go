@@ -1,0 +1,113 @@
+package forward
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// directiveKeys maps folded directive names (English and Arabic) to canonical ones.
+var directiveKeys = map[string]string{}
+
+func init() {
+	for canon, names := range map[string][]string{
+		"deadline": {"deadline", "الموعد النهائي", "موعد نهائي", "الموعد الأخير"},
+		"inviter":  {"inviter", "الداعي", "الجهة الداعية"},
+		"title":    {"title", "العنوان"},
+		"language": {"language", "lang", "اللغة"},
+	} {
+		for _, n := range names {
+			directiveKeys[fold(n)] = canon
+		}
+	}
+}
+
+var reDirective = regexp.MustCompile(`^[*_]{0,2}([^:*_：]{1,30}?)[*_]{0,2}\s*[:：][*_]{0,2}\s*(.*?)\s*$`)
+
+// readDirectives takes the directive lines out of the coordinator's text and
+// returns them with the remaining text (the note).
+func readDirectives(text string) (Directives, string) {
+	var d Directives
+	var note []string
+	for n, line := range splitLines(text) {
+		key, val, ok := directiveLine(line)
+		if !ok {
+			note = append(note, line)
+			continue
+		}
+		if err := d.set(key, val); err != "" {
+			d.Errors = append(d.Errors, fmt.Sprintf("line %d %q: %s", n+1, strings.TrimSpace(stripBidi(line)), err))
+		}
+	}
+	return d, strings.TrimSpace(strings.Join(note, "\n"))
+}
+
+// directiveLine recognises "Key: value" for a directive key.
+func directiveLine(line string) (key, value string, ok bool) {
+	m := reDirective.FindStringSubmatch(strings.TrimSpace(stripBidi(line)))
+	if m == nil {
+		return "", "", false
+	}
+	key, ok = directiveKeys[fold(strings.TrimSpace(m[1]))]
+	return key, strings.TrimSpace(strings.Trim(m[2], "*_")), ok
+}
+
+// set applies one directive; it returns a message for the coordinator when
+// the value cannot be read.
+func (d *Directives) set(key, val string) string {
+	if val == "" {
+		return "empty value"
+	}
+	switch key {
+	case "deadline":
+		t, err := parseDeadline(val)
+		if err != "" {
+			return err
+		}
+		d.Deadline = t
+	case "inviter":
+		a, ok := parseAddress(val)
+		if !ok || a.Address == "" {
+			return "cannot read an e-mail address; write it like Inviter: Name <office@envoy.example>"
+		}
+		d.Inviter = &a
+	case "title":
+		d.Title = cleanValue(val)
+	case "language":
+		lang, ok := languageCode(val)
+		if !ok {
+			return "unknown language; write ar or en"
+		}
+		d.Language = lang
+	}
+	return ""
+}
+
+// parseDeadline reads a directive deadline. It needs a full date with a year;
+// no time means the end of that day, no zone means UTC.
+func parseDeadline(val string) (time.Time, string) {
+	p := readDate(val, 0)
+	if !p.complete() || !p.hasYear {
+		return time.Time{}, "cannot read the date; write it like 2026-12-02 18:00 +02:00"
+	}
+	if !p.hasTime {
+		p.hour, p.min = 23, 59
+	}
+	t, ok := p.resolve(time.Time{})
+	if !ok {
+		return time.Time{}, "no such date or time; write it like 2026-12-02 18:00 +02:00"
+	}
+	return t, ""
+}
+
+// languageCode accepts the codes and the names coordinators write.
+func languageCode(v string) (string, bool) {
+	switch fold(strings.TrimSpace(v)) {
+	case "ar", "ara", "arabic", "العربية", "عربي", "عربيه", "عربية":
+		return "ar", true
+	case "en", "eng", "english", "الانجليزية", "الانكليزية", "انجليزي", "انجليزيه", "الانجليزيه":
+		return "en", true
+	}
+	return "", false
+}

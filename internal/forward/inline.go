@@ -1,0 +1,300 @@
+package forward
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Inline is a forwarded message found in a plain-text body.
+type Inline struct {
+	Form     string            // "gmail", "outlook", "apple", "iphone", "thunderbird", "headers"
+	Before   string            // the text above the forward marker (or header block), trimmed
+	Embedded string            // the forwarded message from its header block on, quote markers removed
+	Header   map[string]string // canonical keys: from, date, subject, to, cc, reply-to, message-id; values as written
+	Body     string            // the forwarded message's text after its header block, trimmed
+}
+
+// headerKeys maps the (folded) labels clients print in a forwarded header
+// block, in the languages consultd meets, to canonical names.
+var headerKeys = map[string]string{}
+
+func init() {
+	for canon, labels := range map[string][]string{
+		"from": {"from", "من", "المرسل", "de", "von", "da", "från", "fra", "van", "od", "от", "від", "expéditeur", "remitente"},
+		"date": {"date", "sent", "التاريخ", "تاريخ الإرسال", "أرسل", "أرسلت", "تم الإرسال", "datum", "data", "fecha", "enviado",
+			"enviada", "envoyé", "envoye", "gesendet", "skickat", "sendt", "verzonden", "wysłano", "отправлено", "дата", "date d'envoi"},
+		"subject":    {"subject", "الموضوع", "موضوع", "asunto", "oggetto", "betreff", "objet", "assunto", "ämne", "emne", "onderwerp", "temat", "тема"},
+		"to":         {"to", "إلى", "الى", "para", "a", "an", "à", "till", "til", "aan", "do", "кому", "destinataire"},
+		"cc":         {"cc", "نسخة", "نسخة إلى", "kopie", "copie", "cco", "kopia"},
+		"bcc":        {"bcc", "نسخة مخفية", "نسخة مخفية الوجهة"},
+		"reply-to":   {"reply-to", "risposta", "responder a", "répondre à", "antwort an", "الرد إلى"},
+		"message-id": {"message-id", "message-id:", "messageid"},
+		"importance": {"importance", "الأهمية", "wichtigkeit", "priorité"},
+	} {
+		for _, l := range labels {
+			headerKeys[fold(l)] = canon
+		}
+	}
+}
+
+// reHeaderLine matches "Key: value" with the bold markers HTML conversion
+// leaves ("*From:* Name").
+var reHeaderLine = regexp.MustCompile(`^[*_]{0,2}([^\s:*_][^:*]{0,28}?)[*_]{0,2}\s*[:：][*_]{0,2}[ \t]*(.*)$`)
+
+// headerLine reads a header line; ok is false for anything else.
+func headerLine(line string) (key, value string, ok bool) {
+	m := reHeaderLine.FindStringSubmatch(strings.TrimSpace(stripBidi(line)))
+	if m == nil {
+		return "", "", false
+	}
+	canon, ok := headerKeys[fold(strings.TrimSpace(m[1]))]
+	if !ok {
+		return "", "", false
+	}
+	return canon, strings.TrimSpace(strings.Trim(m[2], "*")), true
+}
+
+// marker is a line a client writes above a forwarded message.
+type marker struct {
+	re   *regexp.Regexp
+	form string
+}
+
+var markers = []marker{
+	{regexp.MustCompile(`^-{2,}\s*(forwarded message|الرسالة المعاد توجيهها|رسالة معاد توجيهها|message transfere|message transféré|weitergeleitete nachricht|mensaje reenviado|messaggio inoltrato|mensagem encaminhada|doorgestuurd bericht|vidarebefordrat meddelande|videresendt meddelelse|пересылаемое сообщение)\s*-{2,}$`), "gmail"},
+	{regexp.MustCompile(`^-{2,}\s*(original message|الرسالة الاصلية|الرسالة الأصلية|message d'origine|ursprungliche nachricht|ursprüngliche nachricht|mensaje original|messaggio originale|mensagem original|oorspronkelijk bericht|ursprungligt meddelande|opprinnelig melding|oryginalna wiadomość|исходное сообщение)\s*-{2,}$`), "outlook"},
+	{regexp.MustCompile(`^(begin forwarded message|بدايه الرساله المعاد توجيهها|بداية الرسالة المعاد توجيهها|debut du message reexpedie|début du message réexpédié|anfang der weitergeleiteten nachricht|inicio del mensaje reenviado|inizio messaggio inoltrato)\s*:?$`), "apple"},
+}
+
+// markerForm returns the client form of a marker line, or "".
+func markerForm(line string) string {
+	l := strings.TrimSpace(fold(line))
+	if len(l) > 120 || l == "" {
+		return ""
+	}
+	for _, m := range markers {
+		if m.re.MatchString(l) {
+			if m.form == "gmail" && strings.HasPrefix(l, "-------- ") && strings.HasSuffix(l, " --------") {
+				return "thunderbird" // Thunderbird: eight dashes each side
+			}
+			return m.form
+		}
+	}
+	return ""
+}
+
+// isSeparator reports a rule line (underscores, dashes, equals) Outlook draws
+// above a header block.
+func isSeparator(line string) bool {
+	l := strings.TrimSpace(line)
+	if len(l) < 5 || len(l) > 200 {
+		return false
+	}
+	for _, r := range l {
+		if r != '_' && r != '-' && r != '=' && r != '*' && r != ' ' {
+			return false
+		}
+	}
+	return true
+}
+
+// quoteDepthPrefix splits off one level of "> " quoting.
+func unquote(line string) (string, bool) {
+	t := strings.TrimLeft(line, " ")
+	if !strings.HasPrefix(t, ">") {
+		return line, false
+	}
+	t = t[1:]
+	if strings.HasPrefix(t, " ") {
+		t = t[1:]
+	}
+	return t, true
+}
+
+// block is a run of header lines.
+type block struct {
+	start, end int // line indexes, end exclusive
+	fields     map[string]string
+	keys       []string // canonical keys in order
+}
+
+// readBlock reads header lines from start; wrapped values (a Subject broken
+// over two lines) are joined when the next line is again a header.
+func readBlock(lines []string, start int) block {
+	b := block{start: start, end: start, fields: map[string]string{}}
+	last := ""
+	for i := start; i < len(lines) && i < start+40; i++ {
+		key, val, ok := headerLine(lines[i])
+		if ok {
+			if _, dup := b.fields[key]; !dup {
+				b.fields[key] = val
+				b.keys = append(b.keys, key)
+			}
+			last = key
+			b.end = i + 1
+			continue
+		}
+		// A continuation line: not blank, followed (within two lines) by a header.
+		if last == "" || strings.TrimSpace(lines[i]) == "" {
+			break
+		}
+		cont := false
+		for j := i + 1; j < len(lines) && j <= i+2; j++ {
+			if _, _, ok := headerLine(lines[j]); ok {
+				cont = true
+				break
+			}
+			if strings.TrimSpace(lines[j]) == "" {
+				break
+			}
+		}
+		if !cont {
+			break
+		}
+		b.fields[last] = strings.TrimSpace(b.fields[last] + " " + strings.TrimSpace(lines[i]))
+		b.end = i + 1
+	}
+	return b
+}
+
+// strongEnough says whether a header block with no marker above it is a
+// forwarded (or quoted) message header rather than prose that happens to
+// contain "Key:" lines.
+func (b block) strongEnough() bool {
+	if len(b.keys) < 3 {
+		return false
+	}
+	_, from := b.fields["from"]
+	_, date := b.fields["date"]
+	_, subj := b.fields["subject"]
+	return from && (date || subj)
+}
+
+// FindInline finds the first forwarded message in a plain-text body: a
+// client's forward marker followed by a header block, or an Outlook-style
+// header block (From/Sent/To/Subject) on its own. ok is false when the text
+// holds neither.
+func FindInline(text string) (in Inline, ok bool) {
+	lines := splitLines(text)
+	for i := 0; i < len(lines); i++ {
+		if in, ok := tryMarker(lines, i); ok {
+			return in, true
+		}
+		if in, ok := tryBareBlock(lines, i); ok {
+			return in, true
+		}
+	}
+	return Inline{}, false
+}
+
+// tryMarker checks for a forward marker at line i.
+func tryMarker(lines []string, i int) (Inline, bool) {
+	line, quoted := unquote(lines[i])
+	form := markerForm(line)
+	if form == "" {
+		return Inline{}, false
+	}
+	// The header block follows, after blank or bare ">" lines.
+	j := i + 1
+	for j < len(lines) && j < i+6 {
+		l, _ := unquote(lines[j])
+		if strings.TrimSpace(l) != "" {
+			break
+		}
+		j++
+	}
+	body := lines
+	hdrQuoted := false
+	if j < len(lines) {
+		if _, q := unquote(lines[j]); q && !quoted {
+			hdrQuoted = true // iPhone: marker plain, headers "> "-quoted
+		}
+	}
+	if quoted || hdrQuoted {
+		body = unquoteRegion(lines, j)
+	}
+	b := readBlock(body, j)
+	if len(b.keys) == 0 {
+		// A marker with no header block: the rest is still the forwarded text.
+		b = block{start: j, end: j, fields: map[string]string{}}
+	}
+	if form == "apple" && hdrQuoted {
+		form = "iphone"
+	}
+	if form == "gmail" && len(b.keys) > 0 && b.keys[0] == "subject" {
+		form = "thunderbird"
+	}
+	return makeInline(form, lines[:i], body, b), true
+}
+
+// tryBareBlock checks for a header block with no marker at line i.
+func tryBareBlock(lines []string, i int) (Inline, bool) {
+	line, quoted := unquote(lines[i])
+	key, _, ok := headerLine(line)
+	if !ok || key != "from" && key != "date" && key != "subject" {
+		return Inline{}, false
+	}
+	body := lines
+	if quoted {
+		body = unquoteRegion(lines, i)
+	}
+	b := readBlock(body, i)
+	if !b.strongEnough() {
+		return Inline{}, false
+	}
+	// Drop a rule line and blank lines between the text above and the block.
+	k := i
+	for k > 0 && strings.TrimSpace(lines[k-1]) == "" {
+		k--
+	}
+	if k > 0 && isSeparator(lines[k-1]) {
+		k--
+	}
+	form := "headers"
+	if _, sent := b.fields["date"]; sent {
+		form = "outlook"
+	}
+	return makeInline(form, lines[:k], body, b), true
+}
+
+// unquoteRegion returns lines with one quote level removed from the quoted
+// region that starts at from; the region ends at the first unquoted,
+// non-blank line, which is cut off with everything after it.
+func unquoteRegion(lines []string, from int) []string {
+	out := make([]string, 0, len(lines))
+	out = append(out, lines[:from]...)
+	for i := from; i < len(lines); i++ {
+		l, q := unquote(lines[i])
+		if !q && strings.TrimSpace(lines[i]) != "" {
+			// iPhone quotes the headers but not always the body: keep an
+			// unquoted body that starts right after the header block.
+			if allUnquotedAfter(lines, i) {
+				out = append(out, lines[i:]...)
+			}
+			break
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// allUnquotedAfter reports that no quoted line follows i.
+func allUnquotedAfter(lines []string, i int) bool {
+	for _, l := range lines[i:] {
+		if _, q := unquote(l); q {
+			return false
+		}
+	}
+	return true
+}
+
+func makeInline(form string, before, body []string, b block) Inline {
+	in := Inline{
+		Form:   form,
+		Before: strings.TrimSpace(strings.Join(before, "\n")),
+		Header: b.fields,
+	}
+	in.Embedded = strings.TrimSpace(strings.Join(body[b.start:], "\n"))
+	in.Body = strings.TrimSpace(strings.Join(body[b.end:], "\n"))
+	return in
+}
