@@ -1,0 +1,287 @@
+package mailbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime/debug"
+	"slices"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+)
+
+const (
+	metaChunk      = 200      // UIDs per size/date fetch (no bodies: small)
+	bodyBatchCount = 20       // messages per body fetch
+	bodyBatchBytes = 32 << 20 // bytes per body fetch, to bound memory
+	minBodyTimeout = 10 * time.Minute
+)
+
+// pending is a message found by the search, with what FETCH said about it.
+type pending struct {
+	uid          imap.UID
+	size         int64
+	internalDate time.Time
+}
+
+// sync hands every message after the checkpoint to the Handler, in UID
+// order, and files it. It stops at the first error, leaving that message and
+// those after it in the inbox for the next attempt.
+func (s *session) sync(ctx context.Context) error {
+	// A signal raised before this point is answered by this sync.
+	select {
+	case <-s.wake:
+	default:
+	}
+	uids, err := s.newUIDs()
+	if err != nil {
+		return err
+	}
+	for len(uids) > 0 {
+		chunk := uids[:min(len(uids), metaChunk)]
+		uids = uids[len(chunk):]
+		msgs, err := s.fetchMeta(chunk)
+		if err != nil {
+			return err
+		}
+		if err := s.processChunk(ctx, msgs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// newUIDs returns, ascending, the inbox UIDs above the checkpoint that do not
+// carry DoneKeyword.
+func (s *session) newUIDs() ([]imap.UID, error) {
+	if s.lastUID == math.MaxUint32 {
+		return nil, nil
+	}
+	criteria := &imap.SearchCriteria{
+		UID:     []imap.UIDSet{{imap.UIDRange{Start: imap.UID(s.lastUID + 1), Stop: 0}}}, // last+1:*
+		NotFlag: []imap.Flag{DoneKeyword},
+	}
+	var found []imap.UID
+	if err := s.do("search new mail", func() error {
+		data, err := s.c.UIDSearch(criteria, nil).Wait()
+		if err != nil {
+			return err
+		}
+		found = data.AllUIDs()
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	// "n:*" always matches the highest UID, even when it is below n.
+	uids := slices.DeleteFunc(found, func(u imap.UID) bool { return uint32(u) <= s.lastUID })
+	slices.Sort(uids)
+	return slices.Compact(uids), nil
+}
+
+// fetchMeta learns size and internal date of non-empty uids, in UID order.
+// UIDs missing from the answer were expunged meanwhile and are dropped.
+func (s *session) fetchMeta(uids []imap.UID) ([]pending, error) {
+	if len(uids) == 0 {
+		return nil, nil // an empty set would kill the connection
+	}
+	opts := &imap.FetchOptions{UID: true, RFC822Size: true, InternalDate: true}
+	var out []pending
+	err := s.do("fetch sizes", func() error {
+		bufs, err := s.c.Fetch(imap.UIDSetNum(uids...), opts).Collect()
+		if err != nil {
+			return err
+		}
+		for _, b := range bufs {
+			out = append(out, pending{uid: b.UID, size: b.RFC822Size, internalDate: b.InternalDate})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b pending) int { return int(int64(a.uid) - int64(b.uid)) })
+	return out, nil
+}
+
+// processChunk handles msgs in UID order, fetching bodies in bounded
+// batches; oversized messages go to Review unread.
+func (s *session) processChunk(ctx context.Context, msgs []pending) error {
+	var batch []pending
+	var batchBytes int64
+	flush := func() error {
+		err := s.processBatch(ctx, batch)
+		batch, batchBytes = nil, 0
+		return err
+	}
+	for _, m := range msgs {
+		if m.size > s.w.cfg.MaxMessageSize {
+			if err := flush(); err != nil { // keep UID order
+				return err
+			}
+			if err := s.fileOversized(ctx, m); err != nil {
+				return err
+			}
+			continue
+		}
+		if len(batch) > 0 && (len(batch) == bodyBatchCount || batchBytes+m.size > bodyBatchBytes) {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		batch = append(batch, m)
+		batchBytes += m.size
+	}
+	return flush()
+}
+
+func (s *session) fileOversized(ctx context.Context, m pending) error {
+	s.w.log.Warn("imap watcher: message too large to read, moving it to review unhandled",
+		"uid", m.uid, "size", m.size, "limit", s.w.cfg.MaxMessageSize, "folder", s.w.cfg.Review)
+	return s.file(ctx, m.uid, Review)
+}
+
+// processBatch fetches the bodies of batch and handles them one by one.
+func (s *session) processBatch(ctx context.Context, batch []pending) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	uids := make([]imap.UID, len(batch))
+	for i, m := range batch {
+		uids[i] = m.uid
+	}
+	section := &imap.FetchItemBodySection{Peek: true} // BODY.PEEK[]: leave \Seen alone
+	opts := &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}
+	bodies := make(map[imap.UID][]byte, len(batch))
+	timeout := max(s.w.cfg.CommandTimeout, minBodyTimeout)
+	if err := s.doWithin("fetch bodies", timeout, func() error {
+		bufs, err := s.c.Fetch(imap.UIDSetNum(uids...), opts).Collect()
+		if err != nil {
+			return err
+		}
+		for _, b := range bufs {
+			if raw := b.FindBodySection(section); raw != nil {
+				bodies[b.UID] = raw
+			}
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, m := range batch {
+		raw, ok := bodies[m.uid]
+		if !ok {
+			// Expunged by another client between the two fetches.
+			s.w.log.Warn("imap watcher: message vanished before it was read", "uid", m.uid)
+			continue
+		}
+		msg := Message{
+			Mailbox: s.w.cfg.Inbox, UIDValidity: s.uidValidity, UID: uint32(m.uid),
+			Raw: raw, InternalDate: m.internalDate,
+		}
+		if err := s.handle(ctx, msg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// handle gives one message to the Handler and files it as told.
+func (s *session) handle(ctx context.Context, msg Message) error {
+	d, err := s.callHandler(ctx, msg)
+	if err != nil {
+		return fmt.Errorf("handler failed for uid %d (left in the inbox, will retry): %w", msg.UID, err)
+	}
+	s.w.countHandled()
+	s.w.log.Info("imap watcher: message handled", "uid", msg.UID, "disposition", d, "size", len(msg.Raw))
+	return s.file(ctx, imap.UID(msg.UID), d)
+}
+
+// callHandler runs the Handler, turning a panic into Review so that one bad
+// message cannot stop the daemon nor block the inbox forever.
+func (s *session) callHandler(ctx context.Context, msg Message) (d Disposition, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.w.log.Error("imap watcher: handler panicked; moving the message to review",
+				"uid", msg.UID, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			d, err = Review, nil
+		}
+	}()
+	d, err = s.w.h.Handle(ctx, msg)
+	if err == nil && d != Processed && d != Review && d != Keep {
+		s.w.log.Warn("imap watcher: handler returned an unknown disposition; moving the message to review",
+			"uid", msg.UID, "disposition", d)
+		d = Review
+	}
+	return d, err
+}
+
+// file puts a handled message where d says and advances the checkpoint once
+// the message is safe in its destination.
+func (s *session) file(ctx context.Context, uid imap.UID, d Disposition) error {
+	var dest string
+	switch d {
+	case Processed:
+		dest = s.w.cfg.Processed
+	case Review:
+		dest = s.w.cfg.Review
+	}
+	var cleanupErr error
+	if dest != "" {
+		copied, err := s.move(uid, dest)
+		if !copied {
+			return err
+		}
+		cleanupErr = err
+	}
+	if err := s.w.cp.Save(ctx, s.w.cfg.Inbox, s.uidValidity, uint32(uid)); err != nil {
+		return fmt.Errorf("save checkpoint after uid %d: %w", uid, err)
+	}
+	s.lastUID = uint32(uid)
+	return cleanupErr
+}
+
+// move moves one message to dest. copied reports whether the message is in
+// dest (then a non-nil err only concerns removing the original).
+//
+// Without MOVE it copies first and removes the original only after the copy
+// succeeded, by UID EXPUNGE of that UID alone (UIDPLUS); a plain EXPUNGE
+// would also remove messages other clients flagged \Deleted, so without
+// UIDPLUS the original stays, flagged DoneKeyword.
+func (s *session) move(uid imap.UID, dest string) (copied bool, err error) {
+	set := imap.UIDSetNum(uid)
+	if s.hasMove {
+		err := s.do("move to "+dest, func() error {
+			_, err := s.c.Move(set, dest).Wait()
+			return err
+		})
+		return err == nil, err
+	}
+	if err := s.do("copy to "+dest, func() error {
+		_, err := s.c.Copy(set, dest).Wait()
+		return err
+	}); err != nil {
+		return false, err
+	}
+	flags := []imap.Flag{DoneKeyword}
+	if s.hasUIDPlus {
+		flags = []imap.Flag{imap.FlagDeleted}
+	}
+	if err := s.do("flag original", func() error {
+		return s.c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: flags}, nil).Close()
+	}); err != nil {
+		var imapErr *imap.Error
+		if !s.hasUIDPlus && errors.As(err, &imapErr) {
+			// The server refuses keywords; the checkpoint alone remembers it.
+			s.w.log.Warn("imap watcher: could not flag a copied message; it stays in the inbox unflagged",
+				"uid", uid, "keyword", DoneKeyword, "err", err)
+			return true, nil
+		}
+		return true, err
+	}
+	if !s.hasUIDPlus {
+		return true, nil
+	}
+	return true, s.do("expunge original", func() error { return s.c.UIDExpunge(set).Close() })
+}

@@ -1,0 +1,315 @@
+// Package mailbox watches the coalition's IMAP inbox and hands every new
+// message to a Handler exactly as it arrived (RFC 5322 bytes), then files it
+// away: into the Processed folder, or into the review folder when a human
+// should look at it.
+//
+// It follows RFC 9051 / RFC 3501 (IMAP4rev2 / rev1), RFC 2177 (IDLE),
+// RFC 6851 (MOVE) and RFC 4315 (UIDPLUS), and is written around the known
+// pitfalls of go-imap v2 beta.8 (see /work/shared/notes/golibs.md §1):
+//
+//   - Only UIDs are used, never sequence numbers, and no command is ever sent
+//     with an empty UID set (the library would tear the connection down).
+//   - MOVE is used when the server has it. Otherwise the watcher does UID COPY,
+//     waits for its result, and only then removes the original — with
+//     UID EXPUNGE of that one UID when UIDPLUS exists, and never with a plain
+//     EXPUNGE (which would also remove mail other clients flagged \Deleted).
+//     Without UIDPLUS the original stays in the inbox, flagged DoneKeyword.
+//   - A (UIDVALIDITY, last UID) checkpoint survives restarts. When UIDVALIDITY
+//     changes every message still in the inbox is offered again; the Handler
+//     deduplicates by Message-ID.
+//   - IDLE is only used when advertised, is restarted at least every
+//     PollInterval (at most 10 minutes) to notice dead connections, and every
+//     command runs under a deadline: the library has no read timeout while it
+//     waits, so a silently dead server would otherwise hang the watcher.
+//   - Errors never end the watcher: it logs, closes the connection, backs off
+//     (1 s doubling to 60 s, with jitter), reconnects and resynchronises.
+package mailbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// Defaults applied by New when a Config field is left zero.
+const (
+	DefaultInbox          = "INBOX"
+	DefaultProcessed      = "Processed"
+	DefaultReview         = "Needs-Review"
+	DefaultPollInterval   = time.Minute
+	DefaultMaxMessageSize = 25 << 20
+	DefaultMinBackoff     = time.Second
+	DefaultMaxBackoff     = time.Minute
+	DefaultCommandTimeout = 2 * time.Minute
+
+	// maxIdlePeriod caps how long one IDLE may run before the watcher stops
+	// it and resynchronises, so a silently dead connection is noticed.
+	maxIdlePeriod = 10 * time.Minute
+)
+
+// DoneKeyword marks a message that was copied to its destination folder but
+// could not be removed from the inbox (server without MOVE and UIDPLUS).
+// Messages carrying it are never offered again. Some servers lower-case
+// keywords; IMAP SEARCH matches them case-insensitively.
+const DoneKeyword = "$consultd-done"
+
+// Config says which mailbox to watch and how.
+type Config struct {
+	Addr               string // host:port
+	Security           string // "tls" (default), "starttls" or "none"
+	Username, Password string
+	InsecureSkipVerify bool
+
+	Inbox     string // watched folder; default INBOX
+	Processed string // created if missing; default "Processed"
+	Review    string // created if missing; default "Needs-Review"
+
+	// PollInterval is the polling period when the server lacks IDLE, and the
+	// longest a single IDLE runs before a resync (capped at 10 minutes).
+	PollInterval time.Duration
+	// MaxMessageSize: larger messages are not handed over but moved to
+	// Review, with a log line. Default 25 MiB.
+	MaxMessageSize int64
+	// MinBackoff and MaxBackoff bound the reconnect delay (default 1 s, 60 s).
+	MinBackoff, MaxBackoff time.Duration
+	// CommandTimeout bounds each IMAP command (default 2 minutes); body
+	// fetches get at least 10 minutes.
+	CommandTimeout time.Duration
+
+	Logger *slog.Logger
+}
+
+// Message is one inbox message, as the server stores it.
+type Message struct {
+	Mailbox      string
+	UIDValidity  uint32
+	UID          uint32
+	Raw          []byte // the full RFC 5322 message (BODY.PEEK[], \Seen untouched)
+	InternalDate time.Time
+}
+
+// Disposition says where a handled message goes.
+type Disposition int
+
+const (
+	// Processed moves the message to Config.Processed.
+	Processed Disposition = iota + 1
+	// Review moves the message to Config.Review for a human to look at.
+	Review
+	// Keep leaves the message in the inbox. The checkpoint still moves past
+	// it, so this watcher does not offer it again (unless UIDVALIDITY changes).
+	Keep
+)
+
+func (d Disposition) String() string {
+	switch d {
+	case Processed:
+		return "processed"
+	case Review:
+		return "review"
+	case Keep:
+		return "keep"
+	}
+	return fmt.Sprintf("Disposition(%d)", int(d))
+}
+
+// Handler receives each new message once it is fetched.
+//
+// Handle commits the message's effects (deduplicating by Message-ID is the
+// handler's job: after a crash or a UIDVALIDITY change the same message can be
+// offered again) and says where the message goes. A returned error means
+// "not committed": the message stays in the inbox, later messages wait behind
+// it, and it is offered again after a backoff. Unreadable mail should
+// therefore get Review, not an error. A panic in Handle is logged and the
+// message goes to Review. An unknown Disposition also means Review.
+type Handler interface {
+	Handle(ctx context.Context, m Message) (Disposition, error)
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ctx context.Context, m Message) (Disposition, error)
+
+// Handle calls f.
+func (f HandlerFunc) Handle(ctx context.Context, m Message) (Disposition, error) { return f(ctx, m) }
+
+// Checkpoint persists, per mailbox, the UIDVALIDITY and the highest UID whose
+// handling is complete. Load returns zeros for a mailbox never saved.
+type Checkpoint interface {
+	Load(ctx context.Context, mailbox string) (uidValidity, lastUID uint32, err error)
+	Save(ctx context.Context, mailbox string, uidValidity, lastUID uint32) error
+}
+
+// Status is a snapshot of the watcher for logs and health checks.
+type Status struct {
+	Connected   bool
+	Idle        bool      // an IDLE command is running right now
+	LastSync    time.Time // end of the last complete sync
+	LastError   string
+	LastErrorAt time.Time
+	Handled     uint64 // messages handed to the Handler successfully since New
+	Reconnects  uint64 // sessions that ended in an error
+}
+
+// Watcher watches one inbox. Create it with New and start it with Run.
+type Watcher struct {
+	cfg Config
+	h   Handler
+	cp  Checkpoint
+	log *slog.Logger
+
+	mu     sync.Mutex
+	status Status
+}
+
+// New returns a Watcher; zero Config fields get their defaults.
+func New(cfg Config, h Handler, cp Checkpoint) *Watcher {
+	if cfg.Security == "" {
+		cfg.Security = "tls"
+	}
+	if cfg.Inbox == "" {
+		cfg.Inbox = DefaultInbox
+	}
+	if cfg.Processed == "" {
+		cfg.Processed = DefaultProcessed
+	}
+	if cfg.Review == "" {
+		cfg.Review = DefaultReview
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = DefaultPollInterval
+	}
+	if cfg.MaxMessageSize <= 0 {
+		cfg.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if cfg.MinBackoff <= 0 {
+		cfg.MinBackoff = DefaultMinBackoff
+	}
+	if cfg.MaxBackoff < cfg.MinBackoff {
+		cfg.MaxBackoff = max(DefaultMaxBackoff, cfg.MinBackoff)
+	}
+	if cfg.CommandTimeout <= 0 {
+		cfg.CommandTimeout = DefaultCommandTimeout
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	log = log.With("component", "imap", "addr", cfg.Addr, "user", cfg.Username, "mailbox", cfg.Inbox)
+	return &Watcher{cfg: cfg, h: h, cp: cp, log: log}
+}
+
+func (cfg *Config) validate() error {
+	switch cfg.Security {
+	case "tls", "starttls", "none":
+	default:
+		return fmt.Errorf("imap: unknown security %q (want tls, starttls or none)", cfg.Security)
+	}
+	if cfg.Addr == "" {
+		return errors.New("imap: no server address")
+	}
+	if cfg.Processed == cfg.Inbox || cfg.Review == cfg.Inbox {
+		return fmt.Errorf("imap: the processed and review folders must differ from the watched folder %q", cfg.Inbox)
+	}
+	return nil
+}
+
+// Run watches the inbox until ctx is done, reconnecting with backoff after
+// every failure, and returns ctx's error. It returns earlier only for a
+// configuration error.
+func (w *Watcher) Run(ctx context.Context) error {
+	if err := w.cfg.validate(); err != nil {
+		return err
+	}
+	if w.h == nil || w.cp == nil {
+		return errors.New("imap: watcher needs a handler and a checkpoint store")
+	}
+	attempt := 0
+	for {
+		synced, err := w.session(ctx)
+		w.setConnected(false)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if synced {
+			attempt = 0 // the connection worked for a while: start over quickly
+		}
+		delay := w.backoff(attempt)
+		attempt++
+		w.recordError(err)
+		w.log.Error("imap watcher: session ended, will reconnect", "err", err, "retry_in", delay.Round(time.Millisecond))
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// backoff returns MinBackoff·2^attempt capped at MaxBackoff, with "equal
+// jitter" (a random point in its upper half) so that several daemons
+// restarted together do not reconnect in lockstep.
+func (w *Watcher) backoff(attempt int) time.Duration {
+	d := w.cfg.MinBackoff
+	for i := 0; i < attempt && d < w.cfg.MaxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, w.cfg.MaxBackoff)
+	half := d / 2
+	return half + rand.N(half+1)
+}
+
+// Status returns a snapshot of the watcher's state.
+func (w *Watcher) Status() Status {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.status
+}
+
+func (w *Watcher) setConnected(v bool) {
+	w.mu.Lock()
+	w.status.Connected = v
+	if !v {
+		w.status.Idle = false
+	}
+	w.mu.Unlock()
+}
+
+func (w *Watcher) setIdle(v bool) {
+	w.mu.Lock()
+	w.status.Idle = v
+	w.mu.Unlock()
+}
+
+func (w *Watcher) markSynced() {
+	w.mu.Lock()
+	w.status.LastSync = time.Now()
+	w.mu.Unlock()
+}
+
+func (w *Watcher) countHandled() {
+	w.mu.Lock()
+	w.status.Handled++
+	w.mu.Unlock()
+}
+
+func (w *Watcher) recordError(err error) {
+	if err == nil {
+		err = errors.New("session ended without error")
+	}
+	w.mu.Lock()
+	w.status.LastError = err.Error()
+	w.status.LastErrorAt = time.Now()
+	w.status.Reconnects++
+	w.mu.Unlock()
+}
+
+// idlePeriod is how long one IDLE may run before the watcher resyncs.
+func (w *Watcher) idlePeriod() time.Duration {
+	return min(w.cfg.PollInterval, maxIdlePeriod)
+}
