@@ -42,6 +42,10 @@ type IMAP struct {
 	Review             string   `yaml:"review"`    // default Needs-Review
 	PollInterval       Duration `yaml:"poll_interval"`
 	InsecureSkipVerify bool     `yaml:"insecure_skip_verify"`
+
+	// Secret is the password resolved by Load from password, password_file or
+	// password_env; read it with Pass. It prints as [redacted].
+	Secret Secret `yaml:"-"`
 }
 
 type SMTP struct {
@@ -54,6 +58,9 @@ type SMTP struct {
 	PasswordEnv        string `yaml:"password_env"`
 	HELO               string `yaml:"helo"`
 	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"`
+
+	// Secret is the password resolved by Load; read it with Pass.
+	Secret Secret `yaml:"-"`
 }
 
 type Person struct {
@@ -65,7 +72,7 @@ type Member struct {
 	ID       string   `yaml:"id"`
 	Name     string   `yaml:"name"`
 	Emails   []string `yaml:"emails"`
-	Language string   `yaml:"language"` // en | ar
+	Language string   `yaml:"language"` // en | ar | a language from vocabulary
 }
 
 type Policy struct {

@@ -1,0 +1,424 @@
+package config
+
+import (
+	"fmt"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Defaults, kept together so configs/example.yaml can be checked against them.
+const (
+	DefaultIMAPSecurity       = "tls"
+	DefaultSMTPSecurity       = "starttls"
+	DefaultInbox              = "INBOX"
+	DefaultProcessed          = "Processed"
+	DefaultReview             = "Needs-Review"
+	DefaultPollInterval       = time.Minute
+	DefaultDatabase           = "./consultd.db"
+	DefaultPublishDir         = "./published"
+	DefaultConsultationPeriod = 72 * time.Hour
+	DefaultReminder           = 24 * time.Hour
+	DefaultQuorum             = 0.5
+	DefaultDecision           = "majority"
+	DefaultOnNoQuorum         = "decline"
+	DefaultMinimumNotice      = 12 * time.Hour
+	DefaultLogLevel           = "info"
+	DefaultLogFormat          = "text"
+	DefaultLanguage           = "en"
+)
+
+// BuiltinLanguages are the languages consultd writes and reads without any
+// vocabulary in the configuration.
+var BuiltinLanguages = []string{"en", "ar"}
+
+var (
+	securities  = []string{"tls", "starttls", "none"}
+	decisions   = []string{"majority", "consensus"}
+	noQuorum    = []string{"decline", "accept", "ask"}
+	logLevels   = []string{"debug", "info", "warn", "error"}
+	logFormats  = []string{"text", "json"}
+	memberIDPat = regexp.MustCompile(`^[a-z0-9_-]+$`)
+)
+
+type validator struct {
+	d   *decoder
+	c   *Config
+	dir string // directory of the configuration file
+}
+
+func (v *validator) errf(path, format string, args ...any) {
+	if v.d.isBad(path) {
+		return
+	}
+	p := v.d.at(path)
+	v.d.errs = append(v.d.errs, Error{Line: p.line, Col: p.col, Msg: path + ": " + fmt.Sprintf(format, args...)})
+}
+
+func (v *validator) present(path string) bool { return v.d.present[path] }
+
+// normalise lower-cases the enumerated settings so "TLS" or "Arabic"-style
+// capitalisation mistakes are not errors for the keywords themselves.
+func (v *validator) normalise() {
+	c := v.c
+	low := func(s *string) { *s = strings.ToLower(strings.TrimSpace(*s)) }
+	low(&c.IMAP.Security)
+	low(&c.SMTP.Security)
+	low(&c.Policy.Decision)
+	low(&c.Policy.OnNoQuorum)
+	low(&c.Log.Level)
+	low(&c.Log.Format)
+	for i := range c.Members {
+		low(&c.Members[i].Language)
+	}
+	for i := range c.Vocabulary {
+		low(&c.Vocabulary[i].Language)
+	}
+}
+
+func (v *validator) defaults() {
+	c := v.c
+	setStr := func(s *string, def string) {
+		if *s == "" {
+			*s = def
+		}
+	}
+	setDur := func(d *Duration, path string, def time.Duration) {
+		if !v.present(path) && d.Duration == 0 {
+			d.Duration = def
+		}
+	}
+	setStr(&c.IMAP.Security, DefaultIMAPSecurity)
+	if c.IMAP.Port == 0 && !v.present("imap.port") {
+		c.IMAP.Port = map[string]int{"tls": 993, "starttls": 143, "none": 143}[c.IMAP.Security]
+	}
+	setStr(&c.IMAP.Inbox, DefaultInbox)
+	setStr(&c.IMAP.Processed, DefaultProcessed)
+	setStr(&c.IMAP.Review, DefaultReview)
+	setDur(&c.IMAP.PollInterval, "imap.poll_interval", DefaultPollInterval)
+
+	setStr(&c.SMTP.Security, DefaultSMTPSecurity)
+	if c.SMTP.Port == 0 && !v.present("smtp.port") {
+		c.SMTP.Port = map[string]int{"starttls": 587, "tls": 465, "none": 25}[c.SMTP.Security]
+	}
+
+	setStr(&c.Database, DefaultDatabase)
+	setStr(&c.PublishDir, DefaultPublishDir)
+
+	p := &c.Policy
+	setDur(&p.ConsultationPeriod, "policy.consultation_period", DefaultConsultationPeriod)
+	if !v.present("policy.reminders_before") {
+		p.RemindersBefore = []Duration{{DefaultReminder}}
+	}
+	if !v.present("policy.quorum") {
+		p.Quorum = DefaultQuorum
+	}
+	setStr(&p.Decision, DefaultDecision)
+	setStr(&p.OnNoQuorum, DefaultOnNoQuorum)
+	if !v.present("policy.close_when_all_answered") {
+		p.CloseWhenAllAnswered = true
+	}
+	setDur(&p.MinimumNotice, "policy.minimum_notice", DefaultMinimumNotice)
+
+	setStr(&c.Log.Level, DefaultLogLevel)
+	setStr(&c.Log.Format, DefaultLogFormat)
+	for i := range c.Members {
+		setStr(&c.Members[i].Language, DefaultLanguage)
+	}
+}
+
+func (v *validator) validate() {
+	v.validateCoalition()
+	v.validateIMAP()
+	v.validateSMTP()
+	v.validatePeople()
+	v.validateVocabulary()
+	v.validatePolicy()
+	v.oneOf("log.level", v.c.Log.Level, logLevels)
+	v.oneOf("log.format", v.c.Log.Format, logFormats)
+}
+
+func (v *validator) validateCoalition() {
+	c := v.c.Coalition
+	v.required("coalition.name", c.Name)
+	if v.required("coalition.address", c.Address) && v.email("coalition.address", c.Address) {
+		if strings.Contains(c.Local(), "+") {
+			v.errf("coalition.address", "%q must not contain \"+\": replies go to %s+TOKEN@%s", c.Address,
+				strings.SplitN(c.Local(), "+", 2)[0], v.c.Domain())
+		}
+	}
+}
+
+func (v *validator) validateIMAP() {
+	m := v.c.IMAP
+	v.required("imap.host", m.Host)
+	v.required("imap.username", m.Username)
+	if v.oneOf("imap.security", m.Security, securities) || v.present("imap.port") {
+		v.port("imap.port", m.Port)
+	}
+	folders := map[string]string{}
+	for _, f := range []struct{ key, name string }{{"imap.inbox", m.Inbox}, {"imap.processed", m.Processed}, {"imap.review", m.Review}} {
+		// INBOX is case-insensitive in IMAP; treat all names that way to be safe.
+		k := strings.ToLower(f.name)
+		if other, dup := folders[k]; dup {
+			v.errf(f.key, "folder %q is also %s; inbox, processed and review must be different folders", f.name, other)
+		}
+		folders[k] = f.key
+	}
+	v.positive("imap.poll_interval", m.PollInterval)
+}
+
+func (v *validator) validateSMTP() {
+	s := v.c.SMTP
+	v.required("smtp.host", s.Host)
+	// Without a valid security the default port is unknown; one error is enough.
+	if v.oneOf("smtp.security", s.Security, securities) || v.present("smtp.port") {
+		v.port("smtp.port", s.Port)
+	}
+}
+
+func (v *validator) validatePeople() {
+	c := v.c
+	coalition := strings.ToLower(c.Coalition.Address)
+	if len(c.Coordinators) == 0 && !v.d.isBad("coordinators") {
+		v.errf("coordinators", "at least one coordinator is required")
+	}
+	seenCoord := map[string]int{}
+	for i, p := range c.Coordinators {
+		path := fmt.Sprintf("coordinators[%d].email", i)
+		if !v.required(path, p.Email) || !v.email(path, p.Email) {
+			continue
+		}
+		e := strings.ToLower(p.Email)
+		if j, dup := seenCoord[e]; dup {
+			v.errf(path, "%s is already coordinators[%d]", p.Email, j)
+		}
+		seenCoord[e] = i
+		if e == coalition {
+			v.errf(path, "a coordinator cannot be the coalition's own address %s", c.Coalition.Address)
+		}
+	}
+
+	if len(c.Members) == 0 && !v.d.isBad("members") {
+		v.errf("members", "at least one member organisation is required")
+	}
+	ids := map[string]int{}
+	owner := map[string]string{} // lower-cased email -> member id
+	for i, m := range c.Members {
+		base := fmt.Sprintf("members[%d]", i)
+		if v.required(base+".id", m.ID) {
+			if !memberIDPat.MatchString(m.ID) {
+				v.errf(base+".id", "member id %q may only contain a-z, 0-9, - and _", m.ID)
+			} else if j, dup := ids[m.ID]; dup {
+				v.errf(base+".id", "member id %q is already used by members[%d]", m.ID, j)
+			}
+			ids[m.ID] = i
+		}
+		v.required(base+".name", m.Name)
+		if len(m.Emails) == 0 && !v.d.isBad(base+".emails") {
+			v.errf(base+".emails", "member %q needs at least one email address", m.ID)
+		}
+		for k, addr := range m.Emails {
+			path := fmt.Sprintf("%s.emails[%d]", base, k)
+			if !v.required(path, addr) || !v.email(path, addr) {
+				continue
+			}
+			e := strings.ToLower(addr)
+			if prev, dup := owner[e]; dup {
+				if prev == m.ID {
+					v.errf(path, "%s is listed twice for member %q", addr, m.ID)
+				} else {
+					v.errf(path, "%s already belongs to member %q; an address can belong to only one member", addr, prev)
+				}
+			}
+			owner[e] = m.ID
+			if e == coalition {
+				v.errf(path, "a member cannot use the coalition's own address %s", c.Coalition.Address)
+			}
+		}
+		if !v.languageKnown(m.Language) {
+			v.errf(base+".language", "unknown language %q (use %s, or add it under vocabulary)", m.Language, strings.Join(v.languages(), ", "))
+		}
+	}
+}
+
+func (v *validator) validateVocabulary() {
+	seen := map[string]int{}
+	for i, voc := range v.c.Vocabulary {
+		path := fmt.Sprintf("vocabulary[%d].language", i)
+		if !v.required(path, voc.Language) {
+			continue
+		}
+		if j, dup := seen[voc.Language]; dup {
+			v.errf(path, "language %q is already defined in vocabulary[%d]", voc.Language, j)
+		}
+		seen[voc.Language] = i
+	}
+}
+
+func (v *validator) validatePolicy() {
+	p := v.c.Policy
+	if p.Quorum < 0 || p.Quorum > 1 {
+		v.errf("policy.quorum", "quorum %g must be between 0 and 1 (e.g. 0.5 for half the members)", p.Quorum)
+	}
+	v.oneOf("policy.decision", p.Decision, decisions)
+	v.oneOf("policy.on_no_quorum", p.OnNoQuorum, noQuorum)
+	periodOK := v.positive("policy.consultation_period", p.ConsultationPeriod)
+	for i, r := range p.RemindersBefore {
+		path := fmt.Sprintf("policy.reminders_before[%d]", i)
+		if v.positive(path, r) && periodOK && r.Duration >= p.ConsultationPeriod.Duration {
+			v.errf(path, "reminder %s before the deadline must be shorter than consultation_period %s", r, p.ConsultationPeriod)
+		}
+	}
+	v.positive("policy.minimum_notice", p.MinimumNotice)
+}
+
+// languages lists the languages members may use: built-in plus vocabulary.
+func (v *validator) languages() []string {
+	out := slices.Clone(BuiltinLanguages)
+	for _, voc := range v.c.Vocabulary {
+		if voc.Language != "" && !slices.Contains(out, voc.Language) {
+			out = append(out, voc.Language)
+		}
+	}
+	return out
+}
+
+func (v *validator) languageKnown(lang string) bool { return slices.Contains(v.languages(), lang) }
+
+func (v *validator) required(path, value string) bool {
+	if strings.TrimSpace(value) == "" {
+		v.errf(path, "is required")
+		return false
+	}
+	return true
+}
+
+func (v *validator) oneOf(path, value string, allowed []string) bool {
+	if !slices.Contains(allowed, value) {
+		v.errf(path, "%q is not allowed (use %s)", value, strings.Join(allowed, ", "))
+		return false
+	}
+	return true
+}
+
+func (v *validator) port(path string, p int) {
+	if p < 1 || p > 65535 {
+		v.errf(path, "port %d must be between 1 and 65535", p)
+	}
+}
+
+func (v *validator) positive(path string, d Duration) bool {
+	if d.Duration <= 0 {
+		if !v.d.isBad(path) {
+			v.errf(path, "must be longer than zero, got %s", d)
+		}
+		return false
+	}
+	return true
+}
+
+// email accepts only a bare address (ali@example.org): a display name here
+// would be ambiguous, and comparisons are made on the bare address.
+func (v *validator) email(path, s string) bool {
+	a, err := mail.ParseAddress(s)
+	switch {
+	case err != nil:
+		v.errf(path, "%q is not a valid email address", s)
+		return false
+	case a.Name != "" || a.Address != strings.TrimSpace(s):
+		v.errf(path, "write the bare address %s, not %q", a.Address, s)
+		return false
+	}
+	return true
+}
+
+// resolvePaths anchors relative paths at the configuration file's directory,
+// so the daemon behaves the same whatever directory it is started from.
+func (v *validator) resolvePaths() {
+	c := v.c
+	c.Database = v.abs(c.Database)
+	c.PublishDir = v.abs(c.PublishDir)
+	c.TemplatesDir = v.abs(c.TemplatesDir)
+	c.IMAP.PasswordFile = v.abs(c.IMAP.PasswordFile)
+	c.SMTP.PasswordFile = v.abs(c.SMTP.PasswordFile)
+}
+
+func (v *validator) abs(p string) string {
+	// SQLite's in-memory and URI forms are not file paths.
+	if p == "" || p == ":memory:" || strings.HasPrefix(p, "file:") || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(v.dir, p)
+}
+
+func (v *validator) resolveSecrets() {
+	c := v.c
+	c.IMAP.Secret = v.secret("imap", c.IMAP.Password, c.IMAP.PasswordFile, c.IMAP.PasswordEnv)
+	c.SMTP.Secret = v.secret("smtp", c.SMTP.Password, c.SMTP.PasswordFile, c.SMTP.PasswordEnv)
+	// The password now lives only in Secret, which never prints.
+	c.IMAP.Password, c.SMTP.Password = "", ""
+
+	if c.IMAP.Username != "" && !c.IMAP.Secret.IsSet() && !v.anySource("imap") {
+		v.errf("imap", "no password for %s: set one of password, password_file or password_env", c.IMAP.Username)
+	}
+	if c.SMTP.Username == "" && v.anySource("smtp") {
+		v.errf("smtp.username", "is required when a password is given")
+	}
+	if c.SMTP.Username != "" && !c.SMTP.Secret.IsSet() && !v.anySource("smtp") {
+		v.errf("smtp", "no password for %s: set one of password, password_file or password_env", c.SMTP.Username)
+	}
+}
+
+func (v *validator) anySource(server string) bool {
+	return v.present(server+".password") || v.present(server+".password_file") || v.present(server+".password_env")
+}
+
+func (v *validator) secret(server, inline, file, env string) Secret {
+	set := 0
+	for _, s := range []string{inline, file, env} {
+		if s != "" {
+			set++
+		}
+	}
+	if set > 1 {
+		// Point at the last of them: the one most likely added by mistake.
+		last := ""
+		for _, k := range []string{"password", "password_file", "password_env"} {
+			k = server + "." + k
+			if v.present(k) && (last == "" || v.d.at(k).line > v.d.at(last).line) {
+				last = k
+			}
+		}
+		v.errf(last, "set only one of password, password_file and password_env")
+		return Secret{}
+	}
+	switch {
+	case inline != "":
+		return Secret{inline}
+	case file != "":
+		data, err := readLimited(file, maxPasswordSize)
+		if err != nil {
+			v.errf(server+".password_file", "cannot read password file: %v", err)
+			return Secret{}
+		}
+		pw := strings.TrimRight(string(data), "\r\n")
+		if pw == "" {
+			v.errf(server+".password_file", "password file %s is empty", file)
+		}
+		return Secret{pw}
+	case env != "":
+		pw, ok := os.LookupEnv(env)
+		if !ok {
+			v.errf(server+".password_env", "environment variable %s is not set", env)
+		} else if pw == "" {
+			v.errf(server+".password_env", "environment variable %s is empty", env)
+		}
+		return Secret{pw}
+	}
+	return Secret{}
+}
