@@ -24,15 +24,6 @@ func parseBounce(m *mimeparse.Message) *Bounce {
 		if len(rcpts) > 0 && allSucceeded(rcpts) {
 			return nil
 		}
-		// Some MTAs put the real reason only in the human-readable part.
-		explain := explanation(m)
-		for i := range rcpts {
-			if rcpts[i].Diagnostic == "" || findStatus(rcpts[i].Diagnostic) == "" && textReason(rcpts[i].Diagnostic) == "" {
-				if d := diagnosticFor(explain, rcpts[i].Address); d != "" {
-					rcpts[i].Diagnostic = strings.TrimSpace(rcpts[i].Diagnostic + " " + d)
-				}
-			}
-		}
 	}
 	if !isDSN && !looksLikeBounce(m) {
 		return nil
@@ -40,12 +31,18 @@ func parseBounce(m *mimeparse.Message) *Bounce {
 	if len(rcpts) == 0 {
 		rcpts = freeTextRecipients(m)
 	}
+	explain := explanation(m)
 	var kept []Recipient
 	for _, r := range rcpts {
 		if r.Action == "delivered" || r.Action == "relayed" || r.Action == "expanded" {
 			continue
 		}
-		classify(&r)
+		// The human-readable part often says more than the DSN fields.
+		ctx := diagnosticFor(explain, r.Address)
+		if textReason(r.Diagnostic+" "+ctx) == "" && findStatus(r.Diagnostic+" "+ctx) == "" {
+			ctx += "\n" + explain
+		}
+		classify(&r, ctx)
 		kept = append(kept, r)
 	}
 	if isDSN && len(kept) == 0 && len(rcpts) > 0 {
@@ -212,13 +209,12 @@ func explanation(m *mimeparse.Message) string { return reportPart(scanText(m)) }
 
 var (
 	addrRe = regexp.MustCompile(`[A-Za-z0-9!#$%&'*+/=?^_{|}~.\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)+`)
-	// recipientLineRe: a line that names a failed recipient, as MTAs write it.
-	recipientLineRe = regexp.MustCompile(`(?i)^\s*(?:` +
-		`<[^<>@\s]+@[^<>\s]+>\s*(?::|\.\.\.|$|\(|\s)|` + // Postfix, qmail, sendmail: <addr>: / <addr>...
-		`"?[^\s"<>:@]+@[^\s"<>:]+"?\s*$|` + // Exim, Gmail: the address alone on its line
-		`[^\s<>:@]+@[^\s<>:]+\s*(?::|\.\.\.|\(|<)|` + // addr: reason / addr... reason
-		`(?:original[- ]recipient|final[- ]recipient|recipient(?:\s+address(?:es)?)?|failed\s+recipient|to|rcpt\s+to|address|unknown\s+(?:user|address)|invalid\s+recipient|undeliverable\s+(?:address|to))\s*:?\s*(?:rfc822;\s*)?<?[^\s<>:@]+@` +
-		`)`)
+	// recipientLineRe: a line that starts with a failed recipient, as MTAs
+	// write it: "<addr>: host said ...", "  addr", "addr on <date>",
+	// "*  addr", ">>> addr <addr>... User unknown", "Recipient: addr".
+	recipientLineRe = regexp.MustCompile(`(?i)^[\s*\->•]*` +
+		`(?:(?:original[- ]recipient|final[- ]recipient|recipient(?:\s+address(?:es)?)?|failed\s+recipient|rcpt\s+to|address|unknown\s+(?:user|address)|invalid\s+recipient|undeliverable\s+to|to)\s*:\s*(?:rfc822;\s*)?)?` +
+		`["<]?[A-Za-z0-9!#$%&'*+/=?^_{|}~.\-]+@[A-Za-z0-9.\-]+[>"]?(?:[\s:;,.(\[]|$)`)
 )
 
 // freeTextRecipients extracts failed recipients from a free-text bounce.
@@ -230,7 +226,7 @@ func freeTextRecipients(m *mimeparse.Message) []Recipient {
 	add := func(addr, diag string) {
 		addr = strings.Trim(addr, "<>\"'.,;:()[]")
 		la := strings.ToLower(addr)
-		if addr == "" || seen[la] || skip[la] || isDaemonAddress(la) {
+		if addr == "" || seen[la] || skip[la] {
 			return
 		}
 		seen[la] = true
@@ -276,7 +272,7 @@ func blockAfter(lines []string, i int) string {
 	for j := i + 1; j < len(lines) && j <= i+8; j++ {
 		l := lines[j]
 		if strings.TrimSpace(l) == "" {
-			if b.Len() > len(strings.TrimSpace(lines[i]))+2 {
+			if b.Len() > len(strings.TrimSpace(lines[i]))+2 && !strings.HasSuffix(b.String(), ":") {
 				break
 			}
 			continue
@@ -493,7 +489,7 @@ func sesBounce(m *mimeparse.Message) (*Bounce, bool) {
 		if strings.EqualFold(n.Bounce.BounceType, "Transient") && rc.Action == "failed" {
 			rc.Action = "failed"
 		}
-		classify(&rc)
+		classify(&rc, "")
 		b.Recipients = append(b.Recipients, rc)
 	}
 	return b, true

@@ -69,7 +69,7 @@ func ParseDeliveryStatus(raw []byte) (perMessage Fields, perRecipient []Fields) 
 		}
 		// A new recipient starts without a blank line in some MTAs' output.
 		if (k == "Final-Recipient" && len(cur["Final-Recipient"]) > 0) ||
-			(k == "Original-Recipient" && (len(cur["Original-Recipient"]) > 0 || (len(cur["Final-Recipient"]) > 0 && len(cur["Action"]) > 0))) {
+			(k == "Original-Recipient" && (len(cur["Original-Recipient"]) > 0 || (len(cur["Final-Recipient"]) > 0 && len(cur["Status"]) > 0))) {
 			flush()
 			cur = Fields{}
 		}

@@ -55,6 +55,18 @@ var reasonRules = []reasonRule{
 		"message size exceeds", "exceeds size limit", "size limit exceeded", "message exceeds", "larger than the maximum",
 		"exceeds maximum message size", "mail size limit", "message size limit"}},
 	{"exceedlimit", []string{"message length exceeds administrative limit", "exceeds administrative limit"}},
+	{"rejected", []string{"domain of sender address", "sender address rejected", "send mail as", "unroutable sender",
+		"sender verify failed", "sender domain must exist"}},
+	{"requireptr", []string{"ip name lookup failed", "reverse dns", "ptr record", "no ptr", "reverse lookup", "rdns",
+		"reverse-dns", "reverse hostname", "cannot find your hostname", "not have a reverse"}},
+	{"notaccept", []string{"no smtp service", "no mx record", "type=mx: malformed", "null mx", "does not accept mail",
+		"accepts no mail"}},
+	{"networkerror", []string{"network error", "no route to host", "routing loop", "mail loop", "too many hops",
+		"loop detected", "loops back", "hop count"}},
+	{"expired", []string{"retry timeout exceeded", "message expired", "delivery time expired", "connection timed out",
+		"was not delivered within", "could not be delivered for", "delivery expired"}},
+	{"mailererror", []string{"command output:", "mailer error", "x-unix", "command died", "exit status"}},
+	{"failedstarttls", []string{"starttls", "requiretls", "tls is required", "tls required", "tls negotiation"}},
 	{"hasmoved", []string{"has been moved", "has moved", "no longer at this address", "address has changed"}},
 	{"suspend", []string{"account disabled", "account has been disabled", "account is disabled", "suspended",
 		"mailbox disabled", "mailbox has been disabled", "account is inactive", "account inactive", "is locked",
@@ -69,7 +81,7 @@ var reasonRules = []reasonRule{
 		"domain does not exist", "unrouteable address", "unroutable address", "name or service not known", "nxdomain",
 		"host or domain name not found", "domain name not found", "unknown host", "no such host", "domain unknown",
 		"recipient domain does not exist", "no route to domain", "illegal host/domain", "host name lookup failure",
-		"domain is not found", "domain isn't in my list of allowed rcpthosts", "mx not found", "no mx record"}},
+		"domain is not found", "domain isn't in my list of allowed rcpthosts", "domain may not exist", "host …not found"}},
 	{"userunknown", []string{"user unknown", "unknown user", "no such user", "no such mailbox", "no such recipient",
 		"no such person", "no such address", "unknown recipient", "recipient unknown", "invalid recipient",
 		"recipient not found", "recipient does not exist", "user not found", "user does not exist", "user doesn't exist",
@@ -84,7 +96,8 @@ var reasonRules = []reasonRule{
 		"account unavailable", "user not exist", "undeliverable address", "no such local user", "not a local address",
 		"unknown local part", "user missing home directory", "utilisateur inconnu", "existe", "unknown or illegal alias",
 		"destination addresses were unknown", "address is not valid", "wasn't found at", "was not found", "not found in",
-		"could not be found", "unknown e-mail address", "not registered", "isn't a valid"}},
+		"could not be found", "couldn't be found", "unknown e-mail address", "not registered", "isn't a valid",
+		"doesn't have a …account"}},
 	{"virusdetected", []string{"virus", "malware", "infected"}},
 	{"spamdetected", []string{"spam", "junk mail", "unsolicited", "bulk mail", "message content rejected",
 		"suspicious", "scam", "phishing"}},
@@ -100,15 +113,13 @@ var reasonRules = []reasonRule{
 		"sender rejected", "invalid sender", "sender domain must exist", "sender unknown", "bad sender",
 		"sender verification", "unverified sender", "mail from", "envelope sender", "senders domain",
 		"sender is not allowed", "your email address", "address rejected: domain not found"}},
+	{"expired", []string{"failed …attempts", "delivery attempts", "retry time", "giving up", "has been delayed", "deferred",
+		"too long", "expired", "timeout", "timed out"}},
 	{"blocked", []string{"blacklist", "black list", "blocklist", "block list", "rbl", "dnsbl", "spamhaus", "spamcop",
 		"sorbs", "your ip", "ip address", "access denied", "connection refused", "client host rejected",
 		"banned", "not allowed to send", "blocked", "denied", "refused"}},
-	{"expired", []string{"retry timeout exceeded", "message expired", "delivery time expired", "retry time",
-		"was not delivered within", "giving up", "could not be delivered for", "has been delayed", "deferred",
-		"queue", "too long", "expired", "timeout"}},
-	{"networkerror", []string{"network error", "connection timed out", "routing loop", "mail loop", "too many hops",
-		"no route to host", "lost connection", "connection reset", "could not connect", "connect to", "hop count",
-		"loops back", "loop detected", "timed out", "dns", "name server"}},
+	{"networkerror", []string{"lost connection", "connection reset", "could not connect", "connect to", "dns",
+		"name server"}},
 	{"systemfull", []string{"insufficient system storage", "disk full", "out of disk space", "system full",
 		"insufficient disk"}},
 	{"securityerror", []string{"tls", "certificate", "encryption", "authentication required", "must authenticate",
@@ -120,8 +131,8 @@ var reasonRules = []reasonRule{
 	{"systemerror", []string{"system error", "server error", "internal error", "configuration error",
 		"temporary failure", "local error", "try again later", "problem", "unavailable"}},
 	{"filtered", []string{"filter", "rejected by recipient", "blocked by recipient", "recipient refuses"}},
-	{"notaccept", []string{"does not accept mail", "null mx", "accepts no mail", "not accept"}},
-	{"syntaxerror", []string{"syntax error", "command unrecognized", "unrecognized command"}},
+	{"notaccept", []string{"not accept"}},
+	{"syntaxerror", []string{"syntax error", "command unrecognized", "unrecognized command", "malformed address"}},
 }
 
 // statusReasons names the cause of the specific RFC 3463 codes.
@@ -182,7 +193,7 @@ func textReason(diag string) string {
 	}
 	for _, r := range reasonRules {
 		for _, p := range r.phrases {
-			if strings.Contains(d, p) {
+			if containsPhrase(d, p) {
 				return r.reason
 			}
 		}
@@ -190,20 +201,37 @@ func textReason(diag string) string {
 	return ""
 }
 
+// containsPhrase matches p in d; "a …b" means a followed later by b.
+func containsPhrase(d, p string) bool {
+	a, b, ok := strings.Cut(p, "…")
+	if !ok {
+		return strings.Contains(d, p)
+	}
+	i := strings.Index(d, a)
+	return i >= 0 && strings.Contains(d[i+len(a):], b)
+}
+
 // classify fills Reason, Status and Hard of r from its diagnostic text,
-// status code, reply code and action.
-func classify(r *Recipient) {
+// status code, reply code and action. context is the bounce's own prose
+// about this recipient (or the whole report), used when the diagnostic
+// alone does not say why.
+func classify(r *Recipient, context string) {
 	if r.ReplyCode == "" {
 		r.ReplyCode = findReplyCode(r.Diagnostic)
 	}
-	if code := findStatus(r.Diagnostic); code != "" && (r.Status == "" || isGeneric(r.Status)) && code[0] == statusClass(r) {
+	if code := findStatus(r.Diagnostic); code != "" && code != r.Status && code[0] == statusClass(r) && (r.Status == "" || strings.HasSuffix(r.Status, ".0") || preferDiagnostic) {
+		// The remote server's own code is more precise than the generic
+		// one the reporting MTA put in Status.
 		r.Status = code
 	}
 	if r.Status == "" {
-		r.Status = findStatus(r.Diagnostic)
+		r.Status = findStatus(context)
+		if r.Status != "" && r.Action == "delayed" && r.Status[0] != '4' {
+			r.Status = ""
+		}
 	}
 	if r.Reason == "" {
-		r.Reason = reasonFor(r)
+		r.Reason = reasonFor(r, context)
 	}
 	temporary := r.Action == "delayed" || strings.HasPrefix(r.Status, "4") || (r.Status == "" && strings.HasPrefix(r.ReplyCode, "4"))
 	if r.Status == "" {
@@ -211,6 +239,8 @@ func classify(r *Recipient) {
 	}
 	r.Hard = r.Action == "failed" && isHard(r.Reason, r.Status, r.ReplyCode)
 }
+
+const preferDiagnostic = true
 
 // statusClass is the class digit the recipient's status must have.
 func statusClass(r *Recipient) byte {
@@ -227,17 +257,31 @@ func isGeneric(s string) bool {
 	return strings.HasSuffix(s, ".0.0")
 }
 
-func reasonFor(r *Recipient) string {
+func reasonFor(r *Recipient, context string) string {
 	if strings.HasPrefix(r.Status, "2.") || r.Action == "delivered" {
 		return "delivered"
 	}
-	if t := textReason(r.Diagnostic); t != "" {
-		return t
+	reason := textReason(r.Diagnostic)
+	if reason == "" && statusReasons[r.Status] == "" {
+		reason = textReason(context)
 	}
-	if s := statusReasons[r.Status]; s != "" {
-		return s
+	if reason == "" {
+		reason = statusReasons[r.Status]
 	}
+	temporary := strings.HasPrefix(r.Status, "4") || r.Action == "delayed"
 	switch {
+	case reason == "userunknown" && smtpCommand(r.Diagnostic+"\n"+context) == "DATA":
+		// A recipient refused only after the message was sent was refused
+		// for its content, not because the mailbox does not exist.
+		return "filtered"
+	case reason == "hostunknown" && temporary:
+		// A DNS failure that the MTA will retry is a network problem.
+		return "networkerror"
+	case reason != "":
+		return reason
+	case strings.HasSuffix(strings.ToLower(r.Address), "@googlegroups.com"):
+		// Google Groups refuses posts from non-members with a prose notice.
+		return "rejected"
 	case strings.HasPrefix(r.Status, "5.6") || strings.HasPrefix(r.Status, "4.6"):
 		return "contenterror"
 	case strings.HasPrefix(r.Status, "5.7") || strings.HasPrefix(r.Status, "4.7"):
@@ -248,6 +292,23 @@ func reasonFor(r *Recipient) string {
 		return "onhold"
 	}
 	return "undefined"
+}
+
+var commandRe = regexp.MustCompile(`(?i)in reply to (?:end of )?(data|rcpt to|mail from)\b|after (?:end of )?(data|rcpt to|mail from)\b|>>> (data|rcpt to|mail from)\b`)
+
+// smtpCommand names the SMTP command a rejection answered, when the text
+// says so ("in reply to end of DATA command", "after RCPT TO", ">>> DATA").
+func smtpCommand(s string) string {
+	m := commandRe.FindStringSubmatch(s)
+	if m == nil {
+		return ""
+	}
+	for _, g := range m[1:] {
+		if g != "" {
+			return strings.ToUpper(strings.Fields(g)[0])
+		}
+	}
+	return ""
 }
 
 // isHard: only errors about the recipient address itself are permanent; a
