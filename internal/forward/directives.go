@@ -40,7 +40,21 @@ func readDirectives(text string) (Directives, string) {
 			d.Errors = append(d.Errors, fmt.Sprintf("line %d %q: %s", n+1, strings.TrimSpace(stripBidi(line)), err))
 		}
 	}
-	return d, strings.TrimSpace(strings.Join(note, "\n"))
+	return d, collapseBlankLines(strings.Join(note, "\n"))
+}
+
+// collapseBlankLines trims the text and keeps at most one blank line in a
+// row, so removed directive lines leave no gaps.
+func collapseBlankLines(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	out := lines[:0]
+	for i, l := range lines {
+		if strings.TrimSpace(l) == "" && i > 0 && strings.TrimSpace(lines[i-1]) == "" {
+			continue
+		}
+		out = append(out, l)
+	}
+	return strings.Join(out, "\n")
 }
 
 // directiveLine recognises "Key: value" for a directive key.

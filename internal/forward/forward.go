@@ -78,7 +78,7 @@ func bodyText(m *mimeparse.Message) string {
 		return m.Text
 	}
 	if m.HTML != "" {
-		return htmlText(m.HTML)
+		return mimeparse.HTMLToText(m.HTML)
 	}
 	return ""
 }

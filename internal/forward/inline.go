@@ -98,9 +98,10 @@ func isSeparator(line string) bool {
 	return true
 }
 
-// quoteDepthPrefix splits off one level of "> " quoting.
+// unquote splits off one level of "> " quoting. iPhone Mail puts a byte
+// order mark before the first quoted body line, so invisible marks go too.
 func unquote(line string) (string, bool) {
-	t := strings.TrimLeft(line, " ")
+	t := strings.TrimLeft(stripBidi(line), " ")
 	if !strings.HasPrefix(t, ">") {
 		return line, false
 	}
