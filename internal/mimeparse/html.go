@@ -21,28 +21,45 @@ func HTMLToText(s string) string {
 }
 
 // HTMLReplyText is HTMLToText after dropping the quoted history that mail
-// clients wrap in known containers: Gmail's gmail_quote, Apple Mail and
-// Thunderbird's <blockquote type="cite"> (and moz-cite-prefix), Yahoo's
-// yahoo_quoted, Outlook's divRplyFwdMsg / appendonsend / OLK_SRC_BODY_SECTION
-// (and everything after them), and an <hr> or top-bordered block followed by
-// a "From:" header block.
+// clients wrap in known containers: Gmail's div.gmail_quote (unless it holds
+// a forward), Apple Mail and Thunderbird's <blockquote type="cite"> and
+// moz-cite-prefix, Yahoo's yahoo_quoted, Outlook's divRplyFwdMsg /
+// appendonsend / OLK_SRC_BODY_SECTION and top-bordered header blocks (and
+// everything after them), an <hr> followed by a "From:"-style header block,
+// and the last top-level <blockquote>. Then the text is cut at an
+// attribution line ("On … wrote:", "-----Original Message-----", a
+// "From:/Sent:" block) unless a forward marker comes first. When the cut
+// would leave nothing, the whole text is returned.
 func HTMLReplyText(s string) string {
 	doc, err := html.Parse(strings.NewReader(s))
 	if err != nil {
 		return ""
 	}
+	full := renderText(doc)
 	pruneQuotes(doc)
-	return renderText(doc)
+	reply := cutAtSplitter(renderText(doc))
+	if strings.TrimSpace(reply) == "" {
+		return full
+	}
+	return reply
 }
 
-// fromLine matches the first line of a client's quoted header block in the
-// languages consultd sees.
-var fromLine = regexp.MustCompile(`(?i)^\s*(from|de|von|van|da|från|fra|od|от|من|发件人|寄件者)\s*[:：]`)
+// headerLabel matches the first line of a client's quoted header block in
+// the languages consultd sees.
+var headerLabel = regexp.MustCompile(`(?i)^\s*(from|date|sent|to|subject|de|von|van|da|från|fra|od|от|envoyé|gesendet|enviado|inviato|verzonden|skickat|من|التاريخ|تاريخ الإرسال|发件人|寄件者)\s*[:：]`)
+
+// fromLabel is the subset of headerLabel that starts a quoted header block
+// in plain text (a "Date:" or "To:" line alone is too common in replies).
+var fromLabel = regexp.MustCompile(`(?i)^\s*(from|de|von|van|da|från|fra|od|от|من|发件人|寄件者)\s*[:：]`)
+
+// fwdMarker matches the line that starts a forwarded message.
+var fwdMarker = regexp.MustCompile(`(?i)^\s*-*\s*(forwarded message|begin forwarded message|original message|message transféré|weitergeleitete nachricht|mensaje reenviado|رسالة معاد توجيهها)`)
 
 // pruneQuotes removes quoted-history containers from the tree.
 func pruneQuotes(doc *html.Node) {
 	var remove []*html.Node
 	var cutAfter *html.Node // first node where "this and everything after" is cut
+	var lastQuote *html.Node
 	forEachElement(doc, func(n *html.Node) bool {
 		if cutAfter != nil {
 			return false
@@ -58,22 +75,35 @@ func pruneQuotes(doc *html.Node) {
 				cutAfter = p
 			}
 			return false
+		case n.DataAtom == atom.Div && (strings.Contains(class, " gmail_quote ") || strings.Contains(class, " gmail_quote_container ")):
+			if fwdMarker.MatchString(textPrefix(n, 200)) {
+				return true // a forward, not a quote
+			}
+			remove = append(remove, n)
+			return false
 		case n.DataAtom == atom.Blockquote && strings.EqualFold(attr(n, "type"), "cite"),
-			strings.Contains(class, " gmail_quote "), strings.Contains(class, " gmail_quote_container "),
 			strings.Contains(class, "yahoo_quoted"), strings.Contains(class, " moz-cite-prefix "),
 			strings.Contains(class, " applequote "):
 			remove = append(remove, n)
 			return false
-		case n.DataAtom == atom.Hr && fromLine.MatchString(followingText(n, 200)):
+		case n.DataAtom == atom.Blockquote:
+			if !strings.Contains(class, " gmail_quote ") {
+				lastQuote = n
+			}
+			return false
+		case n.DataAtom == atom.Hr && headerLabel.MatchString(followingText(n, 200)):
 			cutAfter = n
 			return false
 		case n.DataAtom == atom.Div && strings.Contains(strings.ToLower(attr(n, "style")), "border-top") &&
-			fromLine.MatchString(textPrefix(n, 200)):
+			headerLabel.MatchString(textPrefix(n, 200)):
 			cutAfter = n
 			return false
 		}
 		return true
 	})
+	if lastQuote != nil {
+		remove = append(remove, lastQuote)
+	}
 	for _, n := range remove {
 		if n.Parent != nil {
 			n.Parent.RemoveChild(n)
@@ -82,6 +112,53 @@ func pruneQuotes(doc *html.Node) {
 	if cutAfter != nil {
 		cutFrom(cutAfter)
 	}
+}
+
+var (
+	wroteLine    = regexp.MustCompile(`(?i)^\s*(on|le|am|el|il|op|em|den|på|w dniu|в|في)\s.{0,250}(wrote|a écrit|schrieb|escribió|ha scritto|schreef|escreveu|skrev|napisał|написал|كتب)\s*:?\s*$`)
+	originalLine = regexp.MustCompile(`(?i)^\s*-{2,}\s*(original message|ursprüngliche nachricht|message d'origine|mensaje original|messaggio originale|الرسالة الأصلية)\s*-{2,}`)
+	// Russian clients: "26.06.2014, 14:41, "Name" <a@b>:" and "Thu, 26 Jun 2014 14:00:51 +0400 от Name <a@b>:".
+	dateAddrLine = regexp.MustCompile(`^\s*\S.{0,120}\d{1,2}:\d{2}.{0,120}<[^<>\s]+@[^<>\s]+>\s*:\s*$`)
+)
+
+// cutAtSplitter cuts text at the first attribution or header-block line,
+// unless a forward marker comes before it.
+func cutAtSplitter(text string) string {
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		if fwdMarker.MatchString(l) && !originalLine.MatchString(l) {
+			return text
+		}
+		joined := l
+		if i+1 < len(lines) {
+			joined = l + " " + lines[i+1]
+		}
+		isSplit := originalLine.MatchString(l) || wroteLine.MatchString(l) || dateAddrLine.MatchString(l) ||
+			(wroteLine.MatchString(joined) && !wroteLine.MatchString(lines[i+1])) ||
+			(fromLabel.MatchString(l) && headerBlockFollows(lines[i+1:]))
+		if isSplit && i > 0 {
+			return strings.TrimSpace(strings.Join(lines[:i], "\n"))
+		}
+	}
+	return text
+}
+
+// headerBlockFollows reports whether another header label appears in the
+// next few non-empty lines (From:/Sent:/To: blocks).
+func headerBlockFollows(lines []string) bool {
+	seen := 0
+	for _, l := range lines {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		if seen++; seen > 3 {
+			return false
+		}
+		if headerLabel.MatchString(l) {
+			return true
+		}
+	}
+	return false
 }
 
 // cutFrom removes n, its following siblings, and the following siblings of

@@ -40,8 +40,13 @@ func Parse(raw []byte) (m *Message, err error) {
 }
 
 type parser struct {
-	parts int // parts seen so far, across embedded messages
+	parts   int // parts seen so far, across embedded messages
+	retries int // re-reads after repairing part headers
 }
+
+// errPartHeader signals a part header go-message could not read; the
+// message is re-read once with its part headers repaired.
+var errPartHeader = errors.New("malformed part header")
 
 var errTooManyParts = errors.New("too many MIME parts")
 
@@ -53,6 +58,12 @@ func (p *parser) parse(raw []byte, depth int) (*Message, error) {
 	}
 
 	e, err := message.Read(bytes.NewReader(raw))
+	if e == nil && !fieldLine.Match(firstLine(raw)) {
+		// No header at all (a bare body, e.g. a returned message without
+		// its header): read everything as a text body.
+		e, err = message.New(message.Header{}, bytes.NewReader(raw))
+		m.Warnings = append(m.Warnings, "missing header: whole message read as body")
+	}
 	if e == nil {
 		// The header block itself is malformed: repair it and try again.
 		fixed, n := repairHeader(raw)
@@ -66,9 +77,28 @@ func (p *parser) parse(raw []byte, depth int) (*Message, error) {
 		m.Warnings = append(m.Warnings, describeEntityErr("message", err))
 	}
 	p.readHeader(m, e.Header)
-	p.walkBody(m, e, err, raw, depth)
+	partsBefore := p.parts
+	if werr := p.walkBody(m, e, err, raw, depth); errors.Is(werr, errPartHeader) {
+		if fixed, n := repairPartHeaders(raw); n > 0 && p.retries < 3 {
+			p.retries++
+			p.parts = partsBefore
+			em, perr := p.parse(fixed, depth)
+			if em != nil {
+				em.Size = len(raw)
+				em.Warnings = append([]string{fmt.Sprintf("malformed header: %d part header line(s) repaired", n)}, em.Warnings...)
+			}
+			return em, perr
+		}
+	}
 	p.finishText(m)
 	return m, nil
+}
+
+func firstLine(b []byte) []byte {
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		return b[:i]
+	}
+	return b
 }
 
 // normalizeInput turns CR-only line endings into LF (go-message needs LF)
@@ -142,6 +172,64 @@ func repairHeader(raw []byte) ([]byte, int) {
 		out.Write(raw[min(end+sepLen, len(raw)):])
 	}
 	return out.Bytes(), fixed
+}
+
+// repairPartHeaders applies the header repair to every part header: the
+// lines after each boundary delimiter up to the first blank line.
+func repairPartHeaders(raw []byte) ([]byte, int) {
+	var bounds [][]byte
+	for _, mm := range boundaryRe.FindAllSubmatch(raw, 200) {
+		b := append(append([]byte{}, mm[1]...), mm[2]...)
+		if len(b) > 0 {
+			bounds = append(bounds, append([]byte("--"), b...))
+		}
+	}
+	if len(bounds) == 0 {
+		return raw, 0
+	}
+	isDelim := func(line []byte) bool {
+		line = bytes.TrimRight(line, "\r\n \t")
+		for _, b := range bounds {
+			if bytes.Equal(line, b) {
+				return true
+			}
+		}
+		return false
+	}
+	var out bytes.Buffer
+	out.Grow(len(raw))
+	total := 0
+	rest := raw
+	for len(rest) > 0 {
+		i := bytes.IndexByte(rest, '\n')
+		line := rest
+		if i >= 0 {
+			line = rest[:i+1]
+		}
+		rest = rest[len(line):]
+		out.Write(line)
+		if !isDelim(line) {
+			continue
+		}
+		end := bytes.Index(rest, []byte("\n\r\n"))
+		if e2 := bytes.Index(rest, []byte("\n\n")); e2 >= 0 && (end < 0 || e2 < end) {
+			end = e2
+		}
+		if end < 0 {
+			continue
+		}
+		block := rest[:end+1]
+		fixed, n := repairHeader(append(append([]byte{}, block...), '\n'))
+		if n == 0 {
+			continue
+		}
+		total += n
+		// repairHeader ends the block with a blank line; the original blank
+		// line follows in rest, so drop one.
+		out.Write(bytes.TrimSuffix(fixed, []byte("\r\n")))
+		rest = rest[len(block):]
+	}
+	return out.Bytes(), total
 }
 
 func describeEntityErr(where string, err error) string {
@@ -252,7 +340,7 @@ type container struct {
 
 // walkBody walks the MIME tree of e with Entity.Walk, sorting every leaf into
 // text/html bodies, attachments, embedded messages and delivery status.
-func (p *parser) walkBody(m *Message, e *message.Entity, rootErr error, raw []byte, depth int) {
+func (p *parser) walkBody(m *Message, e *message.Entity, rootErr error, raw []byte, depth int) error {
 	st := &bodyState{altClaimed: map[int]*[2]bool{}}
 	root := true
 	err := e.Walk(func(path []int, part *message.Entity, werr error) error {
@@ -290,14 +378,21 @@ func (p *parser) walkBody(m *Message, e *message.Entity, rootErr error, raw []by
 	})
 	switch {
 	case err == nil:
+	case strings.Contains(err.Error(), "malformed MIME header"):
+		m.Warnings = append(m.Warnings, fmt.Sprintf("multipart structure broken (%v); parts read so far kept", err))
+		err = errPartHeader
 	case errors.Is(err, errTooManyParts):
 		m.Warnings = append(m.Warnings, fmt.Sprintf("more than %d MIME parts; the rest ignored", MaxParts))
 	default:
 		// Typically a missing closing boundary: keep what was read.
 		m.Warnings = append(m.Warnings, fmt.Sprintf("multipart structure broken (%v); parts read so far kept", err))
 	}
-	m.Text = strings.Join(st.text, "\n")
+	// Text parts of a multipart/mixed are joined with a "--" line, as enmime
+	// does: what follows the first part (a list footer, a text attachment
+	// without disposition) is rarely what the sender typed as the reply.
+	m.Text = strings.Join(st.text, "\n--\n")
 	m.HTML = strings.Join(st.html, "\n")
+	return err
 }
 
 // defaultType is text/plain, or message/rfc822 inside multipart/digest.
@@ -418,10 +513,7 @@ func (p *parser) leaf(m *Message, st *bodyState, path []int, part *message.Entit
 		m.Warnings = append(m.Warnings, fmt.Sprintf("%s: body damaged (%v); %d bytes kept", where, rerr, len(data)))
 	}
 	disp, dparams, _ := parseMediaType(unfold(part.Header.Get("Content-Disposition")))
-	filename := dparams["filename"]
-	if filename == "" {
-		filename = params["name"]
-	}
+	filename := firstNonEmpty(dparams["filename"], params["name"], params["filename"], params["file"])
 	filename = strings.TrimSpace(decodeHeader(filename))
 
 	parent := container{}
@@ -439,8 +531,10 @@ func (p *parser) leaf(m *Message, st *bodyState, path []int, part *message.Entit
 		return
 	}
 
+	// A named text part after the body is a text attachment, even when
+	// shown inline (Apple Mail, Thunderbird).
 	isBody := (typ == "text/plain" || typ == "text/html") && disp != "attachment" &&
-		!(disp == "" && filename != "" && (len(st.text)+len(st.html) > 0))
+		!(filename != "" && (len(st.text)+len(st.html) > 0))
 	if !isBody {
 		m.Attachments = append(m.Attachments, attachment(part, typ, filename, disp, data))
 		return
@@ -484,6 +578,15 @@ func (p *parser) decodeText(m *Message, part *message.Entity, params map[string]
 		}
 	}
 	return s
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
 }
 
 func attachment(part *message.Entity, typ, filename, disp string, data []byte) Attachment {
