@@ -17,9 +17,13 @@ func parseBounce(m *mimeparse.Message) *Bounce {
 		return b
 	}
 	var rcpts []Recipient
-	isDSN := len(m.DeliveryStatus) > 0
+	ds := m.DeliveryStatus
+	if len(ds) == 0 {
+		ds = inlineDeliveryStatus(scanText(m))
+	}
+	isDSN := len(ds) > 0
 	if isDSN {
-		_, blocks := ParseDeliveryStatus(m.DeliveryStatus)
+		_, blocks := ParseDeliveryStatus(ds)
 		rcpts = dsnRecipients(blocks)
 		if len(rcpts) > 0 && allSucceeded(rcpts) {
 			return nil
@@ -27,6 +31,16 @@ func parseBounce(m *mimeparse.Message) *Bounce {
 	}
 	if !isDSN && !looksLikeBounce(m) {
 		return nil
+	}
+	if !isDSN {
+		// Some gateways wrap the real DSN as an attachment of their own notice.
+		for _, e := range m.Embedded {
+			if e != nil && (len(e.DeliveryStatus) > 0 || looksLikeBounce(e)) {
+				if b := parseBounce(e); b != nil && len(b.Recipients) > 0 {
+					return b
+				}
+			}
+		}
 	}
 	if len(rcpts) == 0 {
 		rcpts = freeTextRecipients(m)
@@ -49,6 +63,22 @@ func parseBounce(m *mimeparse.Message) *Bounce {
 		return nil
 	}
 	return &Bounce{Recipients: kept, OriginalMessageID: originalMessageID(m)}
+}
+
+var inlineDSNRe = regexp.MustCompile(`(?mi)^(?:Reporting-MTA|Final-Recipient|Original-Recipient):`)
+
+// inlineDeliveryStatus finds DSN fields written into a plain-text bounce (or
+// left in the text when the MIME structure is broken), or returns nil.
+func inlineDeliveryStatus(text string) []byte {
+	loc := inlineDSNRe.FindStringIndex(text)
+	if loc == nil {
+		return nil
+	}
+	rest := text[loc[0]:]
+	if !regexp.MustCompile(`(?mi)^(?:Final|Original)-Recipient:`).MatchString(rest) || !regexp.MustCompile(`(?mi)^(?:Action|Status):`).MatchString(rest) {
+		return nil
+	}
+	return []byte(rest)
 }
 
 func allSucceeded(rs []Recipient) bool {
@@ -74,7 +104,7 @@ var (
 		`rejected:`, `failed mail`, `mail failure`, `bounce`, `permanent delivery failure`, `delayed mail`,
 		`delivery delayed`, `mail system error`, `error sending message`, `message you sent`, `notice of delivery failure`,
 		`delivery notification`, `address not found`, `mail returned`, `warning: message`, `mail delivery problem`,
-		`unzustellbar`, `non remis`, `no se puede entregar`, `不達`, `配信`, `エラー`, `returned message`,
+		`there was an error sending`, `unzustellbar`, `non remis`, `no se puede entregar`, `不達`, `配信`, `エラー`, `returned message`,
 	}, "|") + `)`)
 	daemonNameRe = regexp.MustCompile(`(?i)mail delivery (?:sub)?system|mailer[- ]?daemon|postmaster|mail administrator|delivery status|microsoft outlook|mail delivery`)
 )
@@ -96,20 +126,29 @@ func looksLikeBounce(m *mimeparse.Message) bool {
 			fromDaemon = true
 		}
 	}
+	if f := strings.ToLower(m.Header.Get("From")); strings.Contains(f, "mailer-daemon") || strings.Contains(f, "mailer_daemon") {
+		fromDaemon = true
+	}
 	if fromDaemon {
+		return true
+	}
+	if m.Get("X-Mlserver") != "" && listErrorSubjectRe.MatchString(m.Subject) {
+		// fml list server notices: a post refused or looping.
 		return true
 	}
 	if bounceSubjectRe.MatchString(m.Subject) {
 		return true
 	}
-	body := scanText(m)
+	body := strings.ToLower(scanText(m))
 	for _, p := range bounceBodyMarkers {
-		if strings.Contains(body, p) {
+		if strings.Contains(body, strings.ToLower(p)) {
 			return true
 		}
 	}
 	return false
 }
+
+var listErrorSubjectRe = regexp.MustCompile(`(?i)not member|loop alert|command error|rejected`)
 
 // bounceBodyMarkers are sentences that only MTA bounce templates contain.
 var bounceBodyMarkers = []string{
@@ -132,6 +171,9 @@ var bounceBodyMarkers = []string{
 	"This is an automatically generated Delivery Status Notification",
 	"Your message wasn't delivered",
 	"Diagnostic-Code:",
+	"Could not be delivered to:",
+	"We had trouble delivering your message",
+	"You are not a member of this mailing list",
 }
 
 func scanText(m *mimeparse.Message) string {

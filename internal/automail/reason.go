@@ -10,8 +10,18 @@ var (
 	replyCodeRe = regexp.MustCompile(`(?:^|[^\d.\-])([245][0-5]\d)(?:[ \-]|$)`)
 )
 
-// findStatus returns the first RFC 3463 code in s, or "".
+var afterReplyRe = regexp.MustCompile(`\b[245]\d\d[ \-]'?\s*([245]\.\d{1,3}\.\d{1,3})\b`)
+
+// findStatus returns the RFC 3463 code in s, or "": the one that follows an
+// SMTP reply code ("550 5.1.1") if any, else the first.
 func findStatus(s string) string {
+	if m := afterReplyRe.FindStringSubmatch(s); m != nil {
+		return m[1]
+	}
+	return firstStatus(s)
+}
+
+func firstStatus(s string) string {
 	for _, loc := range statusRe.FindAllStringIndex(s, -1) {
 		// Skip IP addresses and versions: 5.1.1 must not be glued to more dots.
 		if loc[0] > 0 && (s[loc[0]-1] == '.' || isDigit(s[loc[0]-1])) {
@@ -55,14 +65,15 @@ var reasonRules = []reasonRule{
 		"message size exceeds", "exceeds size limit", "size limit exceeded", "message exceeds", "larger than the maximum",
 		"exceeds maximum message size", "mail size limit", "message size limit"}},
 	{"exceedlimit", []string{"message length exceeds administrative limit", "exceeds administrative limit"}},
-	{"rejected", []string{"domain of sender address", "sender address rejected", "send mail as", "unroutable sender",
+	{"rejected", []string{"not a member", "not member", "domain of sender address", "sender address rejected", "send mail as", "unroutable sender",
 		"sender verify failed", "sender domain must exist"}},
 	{"requireptr", []string{"ip name lookup failed", "reverse dns", "ptr record", "no ptr", "reverse lookup", "rdns",
 		"reverse-dns", "reverse hostname", "cannot find your hostname", "not have a reverse"}},
-	{"notaccept", []string{"no smtp service", "no mx record", "type=mx: malformed", "null mx", "does not accept mail",
+	{"notaccept", []string{"no smtp service", "no mx record", "null mx", "does not accept mail",
 		"accepts no mail"}},
 	{"networkerror", []string{"network error", "no route to host", "routing loop", "mail loop", "too many hops",
 		"loop detected", "loops back", "hop count"}},
+	{"systemerror", []string{"duplicated message-id", "loop alert"}},
 	{"expired", []string{"retry timeout exceeded", "message expired", "delivery time expired", "connection timed out",
 		"was not delivered within", "could not be delivered for", "delivery expired"}},
 	{"mailererror", []string{"command output:", "mailer error", "x-unix", "command died", "exit status"}},
@@ -81,7 +92,7 @@ var reasonRules = []reasonRule{
 		"domain does not exist", "unrouteable address", "unroutable address", "name or service not known", "nxdomain",
 		"host or domain name not found", "domain name not found", "unknown host", "no such host", "domain unknown",
 		"recipient domain does not exist", "no route to domain", "illegal host/domain", "host name lookup failure",
-		"domain is not found", "domain isn't in my list of allowed rcpthosts", "domain may not exist", "host …not found"}},
+		"domain is not found", "domain isn't in my list of allowed rcpthosts", "domain may not exist", "domain is not reachable", "host …not found"}},
 	{"userunknown", []string{"user unknown", "unknown user", "no such user", "no such mailbox", "no such recipient",
 		"no such person", "no such address", "unknown recipient", "recipient unknown", "invalid recipient",
 		"recipient not found", "recipient does not exist", "user not found", "user does not exist", "user doesn't exist",
@@ -224,10 +235,9 @@ func classify(r *Recipient, context string) {
 		// one the reporting MTA put in Status.
 		r.Status = code
 	}
-	if r.Status == "" {
-		r.Status = findStatus(context)
-		if r.Status != "" && r.Action == "delayed" && r.Status[0] != '4' {
-			r.Status = ""
+	if r.Status == "" || (isGeneric(r.Status) && r.Diagnostic == "") {
+		if c := findStatus(context); c != "" && (r.Status == "" || c[0] == r.Status[0]) && !(r.Action == "delayed" && c[0] != '4') {
+			r.Status = c
 		}
 	}
 	if r.Reason == "" {
@@ -269,8 +279,11 @@ func reasonFor(r *Recipient, context string) string {
 		reason = statusReasons[r.Status]
 	}
 	temporary := strings.HasPrefix(r.Status, "4") || r.Action == "delayed"
+	cmd := smtpCommand(r.Diagnostic + "\n" + context)
 	switch {
-	case reason == "userunknown" && smtpCommand(r.Diagnostic+"\n"+context) == "DATA":
+	case reason == "userunknown" && statusReasons[r.Status] != "userunknown" && cmd != "RCPT" && filteredUnknown:
+		return "filtered"
+	case reason == "userunknown" && cmd == "DATA":
 		// A recipient refused only after the message was sent was refused
 		// for its content, not because the mailbox does not exist.
 		return "filtered"
@@ -294,7 +307,9 @@ func reasonFor(r *Recipient, context string) string {
 	return "undefined"
 }
 
-var commandRe = regexp.MustCompile(`(?i)in reply to (?:end of )?(data|rcpt to|mail from)\b|after (?:end of )?(data|rcpt to|mail from)\b|>>> (data|rcpt to|mail from)\b`)
+const filteredUnknown = true
+
+var commandRe = regexp.MustCompile(`(?i)in reply to (?:end of )?(data|rcpt to|mail from)\b|after (?:end of )?(data|rcpt to|mail from)\b|>>> (data|rcpt to|mail from)\b|\b(rcpt) to:`)
 
 // smtpCommand names the SMTP command a rejection answered, when the text
 // says so ("in reply to end of DATA command", "after RCPT TO", ">>> DATA").
