@@ -102,14 +102,28 @@ func tokenizeDate(s string) []string {
 	if len(toks) > 40 {
 		toks = toks[:40]
 	}
-	for i, t := range toks {
-		toks[i] = strings.TrimRight(t, ".!?:")
-		if toks[i] == "" {
-			toks[i] = t
+	out := toks[:0]
+	for _, t := range toks {
+		if tt := strings.TrimRight(t, ".!?:"); tt != "" {
+			t = tt
 		}
+		switch t {
+		case "ص", "صباحا":
+			t = "am"
+		case "م", "مساء", "ظهرا":
+			t = "pm"
+		}
+		// "5 pm" reads as one clock token.
+		if (t == "am" || t == "pm") && len(out) > 0 && reHour.MatchString(out[len(out)-1]) {
+			out[len(out)-1] += t
+			continue
+		}
+		out = append(out, t)
 	}
-	return toks
+	return out
 }
+
+var reHour = regexp.MustCompile(`^\d{1,2}$`)
 
 // readDate reads date parts from the start of s, skipping up to skipLead
 // unknown words before the date and stopping at the first unknown word after
@@ -181,12 +195,6 @@ func (p *dateParts) take(tok string) bool {
 	switch tok {
 	case "am", "pm":
 		p.meridiem = tok
-		return p.consumed > 0
-	case "ص", "صباحا", "صباحاً":
-		p.meridiem = "am"
-		return p.consumed > 0
-	case "م", "مساء", "مساءً", "ظهرا":
-		p.meridiem = "pm"
 		return p.consumed > 0
 	}
 	if m := reZone.FindStringSubmatch(tok); m != nil && p.consumed > 0 && p.zone == nil && (p.hasTime || strings.HasPrefix(tok, "gmt") || strings.HasPrefix(tok, "utc")) {
