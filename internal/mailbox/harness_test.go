@@ -3,11 +3,13 @@ package mailbox
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"log"
 	"log/slog"
 	"net"
+	"net/http/httptest"
 	"net/mail"
 	"slices"
 	"strings"
@@ -42,7 +44,9 @@ type testServer struct {
 	user     *imapmemserver.User
 	mem      *imapmemserver.Server
 	caps     imap.CapSet
-	hideIdle bool // strip IDLE from CAPABILITY lines: imapserver always advertises it
+	hideIdle bool        // strip IDLE from CAPABILITY lines: imapserver always advertises it
+	tlsMode  string      // "", "tls" (implicit) or "starttls"
+	tlsCfg   *tls.Config // set by newTLSTestServer
 
 	mu   sync.Mutex
 	srv  *imapserver.Server
@@ -58,6 +62,26 @@ func newTestServer(t *testing.T, caps imap.CapSet, hideIdle bool) *testServer {
 	}
 	mem.AddUser(user)
 	ts := &testServer{t: t, user: user, mem: mem, caps: caps, hideIdle: hideIdle}
+	ts.start()
+	t.Cleanup(ts.stop)
+	return ts
+}
+
+// newTLSTestServer serves implicit TLS ("tls") or STARTTLS ("starttls") with
+// a certificate no system trusts (httptest's self-signed one).
+func newTLSTestServer(t *testing.T, mode string) *testServer {
+	t.Helper()
+	h := httptest.NewUnstartedServer(nil)
+	h.StartTLS()
+	cert := h.TLS.Certificates
+	h.Close()
+	mem := imapmemserver.New()
+	user := imapmemserver.NewUser(testUser, testPass)
+	if err := user.Create("INBOX", nil); err != nil {
+		t.Fatal(err)
+	}
+	mem.AddUser(user)
+	ts := &testServer{t: t, user: user, mem: mem, caps: capsFull, tlsMode: mode, tlsCfg: &tls.Config{Certificates: cert}}
 	ts.start()
 	t.Cleanup(ts.stop)
 	return ts
@@ -79,7 +103,15 @@ func (ts *testServer) start() {
 	if ts.hideIdle {
 		ln = capFilterListener{ln}
 	}
+	var starttls *tls.Config
+	switch ts.tlsMode {
+	case "tls":
+		ln = tls.NewListener(ln, ts.tlsCfg)
+	case "starttls":
+		starttls = ts.tlsCfg
+	}
 	ts.srv = imapserver.New(&imapserver.Options{
+		TLSConfig: starttls,
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
 			return ts.mem.NewSession(), nil, nil
 		},
@@ -121,7 +153,19 @@ type listing struct {
 // look opens its own IMAP session, as the coalition's staff would.
 func (ts *testServer) look(folder string) listing {
 	ts.t.Helper()
-	c, err := imapclient.DialInsecure(ts.addr, nil)
+	var (
+		c    *imapclient.Client
+		err  error
+		opts = &imapclient.Options{TLSConfig: &tls.Config{InsecureSkipVerify: true}}
+	)
+	switch ts.tlsMode {
+	case "tls":
+		c, err = imapclient.DialTLS(ts.addr, opts)
+	case "starttls":
+		c, err = imapclient.DialStartTLS(ts.addr, opts)
+	default:
+		c, err = imapclient.DialInsecure(ts.addr, opts)
+	}
 	if err != nil {
 		ts.t.Fatalf("look: %v", err)
 	}

@@ -242,6 +242,13 @@ func (s *session) idle(ctx context.Context) error {
 		cmd, err = s.c.Idle()
 		return err
 	}); err != nil {
+		var imapErr *imap.Error
+		if errors.As(err, &imapErr) {
+			// Advertised but refused: poll on this connection instead.
+			s.w.log.Warn("imap watcher: server refused IDLE, polling instead", "err", err, "every", s.w.cfg.PollInterval)
+			s.canIdle = false
+			return nil
+		}
 		return err
 	}
 	s.w.setIdle(true)

@@ -5,7 +5,7 @@
 //
 // It follows RFC 9051 / RFC 3501 (IMAP4rev2 / rev1), RFC 2177 (IDLE),
 // RFC 6851 (MOVE) and RFC 4315 (UIDPLUS), and is written around the known
-// pitfalls of go-imap v2 beta.8 (see /work/shared/notes/golibs.md §1):
+// pitfalls of go-imap v2 beta.8:
 //
 //   - Only UIDs are used, never sequence numbers, and no command is ever sent
 //     with an empty UID set (the library would tear the connection down).

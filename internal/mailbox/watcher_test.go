@@ -445,3 +445,42 @@ func TestBackoffGrowsToTheCapWithJitter(t *testing.T) {
 		}
 	}
 }
+
+func TestSecurityModes(t *testing.T) {
+	for _, mode := range []string{"tls", "starttls"} {
+		t.Run(mode, func(t *testing.T) {
+			ts := newTLSTestServer(t, mode)
+			cfg := testConfig(ts.addr)
+			cfg.Security = mode
+			cfg.InsecureSkipVerify = true // self-signed test certificate
+			h := &recorder{}
+			w := startWatcher(t, cfg, h, NewMemCheckpoint())
+			eventually(t, "idle", func() bool { return w.Status().Idle })
+			ts.deliver(gmailReply("<over-tls@mail.gmail.com>"))
+			eventually(t, "handled and moved", func() bool {
+				return slices.Equal(ts.look("Processed").ids, []string{"<over-tls@mail.gmail.com>"})
+			})
+		})
+	}
+}
+
+func TestUntrustedCertificateIsReportedAndRetried(t *testing.T) {
+	for _, mode := range []string{"tls", "starttls"} {
+		t.Run(mode, func(t *testing.T) {
+			ts := newTLSTestServer(t, mode)
+			ts.deliver(gmailReply("<must-wait@mail.gmail.com>"))
+			cfg := testConfig(ts.addr)
+			cfg.Security = mode
+			h := &recorder{}
+			w := startWatcher(t, cfg, h, NewMemCheckpoint())
+			eventually(t, "two failed attempts", func() bool { return w.Status().Reconnects >= 2 })
+			st := w.Status()
+			if !strings.Contains(st.LastError, "certificate") || st.Connected {
+				t.Errorf("status = %+v, want a certificate error and no connection", st)
+			}
+			if h.count("<must-wait@mail.gmail.com>") != 0 {
+				t.Error("mail was read over an unverified connection")
+			}
+		})
+	}
+}
