@@ -78,6 +78,7 @@ func TestCorpusEnmime(t *testing.T) {
 	root, man := corpustest.Load(t, "enmime-testdata")
 	textResults := map[string]bool{}
 	attResults := map[string]bool{}
+	partResults := map[string]bool{}
 	for _, raw := range man.Cases {
 		var c enmimeCase
 		if err := json.Unmarshal(raw, &c); err != nil {
@@ -99,9 +100,56 @@ func TestCorpusEnmime(t *testing.T) {
 		if ok, has := checkEnmimeAttachments(t, c, m); has {
 			attResults[c.ID] = ok
 		}
+		if ok, has := checkEnmimeParts(t, c, m); has {
+			partResults[c.ID] = ok
+		}
 	}
 	corpustest.Score(t, "enmime-testdata", "text", textResults, loadKnown(t, "text:"))
 	corpustest.Score(t, "enmime-testdata", "attachments", attResults, loadKnown(t, "attach:"))
+	corpustest.Score(t, "enmime-testdata", "part contents", partResults, loadKnown(t, "parts:"))
+}
+
+// checkEnmimeParts checks that the decoded content upstream expects of each
+// part of a part-tree case is found in our Text, HTML or an attachment (we
+// do not expose the part tree itself).
+func checkEnmimeParts(t *testing.T, c enmimeCase, m *Message) (ok, has bool) {
+	parts, _ := c.Expected["parts"].([]any)
+	ok = true
+	var hay []string
+	hay = append(hay, m.Text, m.HTML)
+	for _, a := range m.Attachments {
+		hay = append(hay, string(a.Data))
+	}
+	found := func(want string, exact bool) bool {
+		for _, h := range hay {
+			if exact && (h == want || strings.TrimSpace(h) == strings.TrimSpace(want)) || !exact && strings.Contains(h, want) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, it := range parts {
+		p := it.(map[string]any)
+		if ct, _ := p["content_type"].(string); strings.HasPrefix(ct, "multipart/") {
+			continue
+		}
+		for _, k := range []string{"content_contains", "content_equals", "content_hex"} {
+			want, isStr := p[k].(string)
+			if !isStr || want == "" {
+				continue
+			}
+			has = true
+			if k == "content_hex" {
+				b, _ := hex.DecodeString(want)
+				want = string(b)
+			}
+			if !found(strings.ReplaceAll(want, "\r\n", "\n"), k != "content_contains") {
+				ok = false
+				t.Logf("%s: part %v: no body or attachment has %s %q", c.ID, p["part_id"], k, truncate(want, 60))
+			}
+		}
+	}
+	return ok, has
 }
 
 // checkEnmimeText compares Message.Text with the case's text expectations

@@ -131,7 +131,7 @@ func fixText(s string) string {
 var wordDecoder = &mime.WordDecoder{CharsetReader: charsetReader}
 
 var (
-	angleAddr = regexp.MustCompile(`<\s*([^<>\s]+@[^<>\s]+?)\s*>`)
+	angleAddr = regexp.MustCompile(`<\s*([^<>\s]+@[^<>\s]+?)\s*(?:>|$)`)
 	bareAddr  = regexp.MustCompile(`[^\s<>"(),;:\[\]]+@[^\s<>"(),;:\[\]]+`)
 )
 
@@ -266,6 +266,9 @@ var (
 		"Mon, 2 Jan 2006 15:04:05",
 		"2 Jan 2006 15:04:05",
 		"Mon, Jan 2 2006 15:04:05 -0700",
+		"Mon, Jan 2, 2006 15:04:05 -0700",
+		"Mon, Jan 2, 2006 3:04:05 PM -0700",
+		"Mon, Jan 2, 2006 3:04 PM -0700",
 		"Mon Jan 2 15:04:05 2006",
 		"Mon Jan 2 15:04:05 MST 2006",
 		"Mon Jan 2 15:04:05 -0700 2006",
@@ -285,6 +288,9 @@ func parseDate(v string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	if t, err := mail.ParseDate(v); err == nil {
+		return t, true
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
 		return t, true
 	}
 	s := dateComment.ReplaceAllString(v, " ")

@@ -535,6 +535,12 @@ func (p *parser) leaf(m *Message, st *bodyState, path []int, part *message.Entit
 	// shown inline (Apple Mail, Thunderbird).
 	isBody := (typ == "text/plain" || typ == "text/html") && disp != "attachment" &&
 		!(filename != "" && (len(st.text)+len(st.html) > 0))
+	if isBody && looksBinary(data) {
+		// Binary bytes labelled text (a GIF sent as text/plain): keep them
+		// byte-exact as an attachment rather than as garbled text.
+		m.Warnings = append(m.Warnings, fmt.Sprintf("%s: binary content labelled %s; kept as attachment", where, typ))
+		isBody = false
+	}
 	if !isBody {
 		m.Attachments = append(m.Attachments, attachment(part, typ, filename, disp, data))
 		return
@@ -578,6 +584,24 @@ func (p *parser) decodeText(m *Message, part *message.Entity, params map[string]
 		}
 	}
 	return s
+}
+
+// looksBinary reports NUL bytes or many control characters in the first 4 KB
+// (ESC is allowed: ISO-2022-JP uses it).
+func looksBinary(b []byte) bool {
+	if len(b) > 4096 {
+		b = b[:4096]
+	}
+	ctl := 0
+	for _, c := range b {
+		switch {
+		case c == 0:
+			return true
+		case c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != 0x1b:
+			ctl++
+		}
+	}
+	return ctl*10 > len(b)
 }
 
 func firstNonEmpty(ss ...string) string {
