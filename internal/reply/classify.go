@@ -1,0 +1,312 @@
+package reply
+
+import (
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// Line kinds. The selection rules in select.go work on one kind per line, in the
+// spirit of Discourse's email_reply_trimmer, with Arabic and more clients added.
+const (
+	kEmpty     = 'e' // blank
+	kText      = 't' // anything else: the member's words (or unmarked history)
+	kQuote     = 'q' // "> …", "Name> …", "| …"
+	kDelim     = 'd' // a line of -_=*#~+ (signature / footer rule)
+	kSig       = 's' // mobile footer: "Sent from my iPhone", "Get Outlook for Android"
+	kAttrib    = 'b' // attribution "On … wrote:", "في … كتب …:"
+	kForward   = 'f' // "-----Original Message-----", "---------- Forwarded message ---------"
+	kHeader    = 'h' // one "From: / Sent: / من: …" line
+	kMerged    = 'x' // continuation of a wrapped attribution, removed with it
+	maxKeyLen  = 1000
+	maxJoinLen = 400
+)
+
+// keyOf returns the form of a line that the classifier looks at: at most
+// maxKeyLen bytes, without the invisible bidi/format marks that Arabic and
+// Hebrew clients sprinkle anywhere, without Arabic diacritics and tatweel, with
+// Arabic-Indic digits as ASCII digits and NBSP as a space, right-trimmed.
+func keyOf(s string) string {
+	if len(s) > maxKeyLen {
+		cut := maxKeyLen
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
+	}
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return strings.TrimRight(s, " \t\r")
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r == 0x200E || r == 0x200F || r == 0x061C || r == 0xFEFF || r == 0x200B || r == 0x200C || r == 0x200D,
+			r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069:
+			// bidi and zero-width marks: dropped
+		case r >= 0x064B && r <= 0x065F, r == 0x0670, r == 0x0640:
+			// harakat and tatweel: dropped so "أُرسلت" matches "أرسلت"
+		case r >= 0x0660 && r <= 0x0669:
+			b.WriteByte(byte('0' + r - 0x0660))
+		case r >= 0x06F0 && r <= 0x06F9:
+			b.WriteByte(byte('0' + r - 0x06F0))
+		case r == 0x00A0 || r == 0x202F || r == 0x2007 || r == 0x3000:
+			b.WriteByte(' ')
+		case r == utf8.RuneError:
+			b.WriteByte('?')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return strings.TrimRight(b.String(), " \t\r")
+}
+
+// Vocabulary. Each list is a regexp alternation; matching is case-insensitive.
+const (
+	// words that open an attribution line: "On …", "Le …", "Am …", "في …", "在 …"
+	leadWords = `on|op|le|il|em|el|am|den|d\.|på|pa|dnia|w dniu|vào|at|في|بتاريخ|在|于|el día|le dijous`
+	// words that close it ("… wrote:"); latin ones need a space or ">" before them
+	wroteWords = `wrote|writes|sent|a écrit|a ecrit|ha scritto|schrieb|schreef|het volgende geschreven|geschreven|` +
+		`napisał\(a\)|napisała|napisał|napisal|escreveu|escribió|escribio|skrev|kirjoitti|đã viết|` +
+		`написал\(а\)|написала|написал|написав|пише|yazdı|كتب|كتبت`
+	cjkWrote = `写道|寫道`
+	// verbs that may stand before the name: "Am … schrieb Name <addr>:", "في … كتب Name:"
+	wroteBeforeName = `schrieb|schreef|skrev|wrote|كتب|كتبت|escribió|a écrit|escreveu|napisał\(a\)|napisał|написал|пише|đã viết`
+	weekdays        = `понедельник|вторник|среда|четверг|пятница|суббота|воскресенье|пн|вт|ср|чт|пт|сб|вс|` +
+		`пн|понеділок|вівторок|середа|четвер|пʼятниця|субота|неділя|mon|tue|wed|thu|fri|sat|sun`
+)
+
+var (
+	reQuote    = regexp.MustCompile(`^[ \t]*(?:[A-Za-z]{1,12})?>`)
+	rePipe     = regexp.MustCompile(`^[ \t]*\|`)
+	reDelim    = regexp.MustCompile(`^[ \t]*[-_,=+~#*ᐧ]+[ \t]*$`)
+	reFenceOn  = regexp.MustCompile("^```")
+	reFenceOff = regexp.MustCompile("^ {0,3}```[ \t]*$")
+
+	wroteTail = `(?:[\s>)"'»\]](?:` + wroteWords + `)|(?:` + cjkWrote + `))\s*[:：]?[\s\-*]*$`
+
+	attribRes = []*regexp.Regexp{
+		// On <date>, <name> wrote:   Le … a écrit :   في … كتب:   (may start with "---- ")
+		regexp.MustCompile(`(?i)^[\s>*\-]*(?:` + leadWords + `)\s.*` + wroteTail),
+		// Am <date> schrieb <name> <addr>:   في <date>، كتب <name> <addr>:
+		regexp.MustCompile(`(?i)^[\s>*\-]*(?:` + leadWords + `)\s.{1,300}[\s,،](?:` + wroteBeforeName + `)\s.{1,200}[:：]$`),
+		// <date> <name> <addr> wrote:   20 окт. 2016 г. 19:37 пользователь "X" <addr> написал:
+		regexp.MustCompile(`(?i)^[\s>*\-]*(?:\d|(?:` + weekdays + `)[\s,.]).{0,300}` + wroteTail),
+		// ---- John Smith wrote ----
+		regexp.MustCompile(`(?i)^[\s>]*-{2,}\s*\S.{0,200}[\s>)"](?:` + wroteWords + `)\s*[:：]?\s*-{2,}\s*$`),
+		// X via Discourse Meta wrote:
+		regexp.MustCompile(`(?i)^[\s>]*\S.{0,150}\svia\s.{1,150}\s(?:wrote|schrieb)\s*:?\s*$`),
+	}
+	// Name <addr> wrote:   Name <addr> schrieb am Fr., 28. Apr. 2017 um 11:53 Uhr:
+	reAddrWrote = regexp.MustCompile(`(?i)@[^\s<>()\[\]]+\.[^\s<>()\[\]]+[>)\]]*\s*(?:` + wroteWords + `)(?:\s*[:：]|\s.{0,100}[:：])?[\s\-*]*$`)
+	// 2013/7/20 sam via Discourse Meta <info@discourse.org>   вт, 5 янв. 2016 г. в 23:39, X <addr>:
+	reDateAddr = regexp.MustCompile(`^[\s>]*.{0,150}<[^@<>\s]+@[^@<>\s]+\.[^@<>\s]+>\s*([:：]?)$`)
+	reDateHead = regexp.MustCompile(`^[\s>]*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}\s`)
+	// 2016-03-03 17:21 GMT+01:00 Some One
+	reISODate = regexp.MustCompile(`^[\s>]*\d{4}-\d\d-\d\d \d\d?:\d\d GMT[+-]\d\d?:?\d\d\s+\S`)
+
+	reTime  = regexp.MustCompile(`\d{1,2}[:.h]\d\d`)
+	reYear  = regexp.MustCompile(`(?:^|\D)(?:19|20)\d\d(?:\D|$)`)
+	reStart = regexp.MustCompile(`(?i)^[\s>*\-]*(?:(?:` + leadWords + `)\s|\d|(?:` + weekdays + `)[\s,.])`)
+
+	forwardRes = []*regexp.Regexp{
+		regexp.MustCompile(`(?i)^[\s>*]*-{2,}\s*(?:original message|forwarded message|reply message|message transféré|message d'origine|` +
+			`ursprüngliche nachricht|weitergeleitete nachricht|antwort nachricht|mensaje original|mensaje reenviado|` +
+			`messaggio originale|messaggio inoltrato|oorspronkelijk bericht|doorgestuurd bericht|oprindelig meddelelse|` +
+			`videresendt meddelelse|opprinnelig melding|ursprungligt meddelande|vidarebefordrat meddelande|` +
+			`wiadomość oryginalna|oryginalna wiadomość|mensagem original|mensagem encaminhada|исходное сообщение|` +
+			`пересылаемое сообщение|пересланное сообщение|оригінальне повідомлення|переслане повідомлення|原始邮件|` +
+			`转发的邮件|原始郵件|الرسالة الأصلية|الرسالة الاصلية|رسالة معاد توجيهها|الرسالة المعاد توجيهها|الرسالة المعاد إرسالها)\s*-{2,}`),
+		regexp.MustCompile(`(?i)^[\s>*]*(?:begin forwarded message|début du message réexpédié|anfang der weitergeleiteten nachricht|` +
+			`inicio del mensaje reenviado|início da mensagem reencaminhada|bericht begin doorgestuurd|` +
+			`بداية الرسالة المعاد توجيهها|بداية الرسالة المُعاد توجيهها)\s*[:：]`),
+		regexp.MustCompile(`(?i)^[\s>*]*reply message\s*$`),
+	}
+	reForwardOnly = regexp.MustCompile(`(?i)forward|weitergeleitet|transféré|reenviado|inoltrato|doorgestuurd|videresendt|vidarebefordrat|encaminhada|пересыла|переслан|转发|توجيه|begin`)
+
+	// Outlook / Gmail header block lines, in the languages of the corpora and Arabic.
+	headerFrom = `from|von|de|da|van|fra|från|od|от|від|发件人|寄件者|kimden|من|المرسل`
+	headerText = headerFrom + `|to|cc|bcc|reply-to|subject|til|emne|kopi|à|a|répondre à|objet|an|betreff|kopie|para|asunto|assunto|` +
+		`risposta|oggetto|aan|onderwerp|till|ämne|kopia|do|temat|dw|кому|тема|копия|收件人|主题|抄送|收件者|主旨|副本|kime|konu|bilgi|` +
+		`إلى|الى|نسخة|نسخة إلى|الموضوع|المرسل إليه`
+	headerDate = `sent|date|datum|dato|gesendet|enviado|enviada em|enviada|envoyé|envoyé le|fecha|data|inviato|verzonden|skickat|sendt|` +
+		`wysłano|wysłane|отправлено|дата|надіслано|发送时间|日期|寄件日期|tarih|gönderildi|gönderilme tarihi|أرسل|أرسلت|أرسل في|تاريخ الإرسال|التاريخ|بتاريخ|تاريخ`
+	reHeaderText = regexp.MustCompile(`(?i)^[\s>*]*(` + headerText + `)[ \t*]*[:：].*\w`)
+	reHeaderDate = regexp.MustCompile(`(?i)^[\s>*]*(` + headerDate + `)[ \t*]*[:：].*\d`)
+	reHeaderFrom = regexp.MustCompile(`(?i)^[\s>*]*(?:` + headerFrom + `|` + headerDate + `)[ \t*]*[:：]`)
+
+	// Mobile footers. "Sent from/with/via …" is checked by sentFrom below.
+	reSentFrom = regexp.MustCompile(`(?i)^[\s>]*[(<\[]*\s*(?:sent|send|envoyé|enviado|gesendet|verzonden|verstuurd|inviato|` +
+		`wysłane|отправлено|надіслано|skickat|sendt)\s+(?:from|with|via|by|using|on|depuis|de|desde|do|von|mit|met|vanaf|` +
+		`da|dal|z|с|з|fra|från|med)\s+(.*)$`)
+	sigRes = []*regexp.Regexp{
+		regexp.MustCompile(`(?i)^[\s>]*從我的\s?\S+\s?傳送`),
+		regexp.MustCompile(`(?i)^[\s>]*发自我的\s?\S+`),
+		regexp.MustCompile(`(?i)^[\s>]*\S+ from (?:my )?(?:mobile|phone|iphone|ipad|android)\.?\s*$`),
+		regexp.MustCompile(`(?i)^[\s>]*from my (?:iphone|ipad|ipod|android|mobile|phone|samsung|galaxy|blackberry|smartphone|tablet)\b.{0,20}$`),
+		regexp.MustCompile(`(?i)^[\s>]*envoyé (?:depuis|de) (?:mon|ma|l'|un|une)\s?.{1,40}$`),
+		regexp.MustCompile(`(?i)^[\s>]*von meine[mr]? .{1,40} gesendet\.?$`),
+		regexp.MustCompile(`(?i)^[\s>]*diese nachricht wurde von .{1,80} gesendet\.?$`),
+		regexp.MustCompile(`(?i)^[\s>]*enviado (?:desde|de|do|via) (?:mi|meu|o|un|my)\s.{1,40}$`),
+		regexp.MustCompile(`(?i)^[\s>]*inviato da .{1,40}$`),
+		regexp.MustCompile(`(?i)^[\s>]*(?:verzonden|verstuurd) (?:vanaf|van|met) .{1,40}$`),
+		regexp.MustCompile(`(?i)^[\s>]*(?:sendt|skickat) fr[aå]n? (?:min|mi|my)\s.{1,40}$`),
+		regexp.MustCompile(`(?i)^[\s>]*get\s*\[?\s*outlook for (?:ios|android)`),
+		// Arabic: "أُرسلت من الـ iPhone الخاص بي", "مرسل من iPhone", "تم الإرسال من جهاز iPad"
+		regexp.MustCompile(`^[\s>]*(?:أرسلت|أرسل|ارسلت|ارسل|مرسل|مرسلة|تم الإرسال|تم الارسال|تم إرسالها)\s+(?:من|عبر|بواسطة)\s+.{0,60}$`),
+		regexp.MustCompile(`(?i)^[\s>]*(?:احصل على|الحصول على|نزّل|نزل)\s*\[?\s*outlook`),
+	}
+	deviceWords = map[string]bool{
+		"iphone": true, "ipad": true, "ipod": true, "blackberry": true, "android": true, "galaxy": true,
+		"samsung": true, "mobile": true, "phone": true, "cell": true, "cellphone": true, "smartphone": true,
+		"device": true, "tablet": true, "htc": true, "huawei": true, "xiaomi": true, "nokia": true,
+		"motorola": true, "pixel": true, "windows": true, "mail": true, "gmail": true, "outlook": true,
+		"yahoo": true, "aol": true, "mailbox": true, "airmail": true, "sparrow": true, "acompli": true,
+		"spark": true, "protonmail": true, "proton": true, "newton": true, "bluemail": true, "edison": true,
+		"k": true, "pc": true, "mac": true, "verizon": true, "wireless": true, "zoho": true, "thunderbird": true,
+	}
+
+	// Legal disclaimers that start a closing paragraph.
+	reDisclaimer = regexp.MustCompile(`(?i)^[\s*_>]*(?:` +
+		`this (?:e-?mail|message|communication|transmission)(?: message)?(?:,)? (?:and|\(and|including|\(including|may|contains|is (?:strictly )?(?:confidential|private|intended)|together with|and its)|` +
+		`the (?:information|content|contents) (?:contained )?(?:in|of) this (?:e-?mail|message|communication|transmission)|` +
+		`confidential(?:ity)?(?: notice| note| statement| warning| disclaimer| notification)?\s*[:：]|` +
+		`(?:legal )?disclaimer\s*[:：]?|privileged (?:and|&) confidential|if you are not the intended recipient|` +
+		`ce (?:message|courriel|e-mail|mail)(?: et (?:ses|toutes)| est (?:confidentiel|strictement)| peut contenir)|` +
+		`(?:diese|dieses) (?:e-?mail|nachricht)(?: und| ist| enthält| kann)|` +
+		`إخلاء (?:ال)?مسؤولية|تنويه\s*[:：]|تنبيه\s*[:：]|إشعار (?:ال)?سرية|` +
+		`(?:هذه|إن هذه) الرسالة (?:الإلكترونية |الالكترونية )?(?:و ?مرفقاتها|سرية|قد تحتوي|مخصصة)|` +
+		`(?:هذا|إن هذا) البريد (?:الإلكتروني |الالكتروني )?(?:و ?مرفقاته|سري|قد يحتوي|مخصص)|` +
+		`المعلومات (?:الواردة|الموجودة|المتضمنة) في هذه الرسالة)`)
+
+	reListItem   = regexp.MustCompile(`^\s*(?:\d{1,3}[.)]|[-*•·]\s|\(\w\))`)
+	reDashName   = regexp.MustCompile(`^-\p{Lu}[\p{L}.'’]*(?:\s[\p{L}.'’-]+){0,2}\s*$`)
+	reLinkPiece  = regexp.MustCompile(`^\s*\(?https?://\S*\)?\s*>?\s*$`)
+	reCutWrote   = regexp.MustCompile(`^(.*?\S)(?:\s+|-{2,}\s*)((?:On|Le|Am|Op|El|Em|Il)\s.{5,300})$`)
+	reWroteEnd   = regexp.MustCompile(`(?i)(?:` + wroteWords + `|` + cjkWrote + `)\s*[:：]?[\s\-*]*$`)
+	reHasWord    = regexp.MustCompile(`[\pL\pN]`)
+)
+
+// isQuote reports a quoted line. "| a | b |" (a table row) is not a quote.
+func isQuote(k string) bool {
+	if reQuote.MatchString(k) {
+		return true
+	}
+	if rePipe.MatchString(k) {
+		t := strings.TrimSpace(k)
+		return len(t) == 1 || !strings.HasSuffix(t, "|")
+	}
+	return false
+}
+
+// isDelimiter reports a rule line: two or more of -_=*#~+, or Gmail's ᐧ tracker.
+func isDelimiter(k string) bool {
+	if !reDelim.MatchString(k) {
+		return false
+	}
+	t := strings.TrimSpace(k)
+	return utf8.RuneCountInString(t) >= 2 || t == "ᐧ"
+}
+
+// isAttribution reports an "On … wrote:" style line in any covered language.
+func isAttribution(k string) bool {
+	if len(k) > maxJoinLen+100 {
+		return false
+	}
+	if !hasDigit(k) && !strings.Contains(k, "@") && !strings.Contains(k, "via") &&
+		!strings.HasPrefix(strings.TrimLeft(k, " \t>"), "--") {
+		return false
+	}
+	for i, re := range attribRes {
+		if re.MatchString(k) {
+			if i == 3 || i == 4 { // "---- X wrote ----" and "X via Y wrote:" carry no date
+				return true
+			}
+			if strings.Contains(k, "@") || reTime.MatchString(k) || reYear.MatchString(k) {
+				return true
+			}
+		}
+	}
+	if strings.Contains(k, "@") && reAddrWrote.MatchString(k) {
+		return true
+	}
+	if m := reDateAddr.FindStringSubmatch(k); m != nil {
+		if reDateHead.MatchString(k) || (m[1] != "" && reTime.MatchString(k)) {
+			return true
+		}
+	}
+	return reISODate.MatchString(k)
+}
+
+func isForward(k string) bool {
+	if !strings.ContainsAny(k, "-:：") && !strings.Contains(strings.ToLower(k), "reply message") {
+		return false
+	}
+	for _, re := range forwardRes {
+		if re.MatchString(k) {
+			return true
+		}
+	}
+	return false
+}
+
+// isHeader reports one line of an Outlook-style header block.
+func isHeader(k string) bool {
+	if !strings.ContainsAny(k, ":：") {
+		return false
+	}
+	return reHeaderText.MatchString(k) || reHeaderDate.MatchString(k)
+}
+
+// isSignature reports a mobile/app footer line.
+func isSignature(k string) bool {
+	if m := reSentFrom.FindStringSubmatch(k); m != nil {
+		return deviceTail(m[1])
+	}
+	for _, re := range sigRes {
+		if re.MatchString(k) {
+			return true
+		}
+	}
+	return false
+}
+
+// deviceTail decides whether the words after "Sent from" name a device or app
+// ("my iPhone", "Mailbox for iPad", "my cell, please excuse typos") rather than
+// being a sentence ("my desk, is much easier then my mobile phone").
+func deviceTail(s string) bool {
+	words := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 0x7f && r != 0xa0)
+	})
+	if len(words) == 0 {
+		return false
+	}
+	if len(words) <= 4 {
+		return true
+	}
+	for i, w := range words {
+		if i >= 5 {
+			break
+		}
+		if deviceWords[w] || strings.HasPrefix(w, "iphone") || strings.HasPrefix(w, "ios") {
+			return true
+		}
+	}
+	return false
+}
+
+func hasDigit(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			return true
+		}
+	}
+	return false
+}
