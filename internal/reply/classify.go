@@ -186,12 +186,12 @@ var (
 		`(?:هذا|إن هذا) البريد (?:الإلكتروني |الالكتروني )?(?:و ?مرفقاته|سري|قد يحتوي|مخصص)|` +
 		`المعلومات (?:الواردة|الموجودة|المتضمنة) في هذه الرسالة)`)
 
-	reListItem   = regexp.MustCompile(`^\s*(?:\d{1,3}[.)]|[-*•·]\s|\(\w\))`)
-	reDashName   = regexp.MustCompile(`^-\p{Lu}[\p{L}.'’]*(?:\s[\p{L}.'’-]+){0,2}\s*$`)
-	reLinkPiece  = regexp.MustCompile(`^\s*\(?https?://\S*\)?\s*>?\s*$`)
-	reCutWrote   = regexp.MustCompile(`^(.*?\S)(?:\s+|-{2,}\s*)((?:On|Le|Am|Op|El|Em|Il)\s.{5,300})$`)
-	reWroteEnd   = regexp.MustCompile(`(?i)(?:` + wroteWords + `|` + cjkWrote + `)\s*[:：]?[\s\-*]*$`)
-	reHasWord    = regexp.MustCompile(`[\pL\pN]`)
+	reListItem  = regexp.MustCompile(`^\s*(?:\d{1,3}[.)]|[-*•·]\s|\(\w\))`)
+	reDashName  = regexp.MustCompile(`^-\p{Lu}[\p{L}.'’]*(?:\s[\p{L}.'’-]+){0,2}\s*$`)
+	reLinkPiece = regexp.MustCompile(`^\s*\(?https?://\S*\)?\s*>?\s*$`)
+	reCutWrote  = regexp.MustCompile(`^(.*?\S)(?:\s+|-{2,}\s*)((?:On|Le|Am|Op|El|Em|Il)\s.{5,300})$`)
+	reWroteEnd  = regexp.MustCompile(`(?i)(?:` + wroteWords + `|` + cjkWrote + `)\s*[:：]?[\s\-*]*$`)
+	reHasWord   = regexp.MustCompile(`[\pL\pN]`)
 )
 
 // isQuote reports a quoted line. "| a | b |" (a table row) is not a quote.
