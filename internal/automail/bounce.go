@@ -53,7 +53,7 @@ func parseBounce(m *mimeparse.Message) *Bounce {
 		}
 		// The human-readable part often says more than the DSN fields.
 		ctx := diagnosticFor(explain, r.Address)
-		if textReason(r.Diagnostic+" "+ctx) == "" && findStatus(r.Diagnostic+" "+ctx) == "" {
+		if (r.Status == "" || isGeneric(r.Status)) && findStatus(r.Diagnostic+" "+ctx) == "" {
 			ctx += "\n" + explain
 		}
 		classify(&r, ctx)
@@ -181,6 +181,15 @@ func scanText(m *mimeparse.Message) string {
 	if t == "" {
 		t = stripTags(m.HTML)
 	}
+	if strings.TrimSpace(t) == "" {
+		// A body the parser kept as an attachment (odd disposition or
+		// encoding) is still the bounce's text.
+		for _, a := range m.Attachments {
+			if strings.HasPrefix(strings.ToLower(a.ContentType), "text/plain") && len(t) < maxScan {
+				t += string(a.Data) + "\n"
+			}
+		}
+	}
 	if len(t) > maxScan {
 		t = t[:maxScan]
 	}
@@ -254,7 +263,7 @@ var (
 	// recipientLineRe: a line that starts with a failed recipient, as MTAs
 	// write it: "<addr>: host said ...", "  addr", "addr on <date>",
 	// "*  addr", ">>> addr <addr>... User unknown", "Recipient: addr".
-	recipientLineRe = regexp.MustCompile(`(?i)^[\s*\->•]*` +
+	recipientLineRe = regexp.MustCompile(`(?i)^[\s*\->•\[]*(?:[245]\d\d[ \-])?(?:status: \w+, )?` +
 		`(?:(?:original[- ]recipient|final[- ]recipient|recipient(?:\s+address(?:es)?)?|failed\s+recipient|rcpt\s+to|address|unknown\s+(?:user|address)|invalid\s+recipient|undeliverable\s+to|to)\s*:\s*(?:rfc822;\s*)?)?` +
 		`["<]?[A-Za-z0-9!#$%&'*+/=?^_{|}~.\-]+@[A-Za-z0-9.\-]+[>"]?(?:[\s:;,.(\[]|$)`)
 )
@@ -306,6 +315,18 @@ func freeTextRecipients(m *mimeparse.Message) []Recipient {
 	return out
 }
 
+var transcriptLineRe = regexp.MustCompile(`^(?:[245]\d\d [^\s]+.*\.\.\. |While talking to |>>> )`)
+
+// withoutAddress returns "" when a recipient's block says nothing but the
+// address itself, so that no reason is read into it.
+func withoutAddress(block, addr string) string {
+	rest := strings.ReplaceAll(block, addr, "")
+	if strings.Trim(rest, " \t<>*:;,.-[]\"'") == "" {
+		return ""
+	}
+	return block
+}
+
 // blockAfter returns line i and the following non-blank, indented or
 // continuation lines: the diagnostic that MTAs print under an address.
 func blockAfter(lines []string, i int) string {
@@ -320,6 +341,10 @@ func blockAfter(lines []string, i int) string {
 			continue
 		}
 		if recipientLineRe.MatchString(l) && addrRe.MatchString(l) && !strings.HasPrefix(l, " ") && !strings.HasPrefix(l, "\t") {
+			break
+		}
+		if transcriptLineRe.MatchString(l) {
+			// Sendmail transcripts: one line per recipient or host.
 			break
 		}
 		b.WriteString(" ")

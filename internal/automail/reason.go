@@ -7,7 +7,7 @@ import (
 
 var (
 	statusRe    = regexp.MustCompile(`\b([245])\.(\d{1,3})\.(\d{1,3})\b`)
-	replyCodeRe = regexp.MustCompile(`(?:^|[^\d.\-])([245][0-5]\d)(?:[ \-]|$)`)
+	replyCodeRe = regexp.MustCompile(`(?:^|[^\d.\-])([245][0-5]\d)(?:[ \-,;:]|$)`)
 )
 
 var afterReplyRe = regexp.MustCompile(`\b[245]\d\d[ \-]'?\s*([245]\.\d{1,3}\.\d{1,3})\b`)
@@ -65,6 +65,7 @@ var reasonRules = []reasonRule{
 		"message size exceeds", "exceeds size limit", "size limit exceeded", "message exceeds", "larger than the maximum",
 		"exceeds maximum message size", "mail size limit", "message size limit"}},
 	{"exceedlimit", []string{"message length exceeds administrative limit", "exceeds administrative limit"}},
+	{"blocked", []string{"remote protocol error"}},
 	{"rejected", []string{"not a member", "not member", "domain of sender address", "sender address rejected", "send mail as", "unroutable sender",
 		"sender verify failed", "sender domain must exist"}},
 	{"requireptr", []string{"ip name lookup failed", "reverse dns", "ptr record", "no ptr", "reverse lookup", "rdns",
@@ -76,8 +77,8 @@ var reasonRules = []reasonRule{
 	{"systemerror", []string{"duplicated message-id", "loop alert"}},
 	{"expired", []string{"retry timeout exceeded", "message expired", "delivery time expired", "connection timed out",
 		"was not delivered within", "could not be delivered for", "delivery expired"}},
-	{"mailererror", []string{"command output:", "mailer error", "x-unix", "command died", "exit status"}},
-	{"failedstarttls", []string{"starttls", "requiretls", "tls is required", "tls required", "tls negotiation"}},
+	{"mailererror", []string{"procmail:", "command output:", "mailer error", "x-unix", "command died", "exit status"}},
+	{"failedstarttls", []string{"support tls", "starttls", "requiretls", "tls is required", "tls required", "tls negotiation"}},
 	{"hasmoved", []string{"has been moved", "has moved", "no longer at this address", "address has changed"}},
 	{"suspend", []string{"account disabled", "account has been disabled", "account is disabled", "suspended",
 		"mailbox disabled", "mailbox has been disabled", "account is inactive", "account inactive", "is locked",
@@ -108,7 +109,7 @@ var reasonRules = []reasonRule{
 		"unknown local part", "user missing home directory", "utilisateur inconnu", "existe", "unknown or illegal alias",
 		"destination addresses were unknown", "address is not valid", "wasn't found at", "was not found", "not found in",
 		"could not be found", "couldn't be found", "unknown e-mail address", "not registered", "isn't a valid",
-		"doesn't have a …account"}},
+		"doesn't have a …account", "check if address is correct", "and other recipients in the same domain"}},
 	{"virusdetected", []string{"virus", "malware", "infected"}},
 	{"spamdetected", []string{"spam", "junk mail", "unsolicited", "bulk mail", "message content rejected",
 		"suspicious", "scam", "phishing"}},
@@ -124,7 +125,7 @@ var reasonRules = []reasonRule{
 		"sender rejected", "invalid sender", "sender domain must exist", "sender unknown", "bad sender",
 		"sender verification", "unverified sender", "mail from", "envelope sender", "senders domain",
 		"sender is not allowed", "your email address", "address rejected: domain not found"}},
-	{"expired", []string{"failed …attempts", "delivery attempts", "retry time", "giving up", "has been delayed", "deferred",
+	{"expired", []string{"will be retried", "failed …attempts", "delivery attempts", "retry time", "giving up", "has been delayed", "deferred",
 		"too long", "expired", "timeout", "timed out"}},
 	{"blocked", []string{"blacklist", "black list", "blocklist", "block list", "rbl", "dnsbl", "spamhaus", "spamcop",
 		"sorbs", "your ip", "ip address", "access denied", "connection refused", "client host rejected",
@@ -243,7 +244,9 @@ func classify(r *Recipient, context string) {
 	if r.Reason == "" {
 		r.Reason = reasonFor(r, context)
 	}
-	temporary := r.Action == "delayed" || strings.HasPrefix(r.Status, "4") || (r.Status == "" && strings.HasPrefix(r.ReplyCode, "4"))
+	// Exim's "retry timeout exceeded" ends a run of temporary failures.
+	temporary := r.Action == "delayed" || strings.HasPrefix(r.Status, "4") || (r.Status == "" && strings.HasPrefix(r.ReplyCode, "4")) ||
+		eximRetryTimeout(r.Diagnostic)
 	if r.Status == "" {
 		r.Status = pseudoStatus(r.Reason, temporary)
 	}
@@ -251,6 +254,13 @@ func classify(r *Recipient, context string) {
 }
 
 const preferDiagnostic = true
+
+// eximRetryTimeout: Exim's own "retry timeout exceeded" (not a remote
+// server's "delivery retry timeout exceeded") ends a run of temporary errors.
+func eximRetryTimeout(diag string) bool {
+	d := strings.ToLower(diag)
+	return strings.Contains(d, "retry timeout exceeded") && !strings.Contains(d, "delivery retry timeout")
+}
 
 // statusClass is the class digit the recipient's status must have.
 func statusClass(r *Recipient) byte {
@@ -281,9 +291,12 @@ func reasonFor(r *Recipient, context string) string {
 	temporary := strings.HasPrefix(r.Status, "4") || r.Action == "delayed"
 	cmd := smtpCommand(r.Diagnostic + "\n" + context)
 	switch {
-	case reason == "userunknown" && statusReasons[r.Status] != "userunknown" && cmd != "RCPT" && filteredUnknown:
+	case reason == "userunknown" && statusReasons[r.Status] != "userunknown" && cmd != "RCPT" &&
+		(remoteSaysUnknown(r.Diagnostic+"\n"+context) || textReason(r.Diagnostic) == "userunknown" && !strongUnknown(r.Diagnostic)):
+		// Sisimai's convention: a bare "user unknown" that is not known to
+		// answer RCPT TO comes from a filter that hides the real reason.
 		return "filtered"
-	case reason == "userunknown" && cmd == "DATA":
+	case reason == "userunknown" && cmd == "DATA" && !strongUnknown(r.Diagnostic):
 		// A recipient refused only after the message was sent was refused
 		// for its content, not because the mailbox does not exist.
 		return "filtered"
@@ -307,9 +320,32 @@ func reasonFor(r *Recipient, context string) string {
 	return "undefined"
 }
 
-const filteredUnknown = true
+var replyLineRe = regexp.MustCompile(`(?:^|[\s:'"<(])5\d\d(?:[ \-:]|$)`)
 
-var commandRe = regexp.MustCompile(`(?i)in reply to (?:end of )?(data|rcpt to|mail from)\b|after (?:end of )?(data|rcpt to|mail from)\b|>>> (data|rcpt to|mail from)\b|\b(rcpt) to:`)
+// remoteSaysUnknown reports a remote server's SMTP reply (a line with a 5xx
+// code) that says "user unknown" in the usual, ambiguous words.
+func remoteSaysUnknown(text string) bool {
+	for _, l := range strings.Split(text, "\n") {
+		if replyLineRe.MatchString(l) && textReason(l) == "userunknown" && !strongUnknown(l) {
+			return true
+		}
+	}
+	return false
+}
+
+// strongUnknown reports wording that can only mean the address does not exist.
+func strongUnknown(diag string) bool {
+	d := strings.ToLower(diag)
+	for _, p := range []string{"not recognized", "not listed in", "doesn't have a", "invalid recipient", "couldn't be found", "unknown user:",
+		"and other recipients in the same domain", "check if address is correct"} {
+		if strings.Contains(d, p) {
+			return true
+		}
+	}
+	return false
+}
+
+var commandRe = regexp.MustCompile(`(?i)in reply to (?:end of )?(data|rcpt to|mail from)\b|after (?:end of )?(data|rcpt|mail)\b|>>> (data|rcpt to|mail from)\b|(does not like recipient)|smtp:(rcpt)\b`)
 
 // smtpCommand names the SMTP command a rejection answered, when the text
 // says so ("in reply to end of DATA command", "after RCPT TO", ">>> DATA").
@@ -320,6 +356,9 @@ func smtpCommand(s string) string {
 	}
 	for _, g := range m[1:] {
 		if g != "" {
+			if strings.HasPrefix(strings.ToLower(g), "does not like") {
+				return "RCPT"
+			}
 			return strings.ToUpper(strings.Fields(g)[0])
 		}
 	}
