@@ -72,7 +72,7 @@ func TestSisimaiCorpus(t *testing.T) {
 				fmt.Printf("AUTO %s: %s\n", c.ID, why)
 			}
 			for i, want := range c.Expected.Recipients {
-				key := fmt.Sprintf("%s#%d", c.ID, want.Index)
+				key := fmt.Sprintf("%s#%d", c.ID, i+1)
 				var got Recipient
 				if b != nil && i < len(b.Recipients) {
 					got = b.Recipients[i]
