@@ -107,7 +107,7 @@ var (
 	// Name <addr> wrote:   Name <addr> schrieb am Fr., 28. Apr. 2017 um 11:53 Uhr:
 	reAddrWrote = regexp.MustCompile(`(?i)@[^\s<>()\[\]]+\.[^\s<>()\[\]]+[>)\]]*\s*(?:` + wroteWords + `)(?:\s*[:：]|\s.{0,100}[:：])?[\s\-*]*$`)
 	// 2013/7/20 sam via Discourse Meta <info@discourse.org>   вт, 5 янв. 2016 г. в 23:39, X <addr>:
-	reDateAddr = regexp.MustCompile(`^[\s>]*.{0,150}<[^@<>\s]+@[^@<>\s]+\.[^@<>\s]+>\s*([:：]?)$`)
+	reDateAddr = regexp.MustCompile(`<[^@<>\s]+@[^@<>\s]+\.[^@<>\s]+>\s*([:：]?)$`)
 	reDateHead = regexp.MustCompile(`^[\s>]*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}\s`)
 	// 2016-03-03 17:21 GMT+01:00 Some One
 	reISODate = regexp.MustCompile(`^[\s>]*\d{4}-\d\d-\d\d \d\d?:\d\d GMT[+-]\d\d?:?\d\d\s+\S`)
@@ -186,12 +186,13 @@ var (
 		`(?:هذا|إن هذا) البريد (?:الإلكتروني |الالكتروني )?(?:و ?مرفقاته|سري|قد يحتوي|مخصص)|` +
 		`المعلومات (?:الواردة|الموجودة|المتضمنة) في هذه الرسالة)`)
 
-	reListItem  = regexp.MustCompile(`^\s*(?:\d{1,3}[.)]|[-*•·]\s|\(\w\))`)
-	reDashName  = regexp.MustCompile(`^-\p{Lu}[\p{L}.'’]*(?:\s[\p{L}.'’-]+){0,2}\s*$`)
-	reLinkPiece = regexp.MustCompile(`^\s*\(?https?://\S*\)?\s*>?\s*$`)
-	reCutWrote  = regexp.MustCompile(`^(.*?\S)(?:\s+|-{2,}\s*)((?:On|Le|Am|Op|El|Em|Il)\s.{5,300})$`)
-	reWroteEnd  = regexp.MustCompile(`(?i)(?:` + wroteWords + `|` + cjkWrote + `)\s*[:：]?[\s\-*]*$`)
-	reHasWord   = regexp.MustCompile(`[\pL\pN]`)
+	reListItem    = regexp.MustCompile(`^\s*(?:\d{1,3}[.)]\s|[-*•·]\s|\(\w\)\s)`)
+	reSentenceEnd = regexp.MustCompile(`\pL\pL[.!?]["'”’)]*$`)
+	reDashName    = regexp.MustCompile(`^-\p{Lu}[\p{L}.'’]*(?:\s[\p{L}.'’-]+){0,2}\s*$`)
+	reLinkPiece   = regexp.MustCompile(`^\s*\(?https?://\S*\)?\s*>?\s*$`)
+	reCutWrote    = regexp.MustCompile(`^(.*?\S)(?:\s+|-{2,}\s*)((?:On|Le|Am|Op|El|Em|Il)\s.{5,300})$`)
+	reWroteEnd    = regexp.MustCompile(`(?i)(?:` + wroteWords + `|` + cjkWrote + `)\s*[:：]?[\s\-*]*$`)
+	reHasWord     = regexp.MustCompile(`[\pL\pN]`)
 )
 
 // isQuote reports a quoted line. "| a | b |" (a table row) is not a quote.
@@ -216,33 +217,59 @@ func isDelimiter(k string) bool {
 }
 
 // isAttribution reports an "On … wrote:" style line in any covered language.
+// Cheap checks on the end of the line come first so that ordinary lines never
+// reach the larger expressions (Go's regexp has no DFA; cost is per byte and
+// per expression).
 func isAttribution(k string) bool {
-	if len(k) > maxJoinLen+100 {
+	k = strings.TrimRight(k, " \t")
+	if len(k) < 6 || len(k) > maxJoinLen+100 {
 		return false
 	}
-	if !hasDigit(k) && !strings.Contains(k, "@") && !strings.Contains(k, "via") &&
-		!strings.HasPrefix(strings.TrimLeft(k, " \t>"), "--") {
-		return false
+	tail := tailOf(k, 80)
+	colon := strings.HasSuffix(k, ":") || strings.HasSuffix(k, "：")
+	dash := strings.HasSuffix(k, "-")
+	gt := strings.HasSuffix(k, ">") || colon && strings.Contains(tail, ">")
+	wrote := colon || dash || reWroteEnd.MatchString(tail)
+	if !wrote && !gt {
+		return k[0] >= '0' && k[0] <= '9' && reISODate.MatchString(k)
 	}
-	for i, re := range attribRes {
-		if re.MatchString(k) {
+	hasAt := strings.Contains(k, "@")
+	if wrote && (hasDigit(k) || hasAt || dash || strings.Contains(k, "via")) {
+		for i, re := range attribRes {
+			if !re.MatchString(k) {
+				continue
+			}
 			if i == 3 || i == 4 { // "---- X wrote ----" and "X via Y wrote:" carry no date
 				return true
 			}
-			if strings.Contains(k, "@") || reTime.MatchString(k) || reYear.MatchString(k) {
+			if hasAt || reTime.MatchString(k) || reYear.MatchString(k) {
+				return true
+			}
+		}
+		if hasAt && reAddrWrote.MatchString(k) {
+			return true
+		}
+	}
+	if gt && hasAt && len(k) <= 300 {
+		if m := reDateAddr.FindStringSubmatch(tailOf(k, 160)); m != nil {
+			if reDateHead.MatchString(k) || (m[1] != "" && reTime.MatchString(k)) {
 				return true
 			}
 		}
 	}
-	if strings.Contains(k, "@") && reAddrWrote.MatchString(k) {
-		return true
+	return hasDigit(k[:1]) && reISODate.MatchString(k)
+}
+
+// tailOf returns the last n bytes of s, cut at a rune boundary.
+func tailOf(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	if m := reDateAddr.FindStringSubmatch(k); m != nil {
-		if reDateHead.MatchString(k) || (m[1] != "" && reTime.MatchString(k)) {
-			return true
-		}
+	i := len(s) - n
+	for i < len(s) && !utf8.RuneStart(s[i]) {
+		i++
 	}
-	return reISODate.MatchString(k)
+	return s[i:]
 }
 
 func isForward(k string) bool {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"consultd/internal/corpustest"
 	"consultd/internal/mimeparse"
@@ -266,18 +267,18 @@ func fmtAny(v any) string {
 
 func itoa(n int) string { return fmtAny(n) }
 
-// corpusTexts returns every reply text of the three corpora (sorted by id), for
-// the fuzz seeds and the benchmark.
+// corpusTexts returns every plain-text reply of the three corpora, sorted by
+// id, for the fuzz seeds and the benchmark.
 func corpusTexts(t testing.TB) []string {
 	var ids []string
 	texts := map[string]string{}
 	for _, corpus := range []string{corpusDiscourse, corpusGitHub, corpusTalon} {
 		root, cases := loadCases(t, corpus)
 		for _, c := range cases {
-			if c.InputText == nil && (c.Input == "" || !strings.HasSuffix(c.Input, ".txt")) && c.Kind != "plain_reply" {
-				continue
-			}
-			if c.Kind != "" && c.Kind != "trim" && c.Kind != "plain_reply" && c.Kind != "no_hang" {
+			switch {
+			case c.Kind == "plain_reply", corpus == corpusGitHub,
+				(c.Kind == "trim" || c.Kind == "no_hang") && c.InputText == nil:
+			default:
 				continue
 			}
 			id := corpus + "/" + c.ID
@@ -291,4 +292,85 @@ func corpusTexts(t testing.TB) []string {
 		out = append(out, texts[id])
 	}
 	return out
+}
+
+// haveCorpus reports whether shared/corpus can be found, without skipping.
+func haveCorpus() bool {
+	if os.Getenv("CONSULTD_CORPUS") != "" {
+		return true
+	}
+	wd, _ := os.Getwd()
+	for d := wd; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "..", "shared", "corpus", "README.md")); err == nil {
+			return true
+		}
+		if filepath.Dir(d) == d {
+			return false
+		}
+	}
+}
+
+func FuzzTrim(f *testing.F) {
+	if haveCorpus() {
+		for _, s := range corpusTexts(f) {
+			f.Add(s)
+		}
+	}
+	for _, c := range trimCases {
+		f.Add(c.in)
+	}
+	f.Add("reply On Wed, Apr 4, 2012 at 3:59 PM, bob@example.com wrote:\n> Hi")
+	f.Add("في ٢١\u200f/١١\u200f/٢٠١٧ ١٠:٠٢ ص، كتب X <\na@b.c>:\n> x")
+	f.Fuzz(func(t *testing.T, in string) {
+		norm := strings.ReplaceAll(strings.ReplaceAll(in, "\r\n", "\n"), "\r", "\n")
+		for name, fn := range map[string]func(string) string{"Trim": reply.Trim, "StripQuotes": reply.StripQuotes} {
+			out := fn(in)
+			if len(out) > len(in) {
+				t.Fatalf("%s: output longer than input: %d > %d", name, len(out), len(in))
+			}
+			if utf8.ValidString(in) && !utf8.ValidString(out) {
+				t.Fatalf("%s: valid UTF-8 in, invalid out: %q", name, out)
+			}
+			for _, l := range strings.Split(out, "\n") {
+				if !strings.Contains(norm, l) {
+					t.Fatalf("%s: output line %q is not in the input", name, l)
+				}
+			}
+		}
+	})
+}
+
+func BenchmarkTrimCorpus(b *testing.B) {
+	benchCorpus(b, reply.Trim)
+}
+
+func BenchmarkStripQuotesCorpus(b *testing.B) {
+	benchCorpus(b, reply.StripQuotes)
+}
+
+// BenchmarkBaselineCorpus is the yardstick: lower-casing and splitting the
+// same texts into lines, the least any line-based trimmer does.
+func BenchmarkBaselineCorpus(b *testing.B) {
+	benchCorpus(b, func(s string) string { return strings.Split(strings.ToLower(s), "\n")[0] })
+}
+
+// benchCorpus runs fn over every corpus reply and reports, besides the usual
+// per-iteration figures, the median time per message.
+func benchCorpus(b *testing.B, fn func(string) string) {
+	texts := corpusTexts(b)
+	per := make([]time.Duration, len(texts))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j, s := range texts {
+			t0 := time.Now()
+			fn(s)
+			per[j] += time.Since(t0)
+		}
+	}
+	b.StopTimer()
+	sort.Slice(per, func(i, j int) bool { return per[i] < per[j] })
+	b.ReportMetric(float64(per[len(per)/2].Nanoseconds())/float64(b.N), "median-ns/msg")
+	b.ReportMetric(float64(per[len(per)-1].Nanoseconds())/float64(b.N), "max-ns/msg")
+	b.ReportMetric(float64(len(texts)), "msgs")
 }

@@ -30,7 +30,7 @@ func Trim(body string) string {
 	b := parse(body)
 	b.markHeaderBlocks()
 	b.cutSignatureDelimiter()
-	lines := b.render(b.selectTrim(0))
+	lines := b.render(b.selectTrim(0), modeTrim)
 	return join(dropClosing(lines))
 }
 
@@ -42,7 +42,7 @@ func Trim(body string) string {
 func StripQuotes(body string) string {
 	b := parse(body)
 	b.markHeaderBlocks()
-	return join(b.render(b.selectQuotes()))
+	return join(b.render(b.selectQuotes(), modeQuotes))
 }
 
 func join(lines []string) string {

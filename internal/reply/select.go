@@ -123,7 +123,7 @@ func (b *body) joinWrapped() {
 			continue
 		}
 		leads := reStart.MatchString(k)
-		if !leads && !strings.Contains(k, "<") {
+		if !leads && !strings.Contains(k, "<") || reListItem.MatchString(k) || reSentenceEnd.MatchString(k) {
 			continue
 		}
 		joined := strings.TrimSpace(k)
@@ -136,14 +136,18 @@ func (b *body) joinWrapped() {
 				}
 				continue
 			}
-			if len(c) > 200 || b.kinds[j] == kForward || (!leads && reStart.MatchString(b.keys[j])) {
+			if len(c) > 200 || b.kinds[j] == kForward ||
+				(reStart.MatchString(b.keys[j]) && (!leads || b.kinds[j] == kAttrib)) {
 				break
 			}
 			joined += " " + c
 			if len(joined) > maxJoinLen {
 				break
 			}
-			if !endsLikeAttribution(c) || !isAttribution(joined) {
+			if !endsLikeAttribution(c) || !strings.Contains(joined, "@") && !reTime.MatchString(joined) || !isAttribution(joined) {
+				if reSentenceEnd.MatchString(c) {
+					break // a sentence, not a wrapped header
+				}
 				continue
 			}
 			b.kinds[i] = kAttrib
@@ -160,7 +164,7 @@ func endsLikeAttribution(c string) bool {
 	if strings.HasSuffix(c, ":") || strings.HasSuffix(c, "：") || strings.HasSuffix(c, "-") {
 		return true
 	}
-	return reWroteEnd.MatchString(c)
+	return reWroteEnd.MatchString(tailOf(c, 80))
 }
 
 // fixLinkPieces: a long link broken out of a quoted line ("> View (http://x\n
@@ -460,7 +464,7 @@ func (b *body) selectQuotes() []int {
 
 // render joins the selected lines: blank lines right after removed lines go
 // with them, trailing spaces and outer blank lines are dropped.
-func (b *body) render(sel []int) []string {
+func (b *body) render(sel []int, m mode) []string {
 	out := make([]string, 0, len(sel))
 	afterRemoved := false
 	for _, i := range sel {
@@ -468,9 +472,14 @@ func (b *body) render(sel []int) []string {
 			afterRemoved = true
 			continue
 		}
-		l := strings.TrimRight(b.raw[i], " \t")
+		l := b.raw[i]
+		if m == modeTrim {
+			l = strings.TrimRight(l, " \t")
+		}
 		if b.kinds[i] == kEmpty || strings.TrimSpace(b.keys[i]) == "" {
-			if afterRemoved {
+			// Talon lets a removed block take the blank lines below it; Trim
+			// keeps one blank line between paragraphs it joins.
+			if afterRemoved && (m == modeQuotes || len(out) == 0 || out[len(out)-1] == "") {
 				continue
 			}
 			l = ""
@@ -478,10 +487,10 @@ func (b *body) render(sel []int) []string {
 		afterRemoved = false
 		out = append(out, l)
 	}
-	for len(out) > 0 && out[0] == "" {
+	for len(out) > 0 && strings.TrimSpace(out[0]) == "" {
 		out = out[1:]
 	}
-	for len(out) > 0 && out[len(out)-1] == "" {
+	for len(out) > 0 && strings.TrimSpace(out[len(out)-1]) == "" {
 		out = out[:len(out)-1]
 	}
 	return out
