@@ -90,6 +90,7 @@ func (d *decoder) resolve(node ast.Node, path string) (ast.Node, bool) {
 		case *ast.AliasNode:
 			target := d.alias(n)
 			if target == nil {
+				d.bad[path] = true
 				d.errAt(node, path, fmt.Sprintf("%s: unknown alias %q", display(path), n.String()))
 				return nil, false
 			}
@@ -473,8 +474,18 @@ func describe(node ast.Node) string {
 }
 
 func posOf(node ast.Node) pos {
-	if node == nil {
+	// A mapping's own token is the ":" of its first key; people look for the key.
+	switch n := node.(type) {
+	case nil:
 		return pos{}
+	case *ast.MappingNode:
+		if len(n.Values) > 0 && !n.IsFlowStyle {
+			return posOf(n.Values[0])
+		}
+	case *ast.MappingValueNode:
+		if n.Key != nil {
+			return posOf(n.Key)
+		}
 	}
 	tk := node.GetToken()
 	if tk == nil || tk.Position == nil {

@@ -14,11 +14,15 @@ type Error struct {
 	Msg       string
 }
 
+// oneLine keeps each error on one line even when it quotes a value (a
+// username, a path) that contains a line break.
+var oneLine = strings.NewReplacer("\n", `\n`, "\r", `\r`)
+
 func (e Error) Error() string {
 	if e.Line <= 0 {
-		return fmt.Sprintf("%s: %s", e.File, e.Msg)
+		return oneLine.Replace(fmt.Sprintf("%s: %s", e.File, e.Msg))
 	}
-	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
+	return oneLine.Replace(fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg))
 }
 
 // Errors is every problem found in one file, ordered by position. Load returns

@@ -16,8 +16,10 @@ import (
 // Size limits: a configuration or password file larger than this is a mistake
 // (wrong file), not something to read into memory.
 const (
-	maxConfigSize   = 4 << 20
+	maxConfigSize   = 1 << 20
 	maxPasswordSize = 64 << 10
+	// maxErrors keeps the report readable when a file is badly broken.
+	maxErrors = 100
 )
 
 // Load reads the configuration file at path, decodes it strictly (unknown keys,
@@ -47,7 +49,12 @@ func Parse(path string, data []byte) (*Config, error) {
 		for i := range es {
 			es[i].File = path
 		}
-		return es.sorted()
+		es = es.sorted()
+		if len(es) > maxErrors {
+			more := len(es) - maxErrors
+			es = append(es[:maxErrors], Error{File: path, Msg: fmt.Sprintf("... and %d more problems", more)})
+		}
+		return es
 	}
 	file, err := parser.ParseBytes(data, 0)
 	if err != nil {

@@ -364,13 +364,13 @@ func (v *validator) resolveSecrets() {
 	c.IMAP.Password, c.SMTP.Password = "", ""
 
 	if c.IMAP.Username != "" && !c.IMAP.Secret.IsSet() && !v.anySource("imap") {
-		v.errf("imap", "no password for %s: set one of password, password_file or password_env", c.IMAP.Username)
+		v.errf("imap", "no password for %q: set one of password, password_file or password_env", c.IMAP.Username)
 	}
 	if c.SMTP.Username == "" && v.anySource("smtp") {
 		v.errf("smtp.username", "is required when a password is given")
 	}
 	if c.SMTP.Username != "" && !c.SMTP.Secret.IsSet() && !v.anySource("smtp") {
-		v.errf("smtp", "no password for %s: set one of password, password_file or password_env", c.SMTP.Username)
+		v.errf("smtp", "no password for %q: set one of password, password_file or password_env", c.SMTP.Username)
 	}
 }
 
@@ -414,9 +414,9 @@ func (v *validator) secret(server, inline, file, env string) Secret {
 	case env != "":
 		pw, ok := os.LookupEnv(env)
 		if !ok {
-			v.errf(server+".password_env", "environment variable %s is not set", env)
+			v.errf(server+".password_env", "environment variable %q is not set", env)
 		} else if pw == "" {
-			v.errf(server+".password_env", "environment variable %s is empty", env)
+			v.errf(server+".password_env", "environment variable %q is empty", env)
 		}
 		return Secret{pw}
 	}
