@@ -1,10 +1,16 @@
-// Package answer understands a member's reply text (already trimmed by package
-// reply): the position (accept / decline / abstain, negation-aware), the
-// Concerns and Recommendations sections, and the sign-on, in English and Arabic,
-// with other languages added as vocabulary in the configuration.
+// Package answer understands a member's reply: the position (accept / decline
+// / abstain, negation-aware), the Concerns and Recommendations sections, and
+// the sign-on, in English and Arabic, with other languages added as vocabulary
+// in the configuration. It reads only the new text of a reply (package reply
+// removes quoted history and signatures first).
 package answer
 
-import "consultd/internal/mimeparse"
+import (
+	"strings"
+
+	"consultd/internal/mimeparse"
+	"consultd/internal/reply"
+)
 
 // Position is a member's answer to the invitation.
 type Position string
@@ -42,17 +48,38 @@ type Vocabulary struct {
 
 // Reader understands replies with the built-in vocabularies plus extra ones.
 type Reader struct {
-	vocab []Vocabulary
+	v merged
 }
 
 // NewReader returns a Reader with English, Arabic and the given vocabularies.
 func NewReader(extra ...Vocabulary) *Reader {
-	return &Reader{vocab: extra}
+	return &Reader{v: merge(append([]Vocabulary{English, Arabic}, extra...))}
+}
+
+// Read picks the body of a reply message (the plain part, or for HTML-only
+// mail the HTML without its quoted history), trims it and parses it.
+func (r *Reader) Read(m *mimeparse.Message) Answer {
+	return r.Parse(reply.Trim(Body(m)))
+}
+
+// Body returns the text of a reply to read: the text/plain part, or the HTML
+// converted without its quoted history when the mail has no plain part.
+func Body(m *mimeparse.Message) string {
+	if m.HTML != "" && (strings.TrimSpace(m.Text) == "" ||
+		strings.TrimSpace(m.Text) == strings.TrimSpace(mimeparse.HTMLToText(m.HTML))) {
+		return mimeparse.HTMLReplyText(m.HTML)
+	}
+	return m.Text
 }
 
 // Parse reads an already-trimmed reply text.
-func (r *Reader) Parse(text string) Answer { return Answer{Text: text} }
-
-// Read picks the body of a reply message (the plain part, or the HTML converted
-// without its quoted history), trims it with package reply and parses it.
-func (r *Reader) Read(m *mimeparse.Message) Answer { return r.Parse(m.Text) }
+func (r *Reader) Parse(text string) Answer {
+	text = strings.TrimSpace(strings.ReplaceAll(text, "\r\n", "\n"))
+	a := Answer{Text: text}
+	lines := strings.Split(text, "\n")
+	sec := r.sections(lines)
+	a.Concerns, a.Recommendations = sec.concerns, sec.recommendations
+	a.Sign = sec.sign
+	a.Position = r.position(lines, sec.inSection)
+	return a
+}

@@ -1,0 +1,172 @@
+package answer
+
+import (
+	"regexp"
+	"strings"
+)
+
+// signal is one mention of a position.
+type signal struct {
+	pos    Position
+	strong bool // the line starts with it: "DECLINE", "Position: accept", "أرفض"
+	line   int
+}
+
+var sentenceSplit = regexp.MustCompile(`[.!?؟;؛\n]+`)
+
+// positionHeadings may stand before the keyword on a strong line.
+var positionHeadings = []string{"position", "our position", "answer", "our answer", "vote", "our vote", "decision",
+	"الموقف", "موقفنا", "الرد", "ردنا", "القرار"}
+
+// position finds the reply's position. A line that starts with a position word
+// decides; otherwise the mentions in sentences must agree. Negations ("we
+// cannot accept", "عدم قبول") turn an acceptance into a decline; a negated
+// decline or abstention says nothing. Lines inside sections are not read.
+func (r *Reader) position(lines []string, skip map[int]bool) Position {
+	var sigs []signal
+	for i, raw := range lines {
+		if skip[i] {
+			continue
+		}
+		for si, sentence := range sentenceSplit.Split(raw, -1) {
+			ws := words(sentence)
+			if len(ws) == 0 {
+				continue
+			}
+			start := 0
+			if si == 0 {
+				for _, h := range positionHeadings {
+					if k := findPhrase(ws, h, 0); k == 0 && len(strings.Split(h, " ")) < len(ws) {
+						start = len(strings.Split(h, " "))
+					}
+				}
+			}
+			for _, s := range r.mentions(ws) {
+				s.line = i
+				s.strong = si == 0 && s.line == i && s.strongAt == start && s.pos != None
+				sigs = append(sigs, s.signal)
+			}
+		}
+	}
+	var strong, weak []Position
+	for _, s := range sigs {
+		if s.pos == None {
+			continue
+		}
+		if s.strong {
+			strong = append(strong, s.pos)
+		} else {
+			weak = append(weak, s.pos)
+		}
+	}
+	if len(strong) > 0 {
+		return strong[0]
+	}
+	return agree(weak)
+}
+
+// agree returns the position all mentions share; with disagreement, the one
+// mentioned at least twice as often as any other, else None.
+func agree(ps []Position) Position {
+	count := map[Position]int{}
+	for _, p := range ps {
+		count[p]++
+	}
+	var best Position
+	for p, n := range count {
+		if n > count[best] {
+			best = p
+		}
+	}
+	for p, n := range count {
+		if p != best && 2*n > count[best] {
+			return None
+		}
+	}
+	return best
+}
+
+type mention struct {
+	signal
+	strongAt int // word index where the mention starts
+}
+
+// mentions finds the position words in a sentence, longest phrases first, each
+// word used once, and applies negation.
+func (r *Reader) mentions(ws []string) []mention {
+	used := make([]bool, len(ws))
+	var out []mention
+	type cand struct {
+		phrase string
+		pos    Position
+	}
+	var cands []cand
+	for _, p := range r.v.decline {
+		cands = append(cands, cand{p, Decline})
+	}
+	for _, p := range r.v.abstain {
+		cands = append(cands, cand{p, Abstain})
+	}
+	for _, p := range r.v.accept {
+		cands = append(cands, cand{p, Accept})
+	}
+	// Longer phrases first so "not attend" wins over "attend".
+	for n := 6; n >= 1; n-- {
+		for _, c := range cands {
+			pw := strings.Split(c.phrase, " ")
+			if len(pw) != n {
+				continue
+			}
+			for from := 0; ; {
+				k := findPhrase(ws, c.phrase, from)
+				if k < 0 {
+					break
+				}
+				from = k + 1
+				free := true
+				for j := k; j < k+n; j++ {
+					if used[j] {
+						free = false
+					}
+				}
+				if !free {
+					continue
+				}
+				for j := k; j < k+n; j++ {
+					used[j] = true
+				}
+				pos := c.pos
+				if r.negated(ws, k) {
+					if pos == Accept {
+						pos = Decline
+					} else {
+						pos = None
+					}
+				}
+				out = append(out, mention{signal: signal{pos: pos}, strongAt: k})
+			}
+		}
+	}
+	// Keep the order of appearance.
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j].strongAt < out[j-1].strongAt; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+// negated reports a negation within the three words before index k.
+func (r *Reader) negated(ws []string, k int) bool {
+	lo := k - 3
+	if lo < 0 {
+		lo = 0
+	}
+	window := ws[lo:k]
+	for _, n := range r.v.negations {
+		if findPhrase(window, n, 0) >= 0 {
+			return true
+		}
+	}
+	return false
+}

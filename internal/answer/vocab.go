@@ -1,0 +1,165 @@
+package answer
+
+import (
+	"strings"
+	"unicode"
+)
+
+// English is the built-in English vocabulary.
+var English = Vocabulary{
+	Language: "en",
+	Accept: []string{"accept", "accepts", "accepted", "we accept", "i accept", "agree to attend", "will attend",
+		"we will participate", "will take part", "happy to attend", "count us in", "join the meeting", "yes we attend",
+		"should accept", "in favour of accepting", "in favor of accepting", "support accepting", "attend"},
+	Decline: []string{"decline", "declines", "declined", "declining", "we decline", "reject", "rejects", "refuse",
+		"not attend", "should not attend", "boycott", "apologise for not", "apologize for not", "against accepting",
+		"in favour of declining", "in favor of declining", "support declining"},
+	Abstain:         []string{"abstain", "abstains", "abstaining", "abstention", "no position", "no opinion", "neutral"},
+	Negations:       []string{"not", "cannot", "can't", "cant", "won't", "wont", "will not", "do not", "don't", "dont", "unable to", "never", "no longer", "would not", "wouldn't", "shouldn't", "should not"},
+	Concerns:        []string{"concerns", "concern", "our concerns", "concerns raised", "issues"},
+	Recommendations: []string{"recommendations", "recommendation", "our recommendations", "suggestions", "suggestion", "proposals"},
+	Sign:            []string{"sign", "signature", "sign-on", "sign on", "signing", "we sign", "signatory"},
+	Yes:             []string{"yes", "y", "ok", "okay", "agreed", "we sign", "sure"},
+	No:              []string{"no", "n", "we do not sign", "not signing"},
+}
+
+// Arabic is the built-in Arabic vocabulary (matched after normalising alef
+// forms, ta marbuta, alef maqsura, diacritics and tatweel).
+var Arabic = Vocabulary{
+	Language: "ar",
+	Accept: []string{"أوافق", "نوافق", "موافق", "موافقون", "موافقة", "أقبل", "نقبل", "قبول", "نقبل الدعوة", "قبول الدعوة",
+		"سنشارك", "سوف نشارك", "نؤيد القبول", "نؤيد المشاركة", "مع المشاركة", "مع القبول"},
+	Decline: []string{"أرفض", "نرفض", "رفض", "نعتذر", "اعتذار", "الاعتذار", "نعتذر عن", "عدم قبول", "عدم المشاركة",
+		"لن نشارك", "نؤيد الاعتذار", "مع الاعتذار", "ضد المشاركة", "مقاطعة"},
+	Abstain:         []string{"أمتنع", "نمتنع", "امتناع", "ممتنع", "ممتنعون", "الامتناع", "محايد", "لا موقف لنا"},
+	Negations:       []string{"لا", "لن", "لم", "عدم", "غير", "ليس", "لسنا", "لا يمكننا", "لا نستطيع", "يتعذر"},
+	Concerns:        []string{"المخاوف", "مخاوف", "مخاوفنا", "الملاحظات", "ملاحظات", "المخاوف والملاحظات"},
+	Recommendations: []string{"التوصيات", "توصيات", "توصية", "توصياتنا", "المقترحات", "مقترحات", "الاقتراحات"},
+	Sign:            []string{"التوقيع", "توقيع", "نوقع", "الموافقة على التوقيع"},
+	Yes:             []string{"نعم", "أجل", "موافق", "نوقع", "بالتأكيد"},
+	No:              []string{"لا", "كلا", "لن نوقع"},
+}
+
+// merged is every vocabulary's words, normalised.
+type merged struct {
+	accept, decline, abstain, negations, concerns, recommendations, sign, yes, no []string
+}
+
+func merge(vs []Vocabulary) merged {
+	var m merged
+	for _, v := range vs {
+		m.accept = append(m.accept, norms(v.Accept)...)
+		m.decline = append(m.decline, norms(v.Decline)...)
+		m.abstain = append(m.abstain, norms(v.Abstain)...)
+		m.negations = append(m.negations, norms(v.Negations)...)
+		m.concerns = append(m.concerns, norms(v.Concerns)...)
+		m.recommendations = append(m.recommendations, norms(v.Recommendations)...)
+		m.sign = append(m.sign, norms(v.Sign)...)
+		m.yes = append(m.yes, norms(v.Yes)...)
+		m.no = append(m.no, norms(v.No)...)
+	}
+	return m
+}
+
+func norms(ws []string) []string {
+	var out []string
+	for _, w := range ws {
+		if n := strings.Join(words(w), " "); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// normRune folds a rune for matching: lower case, Arabic letter variants
+// unified, Arabic-Indic and Eastern Arabic digits to ASCII; -1 drops it.
+func normRune(r rune) rune {
+	switch {
+	case r >= 0x064B && r <= 0x065F, r == 0x0670, r == 0x0640: // harakat, superscript alef, tatweel
+		return -1
+	case r >= 0x200B && r <= 0x200F, r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069, r == 0xFEFF:
+		return -1 // zero-width and bidi controls
+	case r == 'أ' || r == 'إ' || r == 'آ' || r == 'ٱ':
+		return 'ا'
+	case r == 'ة':
+		return 'ه'
+	case r == 'ى':
+		return 'ي'
+	case r >= '٠' && r <= '٩':
+		return '0' + (r - '٠')
+	case r >= '۰' && r <= '۹':
+		return '0' + (r - '۰')
+	case r == '’' || r == 'ʼ':
+		return '\''
+	}
+	return unicode.ToLower(r)
+}
+
+// words splits s into normalised words (letters, digits and apostrophes).
+func words(s string) []string {
+	var out []string
+	var b strings.Builder
+	flush := func() {
+		if b.Len() > 0 {
+			out = append(out, b.String())
+			b.Reset()
+		}
+	}
+	for _, r := range s {
+		r = normRune(r)
+		switch {
+		case r == -1:
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\'' || unicode.Is(unicode.Mn, r):
+			b.WriteRune(r)
+		case r == '-' && b.Len() > 0:
+			b.WriteRune(r)
+		default:
+			flush()
+		}
+	}
+	flush()
+	return out
+}
+
+// arabicPrefixes are the conjunctions and prepositions written joined to the
+// next word ("ونعتذر", "فنحن", "بالتوقيع").
+var arabicPrefixes = []string{"و", "ف", "ب", "ل"}
+
+// wordEq compares a text word with a vocabulary word, allowing a joined Arabic prefix.
+func wordEq(text, vocab string) bool {
+	if text == vocab {
+		return true
+	}
+	for _, p := range arabicPrefixes {
+		if strings.HasPrefix(text, p) && text[len(p):] == vocab && isArabicWord(vocab) {
+			return true
+		}
+	}
+	return false
+}
+
+func isArabicWord(w string) bool {
+	for _, r := range w {
+		return unicode.Is(unicode.Arabic, r)
+	}
+	return false
+}
+
+// findPhrase returns the index of the first occurrence of phrase (a normalised,
+// space-joined word sequence) in ws at or after from, or -1.
+func findPhrase(ws []string, phrase string, from int) int {
+	pw := strings.Split(phrase, " ")
+	for i := from; i+len(pw) <= len(ws); i++ {
+		ok := true
+		for j, p := range pw {
+			if !wordEq(ws[i+j], p) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return i
+		}
+	}
+	return -1
+}
