@@ -424,3 +424,41 @@ func TestParseDuration(t *testing.T) {
 		t.Errorf("Duration.String() = %q, want 1h30m", s)
 	}
 }
+
+// Forms administrators write that are unambiguous and therefore accepted.
+func TestFriendlyForms(t *testing.T) {
+	src := `coalition: {name: "تحالف حقوق الإنسان", address: Coalition@Coalition.Example}
+imap: &mail
+  host: mail.example
+  port: "993"
+  username: coalition@coalition.example
+  password: pw
+smtp:
+  <<: *mail
+  port: 465
+  security: TLS
+coordinators:
+  - email: rania@coalition.example
+members:
+  - id: sednaya
+    name: رابطة معتقلي ومفقودي سجن صيدنايا
+    emails: [info@sednaya.example]
+    language: AR
+policy:
+  quorum: 50%
+  consultation_period: 3d
+`
+	cfg := mustLoad(t, src)
+	if cfg.IMAP.Port != 993 || cfg.Policy.Quorum != 0.5 || cfg.Policy.ConsultationPeriod.Duration != 72*time.Hour {
+		t.Errorf("port %d quorum %v period %v", cfg.IMAP.Port, cfg.Policy.Quorum, cfg.Policy.ConsultationPeriod)
+	}
+	if cfg.SMTP.Host != "mail.example" || cfg.SMTP.Port != 465 || cfg.SMTP.Security != "tls" || cfg.SMTP.Pass() != "pw" {
+		t.Errorf("merged smtp = %+v pass %q", cfg.SMTP, cfg.SMTP.Pass())
+	}
+	if cfg.Members[0].Language != "ar" || cfg.Members[0].Name != "رابطة معتقلي ومفقودي سجن صيدنايا" {
+		t.Errorf("member = %+v", cfg.Members[0])
+	}
+	if cfg.Domain() != "coalition.example" || cfg.PlusAddress("t0k") != "Coalition+t0k@coalition.example" {
+		t.Errorf("Domain %q PlusAddress %q", cfg.Domain(), cfg.PlusAddress("t0k"))
+	}
+}
