@@ -22,11 +22,18 @@ const (
 	maxJoinLen = 400
 )
 
-// keyOf returns the form of a line that the classifier looks at: at most
-// maxKeyLen bytes, without the invisible bidi/format marks that Arabic and
-// Hebrew clients sprinkle anywhere, without Arabic diacritics and tatweel, with
-// Arabic-Indic digits as ASCII digits and NBSP as a space, right-trimmed.
+// keyOf returns the form of a line that the classifier looks at: cleanOf in
+// lower case, so that the expressions need no case folding (the costliest part
+// of matching otherwise).
 func keyOf(s string) string {
+	return strings.ToLower(cleanOf(s))
+}
+
+// cleanOf returns at most maxKeyLen bytes of a line, without the invisible
+// bidi/format marks that Arabic and Hebrew clients sprinkle anywhere, without
+// Arabic diacritics and tatweel, with Arabic-Indic digits as ASCII digits and
+// NBSP as a space, right-trimmed.
+func cleanOf(s string) string {
 	if len(s) > maxKeyLen {
 		cut := maxKeyLen
 		for cut > 0 && !utf8.RuneStart(s[cut]) {
@@ -94,42 +101,42 @@ var (
 
 	attribRes = []*regexp.Regexp{
 		// On <date>, <name> wrote:   Le … a écrit :   في … كتب:   (may start with "---- ")
-		regexp.MustCompile(`(?i)^[\s>*\-]*(?:` + leadWords + `)\s.*` + wroteTail),
+		regexp.MustCompile(`^[\s>*\-]*(?:` + leadWords + `)\s.*` + wroteTail),
 		// Am <date> schrieb <name> <addr>:   في <date>، كتب <name> <addr>:
-		regexp.MustCompile(`(?i)^[\s>*\-]*(?:` + leadWords + `)\s.{1,300}[\s,،](?:` + wroteBeforeName + `)\s.{1,200}[:：]$`),
+		regexp.MustCompile(`^[\s>*\-]*(?:` + leadWords + `)\s.{1,300}[\s,،](?:` + wroteBeforeName + `)\s.{1,200}[:：]$`),
 		// <date> <name> <addr> wrote:   20 окт. 2016 г. 19:37 пользователь "X" <addr> написал:
-		regexp.MustCompile(`(?i)^[\s>*\-]*(?:\d|(?:` + weekdays + `)[\s,.]).{0,300}` + wroteTail),
+		regexp.MustCompile(`^[\s>*\-]*(?:\d|(?:` + weekdays + `)[\s,.]).{0,300}` + wroteTail),
 		// ---- John Smith wrote ----
-		regexp.MustCompile(`(?i)^[\s>]*-{2,}\s*\S.{0,200}[\s>)"](?:` + wroteWords + `)\s*[:：]?\s*-{2,}\s*$`),
+		regexp.MustCompile(`^[\s>]*-{2,}\s*\S.{0,200}[\s>)"](?:` + wroteWords + `)\s*[:：]?\s*-{2,}\s*$`),
 		// X via Discourse Meta wrote:
-		regexp.MustCompile(`(?i)^[\s>]*\S.{0,150}\svia\s.{1,150}\s(?:wrote|schrieb)\s*:?\s*$`),
+		regexp.MustCompile(`^[\s>]*\S.{0,150}\svia\s.{1,150}\s(?:wrote|schrieb)\s*:?\s*$`),
 	}
 	// Name <addr> wrote:   Name <addr> schrieb am Fr., 28. Apr. 2017 um 11:53 Uhr:
-	reAddrWrote = regexp.MustCompile(`(?i)@[^\s<>()\[\]]+\.[^\s<>()\[\]]+[>)\]]*\s*(?:` + wroteWords + `)(?:\s*[:：]|\s.{0,100}[:：])?[\s\-*]*$`)
+	reAddrWrote = regexp.MustCompile(`@[^\s<>()\[\]]+\.[^\s<>()\[\]]+[>)\]]*\s*(?:` + wroteWords + `)(?:\s*[:：]|\s.{0,100}[:：])?[\s\-*]*$`)
 	// 2013/7/20 sam via Discourse Meta <info@discourse.org>   вт, 5 янв. 2016 г. в 23:39, X <addr>:
 	reDateAddr = regexp.MustCompile(`<[^@<>\s]+@[^@<>\s]+\.[^@<>\s]+>\s*([:：]?)$`)
 	reDateHead = regexp.MustCompile(`^[\s>]*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}\s`)
 	// 2016-03-03 17:21 GMT+01:00 Some One
-	reISODate = regexp.MustCompile(`^[\s>]*\d{4}-\d\d-\d\d \d\d?:\d\d GMT[+-]\d\d?:?\d\d\s+\S`)
+	reISODate = regexp.MustCompile(`^[\s>]*\d{4}-\d\d-\d\d \d\d?:\d\d gmt[+-]\d\d?:?\d\d\s+\S`)
 
 	reTime  = regexp.MustCompile(`\d{1,2}[:.h]\d\d`)
 	reYear  = regexp.MustCompile(`(?:^|\D)(?:19|20)\d\d(?:\D|$)`)
-	reStart = regexp.MustCompile(`(?i)^[\s>*\-]*(?:(?:` + leadWords + `)\s|\d|(?:` + weekdays + `)[\s,.])`)
+	reStart = regexp.MustCompile(`^[\s>*\-]*(?:(?:` + leadWords + `)\s|\d|(?:` + weekdays + `)[\s,.])`)
 
 	forwardRes = []*regexp.Regexp{
-		regexp.MustCompile(`(?i)^[\s>*]*-{2,}\s*(?:original message|forwarded message|reply message|message transféré|message d'origine|` +
+		regexp.MustCompile(`^[\s>*]*-{2,}\s*(?:original message|forwarded message|reply message|message transféré|message d'origine|` +
 			`ursprüngliche nachricht|weitergeleitete nachricht|antwort nachricht|mensaje original|mensaje reenviado|` +
 			`messaggio originale|messaggio inoltrato|oorspronkelijk bericht|doorgestuurd bericht|oprindelig meddelelse|` +
 			`videresendt meddelelse|opprinnelig melding|ursprungligt meddelande|vidarebefordrat meddelande|` +
 			`wiadomość oryginalna|oryginalna wiadomość|mensagem original|mensagem encaminhada|исходное сообщение|` +
 			`пересылаемое сообщение|пересланное сообщение|оригінальне повідомлення|переслане повідомлення|原始邮件|` +
 			`转发的邮件|原始郵件|الرسالة الأصلية|الرسالة الاصلية|رسالة معاد توجيهها|الرسالة المعاد توجيهها|الرسالة المعاد إرسالها)\s*-{2,}`),
-		regexp.MustCompile(`(?i)^[\s>*]*(?:begin forwarded message|début du message réexpédié|anfang der weitergeleiteten nachricht|` +
+		regexp.MustCompile(`^[\s>*]*(?:begin forwarded message|début du message réexpédié|anfang der weitergeleiteten nachricht|` +
 			`inicio del mensaje reenviado|início da mensagem reencaminhada|bericht begin doorgestuurd|` +
 			`بداية الرسالة المعاد توجيهها|بداية الرسالة المُعاد توجيهها)\s*[:：]`),
-		regexp.MustCompile(`(?i)^[\s>*]*reply message\s*$`),
+		regexp.MustCompile(`^[\s>*]*reply message\s*$`),
 	}
-	reForwardOnly = regexp.MustCompile(`(?i)forward|weitergeleitet|transféré|reenviado|inoltrato|doorgestuurd|videresendt|vidarebefordrat|encaminhada|пересыла|переслан|转发|توجيه|begin`)
+	reForwardOnly = regexp.MustCompile(`forward|weitergeleitet|transféré|reenviado|inoltrato|doorgestuurd|videresendt|vidarebefordrat|encaminhada|пересыла|переслан|转发|توجيه|begin`)
 
 	// Outlook / Gmail header block lines, in the languages of the corpora and Arabic.
 	headerFrom = `from|von|de|da|van|fra|från|od|от|від|发件人|寄件者|kimden|من|المرسل`
@@ -138,31 +145,35 @@ var (
 		`إلى|الى|نسخة|نسخة إلى|الموضوع|المرسل إليه`
 	headerDate = `sent|date|datum|dato|gesendet|enviado|enviada em|enviada|envoyé|envoyé le|fecha|data|inviato|verzonden|skickat|sendt|` +
 		`wysłano|wysłane|отправлено|дата|надіслано|发送时间|日期|寄件日期|tarih|gönderildi|gönderilme tarihi|أرسل|أرسلت|أرسل في|تاريخ الإرسال|التاريخ|بتاريخ|تاريخ`
-	reHeaderText = regexp.MustCompile(`(?i)^[\s>*]*(` + headerText + `)[ \t*]*[:：].*\w`)
-	reHeaderDate = regexp.MustCompile(`(?i)^[\s>*]*(` + headerDate + `)[ \t*]*[:：].*\d`)
-	reHeaderFrom = regexp.MustCompile(`(?i)^[\s>*]*(?:` + headerFrom + `|` + headerDate + `)[ \t*]*[:：]`)
+	reHeaderText = regexp.MustCompile(`^[\s>*]*(` + headerText + `)[ \t*]*[:：].*\w`)
+	reHeaderDate = regexp.MustCompile(`^[\s>*]*(` + headerDate + `)[ \t*]*[:：].*\d`)
+	reHeaderFrom = regexp.MustCompile(`^[\s>*]*(?:` + headerFrom + `|` + headerDate + `)[ \t*]*[:：]`)
 
 	// Mobile footers. "Sent from/with/via …" is checked by sentFrom below.
-	reSentFrom = regexp.MustCompile(`(?i)^[\s>]*[(<\[]*\s*(?:sent|send|envoyé|enviado|gesendet|verzonden|verstuurd|inviato|` +
+	reSentFrom = regexp.MustCompile(`^[\s>]*[(<\[]*\s*(?:sent|send|envoyé|enviado|gesendet|verzonden|verstuurd|inviato|` +
 		`wysłane|отправлено|надіслано|skickat|sendt)\s+(?:from|with|via|by|using|on|depuis|de|desde|do|von|mit|met|vanaf|` +
 		`da|dal|z|с|з|fra|från|med)\s+(.*)$`)
-	sigRes = []*regexp.Regexp{
-		regexp.MustCompile(`(?i)^[\s>]*從我的\s?\S+\s?傳送`),
-		regexp.MustCompile(`(?i)^[\s>]*发自我的\s?\S+`),
-		regexp.MustCompile(`(?i)^[\s>]*\S+ from (?:my )?(?:mobile|phone|iphone|ipad|android)\.?\s*$`),
-		regexp.MustCompile(`(?i)^[\s>]*from my (?:iphone|ipad|ipod|android|mobile|phone|samsung|galaxy|blackberry|smartphone|tablet)\b.{0,20}$`),
-		regexp.MustCompile(`(?i)^[\s>]*envoyé (?:depuis|de) (?:mon|ma|l'|un|une)\s?.{1,40}$`),
-		regexp.MustCompile(`(?i)^[\s>]*von meine[mr]? .{1,40} gesendet\.?$`),
-		regexp.MustCompile(`(?i)^[\s>]*diese nachricht wurde von .{1,80} gesendet\.?$`),
-		regexp.MustCompile(`(?i)^[\s>]*enviado (?:desde|de|do|via) (?:mi|meu|o|un|my)\s.{1,40}$`),
-		regexp.MustCompile(`(?i)^[\s>]*inviato da .{1,40}$`),
-		regexp.MustCompile(`(?i)^[\s>]*(?:verzonden|verstuurd) (?:vanaf|van|met) .{1,40}$`),
-		regexp.MustCompile(`(?i)^[\s>]*(?:sendt|skickat) fr[aå]n? (?:min|mi|my)\s.{1,40}$`),
-		regexp.MustCompile(`(?i)^[\s>]*get\s*\[?\s*outlook for (?:ios|android)`),
-		// Arabic: "أُرسلت من الـ iPhone الخاص بي", "مرسل من iPhone", "تم الإرسال من جهاز iPad"
-		regexp.MustCompile(`^[\s>]*(?:أرسلت|أرسل|ارسلت|ارسل|مرسل|مرسلة|تم الإرسال|تم الارسال|تم إرسالها)\s+(?:من|عبر|بواسطة)\s+.{0,60}$`),
-		regexp.MustCompile(`(?i)^[\s>]*(?:احصل على|الحصول على|نزّل|نزل)\s*\[?\s*outlook`),
-	}
+	// Other mobile footers, one alternation so a text line costs one match:
+	// 從我的 iPhone 傳送, 发自我的 iPhone, "Nik from mobile", "From my iPhone 6",
+	// Envoyé depuis mon iPhone, Von meinem … gesendet, Diese Nachricht wurde von …
+	// gesendet, Enviado desde mi …, Inviato da …, Verzonden met …, Sendt fra min …,
+	// Get Outlook for iOS/Android, and Arabic: أُرسلت من الـ iPhone الخاص بي, مرسل من
+	// iPhone, تم الإرسال من …, احصل على Outlook for Android.
+	reSig = regexp.MustCompile(`^[\s>]*(?:` +
+		`從我的\s?\S+\s?傳送|` +
+		`发自我的\s?\S+|` +
+		`\S+ from (?:my )?(?:mobile|phone|iphone|ipad|android)\.?\s*$|` +
+		`from my (?:iphone|ipad|ipod|android|mobile|phone|samsung|galaxy|blackberry|smartphone|tablet)\b.{0,20}$|` +
+		`envoyé (?:depuis|de) (?:mon|ma|l'|un|une)\s?.{1,40}$|` +
+		`von meine[mr]? .{1,40} gesendet\.?$|` +
+		`diese nachricht wurde von .{1,80} gesendet\.?$|` +
+		`enviado (?:desde|de|do|via) (?:mi|meu|o|un|my)\s.{1,40}$|` +
+		`inviato da .{1,40}$|` +
+		`(?:verzonden|verstuurd) (?:vanaf|van|met) .{1,40}$|` +
+		`(?:sendt|skickat) fr[aå]n? (?:min|mi|my)\s.{1,40}$|` +
+		`get\s*\[?\s*outlook for (?:ios|android)|` +
+		`(?:أرسلت|أرسل|ارسلت|ارسل|مرسل|مرسلة|تم الإرسال|تم الارسال|تم إرسالها)\s+(?:من|عبر|بواسطة)\s+.{0,60}$|` +
+		`(?:احصل على|الحصول على|نزّل|نزل)\s*\[?\s*outlook)`)
 	deviceWords = map[string]bool{
 		"iphone": true, "ipad": true, "ipod": true, "blackberry": true, "android": true, "galaxy": true,
 		"samsung": true, "mobile": true, "phone": true, "cell": true, "cellphone": true, "smartphone": true,
@@ -174,7 +185,7 @@ var (
 	}
 
 	// Legal disclaimers that start a closing paragraph.
-	reDisclaimer = regexp.MustCompile(`(?i)^[\s*_>]*(?:` +
+	reDisclaimer = regexp.MustCompile(`^[\s*_>]*(?:` +
 		`this (?:e-?mail|message|communication|transmission)(?: message)?(?:,)? (?:and|\(and|including|\(including|may|contains|is (?:strictly )?(?:confidential|private|intended)|together with|and its)|` +
 		`the (?:information|content|contents) (?:contained )?(?:in|of) this (?:e-?mail|message|communication|transmission)|` +
 		`confidential(?:ity)?(?: notice| note| statement| warning| disclaimer| notification)?\s*[:：]|` +
@@ -191,7 +202,7 @@ var (
 	reDashName    = regexp.MustCompile(`^-\p{Lu}[\p{L}.'’]*(?:\s[\p{L}.'’-]+){0,2}\s*$`)
 	reLinkPiece   = regexp.MustCompile(`^\s*\(?https?://\S*\)?\s*>?\s*$`)
 	reCutWrote    = regexp.MustCompile(`^(.*?\S)(?:\s+|-{2,}\s*)((?:On|Le|Am|Op|El|Em|Il)\s.{5,300})$`)
-	reWroteEnd    = regexp.MustCompile(`(?i)(?:` + wroteWords + `|` + cjkWrote + `)\s*[:：]?[\s\-*]*$`)
+	reWroteEnd    = regexp.MustCompile(`(?:` + wroteWords + `|` + cjkWrote + `)\s*[:：]?[\s\-*]*$`)
 	reHasWord     = regexp.MustCompile(`[\pL\pN]`)
 )
 
@@ -286,7 +297,7 @@ func isForward(k string) bool {
 
 // isHeader reports one line of an Outlook-style header block.
 func isHeader(k string) bool {
-	if !strings.ContainsAny(k, ":：") {
+	if i := strings.IndexAny(k, ":："); i < 0 || i > 60 {
 		return false
 	}
 	return reHeaderText.MatchString(k) || reHeaderDate.MatchString(k)
@@ -297,12 +308,7 @@ func isSignature(k string) bool {
 	if m := reSentFrom.FindStringSubmatch(k); m != nil {
 		return deviceTail(m[1])
 	}
-	for _, re := range sigRes {
-		if re.MatchString(k) {
-			return true
-		}
-	}
-	return false
+	return len(k) <= 200 && reSig.MatchString(k)
 }
 
 // deviceTail decides whether the words after "Sent from" name a device or app

@@ -49,9 +49,9 @@ func splitSharedAttribution(raw []string) []string {
 			}
 			continue
 		}
-		k := keyOf(l)
+		k := cleanOf(l)
 		m := reCutWrote.FindStringSubmatch(k)
-		if m == nil || isQuote(k) || !reHasWord.MatchString(m[1]) || !isAttribution(m[2]) {
+		if m == nil || isQuote(k) || !reHasWord.MatchString(m[1]) || !isAttribution(strings.ToLower(m[2])) {
 			if out != nil {
 				out = append(out, l)
 			}
@@ -519,7 +519,7 @@ func dropClosing(lines []string) []string {
 	for len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1]) == "" {
 		lines = lines[:len(lines)-1]
 	}
-	if n := len(lines); n > 1 && reDashName.MatchString(strings.TrimSpace(keyOf(lines[n-1]))) {
+	if n := len(lines); n > 1 && reDashName.MatchString(strings.TrimSpace(cleanOf(lines[n-1]))) {
 		lines = lines[:n-1]
 		for len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1]) == "" {
 			lines = lines[:len(lines)-1]
