@@ -332,8 +332,22 @@ func parseMediaType(v string) (typ string, params map[string]string, strict bool
 		for k, val := range p {
 			p[k] = decodeHeader(val)
 		}
+		if strings.Contains(v, "*=") {
+			// mime drops RFC 2231 values in charsets other than UTF-8 and
+			// US-ASCII (windows-1256 file names): recover them leniently.
+			_, lp, _ := parseMediaTypeLenient(v)
+			for k, val := range lp {
+				if _, have := p[k]; !have && !strings.Contains(k, "*") {
+					p[k] = val
+				}
+			}
+		}
 		return t, p, true
 	}
+	return parseMediaTypeLenient(v)
+}
+
+func parseMediaTypeLenient(v string) (typ string, params map[string]string, strict bool) {
 	typ = v
 	rest := ""
 	if i := strings.IndexByte(v, ';'); i >= 0 {
@@ -356,6 +370,7 @@ func parseMediaType(v string) (typ string, params map[string]string, strict bool
 		}
 		params[k] = decodeHeader(val)
 	}
+	joinContinuations(params)
 	// RFC 2231 parameters (name*=utf-8''..., name*0*=...) when the standard
 	// parser failed on something else.
 	for k, val := range params {
@@ -387,4 +402,51 @@ func decode2231(v string) (string, bool) {
 		buf = append(buf, s[i])
 	}
 	return decodeCharset(strings.ToLower(parts[0]), buf), true
+}
+
+// joinContinuations joins RFC 2231 continuations (name*0*=, name*1=, ...)
+// into name* (encoded) or name (plain).
+func joinContinuations(params map[string]string) {
+	type seg struct {
+		val     string
+		encoded bool
+	}
+	groups := map[string][]seg{}
+	for k, v := range params {
+		i := strings.Index(k, "*")
+		if i < 0 || i == len(k)-1 {
+			continue
+		}
+		rest := strings.TrimSuffix(k[i+1:], "*")
+		n := 0
+		for _, c := range rest {
+			if c < '0' || c > '9' {
+				n = -1
+				break
+			}
+			n = n*10 + int(c-'0')
+		}
+		if n < 0 || n > 100 {
+			continue
+		}
+		base := k[:i]
+		g := groups[base]
+		for len(g) <= n {
+			g = append(g, seg{})
+		}
+		g[n] = seg{v, strings.HasSuffix(k, "*") && strings.Count(k, "*") == 2}
+		groups[base] = g
+	}
+	for base, g := range groups {
+		var b strings.Builder
+		enc := len(g) > 0 && g[0].encoded
+		for _, sg := range g {
+			b.WriteString(sg.val)
+		}
+		if enc {
+			params[base+"*"] = b.String()
+		} else if _, have := params[base]; !have {
+			params[base] = b.String()
+		}
+	}
 }

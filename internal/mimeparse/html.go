@@ -194,28 +194,37 @@ func prevElement(n *html.Node) *html.Node {
 }
 
 // followingText returns up to max bytes of text after n in document order.
+// Like textPrefix it visits a bounded number of nodes, so that checking many
+// <hr> or <div> elements stays linear.
 func followingText(n *html.Node, max int) string {
 	var b strings.Builder
-	for cur := n; cur != nil && b.Len() < max; {
+	budget := textBudget
+	for cur := n; cur != nil && b.Len() < max && budget > 0; {
 		if cur.NextSibling != nil {
 			cur = cur.NextSibling
-			collectText(cur, &b, max)
+			collectText(cur, &b, max, &budget)
 			continue
 		}
 		cur = cur.Parent
+		budget--
 	}
 	return b.String()
 }
 
+// textBudget bounds the nodes visited to read a prefix of text.
+const textBudget = 500
+
 func textPrefix(n *html.Node, max int) string {
 	var b strings.Builder
-	collectText(n, &b, max)
+	budget := textBudget
+	collectText(n, &b, max, &budget)
 	return b.String()
 }
 
-func collectText(n *html.Node, b *strings.Builder, max int) {
+func collectText(n *html.Node, b *strings.Builder, max int, budget *int) {
 	walkNodes(n, func(c *html.Node) bool {
-		if b.Len() >= max {
+		*budget--
+		if b.Len() >= max || *budget <= 0 {
 			return false
 		}
 		if c.Type == html.TextNode {

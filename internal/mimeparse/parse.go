@@ -211,8 +211,11 @@ func repairPartHeaders(raw []byte) ([]byte, int) {
 		if !isDelim(line) {
 			continue
 		}
-		end := bytes.Index(rest, []byte("\n\r\n"))
-		if e2 := bytes.Index(rest, []byte("\n\n")); e2 >= 0 && (end < 0 || e2 < end) {
+		// Part headers are short; looking further would make this quadratic
+		// on messages full of delimiters without blank lines.
+		win := rest[:min(len(rest), 64<<10)]
+		end := bytes.Index(win, []byte("\n\r\n"))
+		if e2 := bytes.Index(win, []byte("\n\n")); e2 >= 0 && (end < 0 || e2 < end) {
 			end = e2
 		}
 		if end < 0 {
@@ -392,7 +395,71 @@ func (p *parser) walkBody(m *Message, e *message.Entity, rootErr error, raw []by
 	// without disposition) is rarely what the sender typed as the reply.
 	m.Text = strings.Join(st.text, "\n--\n")
 	m.HTML = strings.Join(st.html, "\n")
+	if err != nil && strings.HasPrefix(m.ContentType, "multipart/") && len(st.text)+len(st.html)+len(m.Attachments)+len(m.Embedded) == 0 && m.DeliveryStatus == nil {
+		// Not one part could be read (the boundary never occurs): show the
+		// body as text rather than nothing.
+		if body := bodyAfterHeader(raw); len(bytes.TrimSpace(body)) > 0 {
+			m.Text = decodeCharset("", body)
+			m.Warnings = append(m.Warnings, "no MIME part found; body read as text")
+		}
+	}
 	return err
+}
+
+// bodyAfterHeader returns what follows the first blank line.
+func bodyAfterHeader(raw []byte) []byte {
+	i := bytes.Index(raw, []byte("\n\n"))
+	j := bytes.Index(raw, []byte("\n\r\n"))
+	switch {
+	case i < 0 && j < 0:
+		return nil
+	case i < 0 || (j >= 0 && j < i):
+		return raw[j+3:]
+	}
+	return raw[i+2:]
+}
+
+// unflow undoes RFC 3676 format=flowed: a line ending in a space continues
+// on the next line of the same quote depth. Signature separators stay.
+func unflow(s string, delsp bool) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+	var b strings.Builder
+	b.Grow(len(s))
+	prevDepth := -1
+	joining := false
+	for _, l := range lines {
+		depth := 0
+		for depth < len(l) && l[depth] == '>' {
+			depth++
+		}
+		content := l[depth:]
+		content = strings.TrimPrefix(content, " ") // space-stuffing
+		if joining && depth != prevDepth {
+			b.WriteByte('\n') // quote depth changed: the flowed line ends here
+			joining = false
+		}
+		if !joining {
+			b.WriteString(strings.Repeat(">", depth))
+			if depth > 0 {
+				b.WriteByte(' ')
+			}
+		}
+		flowed := strings.HasSuffix(content, " ") && content != "-- "
+		if flowed && delsp {
+			content = content[:len(content)-1]
+		}
+		b.WriteString(content)
+		if !flowed {
+			b.WriteByte('\n')
+		}
+		joining, prevDepth = flowed, depth
+	}
+	out := b.String()
+	if !strings.HasSuffix(s, "\n") {
+		out = strings.TrimSuffix(out, "\n")
+	}
+	return out
 }
 
 // defaultType is text/plain, or message/rfc822 inside multipart/digest.
@@ -547,6 +614,10 @@ func (p *parser) leaf(m *Message, st *bodyState, path []int, part *message.Entit
 	}
 
 	text := p.decodeText(m, part, params, strict, werr, data, where)
+	text = strings.TrimPrefix(text, "\uFEFF") // BOM some iPhone and Windows clients add
+	if typ == "text/plain" && strings.EqualFold(params["format"], "flowed") {
+		text = unflow(text, strings.EqualFold(params["delsp"], "yes"))
+	}
 	idx := 0
 	if typ == "text/html" {
 		idx = 1

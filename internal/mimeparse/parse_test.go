@@ -591,3 +591,24 @@ func TestParseLargeMessage(t *testing.T) {
 		t.Errorf("parse took %.3f s/MB, want well under 1 s/MB", perMB)
 	}
 }
+
+func TestParseRFC2231Windows1256Filename(t *testing.T) {
+	raw := "From: a@example.org\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nhi\n" +
+		"--b\nContent-Type: application/pdf\nContent-Disposition: attachment; filename*=windows-1256''%C8%ED%C7%E4.pdf\n\n%PDF\n--b--\n"
+	m := mustParse(t, raw)
+	if len(m.Attachments) != 1 || m.Attachments[0].Filename != "بيان.pdf" {
+		t.Errorf("Attachments = %s", describeAtts(m.Attachments))
+	}
+}
+
+func TestParseFormatFlowedThunderbird(t *testing.T) {
+	raw := "From: a@example.org\nSubject: Re: x\nContent-Type: text/plain; charset=UTF-8; format=flowed\n" +
+		"Content-Transfer-Encoding: 8bit\n\n\uFEFFWe accept the invitation and would like to add \nthree points.\n\n" +
+		"On 02/06/2025 10:00, Coalition wrote:\n> Please reply by \n> Friday.\n\n-- \nSara\n"
+	m := mustParse(t, raw)
+	want := "We accept the invitation and would like to add three points.\n\n" +
+		"On 02/06/2025 10:00, Coalition wrote:\n> Please reply by Friday.\n\n-- \nSara\n"
+	if m.Text != want {
+		t.Errorf("Text = %q, want %q", m.Text, want)
+	}
+}
