@@ -336,7 +336,7 @@ func remoteSaysUnknown(text string) bool {
 // strongUnknown reports wording that can only mean the address does not exist.
 func strongUnknown(diag string) bool {
 	d := strings.ToLower(diag)
-	for _, p := range []string{"not recognized", "not listed in", "doesn't have a", "invalid recipient", "couldn't be found", "unknown user:",
+	for _, p := range []string{"not recognized", "not listed in", "doesn't have a", "invalid recipient", "couldn't be found", "unknown user:", "recipientnotfound", "not found by smtp address lookup",
 		"and other recipients in the same domain", "check if address is correct"} {
 		if strings.Contains(d, p) {
 			return true
