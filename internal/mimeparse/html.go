@@ -164,14 +164,19 @@ func headerBlockFollows(lines []string) bool {
 // cutFrom removes n, its following siblings, and the following siblings of
 // each ancestor (everything after n in document order).
 func cutFrom(n *html.Node) {
+	// Collect the ancestors first: removing n clears its Parent.
+	var chain []*html.Node
 	for cur := n; cur != nil && cur.Parent != nil; cur = cur.Parent {
 		if cur.DataAtom == atom.Body || cur.DataAtom == atom.Html {
 			break
 		}
+		chain = append(chain, cur)
+	}
+	for i, cur := range chain {
 		p := cur.Parent
-		start := cur
-		if cur != n {
-			start = cur.NextSibling
+		start := cur.NextSibling
+		if i == 0 {
+			start = cur
 		}
 		for c := start; c != nil; {
 			next := c.NextSibling
@@ -325,6 +330,14 @@ func (w *textWriter) breakLines(n int) {
 }
 
 func (w *textWriter) hardBreak() {
+	// A pending block break is made real first, so that <div><br></div>
+	// gives an empty line as it does in a browser.
+	if w.started {
+		for w.nl < w.want {
+			w.b.WriteByte('\n')
+			w.nl++
+		}
+	}
 	w.b.WriteByte('\n')
 	w.nl++
 	w.want = 0
@@ -332,6 +345,12 @@ func (w *textWriter) hardBreak() {
 }
 
 func (w *textWriter) text(s string) {
+	if strings.Contains(s, "\u00a0") && strings.TrimSpace(strings.ReplaceAll(s, "\u00a0", "")) == "" {
+		// Only NBSPs (Outlook's <p>&nbsp;</p> blank line): keep the line.
+		w.emit(" ")
+		w.space = false
+		return
+	}
 	s = strings.ReplaceAll(s, "\u00a0", " ")
 	if w.pre > 0 {
 		w.emit(strings.ReplaceAll(s, "\r\n", "\n"))
