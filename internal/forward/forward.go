@@ -15,7 +15,7 @@ import (
 // Directives are "Key: value" lines a coordinator writes above the forwarded part.
 // They win over anything guessed from the invitation.
 type Directives struct {
-	Deadline time.Time          // Deadline: 2026-12-02 18:00 +02:00
+	Deadline time.Time          // Deadline: 2026-12-02 18:00 +02:00 (no zone: UTC; no time: 23:59)
 	Inviter  *mimeparse.Address // Inviter: Name <office@envoy.example>
 	Title    string             // Title: ...
 	Language string             // Language: ar|en
@@ -26,12 +26,12 @@ type Directives struct {
 type Invitation struct {
 	Inviter     mimeparse.Address
 	Subject     string
-	Date        time.Time // zero if unknown
+	Date        time.Time // zero if unknown; UTC when the forward printed no zone
 	MessageID   string    // without <>; "" if the forward did not carry it
 	Body        string    // the original text
 	Attachments []mimeparse.Attachment
-	ReplyBy     time.Time // a reply-by / RSVP date found in the body; zero if none
-	Form        string    // "gmail", "outlook", "apple", "thunderbird", "rfc822", ... for logs
+	ReplyBy     time.Time // a reply-by / RSVP date found in the body; zero if none; 23:59 (UTC unless a zone is written) when only a day is given
+	Form        string    // "gmail", "outlook", "apple", "iphone", "thunderbird", "headers" (bare header block), "rfc822"; for logs
 }
 
 // Result is what Parse found.

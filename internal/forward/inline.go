@@ -43,6 +43,9 @@ var reHeaderLine = regexp.MustCompile(`^[*_]{0,2}([^\s:*_][^:*]{0,28}?)[*_]{0,2}
 
 // headerLine reads a header line; ok is false for anything else.
 func headerLine(line string) (key, value string, ok bool) {
+	if c := strings.IndexAny(line, ":："); c < 0 || c > 120 {
+		return "", "", false
+	}
 	m := reHeaderLine.FindStringSubmatch(strings.TrimSpace(stripBidi(line)))
 	if m == nil {
 		return "", "", false
@@ -112,6 +115,9 @@ func unquote(line string) (string, bool) {
 	return t, true
 }
 
+// blockWindow bounds the lines a header block may span.
+const blockWindow = 40
+
 // block is a run of header lines.
 type block struct {
 	start, end int // line indexes, end exclusive
@@ -124,10 +130,14 @@ type block struct {
 func readBlock(lines []string, start int) block {
 	b := block{start: start, end: start, fields: map[string]string{}}
 	last := ""
-	for i := start; i < len(lines) && i < start+40; i++ {
+	for i := start; i < len(lines) && i < start+blockWindow; i++ {
 		key, val, ok := headerLine(lines[i])
 		if ok {
-			if _, dup := b.fields[key]; !dup {
+			if _, dup := b.fields[key]; dup {
+				if key == "from" {
+					break // a second From: starts another block (or is prose)
+				}
+			} else {
 				b.fields[key] = val
 				b.keys = append(b.keys, key)
 			}
@@ -139,8 +149,10 @@ func readBlock(lines []string, start int) block {
 		if last == "" || strings.TrimSpace(lines[i]) == "" {
 			break
 		}
-		cont := false
-		for j := i + 1; j < len(lines) && j <= i+2; j++ {
+		// A recipient list ending in a comma goes on.
+		prev := strings.TrimSpace(lines[i-1])
+		cont := strings.HasSuffix(prev, ",") || strings.HasSuffix(prev, ";")
+		for j := i + 1; !cont && j < len(lines) && j <= i+2; j++ {
 			if _, _, ok := headerLine(lines[j]); ok {
 				cont = true
 				break
@@ -204,28 +216,25 @@ func tryMarker(lines []string, i int) (Inline, bool) {
 		}
 		j++
 	}
-	body := lines
 	hdrQuoted := false
 	if j < len(lines) {
 		if _, q := unquote(lines[j]); q && !quoted {
 			hdrQuoted = true // iPhone: marker plain, headers "> "-quoted
 		}
 	}
+	region := lines[min(j, len(lines)):]
 	if quoted || hdrQuoted {
-		body = unquoteRegion(lines, j)
+		region = unquoteRegion(region)
 	}
-	b := readBlock(body, j)
-	if len(b.keys) == 0 {
-		// A marker with no header block: the rest is still the forwarded text.
-		b = block{start: j, end: j, fields: map[string]string{}}
-	}
+	// With no header block the rest is still the forwarded text.
+	b := readBlock(region, 0)
 	if form == "apple" && hdrQuoted {
 		form = "iphone"
 	}
 	if form == "gmail" && len(b.keys) > 0 && b.keys[0] == "subject" {
 		form = "thunderbird"
 	}
-	return makeInline(form, lines[:i], body, b), true
+	return makeInline(form, lines[:i], region, b), true
 }
 
 // tryBareBlock checks for a header block with no marker at line i.
@@ -235,14 +244,20 @@ func tryBareBlock(lines []string, i int) (Inline, bool) {
 	if !ok || key != "from" && key != "date" && key != "subject" {
 		return Inline{}, false
 	}
-	body := lines
+	// Judge the block on a bounded window first: most "From:" lines are not
+	// forwards, and unquoting the whole rest for each would be quadratic.
+	window := lines[i:min(len(lines), i+blockWindow)]
 	if quoted {
-		body = unquoteRegion(lines, i)
+		window = unquoteRegion(window)
 	}
-	b := readBlock(body, i)
-	if !b.strongEnough() {
+	if b := readBlock(window, 0); !b.strongEnough() {
 		return Inline{}, false
 	}
+	region := lines[i:]
+	if quoted {
+		region = unquoteRegion(region)
+	}
+	b := readBlock(region, 0)
 	// Drop a rule line and blank lines between the text above and the block.
 	k := i
 	for k > 0 && strings.TrimSpace(lines[k-1]) == "" {
@@ -255,16 +270,15 @@ func tryBareBlock(lines []string, i int) (Inline, bool) {
 	if _, sent := b.fields["date"]; sent {
 		form = "outlook"
 	}
-	return makeInline(form, lines[:k], body, b), true
+	return makeInline(form, lines[:k], region, b), true
 }
 
-// unquoteRegion returns lines with one quote level removed from the quoted
-// region that starts at from; the region ends at the first unquoted,
-// non-blank line, which is cut off with everything after it.
-func unquoteRegion(lines []string, from int) []string {
+// unquoteRegion returns lines with one quote level removed; the quoted
+// region ends at the first unquoted, non-blank line, which is cut off with
+// everything after it.
+func unquoteRegion(lines []string) []string {
 	out := make([]string, 0, len(lines))
-	out = append(out, lines[:from]...)
-	for i := from; i < len(lines); i++ {
+	for i := 0; i < len(lines); i++ {
 		l, q := unquote(lines[i])
 		if !q && strings.TrimSpace(lines[i]) != "" {
 			// iPhone quotes the headers but not always the body: keep an
@@ -289,6 +303,7 @@ func allUnquotedAfter(lines []string, i int) bool {
 	return true
 }
 
+// makeInline assembles the result; region starts with the header block.
 func makeInline(form string, before, body []string, b block) Inline {
 	in := Inline{
 		Form:   form,

@@ -55,6 +55,10 @@ func TestParseBuiltMessages(t *testing.T) {
 			Text:    "________________________________\nFrom: \"Ministry of Social Affairs\"\nSent: Tuesday, November 21, 2017 10:02 AM\nTo: Coalition\nSubject: Meeting\n\nText\n",
 		}, want{form: "outlook", inviterName: "Ministry of Social Affairs", subject: "Meeting", date: "2017-11-21T10:02:00Z",
 			bodyStart: "Text", bodyEnd: "Text"}},
+		{"Gmail recipient list wrapped over lines", mimeparse.Message{
+			Text: "---------- Forwarded message ---------\nFrom: Envoy <office@envoy.example>\nDate: Tue, Nov 21, 2017 at 10:02 AM\nSubject: Consultation\nTo: A <a@x.example>, B <b@x.example>,\nC <c@x.example>\n\nBody\n",
+		}, want{form: "gmail", inviterName: "Envoy", inviterAddr: "office@envoy.example", subject: "Consultation",
+			date: "2017-11-21T10:02:00Z", bodyStart: "Body", bodyEnd: "Body"}},
 		{"reply with On … wrote: is not a forward", mimeparse.Message{
 			Subject: "Re: Invitation",
 			Text:    "Agreed.\n\nOn Tue, Nov 21, 2017 at 10:02 AM Envoy <office@envoy.example> wrote:\n> Dear colleagues,\n> please come.\n",
