@@ -76,7 +76,7 @@ func IsMachineGenerated(m *mimeparse.Message) bool {
 	if ok, _ := autoReplySign(m); ok {
 		return true
 	}
-	if ParseBounce(m) != nil || looksLikeBounce(m) {
+	if looksLikeBounce(m) || ParseBounce(m) != nil {
 		return true
 	}
 	return isRobotSender(m)

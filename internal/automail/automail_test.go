@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"consultd/internal/mimeparse"
 )
@@ -216,5 +217,28 @@ func TestParseBounceHandBuilt(t *testing.T) {
 	}
 	if ParseBounce(nil) != nil || IsMachineGenerated(nil) {
 		t.Error("nil message")
+	}
+}
+
+// TestBoundedWork: a hostile bounce naming thousands of recipients over
+// megabytes of text is cut short and classified quickly.
+func TestBoundedWork(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("This message was created automatically by mail delivery software.\n\n")
+	for i := 0; b.Len() < 2<<20; i++ {
+		b.WriteString("<member" + strings.Repeat("x", i%40) + "@ngo" + string(rune('a'+i%26)) + ".example>: 550 user unknown here\n")
+		b.WriteString(strings.Repeat("filler words that say nothing much ", 3) + "\n")
+	}
+	m := msg("Mail delivery failed", "From: Mail Delivery System <MAILER-DAEMON@mx.example>")
+	m.Text = b.String()
+	start := time.Now()
+	bounce := ParseBounce(m)
+	if bounce == nil || len(bounce.Recipients) == 0 || len(bounce.Recipients) > MaxRecipients {
+		t.Fatalf("bounce = %v recipients", bounce)
+	}
+	IsAutoReply(m)
+	IsMachineGenerated(m)
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("classifying a 2 MB bounce took %v", d)
 	}
 }

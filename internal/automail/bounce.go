@@ -5,12 +5,28 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"consultd/internal/mimeparse"
 )
 
-// maxScan bounds the text scanned for a free-text bounce.
-const maxScan = 256 << 10
+// maxScan bounds the text scanned for a free-text bounce; maxContext the
+// text read for one recipient's reason.
+const (
+	maxScan    = 256 << 10
+	maxContext = 8 << 10
+)
+
+// clip cuts s to at most n bytes, on a rune boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
 
 func parseBounce(m *mimeparse.Message) *Bounce {
 	if b, ok := sesBounce(m); ok {
@@ -47,15 +63,18 @@ func parseBounce(m *mimeparse.Message) *Bounce {
 	}
 	explain := explanation(m)
 	var kept []Recipient
-	for _, r := range rcpts {
+	for i, r := range rcpts {
 		if r.Action == "delivered" || r.Action == "relayed" || r.Action == "expanded" {
 			continue
 		}
 		// The human-readable part often says more than the DSN fields.
-		ctx := diagnosticFor(explain, r.Address)
-		if (r.Status == "" || isGeneric(r.Status)) && findStatus(r.Diagnostic+" "+ctx) == "" {
-			ctx += "\n" + explain
+		ctx := clip(diagnosticFor(explain, r.Address), maxContext)
+		// The whole report is read for the first few recipients only, so a
+		// report naming hundreds stays cheap.
+		if i < 20 && (r.Status == "" || isGeneric(r.Status)) && findStatus(r.Diagnostic+" "+ctx) == "" {
+			ctx += "\n" + clip(explain, maxContext)
 		}
+		r.Diagnostic = clip(r.Diagnostic, maxContext)
 		classify(&r, ctx)
 		kept = append(kept, r)
 	}
@@ -277,7 +296,7 @@ func freeTextRecipients(m *mimeparse.Message) []Recipient {
 	add := func(addr, diag string) {
 		addr = strings.Trim(addr, "<>\"'.,;:()[]")
 		la := strings.ToLower(addr)
-		if addr == "" || seen[la] || skip[la] {
+		if addr == "" || seen[la] || skip[la] || len(out) >= MaxRecipients {
 			return
 		}
 		seen[la] = true

@@ -22,6 +22,10 @@ func (f Fields) Get(key string) string {
 
 func canonicalKey(k string) string { return textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(k)) }
 
+// MaxRecipients bounds the recipients read from one bounce; a report naming
+// more is cut short rather than slowing the daemon down.
+const MaxRecipients = 200
+
 // maxDSNBytes bounds the work on one delivery-status part.
 const maxDSNBytes = 1 << 20
 
@@ -41,7 +45,9 @@ func ParseDeliveryStatus(raw []byte) (perMessage Fields, perRecipient []Fields) 
 	var lastIdx int
 	flush := func() {
 		if cur != nil && isRecipientBlock(cur) {
-			perRecipient = append(perRecipient, cur)
+			if len(perRecipient) < MaxRecipients {
+				perRecipient = append(perRecipient, cur)
+			}
 		} else if cur != nil && len(perRecipient) == 0 {
 			for k, v := range cur {
 				perMessage[k] = append(perMessage[k], v...)
