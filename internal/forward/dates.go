@@ -56,7 +56,8 @@ func init() {
 	} {
 		weekdayNames[fold(d)] = true
 	}
-	for _, w := range []string{"at", "on", "the", "of", "في", "يوم", "الساعة", "الموافق", "le", "à", "um", "de", "del", "a", "las", "alle", "ore", "h", "-"} {
+	for _, w := range []string{"at", "on", "the", "of", "في", "يوم", "الساعة", "الموافق", "le", "à", "um", "de", "del", "a", "las", "alle", "ore", "h", "-",
+		"by", "before", "until", "till", "قبل", "بحلول", "حتى"} {
 		fillerWords[fold(w)] = true
 	}
 }

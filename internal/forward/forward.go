@@ -65,7 +65,7 @@ func Parse(m *mimeparse.Message, now time.Time) Result {
 	r.Directives, r.Note = readDirectives(above)
 	switch {
 	case found:
-		r.Invitation = fromInline(m, in, now)
+		r.Invitation = fromInline(m, innermost(m, in), now)
 	case len(m.Embedded) > 0 && m.Embedded[0] != nil:
 		r.Invitation = fromEmbedded(m.Embedded[0], now)
 	}
@@ -111,6 +111,36 @@ func stripForwardPrefixes(s string) string {
 		s = strings.TrimSpace(s[loc[1]:])
 	}
 	return s
+}
+
+// innermost follows a chain of forwards inside the coalition: when the
+// forwarded message came from the coordinator's own domain (a colleague
+// forwarded the invitation to them) and itself holds a forward, the
+// invitation is the one inside.
+func innermost(m *mimeparse.Message, in Inline) Inline {
+	if len(m.From) == 0 {
+		return in
+	}
+	own := domainOf(m.From[0].Address)
+	for depth := 0; depth < 3 && own != ""; depth++ {
+		a, _ := parseAddress(in.Header["from"])
+		if domainOf(a.Address) != own {
+			break
+		}
+		next, ok := FindInline(in.Body)
+		if !ok {
+			break
+		}
+		in = next
+	}
+	return in
+}
+
+func domainOf(addr string) string {
+	if at := strings.LastIndex(addr, "@"); at >= 0 {
+		return strings.ToLower(addr[at+1:])
+	}
+	return ""
 }
 
 func fromInline(m *mimeparse.Message, in Inline, now time.Time) *Invitation {

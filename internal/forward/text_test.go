@@ -59,6 +59,17 @@ func TestParseBuiltMessages(t *testing.T) {
 			Text: "---------- Forwarded message ---------\nFrom: Envoy <office@envoy.example>\nDate: Tue, Nov 21, 2017 at 10:02 AM\nSubject: Consultation\nTo: A <a@x.example>, B <b@x.example>,\nC <c@x.example>\n\nBody\n",
 		}, want{form: "gmail", inviterName: "Envoy", inviterAddr: "office@envoy.example", subject: "Consultation",
 			date: "2017-11-21T10:02:00Z", bodyStart: "Body", bodyEnd: "Body"}},
+		{"forward of a colleague's forward gives the inner invitation", mimeparse.Message{
+			From:    []mimeparse.Address{{Name: "Rania", Address: "rania@coalition.example"}},
+			Subject: "Fwd: Fwd: Consultation",
+			Text:    "For the round.\n\n---------- Forwarded message ---------\nFrom: Sami <sami@Coalition.example>\nDate: Tue, Nov 21, 2017 at 11:00 AM\nSubject: Fwd: Consultation\nTo: Rania <rania@coalition.example>\n\n\nFYI\n\n---------- Forwarded message ---------\nFrom: Envoy <office@envoy.example>\nDate: Tue, Nov 21, 2017 at 10:02 AM\nSubject: Consultation\nTo: Sami <sami@coalition.example>\n\n\nDear colleagues\n",
+		}, want{form: "gmail", inviterName: "Envoy", inviterAddr: "office@envoy.example", subject: "Consultation",
+			date: "2017-11-21T10:02:00Z", bodyStart: "Dear colleagues", bodyEnd: "Dear colleagues", note: "For the round."}},
+		{"forwarded invitation quoting an older thread keeps the outer inviter", mimeparse.Message{
+			From: []mimeparse.Address{{Name: "Rania", Address: "rania@coalition.example"}},
+			Text: "---------- Forwarded message ---------\nFrom: Envoy <office@envoy.example>\nDate: Tue, Nov 21, 2017 at 10:02 AM\nSubject: Consultation\nTo: Rania <rania@coalition.example>\n\nDear colleagues\n\n-----Original Message-----\nFrom: Rania <rania@coalition.example>\nSent: Monday, November 20, 2017 9:00 AM\nSubject: question\n\nearlier\n",
+		}, want{form: "gmail", inviterName: "Envoy", inviterAddr: "office@envoy.example", subject: "Consultation",
+			date: "2017-11-21T10:02:00Z", bodyStart: "Dear colleagues", bodyEnd: "earlier"}},
 		{"reply with On … wrote: is not a forward", mimeparse.Message{
 			Subject: "Re: Invitation",
 			Text:    "Agreed.\n\nOn Tue, Nov 21, 2017 at 10:02 AM Envoy <office@envoy.example> wrote:\n> Dear colleagues,\n> please come.\n",
@@ -178,6 +189,8 @@ func TestReplyBy(t *testing.T) {
 		{"event date alone is not a reply-by", "The consultation will be held on 4 December 2017 in Geneva.", now, ""},
 		{"sentence end stops the search", "Please confirm by return email. The meeting is on 4 December.", now, ""},
 		{"impossible date ignored", "RSVP by 31 November 2017.", now, ""},
+		{"address between RSVP and date", "Kindly RSVP to office@envoy.example by Friday, 24 November.", now, "2017-11-24T23:59:00Z"},
+		{"Arabic آخر موعد", "آخر موعد للتسجيل هو ٢٤ نوفمبر ٢٠١٧", now, "2017-11-24T23:59:00Z"},
 		{"first of several", "Register by 22 November. Confirm by 24 November.", now, "2017-11-22T23:59:00Z"},
 	}
 	for _, c := range cases {
