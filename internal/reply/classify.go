@@ -150,7 +150,7 @@ var (
 	reHeaderFrom = regexp.MustCompile(`^[\s>*]*(?:` + headerFrom + `|` + headerDate + `)[ \t*]*[:：]`)
 
 	// Mobile footers. "Sent from/with/via …" is checked by sentFrom below.
-	reSentFrom = regexp.MustCompile(`^[\s>]*[(<\[]*\s*(?:sent|send|envoyé|enviado|gesendet|verzonden|verstuurd|inviato|` +
+	reSentFrom = regexp.MustCompile(`^[\s>]*[(<\[]*\s*(?:sent wirelessly|sent|send|envoyé|enviado|gesendet|verzonden|verstuurd|inviato|` +
 		`wysłane|отправлено|надіслано|skickat|sendt)\s+(?:from|with|via|by|using|on|depuis|de|desde|do|von|mit|met|vanaf|` +
 		`da|dal|z|с|з|fra|från|med)\s+(.*)$`)
 	// Other mobile footers, one alternation so a text line costs one match:
@@ -186,15 +186,17 @@ var (
 
 	// Legal disclaimers that start a closing paragraph.
 	reDisclaimer = regexp.MustCompile(`^[\s*_>]*(?:` +
-		`this (?:e-?mail|message|communication|transmission)(?: message)?(?:,)? (?:and|\(and|including|\(including|may|contains|is (?:strictly )?(?:confidential|private|intended)|together with|and its)|` +
+		`this (?:e-?mail|message|communication|transmission)(?: message)?,? (?:and any|and all|and its|\(and any|\(including any|` +
+		`including any|together with any|may contain|contains (?:confidential|privileged|proprietary)|` +
+		`is (?:strictly )?(?:confidential|private|privileged|intended (?:only|solely|exclusively)))|` +
 		`the (?:information|content|contents) (?:contained )?(?:in|of) this (?:e-?mail|message|communication|transmission)|` +
 		`confidential(?:ity)?(?: notice| note| statement| warning| disclaimer| notification)?\s*[:：]|` +
-		`(?:legal )?disclaimer\s*[:：]?|privileged (?:and|&) confidential|if you are not the intended recipient|` +
+		`(?:legal )?disclaimer\s*[:：]|privileged (?:and|&) confidential|if you are not the intended recipient|` +
 		`ce (?:message|courriel|e-mail|mail)(?: et (?:ses|toutes)| est (?:confidentiel|strictement)| peut contenir)|` +
-		`(?:diese|dieses) (?:e-?mail|nachricht)(?: und| ist| enthält| kann)|` +
-		`إخلاء (?:ال)?مسؤولية|تنويه\s*[:：]|تنبيه\s*[:：]|إشعار (?:ال)?سرية|` +
-		`(?:هذه|إن هذه) الرسالة (?:الإلكترونية |الالكترونية )?(?:و ?مرفقاتها|سرية|قد تحتوي|مخصصة)|` +
-		`(?:هذا|إن هذا) البريد (?:الإلكتروني |الالكتروني )?(?:و ?مرفقاته|سري|قد يحتوي|مخصص)|` +
+		`(?:diese|dieses) (?:e-?mail|nachricht)(?: und (?:alle|eventuelle|jegliche)| ist vertraulich| enthält vertrauliche| kann vertrauliche)|` +
+		`إخلاء (?:ال)?مسؤولية|إشعار (?:ال)?سرية|` +
+		`(?:هذه|إن هذه) الرسالة (?:الإلكترونية |الالكترونية )?(?:و ?مرفقاتها|سرية|قد تحتوي)|` +
+		`(?:هذا|إن هذا) البريد (?:الإلكتروني |الالكتروني )?(?:و ?مرفقاته|سري|قد يحتوي)|` +
 		`المعلومات (?:الواردة|الموجودة|المتضمنة) في هذه الرسالة)`)
 
 	reListItem    = regexp.MustCompile(`^\s*(?:\d{1,3}[.)]\s|[-*•·]\s|\(\w\)\s)`)

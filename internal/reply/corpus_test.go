@@ -120,30 +120,34 @@ func withDeadline(t *testing.T, id string, limit time.Duration, f func() string)
 	}
 }
 
+// TestTrimCorpusDiscourse scores Trim, and TrimInline (which keeps inline
+// quotes, Discourse's own convention) as "discourse-email_reply_trimmer+inline".
 func TestTrimCorpusDiscourse(t *testing.T) {
 	root, cases := loadCases(t, corpusDiscourse)
-	results := map[string]bool{}
-	for _, c := range cases {
-		id := corpusDiscourse + "/" + c.ID
-		switch c.Kind {
-		case "trim":
-			in := c.input(t, root)
-			want := norm(string(corpustest.Read(t, root, c.Expected["trimmed"].(string))))
-			got := norm(reply.Trim(strings.TrimSpace(in)))
-			results[id] = got == want
-			if got != want {
-				report(t, id, got, want)
-			}
-		case "no_hang":
-			secs, _ := c.Expected["max_seconds"].(float64)
-			in := c.input(t, root)
-			_, ok := withDeadline(t, id, time.Duration(secs*float64(time.Second)), func() string { return reply.Trim(in) })
-			if !ok {
-				t.Errorf("%s: too slow", id)
+	for _, v := range []struct {
+		name string
+		fn   func(string) string
+	}{{corpusDiscourse, reply.Trim}, {corpusDiscourse + "+inline", reply.TrimInline}} {
+		results := map[string]bool{}
+		for _, c := range cases {
+			id := v.name + "/" + c.ID
+			switch c.Kind {
+			case "trim":
+				in := c.input(t, root)
+				want := norm(string(corpustest.Read(t, root, c.Expected["trimmed"].(string))))
+				got := norm(v.fn(strings.TrimSpace(in)))
+				results[id] = got == want
+				if got != want {
+					report(t, id, got, want)
+				}
+			case "no_hang":
+				secs, _ := c.Expected["max_seconds"].(float64)
+				in := c.input(t, root)
+				withDeadline(t, id, time.Duration(secs*float64(time.Second)), func() string { return v.fn(in) })
 			}
 		}
+		corpustest.Score(t, v.name, "exact", results, knownFor(t, v.name))
 	}
-	corpustest.Score(t, corpusDiscourse, "exact", results, knownFor(t, corpusDiscourse))
 }
 
 // TestTrimCorpusGitHub compares Trim with github/email_reply_parser's visible

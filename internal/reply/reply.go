@@ -27,11 +27,25 @@ package reply
 // leading/trailing blank lines are dropped. A message that is only quotation
 // gives "".
 func Trim(body string) string {
+	return trim(body, modeTrim)
+}
+
+func trim(body string, m mode) string {
 	b := parse(body)
+	b.mode = m
 	b.markHeaderBlocks()
 	b.cutSignatureDelimiter()
-	lines := b.render(b.selectTrim(0), modeTrim)
+	lines := b.render(b.dropTrailingQuotes(b.selectTrim(0)), m)
 	return join(dropClosing(lines))
+}
+
+// TrimInline is Trim for readers that need the questions an inline reply
+// answers: when the member wrote between quoted passages (or below a leading
+// quote), those '>' lines are kept as they are, as Discourse's trimmer does.
+// Quoted lines after the member's last line are still removed, and a message
+// that is only quotation still gives "".
+func TrimInline(body string) string {
+	return trim(body, modeInline)
 }
 
 // StripQuotes removes quoted history but keeps signatures, mobile footers and

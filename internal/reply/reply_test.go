@@ -244,6 +244,22 @@ var trimCases = []trimCase{
 		want: "Decline / نرفض\n\nالأسباب: ضيق الوقت.",
 	},
 	{
+		name: "Yahoo attribution with seconds and GMT offset",
+		in:   "We accept.\n\nOn Tuesday, November 21, 2017, 10:02:33 AM GMT+3, Coalition Secretariat <consult@coalition.example> wrote:\n\n\nDear members,\n",
+		want: "We accept.",
+	},
+	{
+		name: "Outlook for Android: footer then header block",
+		in: "Decline\n\nGet Outlook for Android<https://aka.ms/ghei36>\n\n________________________________\nFrom: Coalition Secretariat <consult@coalition.example>\n" +
+			"Sent: Tuesday, November 21, 2017 10:02:33 AM\nTo: info@member.example\nSubject: Consultation\n\nDear members,\n",
+		want: "Decline",
+	},
+	{
+		name: "member's lines that look like headers or notes are kept",
+		in:   "Date: we can attend on 3 December.\nTo: the envoy's office, with our thanks.\n\nThis message is to confirm that we sign.\nDisclaimer aside, we agree.\n",
+		want: "Date: we can attend on 3 December.\nTo: the envoy's office, with our thanks.\n\nThis message is to confirm that we sign.\nDisclaimer aside, we agree.",
+	},
+	{
 		name: "dash-name sign-off dropped",
 		in:   "We accept.\n\n-Sami\n",
 		want: "We accept.",
@@ -293,6 +309,34 @@ func TestStripQuotes(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			if got := StripQuotes(c.in); got != c.want {
 				t.Errorf("StripQuotes:\n%s\n--- want:\n%s", got, c.want)
+			}
+		})
+	}
+}
+
+func TestTrimInline(t *testing.T) {
+	cases := []trimCase{
+		{
+			name: "inline answers keep their quoted questions",
+			in: "On 21/11/2017 10:02, Coalition Secretariat wrote:\n> Position (accept / decline / abstain):\n\nDecline\n\n" +
+				"> Concerns:\n\nThe invitation came three days before the meeting.\n\n> Thank you,\n> Coalition secretariat\n",
+			want: "> Position (accept / decline / abstain):\n\nDecline\n\n> Concerns:\n\nThe invitation came three days before the meeting.",
+		},
+		{
+			name: "top-post is the same as Trim",
+			in:   "We accept.\n\nOn Tue, Nov 21, 2017 at 10:02 AM, Coalition Secretariat <consult@coalition.example> wrote:\n" + quotedInvitation + "\n",
+			want: "We accept.",
+		},
+		{
+			name: "quotation only gives nothing",
+			in:   quotedInvitation,
+			want: "",
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := TrimInline(c.in); got != c.want {
+				t.Errorf("TrimInline:\n%s\n--- want:\n%s", got, c.want)
 			}
 		})
 	}

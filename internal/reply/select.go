@@ -12,6 +12,7 @@ type mode int
 const (
 	modeTrim mode = iota
 	modeQuotes
+	modeInline // Trim, but '>' passages between the member's lines are kept
 )
 
 // body is one message split into lines with their classification.
@@ -20,6 +21,7 @@ type body struct {
 	keys  []string // normalised form used for matching (see keyOf)
 	kinds []byte
 	start []bool // first line of an Outlook header block that counts as history
+	mode  mode
 }
 
 func parse(text string) *body {
@@ -204,7 +206,12 @@ func (b *body) markHeaderBlocks() {
 			}
 			break
 		}
-		if count >= 3 || (count >= 2 && reHeaderFrom.MatchString(b.keys[i])) {
+		// real header blocks carry an address or a time somewhere
+		mailish := false
+		for j := i; j <= end && !mailish; j++ {
+			mailish = strings.Contains(b.keys[j], "@") || reTime.MatchString(b.keys[j])
+		}
+		if mailish && (count >= 3 || count >= 2 && reHeaderFrom.MatchString(b.keys[i])) {
 			b.start[i] = true
 			for j := i; j <= end; j++ {
 				b.kinds[j] = kHeader
@@ -313,7 +320,7 @@ func (b *body) selectTrim(from int) []int {
 	keepText := func(lo, hi int) []int {
 		var out []int
 		for i := lo; i < hi; i++ {
-			if k := b.kinds[i]; k == kText || k == kEmpty {
+			if k := b.kinds[i]; k == kText || k == kEmpty || k == kQuote && b.mode == modeInline {
 				out = append(out, i)
 			} else {
 				out = append(out, -1) // removed line, for blank-line handling
@@ -324,28 +331,46 @@ func (b *body) selectTrim(from int) []int {
 	switch {
 	case first < 0:
 		return keepText(from, n)
+	case !hasTextBefore && b.mode == modeInline && b.kinds[first] == kAttrib && b.inlineAfter(first):
+		return keepText(from, b.hardCutAfter(first))
 	case !hasTextBefore:
 		// bottom-posting: skip the leading history, then read what follows
 		for i := first; i < n; i++ {
 			if b.kinds[i] == kText {
-				return append(keepText(from, i), b.selectTrim(i)...)
+				return append([]int{-1}, b.selectTrim(i)...)
 			}
 		}
 		return nil
 	case b.kinds[first] == kAttrib && b.inlineAfter(first):
 		// inline answers between quoted blocks: keep the answers up to any
 		// forwarded/Outlook block
-		stop := n
-		for i := first + 1; i < n; i++ {
-			if b.isCut(i) && b.kinds[i] != kAttrib {
-				stop = i
-				break
-			}
-		}
-		return keepText(from, stop)
+		return keepText(from, b.hardCutAfter(first))
 	default:
 		return keepText(from, first)
 	}
+}
+
+// dropTrailingQuotes removes, for TrimInline, quoted lines after the member's
+// last line, and returns nothing when no line of text was selected.
+func (b *body) dropTrailingQuotes(sel []int) []int {
+	last := -1
+	for j, i := range sel {
+		if i >= 0 && b.kinds[i] == kText {
+			last = j
+		}
+	}
+	return sel[:last+1]
+}
+
+// hardCutAfter returns the first forward marker or header block after i (or
+// the end): inline answers never continue past one.
+func (b *body) hardCutAfter(i int) int {
+	for j := i + 1; j < len(b.kinds); j++ {
+		if b.isCut(j) && b.kinds[j] != kAttrib {
+			return j
+		}
+	}
+	return len(b.kinds)
 }
 
 // inlineAfter reports a quote, then text, then a quote again after line i:
@@ -473,7 +498,7 @@ func (b *body) render(sel []int, m mode) []string {
 			continue
 		}
 		l := b.raw[i]
-		if m == modeTrim {
+		if m != modeQuotes {
 			l = strings.TrimRight(l, " \t")
 		}
 		if b.kinds[i] == kEmpty || strings.TrimSpace(b.keys[i]) == "" {
