@@ -242,3 +242,20 @@ func TestBoundedWork(t *testing.T) {
 		t.Errorf("classifying a 2 MB bounce took %v", d)
 	}
 }
+
+// TestForwardedBounceIsNotABounce: a coordinator who forwards a bounce
+// inline ("Fwd: Undelivered Mail ...") wrote a human message.
+func TestForwardedBounceIsNotABounce(t *testing.T) {
+	m := msg("Fwd: Undelivered Mail Returned to Sender", "From: Coordinator <coord@coalition.example>")
+	m.Text = "FYI, this member's address bounced.\n\n---------- Forwarded message ---------\n" +
+		"From: Mail Delivery System <MAILER-DAEMON@mail.coalition.example>\n\n" +
+		"This is the mail system at host mail.coalition.example.\n\n" +
+		"<k.mansour@rights-ngo.example>: host mx1.rights-ngo.example said: 550 5.1.1 User unknown\n\n" +
+		"Reporting-MTA: dns; mail.coalition.example\n\nFinal-Recipient: rfc822; k.mansour@rights-ngo.example\nAction: failed\nStatus: 5.1.1\n"
+	if b := ParseBounce(m); b != nil {
+		t.Errorf("ParseBounce = %+v, want nil", b)
+	}
+	if IsMachineGenerated(m) {
+		t.Error("IsMachineGenerated = true for a person's forward")
+	}
+}

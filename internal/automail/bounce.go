@@ -34,7 +34,7 @@ func parseBounce(m *mimeparse.Message) *Bounce {
 	}
 	var rcpts []Recipient
 	ds := m.DeliveryStatus
-	if len(ds) == 0 {
+	if len(ds) == 0 && !isHumanResend(m) {
 		ds = inlineDeliveryStatus(scanText(m))
 	}
 	isDSN := len(ds) > 0
@@ -158,6 +158,11 @@ func looksLikeBounce(m *mimeparse.Message) bool {
 	if bounceSubjectRe.MatchString(m.Subject) {
 		return true
 	}
+	if isHumanResend(m) {
+		// A person forwarding or replying to a bounce quotes its text; that
+		// is not a bounce of ours.
+		return false
+	}
 	body := strings.ToLower(scanText(m))
 	for _, p := range bounceBodyMarkers {
 		if strings.Contains(body, strings.ToLower(p)) {
@@ -165,6 +170,14 @@ func looksLikeBounce(m *mimeparse.Message) bool {
 		}
 	}
 	return false
+}
+
+var resendSubjectRe = regexp.MustCompile(`(?i)^\s*(?:re|fw|fwd|tr|wg|aw|rv|sv|vs|antw|رد|إعادة توجيه|توجيه)\s*:`)
+
+// isHumanResend: a subject that a person's client writes when replying or
+// forwarding ("Re:", "Fwd:", "TR:", Arabic "رد:"), not an MTA's.
+func isHumanResend(m *mimeparse.Message) bool {
+	return resendSubjectRe.MatchString(m.Subject)
 }
 
 var listErrorSubjectRe = regexp.MustCompile(`(?i)not member|loop alert|command error|rejected`)
