@@ -142,9 +142,9 @@ var (
 	headerFrom = `from|von|de|da|van|fra|från|od|от|від|发件人|寄件者|kimden|من|المرسل`
 	headerText = headerFrom + `|to|cc|bcc|reply-to|subject|til|emne|kopi|à|a|répondre à|objet|an|betreff|kopie|para|asunto|assunto|` +
 		`risposta|oggetto|aan|onderwerp|till|ämne|kopia|do|temat|dw|кому|тема|копия|收件人|主题|抄送|收件者|主旨|副本|kime|konu|bilgi|` +
-		`إلى|الى|نسخة|نسخة إلى|الموضوع|المرسل إليه`
+		`إلى|الى|نسخة|نسخة إلى|نسخة كربونية|الموضوع|المرسل إليه`
 	headerDate = `sent|date|datum|dato|gesendet|enviado|enviada em|enviada|envoyé|envoyé le|fecha|data|inviato|verzonden|skickat|sendt|` +
-		`wysłano|wysłane|отправлено|дата|надіслано|发送时间|日期|寄件日期|tarih|gönderildi|gönderilme tarihi|أرسل|أرسلت|أرسل في|تاريخ الإرسال|التاريخ|بتاريخ|تاريخ`
+		`wysłano|wysłane|отправлено|дата|надіслано|发送时间|日期|寄件日期|tarih|gönderildi|gönderilme tarihi|أرسل|أرسلت|أرسل في|تم الإرسال|تاريخ الإرسال|التاريخ|بتاريخ|تاريخ`
 	reHeaderText = regexp.MustCompile(`^[\s>*]*(` + headerText + `)[ \t*]*[:：].*\w`)
 	reHeaderDate = regexp.MustCompile(`^[\s>*]*(` + headerDate + `)[ \t*]*[:：].*\d`)
 	reHeaderFrom = regexp.MustCompile(`^[\s>*]*(?:` + headerFrom + `|` + headerDate + `)[ \t*]*[:：]`)
@@ -315,7 +315,7 @@ func isSignature(k string) bool {
 
 // deviceTail decides whether the words after "Sent from" name a device or app
 // ("my iPhone", "Mailbox for iPad", "my cell, please excuse typos") rather than
-// being a sentence ("my desk, is much easier then my mobile phone").
+// being a sentence ("my desk, is much easier then my mobile phone", "by post").
 func deviceTail(s string) bool {
 	words := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 0x7f && r != 0xa0)
@@ -323,7 +323,7 @@ func deviceTail(s string) bool {
 	if len(words) == 0 {
 		return false
 	}
-	if len(words) <= 4 {
+	if words[0] == "my" && len(words) <= 4 { // "Sent from my TI-85"
 		return true
 	}
 	for i, w := range words {

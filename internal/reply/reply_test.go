@@ -172,8 +172,8 @@ var trimCases = []trimCase{
 	},
 	{
 		name: "sentence starting with Sent from my is kept",
-		in:   "Sent from my desk, because answering on my phone is hard.\nWe accept.\n",
-		want: "Sent from my desk, because answering on my phone is hard.\nWe accept.",
+		in:   "Sent from my desk, because answering on my phone is hard.\nWe accept.\nSent by courier today.\n",
+		want: "Sent from my desk, because answering on my phone is hard.\nWe accept.\nSent by courier today.",
 	},
 	{
 		name: "sign-off with a name is kept",
