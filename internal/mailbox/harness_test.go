@@ -42,7 +42,6 @@ var (
 type testServer struct {
 	t        *testing.T
 	user     *imapmemserver.User
-	mem      *imapmemserver.Server
 	caps     imap.CapSet
 	hideIdle bool        // strip IDLE from CAPABILITY lines: imapserver always advertises it
 	tlsMode  string      // "", "tls" (implicit) or "starttls"
@@ -55,13 +54,11 @@ type testServer struct {
 
 func newTestServer(t *testing.T, caps imap.CapSet, hideIdle bool) *testServer {
 	t.Helper()
-	mem := imapmemserver.New()
 	user := imapmemserver.NewUser(testUser, testPass)
 	if err := user.Create("INBOX", nil); err != nil {
 		t.Fatal(err)
 	}
-	mem.AddUser(user)
-	ts := &testServer{t: t, user: user, mem: mem, caps: caps, hideIdle: hideIdle}
+	ts := &testServer{t: t, user: user, caps: caps, hideIdle: hideIdle}
 	ts.start()
 	t.Cleanup(ts.stop)
 	return ts
@@ -75,13 +72,11 @@ func newTLSTestServer(t *testing.T, mode string) *testServer {
 	h.StartTLS()
 	cert := h.TLS.Certificates
 	h.Close()
-	mem := imapmemserver.New()
 	user := imapmemserver.NewUser(testUser, testPass)
 	if err := user.Create("INBOX", nil); err != nil {
 		t.Fatal(err)
 	}
-	mem.AddUser(user)
-	ts := &testServer{t: t, user: user, mem: mem, caps: capsFull, tlsMode: mode, tlsCfg: &tls.Config{Certificates: cert}}
+	ts := &testServer{t: t, user: user, caps: capsFull, tlsMode: mode, tlsCfg: &tls.Config{Certificates: cert}}
 	ts.start()
 	t.Cleanup(ts.stop)
 	return ts
@@ -113,7 +108,7 @@ func (ts *testServer) start() {
 	ts.srv = imapserver.New(&imapserver.Options{
 		TLSConfig: starttls,
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return ts.mem.NewSession(), nil, nil
+			return idleFlushingSession{imapmemserver.NewUserSession(ts.user)}, nil, nil
 		},
 		Caps:         ts.caps,
 		InsecureAuth: true,
@@ -201,6 +196,27 @@ func (ts *testServer) look(folder string) listing {
 		}
 	}
 	return out
+}
+
+// idleFlushingSession fixes a race in imapmemserver (beta.8): its IDLE only
+// reports updates queued after the IDLE loop registered, so a message
+// appended just after "+ idling" stays unreported until the next one. Real
+// servers report it; this one now checks for queued updates every 5 ms.
+type idleFlushingSession struct{ *imapmemserver.UserSession }
+
+func (s idleFlushingSession) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if err := s.Poll(w, true); err != nil {
+			return err
+		}
+		select {
+		case <-stop:
+			return nil
+		case <-tick.C:
+		}
+	}
 }
 
 // capFilterListener hides IDLE from the client, for a server without IDLE.
@@ -414,6 +430,9 @@ func startWatcher(t *testing.T, cfg Config, h Handler, cp Checkpoint) running {
 			}
 		case <-time.After(testTimeout):
 			t.Errorf("Run did not return within %s of cancel", testTimeout)
+		}
+		if t.Failed() {
+			t.Logf("watcher log:\n%s", sink)
 		}
 		if strings.Contains(sink.String(), testPass) {
 			t.Errorf("the password appears in the log")

@@ -36,7 +36,7 @@ type session struct {
 // synced reports whether at least one sync completed.
 func (w *Watcher) session(ctx context.Context) (synced bool, err error) {
 	s := &session{w: w, wake: make(chan struct{}, 1)}
-	if err := s.dial(); err != nil {
+	if err := s.dial(ctx); err != nil {
 		return false, err
 	}
 	defer s.c.Close()
@@ -63,16 +63,17 @@ func (w *Watcher) session(ctx context.Context) (synced bool, err error) {
 	}
 }
 
-func (s *session) dial() error {
+// dial connects and, for "tls" and "starttls", secures the connection.
+// The whole exchange is bounded by CommandTimeout and by ctx.
+func (s *session) dial(ctx context.Context) error {
 	cfg := s.w.cfg
+	host, _, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("imap server address %q: %w", cfg.Addr, err)
+	}
 	opts := &imapclient.Options{
-		TLSConfig:   &tls.Config{InsecureSkipVerify: cfg.InsecureSkipVerify}, //nolint:gosec // opt-in for self-signed test servers
+		TLSConfig:   &tls.Config{ServerName: host, InsecureSkipVerify: cfg.InsecureSkipVerify}, //nolint:gosec // opt-in, for self-signed servers
 		WordDecoder: &mime.WordDecoder{CharsetReader: charset.Reader},
-		// Keepalive probes notice a dead peer while IDLE sits silent.
-		Dialer: &net.Dialer{
-			Timeout:         30 * time.Second,
-			KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: time.Minute, Interval: 15 * time.Second, Count: 4},
-		},
 		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
 			// Runs on the client's reader goroutine: signal, never block.
 			Mailbox: func(d *imapclient.UnilateralDataMailbox) {
@@ -85,19 +86,41 @@ func (s *session) dial() error {
 			},
 		},
 	}
-	var (
-		c   *imapclient.Client
-		err error
-	)
+	// Keepalive probes notice a dead peer while IDLE sits silent.
+	dialer := &net.Dialer{
+		KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: time.Minute, Interval: 15 * time.Second, Count: 4},
+	}
+
+	dctx, cancel := context.WithTimeout(ctx, s.w.cfg.CommandTimeout)
+	defer cancel()
+	conn, err := dialer.DialContext(dctx, "tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("connect to %s: %w", cfg.Addr, err)
+	}
+	// Until the client is ready, closing the socket is how to give up.
+	stop := context.AfterFunc(dctx, func() { conn.Close() })
+	var c *imapclient.Client
 	switch cfg.Security {
 	case "tls":
-		c, err = imapclient.DialTLS(cfg.Addr, opts)
+		tc := opts.TLSConfig.Clone()
+		tc.NextProtos = []string{"imap"}
+		tlsConn := tls.Client(conn, tc)
+		if err = tlsConn.HandshakeContext(dctx); err == nil {
+			c = imapclient.New(tlsConn, opts)
+		}
 	case "starttls":
-		c, err = imapclient.DialStartTLS(cfg.Addr, opts)
+		c, err = imapclient.NewStartTLS(conn, opts)
 	default:
-		c, err = imapclient.DialInsecure(cfg.Addr, opts)
+		c = imapclient.New(conn, opts)
+	}
+	if !stop() {
+		err = errors.Join(fmt.Errorf("no answer within %s", s.w.cfg.CommandTimeout), ctx.Err(), err)
+		if c != nil {
+			c.Close()
+		}
 	}
 	if err != nil {
+		conn.Close()
 		return fmt.Errorf("connect to %s (%s): %w", cfg.Addr, cfg.Security, err)
 	}
 	s.c = c
