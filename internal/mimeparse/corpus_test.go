@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -347,4 +348,42 @@ func TestCorpusTalonHTML(t *testing.T) {
 
 func removeSpace(s string) string {
 	return strings.Join(strings.Fields(s), "")
+}
+
+// TestCorpusSisimai parses every sisimai bounce, auto-reply and feedback
+// report: no panics or hangs, and the delivery-status part of each DSN that
+// has one reaches Message.DeliveryStatus (the bounce parser reads it).
+func TestCorpusSisimai(t *testing.T) {
+	root, man := corpustest.Load(t, "sisimai-set-of-emails")
+	results := map[string]bool{}
+	for _, raw := range man.Cases {
+		var c struct {
+			ID    string `json:"id"`
+			Input string `json:"input"`
+		}
+		if err := json.Unmarshal(raw, &c); err != nil {
+			t.Fatal(err)
+		}
+		in := corpustest.Read(t, root, c.Input)
+		m := parseWithDeadline(t, c.ID, in)
+		if !dsnPartHeader.Match(in) {
+			continue
+		}
+		results[c.ID] = m.DeliveryStatus != nil || dsnInEmbedded(m)
+		if !results[c.ID] {
+			t.Logf("%s: no DeliveryStatus; warnings %q", c.ID, m.Warnings)
+		}
+	}
+	corpustest.Score(t, "sisimai-set-of-emails", "delivery-status parts", results, loadKnown(t, "sisimai:"))
+}
+
+var dsnPartHeader = regexp.MustCompile(`(?im)^content-type:\s*message/(global-)?delivery-status`)
+
+func dsnInEmbedded(m *Message) bool {
+	for _, e := range m.Embedded {
+		if e.DeliveryStatus != nil || dsnInEmbedded(e) {
+			return true
+		}
+	}
+	return false
 }

@@ -17,6 +17,13 @@ import (
 // benchmarks then run on the built-in seeds only).
 func corpusMessages(tb testing.TB) [][]byte {
 	tb.Helper()
+	_, msgs := corpusFiles(tb)
+	return msgs
+}
+
+// corpusFiles is corpusMessages with the file paths.
+func corpusFiles(tb testing.TB) (paths []string, msgs [][]byte) {
+	tb.Helper()
 	dir := os.Getenv("CONSULTD_CORPUS")
 	if dir == "" {
 		wd, _ := os.Getwd()
@@ -27,11 +34,10 @@ func corpusMessages(tb testing.TB) [][]byte {
 				break
 			}
 			if filepath.Dir(d) == d {
-				return nil
+				return nil, nil
 			}
 		}
 	}
-	var msgs [][]byte
 	for _, sub := range []string{"enmime-testdata", "sisimai-set-of-emails"} {
 		filepath.WalkDir(filepath.Join(dir, sub), func(p string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
@@ -42,11 +48,12 @@ func corpusMessages(tb testing.TB) [][]byte {
 			}
 			if b, err := os.ReadFile(p); err == nil {
 				msgs = append(msgs, b)
+				paths = append(paths, p)
 			}
 			return nil
 		})
 	}
-	return msgs
+	return paths, msgs
 }
 
 // checkInvariants fails on what a user would notice: a panic, text that is

@@ -52,7 +52,8 @@ type Message struct {
 	Attachments []Attachment
 	Embedded    []*Message // message/rfc822 parts, parsed recursively (bounded depth)
 
-	// DeliveryStatus holds the raw message/delivery-status (or global-) part of a DSN.
+	// DeliveryStatus holds the raw message/delivery-status (or global-) part of
+	// a DSN. It is non-nil (maybe empty) whenever such a part was present.
 	DeliveryStatus []byte
 
 	Warnings []string

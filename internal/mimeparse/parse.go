@@ -78,14 +78,16 @@ func (p *parser) parse(raw []byte, depth int) (*Message, error) {
 	}
 	p.readHeader(m, e.Header)
 	partsBefore := p.parts
-	if werr := p.walkBody(m, e, err, raw, depth); errors.Is(werr, errPartHeader) {
+	if werr := p.walkBody(m, e, err, raw, depth); werr != nil && !errors.Is(werr, errTooManyParts) {
+		// A part header or delimiter go-message could not read: repair the
+		// part structure and read the message again.
 		if fixed, n := repairPartHeaders(raw); n > 0 && p.retries < 3 {
 			p.retries++
 			p.parts = partsBefore
 			em, perr := p.parse(fixed, depth)
 			if em != nil {
 				em.Size = len(raw)
-				em.Warnings = append([]string{fmt.Sprintf("malformed header: %d part header line(s) repaired", n)}, em.Warnings...)
+				em.Warnings = append([]string{fmt.Sprintf("malformed multipart: %d delimiter or part header line(s) repaired", n)}, em.Warnings...)
 			}
 			return em, perr
 		}
@@ -174,8 +176,9 @@ func repairHeader(raw []byte) ([]byte, int) {
 	return out.Bytes(), fixed
 }
 
-// repairPartHeaders applies the header repair to every part header: the
-// lines after each boundary delimiter up to the first blank line.
+// repairPartHeaders unindents indented boundary delimiters and applies the
+// header repair to every part header (the lines after each delimiter up to
+// the first blank line).
 func repairPartHeaders(raw []byte) ([]byte, int) {
 	var bounds [][]byte
 	for _, mm := range boundaryRe.FindAllSubmatch(raw, 200) {
@@ -207,6 +210,10 @@ func repairPartHeaders(raw []byte) ([]byte, int) {
 			line = rest[:i+1]
 		}
 		rest = rest[len(line):]
+		if len(line) > 0 && (line[0] == ' ' || line[0] == '\t') && isDelim(bytes.TrimLeft(line, " \t")) {
+			line = bytes.TrimLeft(line, " \t") // an indented delimiter
+			total++
+		}
 		out.Write(line)
 		if !isDelim(line) {
 			continue
@@ -396,9 +403,21 @@ func (p *parser) walkBody(m *Message, e *message.Entity, rootErr error, raw []by
 	m.Text = strings.Join(st.text, "\n--\n")
 	m.HTML = strings.Join(st.html, "\n")
 	if err != nil && strings.HasPrefix(m.ContentType, "multipart/") && len(st.text)+len(st.html)+len(m.Attachments)+len(m.Embedded) == 0 && m.DeliveryStatus == nil {
-		// Not one part could be read (the boundary never occurs): show the
-		// body as text rather than nothing.
-		if body := bodyAfterHeader(raw); len(bytes.TrimSpace(body)) > 0 {
+		// Not one part could be read: the declared boundary never occurs.
+		// Use the one the body does use, else show the body as text.
+		body := bodyAfterHeader(raw)
+		if g := guessBoundary(body); g != "" && g != m.Params["boundary"] && p.retries < 3 {
+			p.retries++
+			typ, params, _ := parseMediaType(unfold(e.Header.Get("Content-Type")))
+			params["boundary"] = g
+			h := e.Header.Copy()
+			h.Set("Content-Type", mime.FormatMediaType(typ, params))
+			if ne, _ := message.New(h, bytes.NewReader(body)); ne != nil && h.Get("Content-Type") != "" {
+				m.Warnings = append(m.Warnings, fmt.Sprintf("boundary %q not found; using %q found in the body", m.Params["boundary"], g))
+				return p.walkBody(m, ne, nil, raw, depth)
+			}
+		}
+		if len(bytes.TrimSpace(body)) > 0 {
 			m.Text = decodeCharset("", body)
 			m.Warnings = append(m.Warnings, "no MIME part found; body read as text")
 		}
@@ -590,6 +609,9 @@ func (p *parser) leaf(m *Message, st *bodyState, path []int, part *message.Entit
 
 	switch typ {
 	case "message/delivery-status", "message/global-delivery-status":
+		if m.DeliveryStatus == nil {
+			m.DeliveryStatus = []byte{} // non-nil: the part exists, even if empty
+		}
 		m.DeliveryStatus = append(m.DeliveryStatus, data...)
 		return
 	case "message/rfc822", "message/global":
