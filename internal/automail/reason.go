@@ -231,9 +231,9 @@ func classify(r *Recipient, context string) {
 	if r.ReplyCode == "" {
 		r.ReplyCode = findReplyCode(r.Diagnostic)
 	}
-	if code := findStatus(r.Diagnostic); code != "" && code != r.Status && code[0] == statusClass(r) && (r.Status == "" || strings.HasSuffix(r.Status, ".0") || preferDiagnostic) {
-		// The remote server's own code is more precise than the generic
-		// one the reporting MTA put in Status.
+	if code := findStatus(r.Diagnostic); code != "" && code != r.Status && code[0] == statusClass(r) {
+		// The remote server's own code, quoted in the diagnostic, is more
+		// precise than the one the reporting MTA put in Status.
 		r.Status = code
 	}
 	if r.Status == "" || (isGeneric(r.Status) && r.Diagnostic == "") {
@@ -250,10 +250,9 @@ func classify(r *Recipient, context string) {
 	if r.Status == "" {
 		r.Status = pseudoStatus(r.Reason, temporary)
 	}
-	r.Hard = r.Action == "failed" && isHard(r.Reason, r.Status, r.ReplyCode)
+	// A temporary (4.x.x) failure is never permanent, whatever its wording.
+	r.Hard = r.Action == "failed" && !strings.HasPrefix(r.Status, "4") && isHard(r.Reason, r.Status, r.ReplyCode)
 }
-
-const preferDiagnostic = true
 
 // eximRetryTimeout: Exim's own "retry timeout exceeded" (not a remote
 // server's "delivery retry timeout exceeded") ends a run of temporary errors.
