@@ -5,14 +5,14 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"consultd/internal/corpustest"
 	"consultd/internal/mimeparse"
 )
 
 // FuzzParseBounce feeds raw messages through mimeparse.Parse and every
-// classifier. The unexported parseBounce is called too, because ParseBounce
+// classifier. (Work bounds are checked by TestBoundedWork, not here: a
+// wall-clock limit fails spuriously on a loaded machine.) The unexported parseBounce is called too, because ParseBounce
 // recovers from panics and would hide them from the fuzzer.
 func FuzzParseBounce(f *testing.F) {
 	addSeeds(f)
@@ -21,7 +21,6 @@ func FuzzParseBounce(f *testing.F) {
 		if err != nil || m == nil {
 			return
 		}
-		start := time.Now()
 		b := parseBounce(m)
 		if b != nil && len(b.Recipients) > MaxRecipients {
 			t.Fatalf("%d recipients, more than the bound %d", len(b.Recipients), MaxRecipients)
@@ -37,9 +36,6 @@ func FuzzParseBounce(f *testing.F) {
 			t.Fatal("auto-reply or bounce not machine-generated")
 		}
 		ParseDeliveryStatus(m.DeliveryStatus)
-		if d := time.Since(start); d > 2*time.Second {
-			t.Fatalf("classifying took %v", d)
-		}
 	})
 }
 
