@@ -44,6 +44,10 @@ type Vocabulary struct {
 	Sign            []string // "Sign", "التوقيع"
 	Yes             []string
 	No              []string
+	// NotPosition are phrases that contain a position word but state no
+	// position: "accept our apologies", "نعتذر عن التأخر في الرد" (sorry for
+	// the late reply). Their words are not read as a position.
+	NotPosition []string
 }
 
 // Reader understands replies with the built-in vocabularies plus extra ones.

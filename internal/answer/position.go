@@ -95,6 +95,14 @@ type mention struct {
 // word used once, and applies negation.
 func (r *Reader) mentions(ws []string) []mention {
 	used := make([]bool, len(ws))
+	for _, p := range r.v.notPosition {
+		n := strings.Count(p, " ") + 1
+		for k := findPhrase(ws, p, 0); k >= 0; k = findPhrase(ws, p, k+n) {
+			for j := k; j < k+n; j++ {
+				used[j] = true
+			}
+		}
+	}
 	var out []mention
 	type cand struct {
 		phrase string

@@ -1,6 +1,7 @@
 package answer
 
 import (
+	"sort"
 	"strings"
 	"unicode"
 )
@@ -21,6 +22,8 @@ var English = Vocabulary{
 	Sign:            []string{"sign", "signature", "sign-on", "sign on", "signing", "we sign", "signatory"},
 	Yes:             []string{"yes", "y", "ok", "okay", "agreed", "we sign", "sure"},
 	No:              []string{"no", "n", "we do not sign", "not signing"},
+	NotPosition: []string{"accept our apologies", "accept my apologies", "accept our apology", "accept my apology",
+		"sorry for the late reply", "sorry for the delay", "sorry for the late response"},
 }
 
 // Arabic is the built-in Arabic vocabulary (matched after normalising alef
@@ -28,9 +31,13 @@ var English = Vocabulary{
 var Arabic = Vocabulary{
 	Language: "ar",
 	Accept: []string{"أوافق", "نوافق", "موافق", "موافقون", "موافقة", "أقبل", "نقبل", "قبول", "نقبل الدعوة", "قبول الدعوة",
-		"سنشارك", "سوف نشارك", "نؤيد القبول", "نؤيد المشاركة", "مع المشاركة", "مع القبول"},
+		"سنشارك", "سوف نشارك", "نشارك", "نؤيد القبول", "نؤيد المشاركة", "مع المشاركة", "مع القبول",
+		"سنحضر", "سوف نحضر", "نحضر", "نؤكد الحضور", "نؤكد مشاركتنا", "يسعدنا المشاركة", "يسعدنا قبول", "يسرنا المشاركة",
+		"يسرنا قبول", "لا مانع", "لا مانع لدينا", "لا مانع لدينا من"},
 	Decline: []string{"أرفض", "نرفض", "رفض", "نعتذر", "اعتذار", "الاعتذار", "نعتذر عن", "عدم قبول", "عدم المشاركة",
-		"لن نشارك", "نؤيد الاعتذار", "مع الاعتذار", "ضد المشاركة", "مقاطعة"},
+		"لن نشارك", "نؤيد الاعتذار", "مع الاعتذار", "ضد المشاركة", "مقاطعة", "نقاطع", "سنقاطع",
+		"لا نستطيع الحضور", "لا نستطيع المشاركة", "لا يمكننا الحضور", "لا يمكننا المشاركة", "يتعذر علينا الحضور",
+		"يتعذر علينا المشاركة"},
 	Abstain:         []string{"أمتنع", "نمتنع", "امتناع", "ممتنع", "ممتنعون", "الامتناع", "محايد", "لا موقف لنا"},
 	Negations:       []string{"لا", "لن", "لم", "عدم", "غير", "ليس", "لسنا", "لا يمكننا", "لا نستطيع", "يتعذر"},
 	Concerns:        []string{"المخاوف", "مخاوف", "مخاوفنا", "الملاحظات", "ملاحظات", "المخاوف والملاحظات"},
@@ -38,11 +45,14 @@ var Arabic = Vocabulary{
 	Sign:            []string{"التوقيع", "توقيع", "نوقع", "الموافقة على التوقيع"},
 	Yes:             []string{"نعم", "أجل", "موافق", "نوقع", "بالتأكيد"},
 	No:              []string{"لا", "كلا", "لن نوقع"},
+	NotPosition: []string{"نعتذر عن التأخر", "نعتذر عن التأخير", "نعتذر على التأخر", "نعتذر على التأخير", "نعتذر عن تأخر",
+		"نعتذر عن تأخرنا", "نعتذر للتأخر", "نعتذر للتأخير", "نعتذر عن الإزعاج", "مع الاعتذار عن التأخير",
+		"مع الاعتذار عن التأخر", "الاعتذار عن التأخير", "الاعتذار عن التأخر"},
 }
 
 // merged is every vocabulary's words, normalised.
 type merged struct {
-	accept, decline, abstain, negations, concerns, recommendations, sign, yes, no []string
+	accept, decline, abstain, negations, concerns, recommendations, sign, yes, no, notPosition []string
 }
 
 func merge(vs []Vocabulary) merged {
@@ -57,6 +67,12 @@ func merge(vs []Vocabulary) merged {
 		m.sign = append(m.sign, norms(v.Sign)...)
 		m.yes = append(m.yes, norms(v.Yes)...)
 		m.no = append(m.no, norms(v.No)...)
+		m.notPosition = append(m.notPosition, norms(v.NotPosition)...)
+	}
+	// Headings are matched as prefixes of a line: the longest first, so that
+	// "sign-on: yes" is not read as "sign" followed by "-on: yes".
+	for _, l := range [][]string{m.concerns, m.recommendations, m.sign} {
+		sort.SliceStable(l, func(i, j int) bool { return len(l[i]) > len(l[j]) })
 	}
 	return m
 }
@@ -77,8 +93,8 @@ func normRune(r rune) rune {
 	switch {
 	case r >= 0x064B && r <= 0x065F, r == 0x0670, r == 0x0640: // harakat, superscript alef, tatweel
 		return -1
-	case r >= 0x200B && r <= 0x200F, r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069, r == 0xFEFF:
-		return -1 // zero-width and bidi controls
+	case r >= 0x80 && unicode.Is(unicode.Cf, r):
+		return -1 // bidi marks, embeddings and isolates, zero-width characters, soft hyphen
 	case r == 'أ' || r == 'إ' || r == 'آ' || r == 'ٱ':
 		return 'ا'
 	case r == 'ة':
