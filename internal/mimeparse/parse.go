@@ -670,6 +670,13 @@ func (p *parser) decodeText(m *Message, part *message.Entity, params map[string]
 	if converted {
 		return string(bytes.ToValidUTF8(data, []byte("\uFFFD")))
 	}
+	if (cs == "" || cs == "us-ascii") && !utf8.Valid(data) {
+		// HTML often names its charset only in a <meta> tag.
+		if mm := metaCharset.FindSubmatch(data[:min(len(data), 4096)]); mm != nil {
+			m.Warnings = append(m.Warnings, fmt.Sprintf("%s: charset %q taken from <meta>", where, mm[1]))
+			return decodeCharset(string(mm[1]), data)
+		}
+	}
 	s := decodeCharset(cs, data)
 	if cs == "" || cs == "utf-8" || cs == "us-ascii" {
 		if !utf8.Valid(data) {
@@ -678,6 +685,8 @@ func (p *parser) decodeText(m *Message, part *message.Entity, params map[string]
 	}
 	return s
 }
+
+var metaCharset = regexp.MustCompile(`(?i)<meta[^>]+charset\s*=\s*["']?([a-z0-9_.:-]+)`)
 
 // looksBinary reports NUL bytes or many control characters in the first 4 KB
 // (ESC is allowed: ISO-2022-JP uses it).

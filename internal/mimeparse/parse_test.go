@@ -612,3 +612,13 @@ func TestParseFormatFlowedThunderbird(t *testing.T) {
 		t.Errorf("Text = %q, want %q", m.Text, want)
 	}
 }
+
+func TestParseHTMLCharsetInMetaOnly(t *testing.T) {
+	// ISO-8859-6 bytes read by the windows-1256 guess would give the wrong letters.
+	b, _ := charmap.ISO8859_6.NewEncoder().Bytes([]byte("نشارك في البيان"))
+	raw := "From: a@example.org\nContent-Type: text/html\n\n<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=iso-8859-6\"></head><body dir=rtl><p>" + string(b) + "</p></body></html>\n"
+	m := mustParse(t, raw)
+	if m.Text != "نشارك في البيان" {
+		t.Errorf("Text = %q", m.Text)
+	}
+}
