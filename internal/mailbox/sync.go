@@ -1,6 +1,7 @@
 package mailbox
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -101,7 +102,7 @@ func (s *session) fetchMeta(uids []imap.UID) ([]pending, error) {
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(out, func(a, b pending) int { return int(int64(a.uid) - int64(b.uid)) })
+	slices.SortFunc(out, func(a, b pending) int { return cmp.Compare(a.uid, b.uid) })
 	return out, nil
 }
 

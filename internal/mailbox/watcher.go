@@ -31,6 +31,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"sync"
 	"time"
 )
@@ -210,6 +211,9 @@ func (cfg *Config) validate() error {
 	}
 	if cfg.Addr == "" {
 		return errors.New("imap: no server address")
+	}
+	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
+		return fmt.Errorf("imap: server address %q must be host:port: %w", cfg.Addr, err)
 	}
 	if cfg.Processed == cfg.Inbox || cfg.Review == cfg.Inbox {
 		return fmt.Errorf("imap: the processed and review folders must differ from the watched folder %q", cfg.Inbox)

@@ -422,6 +422,7 @@ func TestRunRejectsBadConfig(t *testing.T) {
 	}{
 		{"unknown security", Config{Addr: "imap.example.org:993", Security: "ssl3"}},
 		{"no address", Config{}},
+		{"address without port", Config{Addr: "imap.example.org"}},
 		{"processed is the inbox", Config{Addr: "x:1", Processed: "INBOX"}},
 	}
 	for _, tc := range cases {
@@ -482,5 +483,30 @@ func TestUntrustedCertificateIsReportedAndRetried(t *testing.T) {
 				t.Error("mail was read over an unverified connection")
 			}
 		})
+	}
+}
+
+func TestFolderDeletedWhileRunningIsRecreatedAndNothingIsLost(t *testing.T) {
+	ts := newTestServer(t, capsFull, false)
+	h := &recorder{}
+	w := startWatcher(t, testConfig(ts.addr), h, NewMemCheckpoint())
+	eventually(t, "idle", func() bool { return w.Status().Idle })
+	if err := ts.user.Delete("Processed"); err != nil { // an admin tidying folders
+		t.Fatal(err)
+	}
+	ts.deliver(gmailReply("<orphan@mail.gmail.com>"))
+	eventually(t, "message in a recreated Processed", func() bool {
+		return slices.Equal(ts.look("Processed").ids, []string{"<orphan@mail.gmail.com>"})
+	})
+	if inbox := ts.look("INBOX").ids; len(inbox) != 0 {
+		t.Errorf("inbox still holds %v", inbox)
+	}
+	// The failed move means the handler saw it again; its Message-ID dedupe
+	// makes that harmless, and the watcher says why it retried.
+	if got := h.count("<orphan@mail.gmail.com>"); got != 2 {
+		t.Errorf("handler called %d times, want 2 (once before the failed move, once after)", got)
+	}
+	if st := w.Status(); !strings.Contains(st.LastError, "move to Processed") {
+		t.Errorf("last error %q, want the failed move", st.LastError)
 	}
 }
