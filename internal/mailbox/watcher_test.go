@@ -340,7 +340,7 @@ func TestServerWithoutMoveLosesNothing(t *testing.T) {
 				return Processed, nil
 			}}
 			cfg := testConfig(ts.addr)
-			cfg.PollInterval = 50 * time.Millisecond // rev1-only also lacks nothing else; keep syncs frequent
+			cfg.PollInterval = 50 * time.Millisecond // frequent IDLE restarts: more syncs that could expunge wrongly
 			w := startWatcher(t, cfg, h, NewMemCheckpoint())
 			eventually(t, "reply copied to Processed", func() bool {
 				return slices.Equal(ts.look("Processed").ids, []string{"<reply@mail.gmail.com>"})
