@@ -98,6 +98,18 @@ func (d *Directives) set(key, val string) string {
 	return ""
 }
 
+// ParseDeadline reads a deadline the way the Deadline directive does:
+// "2026-12-02 18:00 +02:00", "2026-12-02 18:00" (UTC), "2026-12-02T18:00:00+02:00",
+// "2 December 2026 18:00 +0200", Arabic month names and Arabic-Indic digits.
+// A date with no time means 23:59 that day. Commands such as EXTEND can use it.
+func ParseDeadline(s string) (time.Time, error) {
+	t, msg := parseDeadline(s)
+	if msg != "" {
+		return time.Time{}, fmt.Errorf("deadline %q: %s", strings.TrimSpace(s), msg)
+	}
+	return t, nil
+}
+
 // parseDeadline reads a directive deadline. It needs a full date with a year;
 // no time means the end of that day, no zone means UTC.
 func parseDeadline(val string) (time.Time, string) {

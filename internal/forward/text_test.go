@@ -70,6 +70,11 @@ func TestParseBuiltMessages(t *testing.T) {
 			Text: "---------- Forwarded message ---------\nFrom: Envoy <office@envoy.example>\nDate: Tue, Nov 21, 2017 at 10:02 AM\nSubject: Consultation\nTo: Rania <rania@coalition.example>\n\nDear colleagues\n\n-----Original Message-----\nFrom: Rania <rania@coalition.example>\nSent: Monday, November 20, 2017 9:00 AM\nSubject: question\n\nearlier\n",
 		}, want{form: "gmail", inviterName: "Envoy", inviterAddr: "office@envoy.example", subject: "Consultation",
 			date: "2017-11-21T10:02:00Z", bodyStart: "Dear colleagues", bodyEnd: "earlier"}},
+		{"Outlook on the web, no separator line", mimeparse.Message{
+			Subject: "FW: Consultation",
+			Text:    "Please see below.\n\nFrom: Office of the Special Envoy <office@envoy.example>\nSent: Tuesday, November 21, 2017 10:02 AM\nTo: Layla Nasser <layla@coalition.example>\nSubject: Consultation\n\nDear colleagues\n",
+		}, want{form: "outlook", inviterName: envoy, inviterAddr: "office@envoy.example", subject: "Consultation",
+			date: "2017-11-21T10:02:00Z", bodyStart: "Dear colleagues", bodyEnd: "Dear colleagues", note: "Please see below."}},
 		{"reply with On … wrote: is not a forward", mimeparse.Message{
 			Subject: "Re: Invitation",
 			Text:    "Agreed.\n\nOn Tue, Nov 21, 2017 at 10:02 AM Envoy <office@envoy.example> wrote:\n> Dear colleagues,\n> please come.\n",
@@ -249,5 +254,15 @@ func TestStripForwardPrefixes(t *testing.T) {
 		if got := stripForwardPrefixes(in); got != want {
 			t.Errorf("stripForwardPrefixes(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestParseDeadline(t *testing.T) {
+	got, err := ParseDeadline("٥ ديسمبر ٢٠٢٦ ١٨:٠٠ +٠٣:٠٠")
+	if err != nil || !got.Equal(mustTime(t, "2026-12-05T18:00:00+03:00")) {
+		t.Errorf("ParseDeadline = %v, %v", got, err)
+	}
+	if _, err := ParseDeadline("friday"); err == nil || !strings.Contains(err.Error(), `"friday"`) {
+		t.Errorf("ParseDeadline(friday) error = %v, want one naming the value", err)
 	}
 }
