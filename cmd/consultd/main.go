@@ -1,18 +1,11 @@
+// Command consultd runs a coalition's consultations on invitations by email.
+// See README.md; every subcommand is in internal/cli.
 package main
+
 import (
-	_ "github.com/emersion/go-imap/v2"
-	_ "github.com/emersion/go-imap/v2/imapclient"
-	_ "github.com/emersion/go-imap/v2/imapserver"
-	_ "github.com/emersion/go-imap/v2/imapserver/imapmemserver"
-	_ "github.com/emersion/go-message"
-	_ "github.com/emersion/go-message/charset"
-	_ "github.com/emersion/go-message/mail"
-	_ "github.com/emersion/go-smtp"
-	_ "github.com/emersion/go-sasl"
-	_ "github.com/wneessen/go-mail"
-	_ "modernc.org/sqlite"
-	_ "github.com/goccy/go-yaml"
-	_ "golang.org/x/net/html"
-	_ "golang.org/x/text/unicode/norm"
+	"os"
+
+	"consultd/internal/cli"
 )
-func main(){}
+
+func main() { os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }

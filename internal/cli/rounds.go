@@ -1,0 +1,151 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"consultd/internal/sender"
+	"consultd/internal/store"
+)
+
+func openStore(path string, stderr io.Writer) (*store.Store, bool) {
+	cfg, ok := loadConfig(path, stderr)
+	if !ok {
+		return nil, false
+	}
+	st, err := store.Open(context.Background(), cfg.Database)
+	if err != nil {
+		fmt.Fprintln(stderr, "consultd:", err)
+		return nil, false
+	}
+	return st, true
+}
+
+// roundsCmd is `consultd rounds`: one line per round.
+func roundsCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlags("rounds", stderr)
+	path := fs.String("config", "", "configuration file")
+	if _, err := parseFlags(fs, args); err != nil {
+		return 2
+	}
+	st, ok := openStore(*path, stderr)
+	if !ok {
+		return 1
+	}
+	defer st.Close()
+	ctx := context.Background()
+	rounds, err := store.ListRounds(ctx, st.DB())
+	if err != nil {
+		fmt.Fprintln(stderr, "consultd:", err)
+		return 1
+	}
+	if len(rounds) == 0 {
+		fmt.Fprintln(stdout, "no rounds yet")
+		return 0
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ROUND\tSTATE\tANSWERED\tDEADLINE\tOUTCOME\tINVITER\tTITLE")
+	for _, r := range rounds {
+		ps, err := store.Participants(ctx, st.DB(), r.ID)
+		if err != nil {
+			fmt.Fprintln(stderr, "consultd:", err)
+			return 1
+		}
+		n := 0
+		for _, p := range ps {
+			if p.Answered() {
+				n++
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%s\t%s\t%s\t%s\n", r.ID, r.State, n, len(ps), r.Deadline.Format("2006-01-02 15:04 MST"),
+			dash(r.Outcome), r.InviterAddress, r.Title)
+	}
+	tw.Flush()
+	return 0
+}
+
+// roundCmd is `consultd round ID`: members, answers so far, outbox and history.
+func roundCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlags("round", stderr)
+	path := fs.String("config", "", "configuration file")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return 2
+	}
+	if len(pos) != 1 {
+		fmt.Fprintln(stderr, "usage: consultd round --config FILE ROUND-ID")
+		return 2
+	}
+	st, ok := openStore(*path, stderr)
+	if !ok {
+		return 1
+	}
+	defer st.Close()
+	ctx := context.Background()
+	r, err := store.GetRound(ctx, st.DB(), pos[0])
+	if err != nil {
+		fmt.Fprintln(stderr, "consultd:", err)
+		return 1
+	}
+	ps, _ := store.Participants(ctx, st.DB(), r.ID)
+	out, _ := store.OutboxByRound(ctx, st.DB(), r.ID)
+	evs, _ := store.Events(ctx, st.DB(), r.ID)
+	fmt.Fprintf(stdout, "Round %s — %s\n", r.ID, r.State)
+	fmt.Fprintf(stdout, "  Invitation: %s\n  Inviter:    %s <%s>\n  Subject:    %s\n  Message-ID: %s\n  Opened:     %s by %s\n  Deadline:   %s (%s)\n",
+		r.Title, r.InviterName, r.InviterAddress, r.OrigSubject, dash(r.OrigMessageID), r.CreatedAt.Format(time.RFC1123),
+		r.OpenedBy, r.Deadline.Format(time.RFC1123), r.DeadlineSource)
+	if r.Outcome != "" {
+		fmt.Fprintf(stdout, "  Outcome:    %s\n", r.Outcome)
+	}
+	fmt.Fprintln(stdout, "\nMembers:")
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  MEMBER\tPOSITION\tSIGN\tCONCERNS\tRECOMMENDATIONS\tANSWERED\tCONTACTS")
+	for _, p := range ps {
+		sign := "-"
+		if p.Sign != nil {
+			sign = map[bool]string{true: "yes", false: "no"}[*p.Sign]
+		}
+		at := "-"
+		if !p.AnsweredAt.IsZero() {
+			at = p.AnsweredAt.Format("2006-01-02 15:04")
+		}
+		contacts := strings.Join(p.Emails, ", ")
+		if len(p.Undeliverable) > 0 {
+			contacts += " (undeliverable: " + strings.Join(p.Undeliverable, ", ") + ")"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%d\t%s\t%s\n", p.MemberID, dash(p.Position), sign, len(p.Concerns), len(p.Recommendations), at, contacts)
+	}
+	tw.Flush()
+	fmt.Fprintln(stdout, "\nOutbox:")
+	tw = tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	for _, o := range out {
+		var m sender.Mail
+		json.Unmarshal(o.Payload, &m)
+		extra := ""
+		if o.LastError != "" {
+			extra = " — " + o.LastError
+		}
+		fmt.Fprintf(tw, "  #%d\t%s\t%s\t%s\t%s%s\n", o.ID, o.Kind, o.State, strings.Join(o.Recipients, ", "), m.Subject, extra)
+	}
+	tw.Flush()
+	fmt.Fprintln(stdout, "\nHistory:")
+	for _, e := range evs {
+		fmt.Fprintf(stdout, "  %s  %s\n", e.At.Format("2006-01-02 15:04:05"), e.Text)
+	}
+	if r.Statement != "" {
+		fmt.Fprintf(stdout, "\nStatement:\n%s\n", r.Statement)
+	}
+	return 0
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,138 @@
+// Package daemon wires consultd together: the IMAP watcher feeds the round
+// engine, a clock ticks reminders and deadlines, and the sender delivers the
+// outbox. It is what `consultd run` and the demo start.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"consultd/internal/config"
+	"consultd/internal/mailbox"
+	"consultd/internal/render"
+	"consultd/internal/round"
+	"consultd/internal/sender"
+	"consultd/internal/store"
+)
+
+// Daemon is a running consultd.
+type Daemon struct {
+	Cfg    *config.Config
+	Store  *store.Store
+	Engine *round.Engine
+	Log    *slog.Logger
+
+	// TickEvery is how often reminders and deadlines are checked.
+	TickEvery time.Duration
+	wake      chan struct{}
+	watcher   *mailbox.Watcher
+}
+
+// New opens the store and prepares every part; Run starts them.
+func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Daemon, error) {
+	r, err := render.New(cfg.TemplatesDir)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, cfg.Database)
+	if err != nil {
+		return nil, err
+	}
+	d := &Daemon{Cfg: cfg, Store: st, Log: log, TickEvery: 30 * time.Second, wake: make(chan struct{}, 1)}
+	d.Engine = round.New(cfg, st, r, log)
+	d.Engine.Kick = d.Kick
+	return d, nil
+}
+
+// Kick wakes the sender (never blocks).
+func (d *Daemon) Kick() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Status of the IMAP side, for logs and the demo.
+func (d *Daemon) Status() mailbox.Status {
+	if d.watcher == nil {
+		return mailbox.Status{}
+	}
+	return d.watcher.Status()
+}
+
+// Run runs until ctx is cancelled, then stops every part and closes the store.
+func (d *Daemon) Run(ctx context.Context) error {
+	defer d.Store.Close()
+	cfg := d.Cfg
+	handler := mailbox.HandlerFunc(func(ctx context.Context, m mailbox.Message) (mailbox.Disposition, error) {
+		disp, err := d.Engine.Handle(ctx, round.Incoming{Raw: m.Raw, Mailbox: m.Mailbox, UIDValidity: m.UIDValidity, UID: m.UID})
+		if err != nil {
+			return 0, err
+		}
+		if disp == round.Review {
+			return mailbox.Review, nil
+		}
+		return mailbox.Processed, nil
+	})
+	d.watcher = mailbox.New(mailbox.Config{
+		Addr: net.JoinHostPort(cfg.IMAP.Host, strconv.Itoa(cfg.IMAP.Port)), Security: cfg.IMAP.Security,
+		Username: cfg.IMAP.Username, Password: cfg.IMAP.Pass(), InsecureSkipVerify: cfg.IMAP.InsecureSkipVerify,
+		Inbox: cfg.IMAP.Inbox, Processed: cfg.IMAP.Processed, Review: cfg.IMAP.Review,
+		PollInterval: cfg.IMAP.PollInterval.Duration, Logger: d.Log.With("part", "imap"),
+	}, handler, store.Checkpoints{S: d.Store})
+	snd := sender.New(sender.Config{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Security: cfg.SMTP.Security,
+		Username: cfg.SMTP.Username, Password: cfg.SMTP.Pass(), HELO: cfg.SMTP.HELO,
+		InsecureSkipVerify: cfg.SMTP.InsecureSkipVerify, Timeout: 30 * time.Second})
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	run := func(name string, f func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(); err != nil && !errors.Is(err, context.Canceled) {
+				errs <- fmt.Errorf("%s: %w", name, err)
+				cancel()
+			}
+		}()
+	}
+	run("imap watcher", func() error { return d.watcher.Run(ctx) })
+	run("sender", func() error {
+		return sender.Run(ctx, snd, round.Outbox{E: d.Engine}, d.wake, d.Log.With("part", "smtp"))
+	})
+	run("clock", func() error { return d.tick(ctx) })
+	d.Log.Info("consultd running", "coalition", cfg.Coalition.Address, "members", len(cfg.Members),
+		"imap", net.JoinHostPort(cfg.IMAP.Host, strconv.Itoa(cfg.IMAP.Port)), "smtp", net.JoinHostPort(cfg.SMTP.Host, strconv.Itoa(cfg.SMTP.Port)))
+	d.Kick() // deliver anything left in the outbox by a previous run
+	<-ctx.Done()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		return err
+	}
+	d.Log.Info("consultd stopped")
+	return nil
+}
+
+func (d *Daemon) tick(ctx context.Context) error {
+	t := time.NewTicker(d.TickEvery)
+	defer t.Stop()
+	for {
+		if err := d.Engine.Tick(ctx); err != nil {
+			d.Log.Error("tick failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}

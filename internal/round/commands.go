@@ -1,0 +1,363 @@
+package round
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"consultd/internal/mimeparse"
+	"consultd/internal/reply"
+	"consultd/internal/sender"
+	"consultd/internal/statement"
+	"consultd/internal/store"
+)
+
+// Command is a coordinator's instruction by mail.
+type Command struct {
+	Verb    string // STATUS | CLOSE | EXTEND | CANCEL | APPROVE | HELP
+	RoundID string // may be empty: then the round is found from the thread
+	Arg     string // EXTEND's duration or date; APPROVE's ACCEPT/DECLINE
+	Edited  string // a statement text edited between the markers
+}
+
+var verbs = map[string]string{"STATUS": "STATUS", "CLOSE": "CLOSE", "EXTEND": "EXTEND", "CANCEL": "CANCEL",
+	"APPROVE": "APPROVE", "DECIDE": "APPROVE", "HELP": "HELP",
+	"الحالة": "STATUS", "إغلاق": "CLOSE", "تمديد": "EXTEND", "إلغاء": "CANCEL", "موافقة": "APPROVE"}
+
+var roundIDRe = regexp.MustCompile(`^\d{4}-\d{2,}$`)
+
+// Statement markers in the draft sent to coordinators; text between them in a
+// reply is taken as the edited statement.
+const (
+	BeginMarker = "----- BEGIN STATEMENT -----"
+	EndMarker   = "----- END STATEMENT -----"
+)
+
+// ParseCommand reads a command from the subject (after Re:/Fwd: prefixes and a
+// [Consultation ID] tag) or from the first line of the new text.
+func ParseCommand(m *mimeparse.Message) (Command, bool) {
+	if edited, ok := editedStatement(m.Text); ok {
+		return Command{Verb: "APPROVE", Edited: edited, RoundID: subjectRoundID(m.Subject)}, true
+	}
+	lines := []string{stripSubject(m.Subject)}
+	for _, l := range strings.Split(reply.Trim(m.Text), "\n") {
+		if strings.TrimSpace(l) != "" {
+			lines = append([]string{strings.TrimSpace(l)}, lines...) // the body's first line wins over the subject
+			break
+		}
+	}
+	for _, l := range lines {
+		f := strings.Fields(strings.Trim(l, "*_ "))
+		if len(f) == 0 {
+			continue
+		}
+		v, ok := verbs[strings.ToUpper(strings.Trim(f[0], ":.,!"))]
+		if !ok {
+			continue
+		}
+		c := Command{Verb: v}
+		for _, w := range f[1:] {
+			w = strings.Trim(w, ".,:;!()[]")
+			switch {
+			case c.RoundID == "" && roundIDRe.MatchString(w):
+				c.RoundID = w
+			case c.Arg == "":
+				c.Arg = w
+			}
+		}
+		if c.RoundID == "" {
+			c.RoundID = subjectRoundID(m.Subject)
+		}
+		return c, true
+	}
+	return Command{}, false
+}
+
+func parseCommand(m *mimeparse.Message) (Command, bool) { return ParseCommand(m) }
+
+var tagRe = regexp.MustCompile(`\[Consultation (\d{4}-\d{2,})\]`)
+
+func subjectRoundID(s string) string {
+	if mm := tagRe.FindStringSubmatch(s); mm != nil {
+		return mm[1]
+	}
+	return ""
+}
+
+var prefixRe = regexp.MustCompile(`(?i)^\s*((re|fwd?|aw|tr|wg|رد|إعادة توجيه)\s*:\s*|\[Consultation \d{4}-\d{2,}\]\s*)+`)
+
+func stripSubject(s string) string { return prefixRe.ReplaceAllString(s, "") }
+
+// editedStatement returns the text between the statement markers on lines the
+// coordinator wrote (not quoted with ">").
+func editedStatement(body string) (string, bool) {
+	lines := strings.Split(strings.ReplaceAll(body, "\r\n", "\n"), "\n")
+	start := -1
+	for i, l := range lines {
+		t := strings.TrimSpace(l)
+		if strings.HasPrefix(t, ">") {
+			continue
+		}
+		if t == BeginMarker {
+			start = i
+		} else if t == EndMarker && start >= 0 {
+			text := strings.TrimSpace(strings.Join(lines[start+1:i], "\n"))
+			return text, text != ""
+		}
+	}
+	return "", false
+}
+
+// handleCommand applies a coordinator's command and answers it.
+func (e *Engine) handleCommand(ctx context.Context, st *step, m *mimeparse.Message, c Command) (outcome, error) {
+	o := outcome{kind: "command", disp: Processed}
+	var r *store.Round
+	if c.RoundID == "" {
+		r = e.roundOfDraft(ctx, st, m)
+	} else {
+		var err error
+		r, err = store.GetRound(ctx, st.tx, c.RoundID)
+		if err != nil && !isNotFound(err) {
+			return o, err
+		}
+	}
+	if c.Verb == "HELP" || r == nil {
+		note := "unknown round"
+		if c.Verb == "HELP" {
+			note = "help"
+		}
+		o.note = note
+		return o, e.help(ctx, st, m, c)
+	}
+	o.roundID = r.ID
+	o.note = c.Verb + " " + r.ID
+	by := firstFrom(m)
+	switch c.Verb {
+	case "STATUS":
+		return o, e.status(ctx, st, m, r)
+	case "EXTEND":
+		if r.State != store.StateOpen {
+			return o, e.commandReply(ctx, st, m, r, "EXTEND "+r.ID+": not done", "The round is "+r.State+"; only an open round can be extended.")
+		}
+		d, err := parseExtension(c.Arg, r.Deadline)
+		if err != nil {
+			return o, e.commandReply(ctx, st, m, r, "EXTEND "+r.ID+": not understood", err.Error()+` Write for example "EXTEND `+r.ID+` 48h".`)
+		}
+		old := r.Deadline
+		r.Deadline = d
+		if err := store.UpdateRound(ctx, st.tx, r); err != nil {
+			return o, err
+		}
+		if err := event(ctx, st, r.ID, "%s extended the deadline from %s to %s", by, old.Format(time.RFC3339), d.Format(time.RFC3339)); err != nil {
+			return o, err
+		}
+		return o, e.commandReply(ctx, st, m, r, "Deadline of "+r.ID+" extended", "The new deadline is "+d.Format("Monday 2 January 2006, 15:04 MST")+".")
+	case "CLOSE":
+		if r.State != store.StateOpen {
+			return o, e.commandReply(ctx, st, m, r, "CLOSE "+r.ID+": already closed", "The round is "+r.State+".")
+		}
+		if err := event(ctx, st, r.ID, "%s closed the round", by); err != nil {
+			return o, err
+		}
+		return o, e.close(ctx, st, r, "closed by "+by)
+	case "CANCEL":
+		if r.State == store.StateSent || r.State == store.StateCancelled {
+			return o, e.commandReply(ctx, st, m, r, "CANCEL "+r.ID+": too late", "The round is "+r.State+"; nothing to stop.")
+		}
+		r.State, r.ClosedAt = store.StateCancelled, st.now
+		if err := store.UpdateRound(ctx, st.tx, r); err != nil {
+			return o, err
+		}
+		if err := event(ctx, st, r.ID, "%s cancelled the round; nothing will be sent to the inviter", by); err != nil {
+			return o, err
+		}
+		return o, e.commandReply(ctx, st, m, r, "Round "+r.ID+" cancelled", "Nothing will be sent to the inviter. Members' answers stay recorded.")
+	case "APPROVE":
+		return o, e.approve(ctx, st, m, r, c)
+	}
+	return o, e.help(ctx, st, m, c)
+}
+
+func isNotFound(err error) bool {
+	return err != nil && strings.Contains(err.Error(), store.ErrNotFound.Error())
+}
+
+// roundOfDraft finds the round whose draft this message replies to.
+func (e *Engine) roundOfDraft(ctx context.Context, st *step, m *mimeparse.Message) *store.Round {
+	ids := append(append([]string{}, m.InReplyTo...), m.References...)
+	rounds, err := store.ListRounds(ctx, st.tx)
+	if err != nil {
+		return nil
+	}
+	for _, id := range ids {
+		for _, r := range rounds {
+			if r.DraftMessageID != "" && strings.EqualFold(strings.Trim(id, "<>"), r.DraftMessageID) {
+				return r
+			}
+		}
+	}
+	if id := subjectRoundID(m.Subject); id != "" {
+		r, err := store.GetRound(ctx, st.tx, id)
+		if err == nil {
+			return r
+		}
+	}
+	return nil
+}
+
+// approve sends the draft, an edited text, or the coordinators' decision on an undecided round.
+func (e *Engine) approve(ctx context.Context, st *step, m *mimeparse.Message, r *store.Round, c Command) error {
+	by := firstFrom(m)
+	switch r.State {
+	case store.StateDraft:
+		text := r.Statement
+		if c.Edited != "" {
+			text = c.Edited
+			if err := event(ctx, st, r.ID, "%s approved an edited statement", by); err != nil {
+				return err
+			}
+		} else if err := event(ctx, st, r.ID, "%s approved the draft", by); err != nil {
+			return err
+		}
+		return e.send(ctx, st, r, text)
+	case store.StateUndecided:
+		outcome := strings.ToLower(c.Arg)
+		if outcome != "accept" && outcome != "decline" {
+			return e.commandReply(ctx, st, m, r, "APPROVE "+r.ID+": which answer?",
+				"The round closed without a decision. Write \"APPROVE "+r.ID+" DECLINE\" or \"APPROVE "+r.ID+" ACCEPT\" to decide, or \"CANCEL "+r.ID+"\".")
+		}
+		if err := event(ctx, st, r.ID, "%s decided: %s", by, outcome); err != nil {
+			return err
+		}
+		stmt, err := e.compose(ctx, st, r, outcome)
+		if err != nil {
+			return err
+		}
+		r.Outcome, r.Statement = outcome, stmt.Text
+		if e.Cfg.Policy.RequireApproval {
+			return e.draft(ctx, st, r, "decided by "+by)
+		}
+		return e.send(ctx, st, r, stmt.Text)
+	default:
+		return e.commandReply(ctx, st, m, r, "APPROVE "+r.ID+": nothing to approve", "The round is "+r.State+".")
+	}
+}
+
+// parseExtension reads "48h", "2d", "90m" (added to the deadline) or an absolute date.
+func parseExtension(arg string, deadline time.Time) (time.Time, error) {
+	arg = strings.ToLower(strings.TrimSpace(arg))
+	if arg == "" {
+		return time.Time{}, fmt.Errorf("no duration given.")
+	}
+	if strings.HasSuffix(arg, "d") {
+		if n, err := strconv.Atoi(strings.TrimSuffix(arg, "d")); err == nil && n > 0 {
+			return deadline.Add(time.Duration(n) * 24 * time.Hour), nil
+		}
+	}
+	if d, err := time.ParseDuration(arg); err == nil && d > 0 {
+		return deadline.Add(d), nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.Parse(layout, arg); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a duration (48h, 2d) or a date (2026-12-02).", arg)
+}
+
+// commandReply answers a coordinator in the thread of their command.
+func (e *Engine) commandReply(ctx context.Context, st *step, m *mimeparse.Message, r *store.Round, title, text string) error {
+	subj, body, err := e.Render.Text("en", "notice", map[string]any{"RoundID": r.ID, "Title": title, "Text": text,
+		"Lines": nil, "Coalition": e.Cfg.Coalition.Name})
+	if err != nil {
+		return err
+	}
+	_, err = e.queue(ctx, st, mail{roundID: r.ID, kind: "command-reply", lang: "en", to: e.replyTargets(m), subject: subj,
+		text: body, inReplyTo: m.MessageID, refs: threadRefs(m)})
+	return err
+}
+
+// replyTargets answers the coordinator who wrote, or all coordinators if unknown.
+func (e *Engine) replyTargets(m *mimeparse.Message) []sender.Address {
+	if p := e.Cfg.Coordinator(firstFrom(m)); p != nil {
+		return []sender.Address{{Name: p.Name, Addr: p.Email}}
+	}
+	return e.coordinators()
+}
+
+func (e *Engine) help(ctx context.Context, st *step, m *mimeparse.Message, c Command) error {
+	open, err := store.ListRounds(ctx, st.tx, store.StateOpen, store.StateDraft, store.StateUndecided)
+	if err != nil {
+		return err
+	}
+	var lines []string
+	for _, r := range open {
+		lines = append(lines, fmt.Sprintf("%s (%s): %s — deadline %s", r.ID, r.State, r.Title, r.Deadline.Format("2 Jan 15:04 MST")))
+	}
+	text := "Commands, one per message, in the subject or on the first line:\n" +
+		"  STATUS ROUND-ID        the answers so far and who has not answered\n" +
+		"  EXTEND ROUND-ID 48h    move the deadline (or a date: 2026-12-02)\n" +
+		"  CLOSE ROUND-ID         close now and draft the joint text\n" +
+		"  CANCEL ROUND-ID        stop the round; nothing is sent to the inviter\n" +
+		"  APPROVE ROUND-ID       send the draft statement (or reply APPROVE to the draft)\n" +
+		"  APPROVE ROUND-ID DECLINE|ACCEPT   decide a round that closed without a decision\n"
+	title := "Commands"
+	if c.Verb != "HELP" {
+		if c.RoundID == "" {
+			title = c.Verb + ": which round?"
+		} else {
+			title = c.Verb + ": no round " + c.RoundID
+		}
+	}
+	if len(lines) > 0 {
+		text += "\nRounds in progress:"
+	} else {
+		text += "\nThere is no round in progress."
+	}
+	subj, body, err := e.Render.Text("en", "notice", map[string]any{"RoundID": "", "Title": title, "Text": text,
+		"Lines": lines, "Coalition": e.Cfg.Coalition.Name})
+	if err != nil {
+		return err
+	}
+	_, err = e.queue(ctx, st, mail{kind: "help", lang: "en", to: e.replyTargets(m), subject: subj, text: body,
+		inReplyTo: m.MessageID, refs: threadRefs(m)})
+	return err
+}
+
+// status answers STATUS with the tally so far.
+func (e *Engine) status(ctx context.Context, st *step, m *mimeparse.Message, r *store.Round) error {
+	ps, err := store.Participants(ctx, st.tx, r.ID)
+	if err != nil {
+		return err
+	}
+	t := statement.Count(e.policy(), members(ps))
+	var lines []string
+	var missing []string
+	for _, p := range ps {
+		if p.Answered() {
+			lines = append(lines, fmt.Sprintf("%s: %s, sign %s, %d concerns, %d recommendations (%s)", p.Name,
+				strings.ToUpper(p.Position), signText(p.Sign), len(p.Concerns), len(p.Recommendations), p.AnsweredAt.Format("2 Jan 15:04")))
+		} else {
+			missing = append(missing, p.Name)
+		}
+	}
+	for _, n := range missing {
+		lines = append(lines, n+": no answer yet")
+	}
+	text := fmt.Sprintf("Round %s (%s): %s\nDeadline: %s\n%s.", r.ID, r.State, r.Title,
+		r.Deadline.Format("Monday 2 January 2006, 15:04 MST"), t.Reason)
+	if r.State == store.StateOpen && t.Outcome != "" {
+		text += " If it closed now, the answer would be: " + strings.ToUpper(t.Outcome) + "."
+	}
+	subj, body, err := e.Render.Text("en", "notice", map[string]any{"RoundID": r.ID, "Title": "Status", "Text": text,
+		"Lines": lines, "Coalition": e.Cfg.Coalition.Name})
+	if err != nil {
+		return err
+	}
+	_, err = e.queue(ctx, st, mail{roundID: r.ID, kind: "status", lang: "en", to: e.replyTargets(m), subject: subj,
+		text: body, inReplyTo: m.MessageID, refs: threadRefs(m)})
+	return err
+}

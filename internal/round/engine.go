@@ -1,0 +1,262 @@
+// Package round is consultd's workflow: one inbound message at a time, and a
+// clock tick, move rounds through their states (open → draft/undecided → sent,
+// or cancelled). Each step runs in one store transaction that also writes the
+// mail it causes to the outbox, so a crash or restart never loses an answer nor
+// sends anything twice.
+package round
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base32"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"consultd/internal/config"
+	"consultd/internal/mimeparse"
+	"consultd/internal/render"
+	"consultd/internal/sender"
+	"consultd/internal/store"
+)
+
+// Disposition says where a handled message goes.
+type Disposition string
+
+const (
+	Processed Disposition = "processed"
+	Review    Disposition = "review" // a person should look at it (Needs-Review)
+)
+
+// Incoming is one message read from the mailbox.
+type Incoming struct {
+	Raw         []byte
+	Mailbox     string
+	UIDValidity uint32
+	UID         uint32
+}
+
+// Engine runs the workflow.
+type Engine struct {
+	Cfg    *config.Config
+	Store  *store.Store
+	Render *render.Renderer
+	Now    func() time.Time
+	Log    *slog.Logger
+	// Kick is called after a commit that queued mail, to wake the sender.
+	Kick func()
+}
+
+// New returns an engine with the real clock.
+func New(cfg *config.Config, st *store.Store, r *render.Renderer, log *slog.Logger) *Engine {
+	return &Engine{Cfg: cfg, Store: st, Render: r, Now: func() time.Time { return time.Now().UTC() }, Log: log, Kick: func() {}}
+}
+
+// step is the state one message's handling accumulates inside its transaction.
+type step struct {
+	tx     *sql.Tx
+	now    time.Time
+	queued int
+}
+
+// Handle understands one inbound message and commits its effects. A message
+// seen before (same Message-ID, or same bytes) changes nothing and goes where
+// it went the first time, so a restart between commit and move is harmless.
+func (e *Engine) Handle(ctx context.Context, in Incoming) (Disposition, error) {
+	m, perr := mimeparse.Parse(in.Raw)
+	key := messageKey(m, in.Raw)
+	now := e.Now()
+	var disp Disposition
+	var queued int
+	err := e.Store.Tx(ctx, func(tx *sql.Tx) error {
+		seen, err := store.GetSeen(ctx, tx, key)
+		if err != nil {
+			return err
+		}
+		if seen != nil {
+			disp = Disposition(seen.Disposition)
+			e.Log.Info("message already handled", "message_id", key, "kind", seen.Kind, "round", seen.RoundID, "to", disp)
+			return nil
+		}
+		st := &step{tx: tx, now: now}
+		var o outcome
+		if m == nil {
+			o = outcome{kind: "unreadable", disp: Review, note: fmt.Sprintf("cannot be read as an email: %v", perr)}
+		} else {
+			o, err = e.route(ctx, st, m)
+			if err != nil {
+				return err
+			}
+		}
+		disp = o.disp
+		queued = st.queued
+		if err := store.InsertSeen(ctx, tx, &store.Seen{Key: key, Mailbox: in.Mailbox, UIDValidity: in.UIDValidity,
+			UID: in.UID, Kind: o.kind, RoundID: o.roundID, Disposition: string(o.disp), Note: o.note, At: now}); err != nil {
+			return err
+		}
+		level := slog.LevelInfo
+		if o.disp == Review {
+			level = slog.LevelWarn
+		}
+		e.Log.Log(ctx, level, "message handled", "message_id", key, "from", firstFrom(m), "kind", o.kind,
+			"round", o.roundID, "to", string(o.disp), "note", o.note)
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("handle message %s: %w", key, err)
+	}
+	if queued > 0 {
+		e.Kick()
+	}
+	return disp, nil
+}
+
+// outcome is what routing decided about one message.
+type outcome struct {
+	kind    string // invitation | reply | command | auto_reply | bounce | own | unknown | ...
+	roundID string
+	disp    Disposition
+	note    string
+}
+
+// messageKey identifies a message for dedupe: its Message-ID, or a hash of its
+// bytes when it has none.
+func messageKey(m *mimeparse.Message, raw []byte) string {
+	if m != nil && m.MessageID != "" {
+		return m.MessageID
+	}
+	sum := sha256.Sum256(raw)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+func firstFrom(m *mimeparse.Message) string {
+	if m == nil || len(m.From) == 0 {
+		return ""
+	}
+	return m.From[0].Address
+}
+
+// newToken returns 128 random bits, base32 lower case: unguessable, and safe in
+// a local part and a Message-ID.
+func newToken() string {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return strings.ToLower(strings.TrimRight(base32.StdEncoding.EncodeToString(b), "="))
+}
+
+// messageID returns a new Message-ID (without <>) on the coalition's domain.
+// kind and, for a member's conversation, the member's token are kept in it so
+// that replies to any of our mails carry the token in In-Reply-To/References.
+func (e *Engine) messageID(kind, token string) string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	if token != "" {
+		return fmt.Sprintf("%s-%s-%s@%s", kind, token, hex.EncodeToString(b), e.Cfg.Domain())
+	}
+	return fmt.Sprintf("%s-%s@%s", kind, hex.EncodeToString(b), e.Cfg.Domain())
+}
+
+// mail is what the engine asks to send; queue turns it into an outbox row.
+type mail struct {
+	roundID   string
+	kind      string
+	token     string // the member conversation this mail belongs to, if any
+	lang      string
+	to, cc    []sender.Address
+	replyTo   string
+	subject   string
+	text      string
+	inReplyTo string
+	refs      []string
+	atts      []sender.Attachment
+	messageID string // optional: a fixed Message-ID
+	headers   map[string]string
+}
+
+// queue writes one outgoing message to the outbox inside the step's transaction.
+func (e *Engine) queue(ctx context.Context, st *step, m mail) (string, error) {
+	if len(m.to) == 0 {
+		return "", nil
+	}
+	id := m.messageID
+	if id == "" {
+		id = e.messageID(m.kind, m.token)
+	}
+	out := sender.Mail{
+		MessageID:   id,
+		Date:        st.now,
+		From:        sender.Address{Name: e.Cfg.Coalition.Name, Addr: e.Cfg.Coalition.Address},
+		To:          m.to,
+		Cc:          m.cc,
+		Subject:     m.subject,
+		Text:        m.text,
+		Lang:        m.lang,
+		InReplyTo:   m.inReplyTo,
+		References:  m.refs,
+		Attachments: m.atts,
+		Headers:     m.headers,
+	}
+	if m.replyTo != "" {
+		out.ReplyTo = &sender.Address{Name: e.Cfg.Coalition.Name, Addr: m.replyTo}
+	}
+	if m.lang == "ar" {
+		out.HTML = render.HTML("ar", m.text)
+	}
+	payload, err := json.Marshal(out)
+	if err != nil {
+		return "", err
+	}
+	var rcpts []string
+	for _, a := range append(append([]sender.Address{}, m.to...), m.cc...) {
+		rcpts = append(rcpts, a.Addr)
+	}
+	if err := store.Enqueue(ctx, st.tx, &store.OutboxRow{MessageID: id, RoundID: m.roundID, Kind: m.kind,
+		Recipients: rcpts, Payload: payload, DueAt: st.now, CreatedAt: st.now}); err != nil {
+		return "", err
+	}
+	st.queued++
+	return id, nil
+}
+
+// coordinators returns every coordinator as a recipient list.
+func (e *Engine) coordinators() []sender.Address {
+	var out []sender.Address
+	for _, c := range e.Cfg.Coordinators {
+		out = append(out, sender.Address{Name: c.Name, Addr: c.Email})
+	}
+	return out
+}
+
+// notice queues a short English note to the coordinators.
+func (e *Engine) notice(ctx context.Context, st *step, roundID, title, text string, lines []string, inReplyTo string) error {
+	subj, body, err := e.Render.Text("en", "notice", map[string]any{
+		"RoundID": roundID, "Title": title, "Text": text, "Lines": lines, "Coalition": e.Cfg.Coalition.Name})
+	if err != nil {
+		return err
+	}
+	m := mail{roundID: roundID, kind: "notice", lang: "en", to: e.coordinators(), subject: subj, text: body}
+	if inReplyTo != "" {
+		m.inReplyTo, m.refs = inReplyTo, []string{inReplyTo}
+	}
+	_, err = e.queue(ctx, st, m)
+	return err
+}
+
+func addresses(emails []string) []sender.Address {
+	var out []sender.Address
+	for _, e := range emails {
+		out = append(out, sender.Address{Addr: e})
+	}
+	return out
+}
+
+func event(ctx context.Context, st *step, roundID, format string, args ...any) error {
+	return store.Event(ctx, st.tx, roundID, st.now, fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,289 @@
+package round
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+
+	"consultd/internal/forward"
+	"consultd/internal/mimeparse"
+	"consultd/internal/sender"
+	"consultd/internal/store"
+)
+
+// handleCoordinatorMail opens a round when a coordinator forwards an invitation.
+func (e *Engine) handleCoordinatorMail(ctx context.Context, st *step, m *mimeparse.Message) (outcome, error) {
+	res := forward.Parse(m, st.now)
+	if res.Invitation == nil {
+		err := e.notice(ctx, st, "", "No invitation found in your message",
+			"Your message \""+m.Subject+"\" did not contain a forwarded invitation, so no round was opened. "+
+				"Forward the invitation itself (inline or as an attachment), or send a command such as STATUS ROUND-ID. "+
+				"The message was put in the review folder.", nil, m.MessageID)
+		return outcome{kind: "unknown", disp: Review, note: "coordinator mail without a forwarded invitation"}, err
+	}
+	return e.openRound(ctx, st, m, res)
+}
+
+// openRound creates the round, its participants and every consultation mail.
+func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, res forward.Result) (outcome, error) {
+	inv, dir := res.Invitation, res.Directives
+	var warnings []string
+	warnings = append(warnings, dir.Errors...)
+
+	inviter := inv.Inviter
+	if dir.Inviter != nil {
+		inviter = *dir.Inviter
+	}
+	if inviter.Address == "" {
+		err := e.notice(ctx, st, "", "Invitation without an inviter address",
+			"I found a forwarded invitation in \""+m.Subject+"\" but not the address of whoever sent it, so no round was opened. "+
+				"Forward it again with a line \"Inviter: Name <address>\" above the forwarded part.", dir.Errors, m.MessageID)
+		return outcome{kind: "invitation", disp: Review, note: "no inviter address"}, err
+	}
+	if inviter.Name == "" {
+		inviter.Name = inviter.Address
+	}
+
+	deadline, source, w := e.deadline(st.now, dir, inv)
+	warnings = append(warnings, w...)
+	lang := dir.Language
+	if lang == "" {
+		lang = guessLanguage(inv.Body)
+	}
+	title := dir.Title
+	if title == "" {
+		title = titleFromSubject(inv.Subject)
+	}
+	id, err := store.NextRoundID(ctx, st.tx, st.now)
+	if err != nil {
+		return outcome{}, err
+	}
+	r := &store.Round{ID: id, State: store.StateOpen, Title: title, Language: lang, InviterName: inviter.Name,
+		InviterAddress: strings.ToLower(inviter.Address), OrigSubject: inv.Subject, OrigMessageID: inv.MessageID,
+		OrigDate: inv.Date, OrigBody: inv.Body, Note: res.Note, OpenedBy: firstFrom(m), SourceMessageID: m.MessageID,
+		Deadline: deadline, DeadlineSource: source, CreatedAt: st.now}
+	var atts []store.Attachment
+	var names []string
+	for _, a := range inv.Attachments {
+		atts = append(atts, store.Attachment{Filename: a.Filename, ContentType: a.ContentType, Data: a.Data})
+		names = append(names, a.Filename)
+	}
+	var ps []*store.Participant
+	for _, mem := range e.Cfg.Members {
+		tok := newToken()
+		ps = append(ps, &store.Participant{RoundID: id, MemberID: mem.ID, Name: mem.Name, Language: mem.Language,
+			Emails: mem.Emails, Token: tok, ConsultMessageID: e.messageID("c", tok)})
+	}
+	if err := store.InsertRound(ctx, st.tx, r, atts, ps); err != nil {
+		return outcome{}, err
+	}
+	prev, err := e.previousRounds(ctx, st, r)
+	if err != nil {
+		return outcome{}, err
+	}
+	for _, p := range ps {
+		if err := e.sendConsultation(ctx, st, r, p, names, atts, prev, "consultation"); err != nil {
+			return outcome{}, err
+		}
+	}
+	subj, body, err := e.Render.Text("en", "opened", map[string]any{"Round": r, "Inviter": formatAddr(inviter),
+		"DeadlineSource": deadlineSourceText(source), "Attachments": names, "Participants": ps, "Warnings": warnings})
+	if err != nil {
+		return outcome{}, err
+	}
+	if _, err := e.queue(ctx, st, mail{roundID: id, kind: "opened", lang: "en", to: e.coordinators(), subject: subj,
+		text: body, inReplyTo: m.MessageID, refs: nonEmpty(m.MessageID)}); err != nil {
+		return outcome{}, err
+	}
+	if err := event(ctx, st, id, "round opened by %s (%s forward); %d members asked; deadline %s (%s)",
+		r.OpenedBy, inv.Form, len(ps), deadline.Format(time.RFC3339), source); err != nil {
+		return outcome{}, err
+	}
+	return outcome{kind: "invitation", roundID: id, disp: Processed, note: "round " + id + " opened"}, nil
+}
+
+// sendConsultation queues the consultation (or a resend to a new contact) for one member.
+func (e *Engine) sendConsultation(ctx context.Context, st *step, r *store.Round, p *store.Participant, names []string,
+	atts []store.Attachment, prev []previous, kind string) error {
+	to := p.Deliverable()
+	if len(to) == 0 {
+		return nil
+	}
+	lang := p.Language
+	subj, body, err := e.Render.Text(lang, "consultation", map[string]any{"Round": r, "Member": p,
+		"Coalition": e.Cfg.Coalition.Name, "Inviter": fmt.Sprintf("%s <%s>", r.InviterName, r.InviterAddress),
+		"Attachments": names, "Previous": prev})
+	if err != nil {
+		return err
+	}
+	var satts []sender.Attachment
+	for _, a := range atts {
+		satts = append(satts, sender.Attachment{Filename: a.Filename, ContentType: a.ContentType, Data: a.Data})
+	}
+	m := mail{roundID: r.ID, kind: kind, token: p.Token, lang: lang, to: addresses(to),
+		replyTo: e.Cfg.PlusAddress(p.Token), subject: subj, text: body, atts: satts}
+	if kind == "consultation" {
+		m.messageID = p.ConsultMessageID
+	}
+	_, err = e.queue(ctx, st, m)
+	return err
+}
+
+// deadline picks the round's deadline: the coordinator's directive, else the
+// invitation's reply-by date when it leaves time, else the policy's period.
+func (e *Engine) deadline(now time.Time, dir forward.Directives, inv *forward.Invitation) (time.Time, string, []string) {
+	var warnings []string
+	minNotice := e.Cfg.Policy.MinimumNotice.Duration
+	if !dir.Deadline.IsZero() {
+		if dir.Deadline.After(now) {
+			return dir.Deadline.UTC(), "directive", nil
+		}
+		warnings = append(warnings, fmt.Sprintf("the Deadline: directive (%s) is in the past; it was ignored",
+			dir.Deadline.Format(time.RFC1123Z)))
+	}
+	if !inv.ReplyBy.IsZero() {
+		if inv.ReplyBy.Sub(now) >= minNotice {
+			return inv.ReplyBy.UTC(), "invitation", warnings
+		}
+		warnings = append(warnings, fmt.Sprintf("the invitation asks for an answer by %s, which leaves less than %s; "+
+			"the consultation period was used instead (EXTEND or a Deadline: line changes it)",
+			inv.ReplyBy.Format(time.RFC1123Z), minNotice))
+	}
+	return now.Add(e.Cfg.Policy.ConsultationPeriod.Duration), "policy", warnings
+}
+
+var invitationPrefix = regexp.MustCompile(`(?i)^\s*(invitation|invite|دعوة)\s*(to|:|-|–)?\s*`)
+
+// titleFromSubject turns "Invitation: CSSR meetings in Geneva" into "CSSR
+// meetings in Geneva", which reads right in "the invitation to …".
+func titleFromSubject(s string) string {
+	t := strings.TrimSpace(invitationPrefix.ReplaceAllString(s, ""))
+	if t == "" {
+		return s
+	}
+	return t
+}
+
+func deadlineSourceText(src string) string {
+	switch src {
+	case "directive":
+		return "from your Deadline: line"
+	case "invitation":
+		return "the reply-by date in the invitation"
+	default:
+		return "the policy's consultation period"
+	}
+}
+
+// guessLanguage says "ar" when most letters of the text are Arabic.
+func guessLanguage(s string) string {
+	var ar, other int
+	for _, r := range s {
+		switch {
+		case unicode.Is(unicode.Arabic, r) && unicode.IsLetter(r):
+			ar++
+		case unicode.IsLetter(r):
+			other++
+		}
+	}
+	if ar > other {
+		return "ar"
+	}
+	return "en"
+}
+
+func formatAddr(a mimeparse.Address) string {
+	if a.Name == "" || a.Name == a.Address {
+		return a.Address
+	}
+	return fmt.Sprintf("%s <%s>", a.Name, a.Address)
+}
+
+func nonEmpty(s ...string) []string {
+	var out []string
+	for _, x := range s {
+		if x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// previous is what the coalition answered the same inviter in an earlier round.
+type previous struct {
+	ID              string
+	Date            time.Time
+	Title           string
+	Outcome         string
+	OutcomeAr       string
+	Recommendations []string
+}
+
+func (e *Engine) previousRounds(ctx context.Context, st *step, r *store.Round) ([]previous, error) {
+	rounds, err := store.RoundsByInviter(ctx, st.tx, r.InviterAddress, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []previous
+	for _, pr := range rounds {
+		p := previous{ID: pr.ID, Date: pr.CreatedAt, Title: pr.Title}
+		switch {
+		case pr.State == store.StateSent && pr.Outcome == "accept":
+			p.Outcome, p.OutcomeAr = "accepted", "قبول"
+		case pr.State == store.StateSent && pr.Outcome == "decline":
+			p.Outcome, p.OutcomeAr = "declined", "اعتذار"
+		case pr.State == store.StateCancelled:
+			p.Outcome, p.OutcomeAr = "cancelled, no answer sent", "أُلغيت دون رد"
+		case pr.State == store.StateOpen:
+			p.Outcome, p.OutcomeAr = "consultation still open", "المشاورة ما زالت مفتوحة"
+		default:
+			p.Outcome, p.OutcomeAr = "closed, statement not sent", "أُغلقت دون إرسال البيان"
+		}
+		ps, err := store.Participants(ctx, st.tx, pr.ID)
+		if err != nil {
+			return nil, err
+		}
+		seen := map[string]bool{}
+		for _, pp := range ps {
+			for _, rec := range pp.Recommendations {
+				k := normalizePoint(rec)
+				if !seen[k] {
+					seen[k] = true
+					p.Recommendations = append(p.Recommendations, rec)
+				}
+			}
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// normalizePoint is the key under which points made alike are merged:
+// case, punctuation, numbering and whitespace ignored.
+func normalizePoint(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if unicode.IsLetter(r) || unicode.IsNumber(r) {
+			b.WriteRune(r)
+		} else {
+			b.WriteRune(' ')
+		}
+	}
+	f := strings.Fields(b.String())
+	for len(f) > 0 && isAllDigits(f[0]) { // leading numbering
+		f = f[1:]
+	}
+	return strings.Join(f, " ")
+}
+
+func isAllDigits(s string) bool {
+	for _, r := range s {
+		if !unicode.IsDigit(r) {
+			return false
+		}
+	}
+	return s != ""
+}

@@ -1,0 +1,260 @@
+package round
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"consultd/internal/sender"
+	"consultd/internal/statement"
+	"consultd/internal/store"
+)
+
+// Tick sends due reminders and closes rounds whose deadline has passed. Each
+// round is handled in its own transaction.
+func (e *Engine) Tick(ctx context.Context) error {
+	open, err := store.ListRounds(ctx, e.Store.DB(), store.StateOpen)
+	if err != nil {
+		return fmt.Errorf("list open rounds: %w", err)
+	}
+	for _, r := range open {
+		queued := 0
+		err := e.Store.Tx(ctx, func(tx *sql.Tx) error {
+			st := &step{tx: tx, now: e.Now()}
+			r, err := store.GetRound(ctx, tx, r.ID) // fresh, inside the lock
+			if err != nil || r.State != store.StateOpen {
+				return err
+			}
+			if !st.now.Before(r.Deadline) {
+				if err := event(ctx, st, r.ID, "deadline reached"); err != nil {
+					return err
+				}
+				err = e.close(ctx, st, r, "deadline reached")
+			} else {
+				err = e.remind(ctx, st, r)
+			}
+			queued = st.queued
+			return err
+		})
+		if err != nil {
+			e.Log.Error("round tick failed", "round", r.ID, "err", err)
+			continue
+		}
+		if queued > 0 {
+			e.Kick()
+		}
+	}
+	return nil
+}
+
+// remind sends each member who has not answered one reminder per configured
+// offset before the deadline (only the latest one due, never a burst).
+func (e *Engine) remind(ctx context.Context, st *step, r *store.Round) error {
+	offsets := make([]time.Duration, 0, len(e.Cfg.Policy.RemindersBefore))
+	for _, d := range e.Cfg.Policy.RemindersBefore {
+		offsets = append(offsets, d.Duration)
+	}
+	sort.Slice(offsets, func(i, j int) bool { return offsets[i] > offsets[j] })
+	due := 0
+	for _, off := range offsets {
+		at := r.Deadline.Add(-off)
+		// A reminder whose time was already past when the round opened is skipped.
+		if !st.now.Before(at) && at.After(r.CreatedAt) {
+			due++
+		} else if !at.After(r.CreatedAt) {
+			due++ // counts as done
+		}
+	}
+	ps, err := store.Participants(ctx, st.tx, r.ID)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		if p.Answered() || p.RemindersSent >= due {
+			continue
+		}
+		before := p.RemindersSent
+		p.RemindersSent = due
+		if err := store.UpdateParticipant(ctx, st.tx, p); err != nil {
+			return err
+		}
+		if due == 0 || !remindable(offsets, due, r) {
+			continue
+		}
+		_ = before
+		to := p.Deliverable()
+		if len(to) == 0 {
+			continue
+		}
+		subj, body, err := e.Render.Text(p.Language, "reminder", map[string]any{"Round": r, "Member": p})
+		if err != nil {
+			return err
+		}
+		if _, err := e.queue(ctx, st, mail{roundID: r.ID, kind: "reminder", token: p.Token, lang: p.Language,
+			to: addresses(to), replyTo: e.Cfg.PlusAddress(p.Token), subject: subj, text: body,
+			inReplyTo: p.ConsultMessageID, refs: []string{p.ConsultMessageID}}); err != nil {
+			return err
+		}
+		if err := event(ctx, st, r.ID, "reminder %d sent to %s", due, p.MemberID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// remindable is false when the due reminder was one already past at opening.
+func remindable(offsets []time.Duration, due int, r *store.Round) bool {
+	return r.Deadline.Add(-offsets[due-1]).After(r.CreatedAt)
+}
+
+func (e *Engine) policy() statement.Policy {
+	p := e.Cfg.Policy
+	return statement.Policy{Quorum: p.Quorum, Decision: p.Decision, OnNoQuorum: p.OnNoQuorum}
+}
+
+func members(ps []*store.Participant) []statement.Member {
+	var out []statement.Member
+	for _, p := range ps {
+		out = append(out, statement.Member{ID: p.MemberID, Name: p.Name, Position: p.Position, Concerns: p.Concerns,
+			Recommendations: p.Recommendations, Sign: p.Sign})
+	}
+	return out
+}
+
+// close tallies a round and drafts, sends, or hands the decision to the coordinators.
+func (e *Engine) close(ctx context.Context, st *step, r *store.Round, reason string) error {
+	ps, err := store.Participants(ctx, st.tx, r.ID)
+	if err != nil {
+		return err
+	}
+	t := statement.Count(e.policy(), members(ps))
+	r.ClosedAt = st.now
+	if err := event(ctx, st, r.ID, "closed (%s): %s", reason, t.Reason); err != nil {
+		return err
+	}
+	if t.Outcome == "" {
+		r.State = store.StateUndecided
+		if err := store.UpdateRound(ctx, st.tx, r); err != nil {
+			return err
+		}
+		return e.notice(ctx, st, r.ID, "Closed without a decision: please decide",
+			fmt.Sprintf("Round %s (%s) closed: %s.\n\nReply \"APPROVE %s DECLINE\" or \"APPROVE %s ACCEPT\" to send a joint answer, or \"CANCEL %s\" to send nothing.",
+				r.ID, r.Title, t.Reason, r.ID, r.ID, r.ID), nil, "")
+	}
+	stmt, err := e.compose(ctx, st, r, t.Outcome)
+	if err != nil {
+		return err
+	}
+	r.Outcome, r.Statement = t.Outcome, stmt.Text
+	if e.Cfg.Policy.RequireApproval {
+		return e.draft(ctx, st, r, t.Reason)
+	}
+	return e.send(ctx, st, r, stmt.Text)
+}
+
+func (e *Engine) compose(ctx context.Context, st *step, r *store.Round, outcome string) (*statement.Statement, error) {
+	ps, err := store.Participants(ctx, st.tx, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	inv := statement.Invitation{Title: r.Title, InviterName: r.InviterName, Date: r.OrigDate, Summary: statement.Summary(r.OrigBody)}
+	return statement.Compose(e.Render, r.Language, e.Cfg.Coalition.Name, outcome, inv, members(ps))
+}
+
+// draft sends the statement to the coordinators for approval.
+func (e *Engine) draft(ctx context.Context, st *step, r *store.Round, reason string) error {
+	r.State = store.StateDraft
+	r.DraftMessageID = e.messageID("d", "")
+	text := fmt.Sprintf("Round %s has closed: %s.\n\nThe joint %s below goes to %s <%s> once approved. Reply with:\n"+
+		"  APPROVE             to send it as it is,\n"+
+		"  an edited text      between the two marker lines (keep them) to send your version,\n"+
+		"  CANCEL %s      to send nothing.\n\n%s\n%s\n%s",
+		r.ID, reason, map[string]string{"accept": "acceptance", "decline": "declining statement"}[r.Outcome],
+		r.InviterName, r.InviterAddress, r.ID, BeginMarker, r.Statement, EndMarker)
+	subj := fmt.Sprintf("[Consultation %s] Draft statement for approval: %s", r.ID, r.OrigSubject)
+	if _, err := e.queue(ctx, st, mail{roundID: r.ID, kind: "draft", lang: "en", to: e.coordinators(), subject: subj,
+		text: text, messageID: r.DraftMessageID}); err != nil {
+		return err
+	}
+	if err := store.UpdateRound(ctx, st.tx, r); err != nil {
+		return err
+	}
+	return event(ctx, st, r.ID, "draft (%s) sent to the coordinators for approval", r.Outcome)
+}
+
+// send queues the statement to the inviter, threaded to the invitation, with
+// copies to coordinators and members, and publishes it. Its Message-ID is fixed
+// per round, so the outbox holds it at most once whatever is replayed.
+func (e *Engine) send(ctx context.Context, st *step, r *store.Round, text string) error {
+	if r.State == store.StateSent {
+		return nil
+	}
+	ps, err := store.Participants(ctx, st.tx, r.ID)
+	if err != nil {
+		return err
+	}
+	cc := e.coordinators()
+	for _, p := range ps {
+		for _, a := range p.Deliverable() {
+			cc = append(cc, sender.Address{Name: p.Name, Addr: a})
+		}
+	}
+	var refs []string
+	if r.OrigMessageID != "" {
+		refs = []string{r.OrigMessageID}
+	}
+	_, body := splitFirstLine(text)
+	if _, err := e.queue(ctx, st, mail{roundID: r.ID, kind: "statement", lang: r.Language,
+		to: []sender.Address{{Name: r.InviterName, Addr: r.InviterAddress}}, cc: cc,
+		subject: reSubject(r.OrigSubject), text: text, inReplyTo: r.OrigMessageID, refs: refs,
+		messageID: fmt.Sprintf("statement-%s@%s", r.ID, e.Cfg.Domain()),
+		headers:   map[string]string{"Auto-Submitted": "no"}}); err != nil {
+		return err
+	}
+	_ = body
+	r.State, r.Statement, r.SentAt = store.StateSent, text, st.now
+	if err := store.UpdateRound(ctx, st.tx, r); err != nil {
+		return err
+	}
+	if err := e.publish(r); err != nil {
+		// Publication is a copy for the website: failing it must not hold the statement back.
+		e.Log.Error("publish statement failed", "round", r.ID, "err", err)
+		if err := event(ctx, st, r.ID, "publishing to %s failed: %v", e.Cfg.PublishDir, err); err != nil {
+			return err
+		}
+	}
+	return event(ctx, st, r.ID, "statement (%s) queued to %s with %d copies", r.Outcome, r.InviterAddress, len(cc))
+}
+
+// publish writes the statement as Markdown and HTML to publish_dir.
+func (e *Engine) publish(r *store.Round) error {
+	if e.Cfg.PublishDir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(e.Cfg.PublishDir, 0o755); err != nil {
+		return err
+	}
+	base := filepath.Join(e.Cfg.PublishDir, r.ID)
+	if err := writeFileAtomic(base+".md", []byte(statement.Markdown(r.Statement))); err != nil {
+		return err
+	}
+	return writeFileAtomic(base+".html", []byte(statement.HTML(r.Language, r.Statement)))
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+func splitFirstLine(s string) (string, string) {
+	a, b, _ := strings.Cut(s, "\n")
+	return a, b
+}

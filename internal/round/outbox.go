@@ -1,0 +1,140 @@
+package round
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"consultd/internal/sender"
+	"consultd/internal/store"
+)
+
+// Outbox adapts the store's outbox to the sender's delivery loop.
+type Outbox struct{ E *Engine }
+
+// Due returns the messages to deliver now.
+func (o Outbox) Due(ctx context.Context, now time.Time, limit int) ([]sender.Item, error) {
+	rows, err := store.DueOutbox(ctx, o.E.Store.DB(), now, limit)
+	if err != nil {
+		return nil, err
+	}
+	var items []sender.Item
+	for _, r := range rows {
+		var m sender.Mail
+		if err := json.Unmarshal(r.Payload, &m); err != nil {
+			// A row we cannot read is a bug, not a delivery problem: fail it loudly.
+			o.Failed(ctx, r.ID, "unreadable outbox payload: "+err.Error(), nil)
+			continue
+		}
+		items = append(items, sender.Item{ID: r.ID, Attempts: r.Attempts, Queued: r.CreatedAt, Mail: m})
+	}
+	return items, nil
+}
+
+// Sent records a delivery; recipients refused permanently are reported.
+func (o Outbox) Sent(ctx context.Context, id int64, at time.Time, rejected []sender.Rejection) error {
+	if len(rejected) == 0 {
+		return store.MarkSent(ctx, o.E.Store.DB(), id, at, "")
+	}
+	return o.report(ctx, id, "", rejected, func(tx *sql.Tx) error {
+		return store.MarkSent(ctx, tx, id, at, "refused by the server: "+sender.Rejections(rejected))
+	})
+}
+
+// Retry records a temporary failure.
+func (o Outbox) Retry(ctx context.Context, id int64, attempts int, next time.Time, reason string) error {
+	o.E.Log.Warn("delivery failed, will retry", "outbox_id", id, "attempts", attempts, "next", next, "reason", reason)
+	return store.MarkRetry(ctx, o.E.Store.DB(), id, attempts, next, reason)
+}
+
+// Failed records a permanent failure and tells the coordinators in the same
+// transaction (except when the failed mail was itself such a notice).
+func (o Outbox) Failed(ctx context.Context, id int64, reason string, rejected []sender.Rejection) error {
+	return o.report(ctx, id, reason, rejected, func(tx *sql.Tx) error {
+		return store.MarkFailed(ctx, tx, id, reason)
+	})
+}
+
+// report applies mark and tells the coordinators what was not delivered; a
+// contact refused permanently is marked undeliverable like a hard bounce.
+func (o Outbox) report(ctx context.Context, id int64, reason string, rejected []sender.Rejection, mark func(*sql.Tx) error) error {
+	e := o.E
+	queued := 0
+	err := e.Store.Tx(ctx, func(tx *sql.Tx) error {
+		row, err := store.GetOutbox(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := mark(tx); err != nil {
+			return err
+		}
+		var lines []string
+		for _, r := range rejected {
+			lines = append(lines, r.String())
+		}
+		if reason != "" {
+			lines = append([]string{reason}, lines...)
+		}
+		e.Log.Error("delivery failed", "outbox_id", id, "kind", row.Kind, "round", row.RoundID, "reason", strings.Join(lines, "; "))
+		if row.Kind == "notice" || row.Kind == "delivery-failure" {
+			return nil // never report a failed report: that way lies a loop
+		}
+		st := &step{tx: tx, now: e.Now()}
+		if row.RoundID != "" {
+			if err := e.markRejected(ctx, st, row.RoundID, rejected); err != nil {
+				return err
+			}
+			if err := event(ctx, st, row.RoundID, "%s to %v not delivered: %s", row.Kind, row.Recipients, strings.Join(lines, "; ")); err != nil {
+				return err
+			}
+		}
+		what := "could not be delivered and will not be retried:"
+		if reason == "" {
+			what = "was delivered, except to these recipients, which the mail server refused:"
+		}
+		subj, body, err := e.Render.Text("en", "notice", map[string]any{"RoundID": row.RoundID,
+			"Title": "Delivery failed: " + row.Kind, "Coalition": e.Cfg.Coalition.Name,
+			"Text":  fmt.Sprintf("The %s message to %s %s", row.Kind, strings.Join(row.Recipients, ", "), what),
+			"Lines": lines})
+		if err != nil {
+			return err
+		}
+		_, err = e.queue(ctx, st, mail{roundID: row.RoundID, kind: "delivery-failure", lang: "en", to: e.coordinators(),
+			subject: subj, text: body})
+		queued = st.queued
+		return err
+	})
+	if queued > 0 {
+		e.Kick()
+	}
+	return err
+}
+
+// markRejected marks participants' contacts that the server refused permanently.
+func (e *Engine) markRejected(ctx context.Context, st *step, roundID string, rejected []sender.Rejection) error {
+	if len(rejected) == 0 {
+		return nil
+	}
+	ps, err := store.Participants(ctx, st.tx, roundID)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		changed := false
+		for _, r := range rejected {
+			if r.Permanent() && containsFold(p.Emails, r.Addr) && !containsFold(p.Undeliverable, r.Addr) {
+				p.Undeliverable = append(p.Undeliverable, strings.ToLower(r.Addr))
+				changed = true
+			}
+		}
+		if changed {
+			if err := store.UpdateParticipant(ctx, st.tx, p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

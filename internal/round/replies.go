@@ -1,0 +1,345 @@
+package round
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"consultd/internal/answer"
+	"consultd/internal/automail"
+	"consultd/internal/config"
+	"consultd/internal/mimeparse"
+	"consultd/internal/store"
+)
+
+// Loop guard limits: whatever arrives, a sender gets at most one "please answer
+// clearly"/"not recognised" reply per round per hour, and a round sends at most
+// maxReceiptsPerHour receipts per hour.
+const (
+	maxUnclearPerHour  = 1
+	maxReceiptsPerHour = 10
+)
+
+// handleReply records a member's answer, matched by its token.
+func (e *Engine) handleReply(ctx context.Context, st *step, m *mimeparse.Message, p *store.Participant) (outcome, error) {
+	r, err := store.GetRound(ctx, st.tx, p.RoundID)
+	if err != nil {
+		return outcome{}, err
+	}
+	o := outcome{kind: "reply", roundID: r.ID, disp: Processed}
+	from := firstFrom(m)
+	if r.State != store.StateOpen {
+		o.note = fmt.Sprintf("reply from %s after the round %s closed (%s); not counted", p.MemberID, r.ID, r.State)
+		o.disp = Review
+		err := e.notice(ctx, st, r.ID, "Late answer from "+p.Name,
+			fmt.Sprintf("%s answered after round %s was closed (%s). The answer was not counted; it is in the review folder.",
+				p.Name, r.ID, r.State), nil, "")
+		return o, err
+	}
+	a := e.reader().Read(m)
+	recipients := p.Deliverable()
+	if from != "" && !containsFold(p.Emails, from) {
+		// A valid token from an address we do not know counts for the member,
+		// and both the known contacts and the sender learn what was recorded.
+		recipients = append(recipients, from)
+		if err := event(ctx, st, r.ID, "answer for %s came from %s, not a listed contact", p.MemberID, from); err != nil {
+			return o, err
+		}
+	}
+	if a.Position == answer.None {
+		o.note = fmt.Sprintf("reply from %s without a recognisable position; not counted", p.MemberID)
+		if err := event(ctx, st, r.ID, "reply from %s (%s) had no recognisable position; asked to answer clearly", p.MemberID, from); err != nil {
+			return o, err
+		}
+		return o, e.guardedReply(ctx, st, r, p, m, "unclear", from, recipients, map[string]any{"Round": r, "Member": p, "Text": a.Text}, maxUnclearPerHour, 0)
+	}
+	replaced := p.Answered()
+	p.Position = string(a.Position)
+	p.Concerns, p.Recommendations, p.Sign = a.Concerns, a.Recommendations, a.Sign
+	p.AnswerText, p.AnswerFrom, p.AnswerMessageID, p.AnsweredAt = a.Text, from, m.MessageID, st.now
+	p.AnswersCount++
+	if err := store.UpdateParticipant(ctx, st.tx, p); err != nil {
+		return o, err
+	}
+	verb := "answered"
+	if replaced {
+		verb = "changed its answer to"
+	}
+	if err := event(ctx, st, r.ID, "%s %s %s (%d concerns, %d recommendations, sign %s)", p.MemberID, verb,
+		strings.ToUpper(p.Position), len(p.Concerns), len(p.Recommendations), signText(p.Sign)); err != nil {
+		return o, err
+	}
+	o.note = fmt.Sprintf("%s %s %s", p.MemberID, verb, p.Position)
+	data := map[string]any{"Round": r, "Member": p, "Replaced": replaced, "Sign": signText(p.Sign)}
+	if err := e.guardedReply(ctx, st, r, p, m, "receipt", from, recipients, data, 0, maxReceiptsPerHour); err != nil {
+		return o, err
+	}
+	if e.Cfg.Policy.CloseWhenAllAnswered {
+		ps, err := store.Participants(ctx, st.tx, r.ID)
+		if err != nil {
+			return o, err
+		}
+		all := true
+		for _, pp := range ps {
+			if !pp.Answered() {
+				all = false
+			}
+		}
+		if all {
+			if err := event(ctx, st, r.ID, "every member has answered; closing early"); err != nil {
+				return o, err
+			}
+			return o, e.close(ctx, st, r, "every member answered")
+		}
+	}
+	return o, nil
+}
+
+// guardedReply queues a receipt or an "answer clearly" request in the member's
+// conversation, unless the loop guard says this sender or round had enough.
+func (e *Engine) guardedReply(ctx context.Context, st *step, r *store.Round, p *store.Participant, m *mimeparse.Message,
+	kind, from string, to []string, data map[string]any, perSender, perRound int) error {
+	hourAgo := st.now.Add(-time.Hour)
+	if perSender > 0 {
+		n, err := store.CountRepliesSince(ctx, st.tx, r.ID, from, kind, hourAgo)
+		if err != nil {
+			return err
+		}
+		if n >= perSender {
+			return event(ctx, st, r.ID, "loop guard: no %s sent to %s (already %d this hour)", kind, from, n)
+		}
+	}
+	if perRound > 0 {
+		n, err := store.CountRoundRepliesSince(ctx, st.tx, r.ID, kind, hourAgo)
+		if err != nil {
+			return err
+		}
+		if n >= perRound {
+			return event(ctx, st, r.ID, "loop guard: no %s sent for %s (round already sent %d this hour)", kind, p.MemberID, n)
+		}
+	}
+	subj, body, err := e.Render.Text(p.Language, kind, data)
+	if err != nil {
+		return err
+	}
+	if subj == "" {
+		subj = reSubject(m.Subject)
+	}
+	if _, err := e.queue(ctx, st, mail{roundID: r.ID, kind: kind, token: p.Token, lang: p.Language,
+		to: addresses(dedupeFold(to)), replyTo: e.Cfg.PlusAddress(p.Token), subject: subj, text: body,
+		inReplyTo: m.MessageID, refs: threadRefs(m)}); err != nil {
+		return err
+	}
+	return store.NoteReplySent(ctx, st.tx, r.ID, from, kind, st.now)
+}
+
+// handleUntokenedMember: mail from a member's address without a valid token is
+// never counted (From: can be forged); a person looks at it.
+func (e *Engine) handleUntokenedMember(ctx context.Context, st *step, m *mimeparse.Message, memberID string) (outcome, error) {
+	mem := e.Cfg.MemberByID(memberID)
+	err := e.notice(ctx, st, "", "Mail from "+mem.Name+" without a reply token",
+		fmt.Sprintf("A message from %s (%s) with the subject \"%s\" does not carry the reply address of any consultation, "+
+			"so it was NOT counted as an answer: the From: address alone can be forged. It is in the review folder. "+
+			"If it is a genuine answer, ask them to reply to the consultation email itself.", firstFrom(m), mem.Name, m.Subject), nil, "")
+	return outcome{kind: "reply", disp: Review, note: "member address without a valid token; not counted"}, err
+}
+
+// handleAutoReply records an out-of-office or auto-responder; it is never
+// counted and never answered.
+func (e *Engine) handleAutoReply(ctx context.Context, st *step, m *mimeparse.Message, why string) (outcome, error) {
+	o := outcome{kind: "auto_reply", disp: Processed, note: "auto-reply (" + why + "); not counted, not answered"}
+	if tok := e.findToken(m); tok != "" {
+		if p, err := store.ParticipantByToken(ctx, st.tx, tok); err == nil {
+			o.roundID = p.RoundID
+			return o, event(ctx, st, p.RoundID, "auto-reply from %s for %s ignored (%s)", firstFrom(m), p.MemberID, why)
+		}
+	}
+	return o, nil
+}
+
+// handleBounce marks hard-bounced contacts undeliverable, sends the
+// consultation to the member's other contacts, and tells the coordinators.
+func (e *Engine) handleBounce(ctx context.Context, st *step, m *mimeparse.Message, b *automail.Bounce) (outcome, error) {
+	o := outcome{kind: "bounce", disp: Processed, note: "bounce; never answered"}
+	var lines []string
+	for _, rc := range b.Recipients {
+		class := "temporary"
+		if rc.Hard {
+			class = "permanent"
+		}
+		lines = append(lines, fmt.Sprintf("%s: %s failure %s %s", rc.Address, class, rc.Status, oneLineShort(rc.Diagnostic)))
+	}
+	ps, r := e.bouncedParticipants(ctx, st, m, b)
+	if r == nil {
+		err := e.notice(ctx, st, "", "A message could not be delivered", "A delivery failure report arrived that does not belong to an open round:", lines, "")
+		return o, err
+	}
+	o.roundID = r.ID
+	for _, rc := range b.Recipients {
+		for _, p := range ps {
+			if !containsFold(p.Emails, rc.Address) {
+				continue
+			}
+			if !rc.Hard {
+				if err := event(ctx, st, r.ID, "temporary delivery failure for %s (%s): %s", p.MemberID, rc.Address, rc.Status); err != nil {
+					return o, err
+				}
+				continue
+			}
+			if containsFold(p.Undeliverable, rc.Address) {
+				continue
+			}
+			p.Undeliverable = append(p.Undeliverable, strings.ToLower(rc.Address))
+			if err := store.UpdateParticipant(ctx, st.tx, p); err != nil {
+				return o, err
+			}
+			left := p.Deliverable()
+			msg := fmt.Sprintf("%s (%s) is undeliverable (%s).", rc.Address, p.Name, rc.Status)
+			if len(left) > 0 && !p.Answered() && r.State == store.StateOpen {
+				atts, err := store.Attachments(ctx, st.tx, r.ID)
+				if err != nil {
+					return o, err
+				}
+				var names []string
+				for _, a := range atts {
+					names = append(names, a.Filename)
+				}
+				prev, err := e.previousRounds(ctx, st, r)
+				if err != nil {
+					return o, err
+				}
+				if err := e.resendConsultation(ctx, st, r, p, names, atts, prev); err != nil {
+					return o, err
+				}
+				msg += " The consultation was sent to their other contact(s): " + strings.Join(left, ", ") + "."
+			} else if len(left) == 0 {
+				msg += " They have no other contact: they cannot take part in this round unless you add an address to the configuration."
+			}
+			if err := event(ctx, st, r.ID, "%s", msg); err != nil {
+				return o, err
+			}
+			if err := e.notice(ctx, st, r.ID, "Undeliverable contact: "+p.Name, msg, nil, ""); err != nil {
+				return o, err
+			}
+		}
+	}
+	return o, nil
+}
+
+func (e *Engine) resendConsultation(ctx context.Context, st *step, r *store.Round, p *store.Participant, names []string,
+	atts []store.Attachment, prev []previous) error {
+	return e.sendConsultation(ctx, st, r, p, names, atts, prev, "consultation-resend")
+}
+
+// bouncedParticipants finds the round a bounce belongs to: by the returned
+// message's id (ours carry the token), else by the failed addresses in open rounds.
+func (e *Engine) bouncedParticipants(ctx context.Context, st *step, m *mimeparse.Message, b *automail.Bounce) ([]*store.Participant, *store.Round) {
+	ids := []string{b.OriginalMessageID}
+	for _, em := range m.Embedded {
+		ids = append(ids, em.MessageID)
+		ids = append(ids, em.InReplyTo...)
+	}
+	for _, id := range ids {
+		id = strings.ToLower(strings.Trim(id, "<> "))
+		if mm := tokenInID.FindStringSubmatch(id); mm != nil {
+			if p, err := store.ParticipantByToken(ctx, st.tx, mm[1]); err == nil {
+				r, err := store.GetRound(ctx, st.tx, p.RoundID)
+				if err == nil {
+					ps, _ := store.Participants(ctx, st.tx, r.ID)
+					return ps, r
+				}
+			}
+		}
+	}
+	open, err := store.ListRounds(ctx, st.tx, store.StateOpen)
+	if err != nil {
+		return nil, nil
+	}
+	for _, r := range open {
+		ps, err := store.Participants(ctx, st.tx, r.ID)
+		if err != nil {
+			continue
+		}
+		for _, p := range ps {
+			for _, rc := range b.Recipients {
+				if containsFold(p.Emails, rc.Address) {
+					return ps, r
+				}
+			}
+		}
+	}
+	return nil, nil
+}
+
+func (e *Engine) reader() *answer.Reader { return answer.NewReader(Vocabulary(e.Cfg)...) }
+
+// Vocabulary converts the configuration's extra languages for package answer.
+func Vocabulary(cfg *config.Config) []answer.Vocabulary {
+	var vs []answer.Vocabulary
+	for _, v := range cfg.Vocabulary {
+		vs = append(vs, answer.Vocabulary{Language: v.Language, Accept: v.Accept, Decline: v.Decline, Abstain: v.Abstain,
+			Negations: v.Negations, Concerns: v.Concerns, Recommendations: v.Recommendations, Sign: v.Sign, Yes: v.Yes, No: v.No})
+	}
+	return vs
+}
+
+func signText(b *bool) string {
+	switch {
+	case b == nil:
+		return "not said"
+	case *b:
+		return "yes"
+	default:
+		return "no"
+	}
+}
+
+func reSubject(s string) string {
+	if strings.HasPrefix(strings.ToLower(s), "re:") {
+		return s
+	}
+	return "Re: " + s
+}
+
+// threadRefs is the References of a reply to m: m's references plus m itself.
+func threadRefs(m *mimeparse.Message) []string {
+	refs := append([]string{}, m.References...)
+	if len(refs) == 0 {
+		refs = append(refs, m.InReplyTo...)
+	}
+	if m.MessageID != "" {
+		refs = append(refs, m.MessageID)
+	}
+	if len(refs) > 10 { // keep the thread root and the most recent ones
+		refs = append(refs[:1], refs[len(refs)-9:]...)
+	}
+	return refs
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(strings.TrimSpace(x), strings.TrimSpace(s)) {
+			return true
+		}
+	}
+	return false
+}
+
+func dedupeFold(list []string) []string {
+	var out []string
+	for _, x := range list {
+		if x != "" && !containsFold(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func oneLineShort(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}

@@ -1,0 +1,418 @@
+package round
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"consultd/internal/config"
+	"consultd/internal/demo/story"
+	"consultd/internal/render"
+	"consultd/internal/sender"
+	"consultd/internal/store"
+)
+
+const testConfig = `
+coalition: {name: "Test Coalition", address: coalition@coal.example}
+imap: {host: 127.0.0.1, port: 1143, security: none, username: coalition@coal.example, password: x}
+smtp: {host: 127.0.0.1, port: 1025, security: none}
+database: ./test.db
+publish_dir: ./published
+coordinators:
+  - {name: Rania, email: rania@coal.example}
+members:
+  - {id: baytna, name: "Baytna Syria", emails: [info@baytna.example, backup@baytna.example], language: en}
+  - {id: sjac, name: "Syria Justice and Accountability Center (SJAC)", emails: [info@sjac.example], language: en}
+  - {id: kawakibi, name: "AlKawakbi Center", emails: [info@kawakibi.example], language: ar}
+policy: {consultation_period: 72h, reminders_before: [24h, 6h], quorum: 0.5, decision: majority,
+         on_no_quorum: decline, close_when_all_answered: true, require_approval: POLICY_APPROVAL}
+`
+
+type harness struct {
+	t   *testing.T
+	e   *Engine
+	now time.Time
+	cfg *config.Config
+	ctx context.Context
+}
+
+func newHarness(t *testing.T, requireApproval bool) *harness {
+	t.Helper()
+	dir := t.TempDir()
+	p := filepath.Join(dir, "c.yaml")
+	y := strings.Replace(testConfig, "POLICY_APPROVAL", fmt.Sprint(requireApproval), 1)
+	if err := os.WriteFile(p, []byte(y), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, cfg.Database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	r, err := render.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, cfg: cfg, ctx: ctx, now: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)}
+	h.e = New(cfg, st, r, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h.e.Now = func() time.Time { return h.now }
+	return h
+}
+
+var uid uint32
+
+func (h *harness) handle(raw []byte) Disposition {
+	h.t.Helper()
+	uid++
+	d, err := h.e.Handle(h.ctx, Incoming{Raw: raw, Mailbox: "INBOX", UIDValidity: 1, UID: uid})
+	if err != nil {
+		h.t.Fatalf("handle: %v", err)
+	}
+	return d
+}
+
+// outbox returns queued mails of a kind, decoded.
+func (h *harness) outbox(kind string) []sender.Mail {
+	h.t.Helper()
+	rows, err := store.DueOutbox(h.ctx, h.e.Store.DB(), h.now.Add(1000*time.Hour), 10000)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var out []sender.Mail
+	for _, r := range rows {
+		if r.Kind != kind {
+			continue
+		}
+		var m sender.Mail
+		if err := json.Unmarshal(r.Payload, &m); err != nil {
+			h.t.Fatal(err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func (h *harness) open() (*store.Round, map[string]story.Consultation) {
+	h.t.Helper()
+	if d := h.handle(story.Forward("Rania", "rania@coal.example", "coalition@coal.example", h.now)); d != Processed {
+		h.t.Fatalf("forward from coordinator went to %s", d)
+	}
+	rounds, _ := store.ListRounds(h.ctx, h.e.Store.DB())
+	if len(rounds) != 1 {
+		h.t.Fatalf("want 1 round, got %d", len(rounds))
+	}
+	cons := map[string]story.Consultation{}
+	for _, m := range h.outbox("consultation") {
+		c := story.Consultation{MessageID: m.MessageID, Subject: m.Subject, Body: m.Text, Date: m.Date}
+		if m.ReplyTo != nil {
+			c.ReplyTo = m.ReplyTo.Addr
+		}
+		for _, a := range m.To {
+			cons[a.Addr] = c
+		}
+	}
+	return rounds[0], cons
+}
+
+func participant(t *testing.T, h *harness, roundID, member string) *store.Participant {
+	t.Helper()
+	ps, err := store.Participants(h.ctx, h.e.Store.DB(), roundID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		if p.MemberID == member {
+			return p
+		}
+	}
+	t.Fatalf("no participant %s", member)
+	return nil
+}
+
+func answerMail(c story.Consultation, from, text string, n int) []byte {
+	return []byte(fmt.Sprintf("From: <%s>\r\nTo: <%s>\r\nSubject: Re: %s\r\nMessage-ID: <reply-%d-%s>\r\nIn-Reply-To: <%s>\r\nReferences: <%s>\r\nDate: Fri, 20 Nov 2026 10:00:00 +0000\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n\r\nOn Fri, Nov 20, 2026 at 9:00 AM Test Coalition <%s> wrote:\r\n> earlier text\r\n",
+		from, c.ReplyTo, c.Subject, n, from, c.MessageID, c.MessageID, strings.ReplaceAll(text, "\n", "\r\n"), c.ReplyTo))
+}
+
+func TestForwardFromCoordinatorOpensRoundAndConsultsEveryMember(t *testing.T) {
+	h := newHarness(t, false)
+	r, cons := h.open()
+	if r.InviterAddress != story.InviterAddress || r.OrigSubject != story.InviteSubject {
+		t.Errorf("round inviter/subject = %q/%q", r.InviterAddress, r.OrigSubject)
+	}
+	consults := h.outbox("consultation")
+	if len(consults) != 3 {
+		t.Fatalf("want 3 consultations (one per member), got %d", len(consults))
+	}
+	tokens := map[string]bool{}
+	for _, m := range consults {
+		if !strings.HasPrefix(m.Subject, "[Consultation "+r.ID+"] ") || !strings.Contains(m.Subject, story.InviteSubject) {
+			t.Errorf("subject %q lacks the round tag and original subject", m.Subject)
+		}
+		if m.ReplyTo == nil || !strings.HasPrefix(m.ReplyTo.Addr, "coalition+") || !strings.HasSuffix(m.ReplyTo.Addr, "@coal.example") {
+			t.Fatalf("Reply-To %+v is not a plus address", m.ReplyTo)
+		}
+		tok := strings.TrimSuffix(strings.TrimPrefix(m.ReplyTo.Addr, "coalition+"), "@coal.example")
+		if len(tok) < 20 || tokens[tok] || !strings.Contains(m.MessageID, tok) {
+			t.Errorf("token %q: too short, reused, or not in Message-ID %q", tok, m.MessageID)
+		}
+		tokens[tok] = true
+		if !strings.Contains(m.Text, "Please confirm your participation by 24 November") {
+			t.Errorf("consultation does not carry the original text")
+		}
+	}
+	// The Arabic member gets Arabic.
+	c := cons["info@kawakibi.example"]
+	if !strings.Contains(c.Body, "طريقة الرد") {
+		t.Errorf("Arabic member's consultation is not in Arabic:\n%s", c.Body)
+	}
+	if len(consults[0].To) == 0 || len(h.outbox("opened")) != 1 {
+		t.Errorf("coordinators were not told the round opened")
+	}
+	if got := h.outbox("opened")[0].Text; !strings.Contains(got, "Members asked: 3") {
+		t.Errorf("opened note lacks the member count:\n%s", got)
+	}
+}
+
+func TestForwardFromStrangerNeverOpensARound(t *testing.T) {
+	h := newHarness(t, false)
+	if d := h.handle(story.Forward("Mallory", "mallory@evil.example", "coalition@coal.example", h.now)); d != Review {
+		t.Fatalf("stranger's forward went to %s, want review", d)
+	}
+	rounds, _ := store.ListRounds(h.ctx, h.e.Store.DB())
+	if len(rounds) != 0 || len(h.outbox("consultation")) != 0 {
+		t.Fatalf("a stranger opened a round")
+	}
+}
+
+func TestTheSameMessageTwiceChangesNothing(t *testing.T) {
+	h := newHarness(t, false)
+	raw := story.Forward("Rania", "rania@coal.example", "coalition@coal.example", h.now)
+	h.handle(raw)
+	h.handle(raw)
+	rounds, _ := store.ListRounds(h.ctx, h.e.Store.DB())
+	if len(rounds) != 1 || len(h.outbox("consultation")) != 3 {
+		t.Fatalf("replay opened %d rounds, %d consultations", len(rounds), len(h.outbox("consultation")))
+	}
+}
+
+func TestReplyIsCountedForTheTokensMemberAndReceipted(t *testing.T) {
+	h := newHarness(t, false)
+	r, cons := h.open()
+	h.handle(answerMail(cons["info@baytna.example"], "info@baytna.example", "DECLINE\n\nConcerns:\n1. Too little notice.\n\nRecommendations:\n1. Consult us earlier.\n\nSign: yes", 1))
+	p := participant(t, h, r.ID, "baytna")
+	if p.Position != "decline" || len(p.Concerns) != 1 || len(p.Recommendations) != 1 || p.Sign == nil || !*p.Sign {
+		t.Fatalf("recorded %+v", p)
+	}
+	rs := h.outbox("receipt")
+	if len(rs) != 1 {
+		t.Fatalf("want 1 receipt, got %d", len(rs))
+	}
+	if !strings.HasPrefix(rs[0].Subject, "Re: ") || rs[0].InReplyTo != "reply-1-info@baytna.example" ||
+		!strings.Contains(rs[0].Text, "Consult us earlier") {
+		t.Errorf("receipt not threaded or incomplete: %+v", rs[0])
+	}
+}
+
+func TestForgedReplyWithoutTokenChangesNothing(t *testing.T) {
+	h := newHarness(t, false)
+	r, cons := h.open()
+	c := cons["info@sjac.example"]
+	c.ReplyTo, c.MessageID = "coalition@coal.example", "someone-else@gmail.com" // no token anywhere
+	if d := h.handle(answerMail(c, "info@sjac.example", "ACCEPT", 2)); d != Review {
+		t.Fatalf("forged reply went to %s", d)
+	}
+	if p := participant(t, h, r.ID, "sjac"); p.Answered() {
+		t.Fatalf("forged reply was counted: %+v", p)
+	}
+	if len(h.outbox("notice")) == 0 {
+		t.Errorf("coordinators were not told about the untokened member mail")
+	}
+}
+
+func TestTokenFromUnexpectedAddressCountsAndReceiptGoesToBoth(t *testing.T) {
+	h := newHarness(t, false)
+	r, cons := h.open()
+	h.handle(answerMail(cons["info@sjac.example"], "director@sjac-personal.example", "ACCEPT", 3))
+	if p := participant(t, h, r.ID, "sjac"); p.Position != "accept" {
+		t.Fatalf("answer from unexpected address not counted for the token's member: %+v", p)
+	}
+	rs := h.outbox("receipt")
+	var to []string
+	for _, a := range rs[0].To {
+		to = append(to, a.Addr)
+	}
+	if !strings.Contains(strings.Join(to, ","), "info@sjac.example") || !strings.Contains(strings.Join(to, ","), "director@sjac-personal.example") {
+		t.Errorf("receipt went to %v, want both addresses", to)
+	}
+}
+
+func TestAutoReplyIsNeitherCountedNorAnswered(t *testing.T) {
+	h := newHarness(t, false)
+	r, cons := h.open()
+	raw := answerMail(cons["info@baytna.example"], "info@baytna.example", "I am out of the office until Monday. ACCEPT", 4)
+	raw = []byte(strings.Replace(string(raw), "Subject: Re:", "Auto-Submitted: auto-replied\r\nSubject: Automatic reply: Re:", 1))
+	h.handle(raw)
+	if p := participant(t, h, r.ID, "baytna"); p.Answered() {
+		t.Fatalf("auto-reply was counted")
+	}
+	if len(h.outbox("receipt"))+len(h.outbox("unclear")) != 0 {
+		t.Fatalf("auto-reply was answered")
+	}
+}
+
+func TestUnclearReplyAsksOncePerHour(t *testing.T) {
+	h := newHarness(t, false)
+	r, cons := h.open()
+	for i := 0; i < 5; i++ {
+		h.handle(answerMail(cons["info@baytna.example"], "info@baytna.example", "Thanks, we will discuss internally.", 10+i))
+	}
+	if p := participant(t, h, r.ID, "baytna"); p.Answered() {
+		t.Fatalf("unclear reply was counted")
+	}
+	if n := len(h.outbox("unclear")); n != 1 {
+		t.Fatalf("sent %d 'please answer clearly' replies in an hour, want 1", n)
+	}
+	h.now = h.now.Add(61 * time.Minute)
+	h.handle(answerMail(cons["info@baytna.example"], "info@baytna.example", "Still thinking.", 20))
+	if n := len(h.outbox("unclear")); n != 2 {
+		t.Fatalf("after an hour, want a second request, got %d total", n)
+	}
+}
+
+func TestAllAnsweredClosesAndSendsTheStatementOnceWithTheRightSignatories(t *testing.T) {
+	h := newHarness(t, false)
+	r, cons := h.open()
+	h.handle(answerMail(cons["info@baytna.example"], "info@baytna.example", "DECLINE\nConcerns:\n1. Invitations come too late.\nRecommendations:\n1. Consult us on the topics.", 30))
+	h.handle(answerMail(cons["info@sjac.example"], "info@sjac.example", "We decline.\nRecommendations:\n- consult us on the topics!\nSign: no", 31))
+	if rs, _ := store.GetRound(h.ctx, h.e.Store.DB(), r.ID); rs.State != store.StateOpen {
+		t.Fatalf("closed before everyone answered")
+	}
+	h.handle(answerMail(cons["info@kawakibi.example"], "info@kawakibi.example", "ACCEPT\nSign: yes", 32))
+	got, _ := store.GetRound(h.ctx, h.e.Store.DB(), r.ID)
+	if got.State != store.StateSent || got.Outcome != "decline" {
+		t.Fatalf("round is %s/%s, want sent/decline", got.State, got.Outcome)
+	}
+	st := h.outbox("statement")
+	if len(st) != 1 {
+		t.Fatalf("want exactly one statement, got %d", len(st))
+	}
+	s := st[0]
+	if s.To[0].Addr != story.InviterAddress || s.InReplyTo != story.InviteID && s.InReplyTo != "" || s.Subject != "Re: "+story.InviteSubject {
+		t.Errorf("statement addressed/threaded wrongly: to %v, in-reply-to %q, subject %q", s.To, s.InReplyTo, s.Subject)
+	}
+	// Baytna declined (signs by default); SJAC declined but said Sign: no; AlKawakbi accepted but said Sign: yes.
+	if !strings.Contains(s.Text, "– Baytna Syria") || strings.Contains(s.Text, "– Syria Justice") || !strings.Contains(s.Text, "– AlKawakbi Center") {
+		t.Errorf("wrong signatories:\n%s", s.Text)
+	}
+	if strings.Count(strings.ToLower(s.Text), "consult us on the topics") != 1 {
+		t.Errorf("the same recommendation made twice was not merged:\n%s", s.Text)
+	}
+	// Replaying the last reply sends nothing more.
+	h.handle(answerMail(cons["info@kawakibi.example"], "info@kawakibi.example", "ACCEPT\nSign: yes", 32))
+	if len(h.outbox("statement")) != 1 {
+		t.Fatalf("statement queued twice")
+	}
+	for _, ext := range []string{".md", ".html"} {
+		if _, err := os.Stat(filepath.Join(h.cfg.PublishDir, r.ID+ext)); err != nil {
+			t.Errorf("not published as %s: %v", ext, err)
+		}
+	}
+}
+
+func TestRemindersOnlyToSilentMembersAndOnlyOncePerOffset(t *testing.T) {
+	h := newHarness(t, false)
+	r, cons := h.open()
+	h.handle(answerMail(cons["info@baytna.example"], "info@baytna.example", "ACCEPT", 40))
+	h.now = r.Deadline.Add(-23 * time.Hour)
+	h.e.Tick(h.ctx)
+	h.e.Tick(h.ctx)
+	rem := h.outbox("reminder")
+	if len(rem) != 2 {
+		t.Fatalf("want 2 reminders (sjac, kawakibi), got %d", len(rem))
+	}
+	for _, m := range rem {
+		if m.To[0].Addr == "info@baytna.example" {
+			t.Errorf("reminded a member who answered")
+		}
+		if m.To[0].Addr == "info@kawakibi.example" && !strings.HasPrefix(m.Subject, "تذكير") {
+			t.Errorf("Arabic member's reminder is not Arabic: %q", m.Subject)
+		}
+	}
+	h.now = r.Deadline.Add(-5 * time.Hour)
+	h.e.Tick(h.ctx)
+	if n := len(h.outbox("reminder")); n != 4 {
+		t.Fatalf("after the 6h offset want 4 reminders in all, got %d", n)
+	}
+	h.now = r.Deadline.Add(time.Minute)
+	h.e.Tick(h.ctx)
+	got, _ := store.GetRound(h.ctx, h.e.Store.DB(), r.ID)
+	if got.State == store.StateOpen {
+		t.Fatalf("round still open after the deadline")
+	}
+}
+
+func TestApprovalFlowWithEditedText(t *testing.T) {
+	h := newHarness(t, true)
+	r, cons := h.open()
+	h.handle(answerMail(cons["info@baytna.example"], "info@baytna.example", "DECLINE", 50))
+	h.handle(answerMail(cons["info@sjac.example"], "info@sjac.example", "DECLINE", 51))
+	h.handle(answerMail(cons["info@kawakibi.example"], "info@kawakibi.example", "DECLINE", 52))
+	if len(h.outbox("statement")) != 0 || len(h.outbox("draft")) != 1 {
+		t.Fatalf("with require_approval the draft must go to coordinators first")
+	}
+	d := h.outbox("draft")[0]
+	edited := fmt.Sprintf("From: Rania <rania@coal.example>\r\nTo: <coalition@coal.example>\r\nSubject: Re: %s\r\nMessage-ID: <edit-1@coal.example>\r\nIn-Reply-To: <%s>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHere is my version.\r\n\r\n%s\r\nOur edited statement\r\n\r\nWe decline, with thanks.\r\n%s\r\n", d.Subject, d.MessageID, BeginMarker, EndMarker)
+	h.handle([]byte(edited))
+	st := h.outbox("statement")
+	if len(st) != 1 || !strings.Contains(st[0].Text, "We decline, with thanks.") {
+		t.Fatalf("edited statement not sent: %+v", st)
+	}
+	got, _ := store.GetRound(h.ctx, h.e.Store.DB(), r.ID)
+	if got.State != store.StateSent {
+		t.Fatalf("state %s", got.State)
+	}
+}
+
+func TestCoordinatorCommands(t *testing.T) {
+	h := newHarness(t, false)
+	r, _ := h.open()
+	cmd := func(n int, subject string) {
+		h.handle([]byte(fmt.Sprintf("From: Rania <rania@coal.example>\r\nTo: <coalition@coal.example>\r\nSubject: %s\r\nMessage-ID: <cmd-%d@coal.example>\r\nContent-Type: text/plain\r\n\r\n\r\n", subject, n)))
+	}
+	cmd(1, "STATUS "+r.ID)
+	if s := h.outbox("status"); len(s) != 1 || !strings.Contains(s[0].Text, "no answer yet") {
+		t.Fatalf("STATUS reply missing or incomplete: %+v", s)
+	}
+	cmd(2, "EXTEND "+r.ID+" 48h")
+	got, _ := store.GetRound(h.ctx, h.e.Store.DB(), r.ID)
+	if !got.Deadline.Equal(r.Deadline.Add(48 * time.Hour)) {
+		t.Fatalf("EXTEND: deadline %s, want %s", got.Deadline, r.Deadline.Add(48*time.Hour))
+	}
+	cmd(3, "CLOSE 2099-99")
+	if len(h.outbox("help")) != 1 {
+		t.Fatalf("unknown round did not get a help reply")
+	}
+	cmd(4, "CANCEL "+r.ID)
+	got, _ = store.GetRound(h.ctx, h.e.Store.DB(), r.ID)
+	if got.State != store.StateCancelled {
+		t.Fatalf("CANCEL: state %s", got.State)
+	}
+	h.now = got.Deadline.Add(time.Hour)
+	h.e.Tick(h.ctx)
+	if len(h.outbox("statement")) != 0 {
+		t.Fatalf("a cancelled round sent a statement")
+	}
+}

@@ -1,0 +1,126 @@
+package round
+
+import (
+	"context"
+	"time"
+
+	"consultd/internal/answer"
+	"consultd/internal/automail"
+	"consultd/internal/config"
+	"consultd/internal/forward"
+	"consultd/internal/mimeparse"
+	"consultd/internal/store"
+)
+
+// Understanding is how consultd reads one message, without acting on it
+// (what `consultd inspect` prints).
+type Understanding struct {
+	Kind            string             `json:"kind"` // invitation | reply | command | auto_reply | bounce | unknown
+	From            string             `json:"from"`
+	Inviter         *mimeparse.Address `json:"inviter,omitempty"`
+	Subject         string             `json:"subject"`
+	Text            string             `json:"text"`
+	Position        string             `json:"position,omitempty"`
+	Concerns        []string           `json:"concerns,omitempty"`
+	Recommendations []string           `json:"recommendations,omitempty"`
+	Sign            *bool              `json:"sign,omitempty"`
+	Round           string             `json:"round,omitempty"`
+	Member          string             `json:"member,omitempty"`
+	Invitation      *InvitationInfo    `json:"invitation,omitempty"`
+	Command         *Command           `json:"command,omitempty"`
+	Bounce          *automail.Bounce   `json:"bounce,omitempty"`
+	AutoReply       string             `json:"auto_reply_reason,omitempty"`
+	Notes           []string           `json:"notes,omitempty"`
+	Warnings        []string           `json:"warnings,omitempty"`
+}
+
+// InvitationInfo is what the forward parser recovered.
+type InvitationInfo struct {
+	Form       string    `json:"form"`
+	Date       time.Time `json:"date,omitempty"`
+	MessageID  string    `json:"message_id,omitempty"`
+	ReplyBy    time.Time `json:"reply_by,omitempty"`
+	Deadline   time.Time `json:"deadline_directive,omitempty"`
+	Title      string    `json:"title_directive,omitempty"`
+	Language   string    `json:"language_directive,omitempty"`
+	Attachment []string  `json:"attachments,omitempty"`
+	Note       string    `json:"coordinator_note,omitempty"`
+	Errors     []string  `json:"directive_errors,omitempty"`
+}
+
+// Understand classifies m the way the engine would. cfg and q may be nil: then
+// nothing is known about coordinators, members and tokens, and the message is
+// read on its own.
+func Understand(ctx context.Context, m *mimeparse.Message, cfg *config.Config, q store.Querier, vocab []answer.Vocabulary, now time.Time) Understanding {
+	u := Understanding{Kind: "unknown", From: firstFrom(m), Subject: m.Subject, Text: m.Text, Warnings: m.Warnings}
+	if b := automail.ParseBounce(m); b != nil {
+		u.Kind, u.Bounce = "bounce", b
+		return u
+	}
+	if auto, why := automail.IsAutoReply(m); auto {
+		u.Kind, u.AutoReply = "auto_reply", why
+		return u
+	}
+	if automail.IsMachineGenerated(m) {
+		u.Kind, u.AutoReply = "auto_reply", "machine-generated"
+		return u
+	}
+	reader := answer.NewReader(vocab...)
+	if cfg != nil {
+		e := &Engine{Cfg: cfg}
+		if tok := e.findToken(m); tok != "" && q != nil {
+			if p, err := store.ParticipantByToken(ctx, q, tok); err == nil {
+				u.Round, u.Member = p.RoundID, p.MemberID
+				return readReply(u, reader.Read(m))
+			}
+			u.Notes = append(u.Notes, "carries a reply token that matches no round")
+		}
+		isCoord := cfg.IsCoordinator(u.From)
+		if !isCoord {
+			if mem := cfg.MemberByEmail(u.From); mem != nil {
+				u.Member = mem.ID
+				u.Notes = append(u.Notes, "from a member address but without a valid reply token: would not be counted (Needs-Review)")
+			} else {
+				u.Notes = append(u.Notes, "not from a coordinator: would never open a round or run a command (Needs-Review)")
+			}
+		}
+		if isCoord {
+			if c, ok := ParseCommand(m); ok {
+				u.Kind, u.Command = "command", &c
+				return u
+			}
+		}
+	} else if c, ok := ParseCommand(m); ok {
+		u.Kind, u.Command = "command", &c
+		return u
+	}
+	if res := forward.Parse(m, now); res.Invitation != nil {
+		inv := res.Invitation
+		u.Kind = "invitation"
+		in := inv.Inviter
+		if res.Directives.Inviter != nil {
+			in = *res.Directives.Inviter
+		}
+		u.Inviter, u.Subject, u.Text = &in, inv.Subject, inv.Body
+		info := &InvitationInfo{Form: inv.Form, Date: inv.Date, MessageID: inv.MessageID, ReplyBy: inv.ReplyBy,
+			Deadline: res.Directives.Deadline, Title: res.Directives.Title, Language: res.Directives.Language,
+			Note: res.Note, Errors: res.Directives.Errors}
+		for _, a := range inv.Attachments {
+			info.Attachment = append(info.Attachment, a.Filename)
+		}
+		u.Invitation = info
+		return u
+	}
+	a := reader.Read(m)
+	if a.Position != answer.None {
+		return readReply(u, a)
+	}
+	u.Text = a.Text
+	return u
+}
+
+func readReply(u Understanding, a answer.Answer) Understanding {
+	u.Kind = "reply"
+	u.Position, u.Concerns, u.Recommendations, u.Sign, u.Text = string(a.Position), a.Concerns, a.Recommendations, a.Sign, a.Text
+	return u
+}

@@ -1,0 +1,259 @@
+// Package statement decides a closed round and writes the coalition's joint
+// text: the tally under the policy (quorum, majority or consensus), the
+// signatories (exactly those who agreed to sign), the members' points merged
+// when several made them alike, and the text in the shape of the seed
+// statement, as plain text for mail and as Markdown and HTML for publication.
+package statement
+
+import (
+	"fmt"
+	"html"
+	"strings"
+	"time"
+	"unicode"
+
+	"consultd/internal/render"
+)
+
+// Member is one participant's answer as the statement needs it.
+type Member struct {
+	ID              string
+	Name            string
+	Position        string // accept | decline | abstain | "" (no answer)
+	Concerns        []string
+	Recommendations []string
+	Sign            *bool
+}
+
+// Policy is the part of the configuration that decides a round.
+type Policy struct {
+	Quorum     float64 // fraction of members who must answer
+	Decision   string  // majority | consensus
+	OnNoQuorum string  // decline | accept | ask
+}
+
+// Tally is the count of a round and what it decides.
+type Tally struct {
+	Members, Answered, Accept, Decline, Abstain int
+	QuorumMet                                   bool
+	// Outcome is accept or decline; "" when the coordinators must decide.
+	Outcome string
+	Reason  string // one sentence a coordinator can read
+}
+
+// Count tallies the answers under the policy.
+func Count(p Policy, ms []Member) Tally {
+	t := Tally{Members: len(ms)}
+	for _, m := range ms {
+		switch m.Position {
+		case "accept":
+			t.Accept++
+		case "decline":
+			t.Decline++
+		case "abstain":
+			t.Abstain++
+		}
+	}
+	t.Answered = t.Accept + t.Decline + t.Abstain
+	t.QuorumMet = t.Members > 0 && float64(t.Answered) >= p.Quorum*float64(t.Members)-1e-9
+	counts := fmt.Sprintf("%d of %d members answered: %d accept, %d decline, %d abstain", t.Answered, t.Members, t.Accept, t.Decline, t.Abstain)
+	undecided := func(why string) Tally {
+		switch p.OnNoQuorum {
+		case "accept", "decline":
+			t.Outcome = p.OnNoQuorum
+			t.Reason = fmt.Sprintf("%s; %s, so the policy (on_no_quorum: %s) applies", counts, why, p.OnNoQuorum)
+		default:
+			t.Reason = fmt.Sprintf("%s; %s, so the coordinators decide", counts, why)
+		}
+		return t
+	}
+	if !t.QuorumMet {
+		return undecided(fmt.Sprintf("the quorum of %.0f%% was not reached", p.Quorum*100))
+	}
+	if t.Accept+t.Decline == 0 {
+		return undecided("nobody took a position")
+	}
+	if p.Decision == "consensus" {
+		if t.Accept > 0 && t.Decline > 0 {
+			return undecided("there is no consensus")
+		}
+	} else if t.Accept == t.Decline {
+		return undecided("accept and decline are tied")
+	}
+	if t.Accept > t.Decline {
+		t.Outcome = "accept"
+	} else {
+		t.Outcome = "decline"
+	}
+	t.Reason = fmt.Sprintf("%s; decided by %s: %s", counts, p.Decision, t.Outcome)
+	return t
+}
+
+// Signatories are the members whose position matches the outcome, unless they
+// said "Sign: no", plus the members who explicitly said "Sign: yes". Nobody else.
+func Signatories(outcome string, ms []Member) []Member {
+	var out []Member
+	for _, m := range ms {
+		explicit := m.Sign != nil
+		if (explicit && *m.Sign) || (!explicit && m.Position != "" && m.Position == outcome) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Merge returns the points in order of first appearance, with points made alike
+// (ignoring case, punctuation, numbering and whitespace) kept once.
+func Merge(lists ...[]string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, l := range lists {
+		for _, p := range l {
+			p = strings.TrimSpace(p)
+			k := Key(p)
+			if k == "" || seen[k] {
+				continue
+			}
+			seen[k] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Key is the normalised form of a point used to merge points made alike.
+func Key(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Mn, r) {
+			b.WriteRune(r)
+		} else {
+			b.WriteRune(' ')
+		}
+	}
+	f := strings.Fields(b.String())
+	for len(f) > 0 && strings.IndexFunc(f[0], func(r rune) bool { return !unicode.IsDigit(r) }) < 0 {
+		f = f[1:] // leading numbering such as "1", "١"
+	}
+	return strings.Join(f, " ")
+}
+
+// Invitation is what the statement says about the invitation.
+type Invitation struct {
+	Title       string
+	InviterName string
+	Date        time.Time // when the invitation was sent (zero: unknown)
+	Summary     string    // one paragraph on what the invitation is for
+}
+
+// Statement is a composed joint text.
+type Statement struct {
+	Lang            string
+	Outcome         string
+	Title           string
+	Text            string // plain text, title on the first line: what is sent
+	Signatories     []string
+	Concerns        []string
+	Recommendations []string
+}
+
+// Compose writes the joint text for an outcome from the templates of lang.
+func Compose(r *render.Renderer, lang, coalition, outcome string, inv Invitation, ms []Member) (*Statement, error) {
+	signers := Signatories(outcome, ms)
+	var concerns, recs [][]string
+	var attendees []string
+	for _, m := range ms {
+		// The text carries the points of those who stand behind it: members on
+		// the side of the outcome, and anyone who signs.
+		if m.Position == outcome || containsMember(signers, m.ID) {
+			concerns = append(concerns, m.Concerns)
+			recs = append(recs, m.Recommendations)
+		}
+		if outcome == "accept" && m.Position == "accept" {
+			attendees = append(attendees, m.Name)
+		}
+	}
+	st := &Statement{Lang: lang, Outcome: outcome, Concerns: Merge(concerns...), Recommendations: Merge(recs...)}
+	for _, s := range signers {
+		st.Signatories = append(st.Signatories, s.Name)
+	}
+	name := "statement_decline"
+	if outcome == "accept" {
+		name = "statement_accept"
+	}
+	title, body, err := r.Text(lang, name, map[string]any{"Coalition": coalition, "Invitation": inv,
+		"Concerns": st.Concerns, "Recommendations": st.Recommendations, "Signatories": st.Signatories,
+		"Attendees": attendees})
+	if err != nil {
+		return nil, err
+	}
+	st.Title = title
+	st.Text = title + "\n\n" + body
+	return st, nil
+}
+
+// Summary picks the paragraph of an invitation that says what it is for: the
+// first one that is not a greeting, shortened at a sentence end.
+func Summary(body string) string {
+	for _, para := range strings.Split(strings.ReplaceAll(body, "\r\n", "\n"), "\n\n") {
+		p := strings.Join(strings.Fields(para), " ")
+		low := strings.ToLower(p)
+		if len([]rune(p)) < 40 || strings.HasPrefix(low, "dear") || strings.HasPrefix(low, "hello") ||
+			strings.HasPrefix(p, "السادة") || strings.HasPrefix(p, "الأعزاء") || strings.HasPrefix(p, "تحية") {
+			continue
+		}
+		rs := []rune(p)
+		if len(rs) <= 500 {
+			return p
+		}
+		cut := string(rs[:500])
+		if i := strings.LastIndexAny(cut, ".!?؟"); i > 100 {
+			return cut[:i+1]
+		}
+		return cut + "…"
+	}
+	return ""
+}
+
+// Markdown renders a statement text (generated or edited by a coordinator) for
+// publication: the first line is the title.
+func Markdown(text string) string {
+	title, rest := splitTitle(text)
+	return "# " + title + "\n\n" + rest + "\n"
+}
+
+// HTML renders a statement text as a standalone page; Arabic is right-to-left.
+// The text is escaped: nothing a member wrote can become markup.
+func HTML(lang, text string) string {
+	title, rest := splitTitle(text)
+	dir := "ltr"
+	if lang == "ar" {
+		dir = "rtl"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "<!DOCTYPE html>\n<html lang=\"%s\" dir=\"%s\">\n<head><meta charset=\"utf-8\"><title>%s</title></head>\n<body>\n<h1>%s</h1>\n",
+		lang, dir, html.EscapeString(title), html.EscapeString(title))
+	for _, para := range strings.Split(rest, "\n\n") {
+		if strings.TrimSpace(para) == "" {
+			continue
+		}
+		fmt.Fprintf(&b, "<p>%s</p>\n", strings.ReplaceAll(html.EscapeString(strings.TrimSpace(para)), "\n", "<br>\n"))
+	}
+	b.WriteString("</body>\n</html>\n")
+	return b.String()
+}
+
+func splitTitle(text string) (string, string) {
+	text = strings.TrimSpace(strings.ReplaceAll(text, "\r\n", "\n"))
+	title, rest, _ := strings.Cut(text, "\n")
+	return strings.TrimSpace(title), strings.TrimSpace(rest)
+}
+
+func containsMember(ms []Member, id string) bool {
+	for _, m := range ms {
+		if m.ID == id {
+			return true
+		}
+	}
+	return false
+}
