@@ -66,8 +66,12 @@ type marker struct {
 var markers = []marker{
 	{regexp.MustCompile(`^-{2,}\s*(forwarded message|الرسالة المعاد توجيهها|رسالة معاد توجيهها|message transfere|message transféré|weitergeleitete nachricht|mensaje reenviado|messaggio inoltrato|mensagem encaminhada|doorgestuurd bericht|vidarebefordrat meddelande|videresendt meddelelse|пересылаемое сообщение)\s*-{2,}$`), "gmail"},
 	{regexp.MustCompile(`^-{2,}\s*(original message|الرسالة الاصلية|الرسالة الأصلية|message d'origine|ursprungliche nachricht|ursprüngliche nachricht|mensaje original|messaggio originale|mensagem original|oorspronkelijk bericht|ursprungligt meddelande|opprinnelig melding|oryginalna wiadomość|исходное сообщение)\s*-{2,}$`), "outlook"},
+	{regexp.MustCompile(`^-{3,}\s*forwarded message from .{1,100}-{3,}$`), "mutt"},
 	{regexp.MustCompile(`^(begin forwarded message|بدايه الرساله المعاد توجيهها|بداية الرسالة المعاد توجيهها|debut du message reexpedie|début du message réexpédié|anfang der weitergeleiteten nachricht|inicio del mensaje reenviado|inizio messaggio inoltrato)\s*:?$`), "apple"},
 }
+
+// reEndForward is the line Mutt and Yahoo write under a forwarded message.
+var reEndForward = regexp.MustCompile(`(?im)^[ \t]*-{3,}\s*end (?:of )?forwarded message\s*-{3,}[ \t]*$`)
 
 // markerForm returns the client form of a marker line, or "".
 func markerForm(line string) string {
@@ -312,5 +316,8 @@ func makeInline(form string, before, body []string, b block) Inline {
 	}
 	in.Embedded = strings.TrimSpace(strings.Join(body[b.start:], "\n"))
 	in.Body = strings.TrimSpace(strings.Join(body[b.end:], "\n"))
+	if loc := reEndForward.FindStringIndex(in.Body); loc != nil {
+		in.Body = strings.TrimSpace(in.Body[:loc[0]])
+	}
 	return in
 }

@@ -75,6 +75,11 @@ func TestParseBuiltMessages(t *testing.T) {
 			Text:    "Please see below.\n\nFrom: Office of the Special Envoy <office@envoy.example>\nSent: Tuesday, November 21, 2017 10:02 AM\nTo: Layla Nasser <layla@coalition.example>\nSubject: Consultation\n\nDear colleagues\n",
 		}, want{form: "outlook", inviterName: envoy, inviterAddr: "office@envoy.example", subject: "Consultation",
 			date: "2017-11-21T10:02:00Z", bodyStart: "Dear colleagues", bodyEnd: "Dear colleagues", note: "Please see below."}},
+		{"Mutt inline forward with end marker", mimeparse.Message{
+			Subject: "Invitation (fwd)",
+			Text:    "See below.\n\n----- Forwarded message from Office of the Special Envoy <office@envoy.example> -----\n\nDate: Tue, 21 Nov 2017 10:02:33 +0200\nFrom: Office of the Special Envoy <office@envoy.example>\nTo: coalition@example.org\nSubject: Consultation\n\nDear colleagues\n\n----- End forwarded message -----\n\n-- \nKarim\n",
+		}, want{form: "mutt", inviterName: envoy, inviterAddr: "office@envoy.example", subject: "Consultation",
+			date: "2017-11-21T10:02:33+02:00", bodyStart: "Dear colleagues", bodyEnd: "Dear colleagues", note: "See below."}},
 		{"reply with On … wrote: is not a forward", mimeparse.Message{
 			Subject: "Re: Invitation",
 			Text:    "Agreed.\n\nOn Tue, Nov 21, 2017 at 10:02 AM Envoy <office@envoy.example> wrote:\n> Dear colleagues,\n> please come.\n",
