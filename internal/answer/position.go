@@ -164,9 +164,10 @@ func (r *Reader) mentions(ws []string) []mention {
 	return out
 }
 
-// negated reports a negation within the three words before index k.
+// negated reports a negation within the four words before index k ("we
+// won't be able to attend").
 func (r *Reader) negated(ws []string, k int) bool {
-	lo := k - 3
+	lo := k - 4
 	if lo < 0 {
 		lo = 0
 	}

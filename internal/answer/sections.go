@@ -73,16 +73,19 @@ func headingRest(raw string, phrases []string) (bool, string) {
 
 // itemRe matches a numbered or bulleted item (digits already folded to ASCII
 // by normLine); group 1 is the marker.
-var itemRe = regexp.MustCompile(`^(\(?\d{1,2}\s*[\).\-–:]|\d{1,2}\s+-|[-*•·▪◦–])\s*`)
+// Besides numbers and bullets it takes the letter numbering of formal
+// Arabic ("أ- … ب- …", folded to "ا- … ب- …") and "a) b)".
+var itemRe = regexp.MustCompile(`^(\(?\d{1,2}\s*[\).\-–:/]|\d{1,2}\s+-|[-*•·▪◦–✓✔➢►→◆■●○]|(?:\(?[a-h]\)|[ابجدهوزحطي]\s?[\)\-–])\s)\s*`)
 
 // signOffRe ends a paragraph-mode section: the closing of the mail.
-var signOffRe = regexp.MustCompile(`^(best|regards|kind regards|best regards|warm regards|many thanks|thanks|thank you|sincerely|cheers|مع التحيه|مع خالص التحيه|تحياتي|مع الشكر|شكرا|وتفضلوا)(?:$|[^\p{L}\p{N}])`)
+var signOffRe = regexp.MustCompile(`^(best|regards|kind regards|best regards|warm regards|many thanks|thanks|thank you|sincerely|cheers|مع التحيه|مع خالص التحيه|مع فائق الاحترام|مع الاحترام|مع التقدير|تحياتي|تحياتنا|مع الشكر|مع خالص الشكر|شكرا|وشكرا|وتفضلوا|وتقبلوا|والسلام)(?:$|[^\p{L}\p{N}])`)
 
 func (r *Reader) sections(lines []string) parsed {
 	p := parsed{inSection: map[int]bool{}}
 	var cur *[]string
-	numbered := false
-	blank := false
+	numbered := false // the section is a list: unmarked lines continue the last item
+	blank := false    // a blank line came since the last line of the section
+	prev := ""        // the previous non-blank line of the section, normalised
 	paraBuf := ""
 	flushPara := func() {
 		if cur != nil && strings.TrimSpace(paraBuf) != "" {
@@ -94,7 +97,14 @@ func (r *Reader) sections(lines []string) parsed {
 		if !numbered {
 			flushPara()
 		}
-		cur, numbered, blank, paraBuf = nil, false, false, ""
+		cur, numbered, blank, paraBuf, prev = nil, false, false, "", ""
+	}
+	open := func(list *[]string, heading, rest string) {
+		end()
+		cur, prev = list, heading
+		if rest != "" {
+			paraBuf = stripMarker(rest) // "Concerns: the notice was short" may go on on the next line
+		}
 	}
 	for i, raw := range lines {
 		n := normLine(raw)
@@ -107,21 +117,19 @@ func (r *Reader) sections(lines []string) parsed {
 			continue
 		}
 		if ok, rest := headingRest(raw, r.v.concerns); ok {
-			end()
-			cur = &p.concerns
+			open(&p.concerns, n, rest)
 			p.inSection[i] = true
-			if rest != "" {
-				p.concerns = append(p.concerns, stripMarker(rest))
-			}
 			continue
 		}
 		if ok, rest := headingRest(raw, r.v.recommendations); ok {
-			end()
-			cur = &p.recommendations
+			open(&p.recommendations, n, rest)
 			p.inSection[i] = true
-			if rest != "" {
-				p.recommendations = append(p.recommendations, stripMarker(rest))
-			}
+			continue
+		}
+		if concerns, ok := r.sentenceHeading(n); ok {
+			// "We decline for the following reasons:" opens a list but may
+			// also state the position, so the line is still read for it.
+			open(map[bool]*[]string{true: &p.concerns, false: &p.recommendations}[concerns], n, "")
 			continue
 		}
 		if cur == nil {
@@ -134,15 +142,19 @@ func (r *Reader) sections(lines []string) parsed {
 			}
 			continue
 		}
-		isItem := itemRe.MatchString(n)
+		hasText := len(*cur) > 0 || paraBuf != ""
 		switch {
-		case isItem:
+		case itemRe.MatchString(n):
 			if !numbered {
 				flushPara()
 			}
 			numbered = true
 			*cur = append(*cur, stripMarker(raw))
 		case signOffRe.MatchString(strings.ToLower(n)):
+			end()
+			continue
+		case hasText && (blank || endsSentence(prev)) && r.opensWithPosition(n):
+			// "Therefore we decline." after the points is the answer, not a point.
 			end()
 			continue
 		case numbered && blank:
@@ -152,18 +164,82 @@ func (r *Reader) sections(lines []string) parsed {
 		case numbered && len(*cur) > 0:
 			(*cur)[len(*cur)-1] += " " + trimFormat(raw)
 		default:
+			if paraBuf != "" && endsSentence(prev) && utf8.RuneCountInString(prev) < shortLine {
+				// One point per line: a short line that ends a sentence is
+				// not a paragraph hard-wrapped by the mail client.
+				flushPara()
+			}
 			if paraBuf != "" {
 				paraBuf += " "
 			}
 			paraBuf += trimFormat(raw)
 		}
-		blank = false
+		blank, prev = false, n
 		p.inSection[i] = true
 	}
 	end()
 	p.concerns = cleanItems(p.concerns)
 	p.recommendations = cleanItems(p.recommendations)
 	return p
+}
+
+// shortLine is the length (in characters) under which a line that ends a
+// sentence was ended by the member: mail clients that hard-wrap text (Gmail's
+// plain part, Outlook's) fill lines to 72-78 characters.
+const shortLine = 60
+
+// endsSentence reports whether a line ends with sentence punctuation.
+func endsSentence(s string) bool {
+	s = trimFormat(s)
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return strings.ContainsRune(".!?؟…;؛", r)
+}
+
+// opensWithPosition reports a line whose first sentence states a position in
+// its first words: "Decline.", "Therefore we decline", "لذلك نعتذر عن المشاركة".
+func (r *Reader) opensWithPosition(n string) bool {
+	first := sentenceSplit.Split(n, 2)[0]
+	for _, m := range r.mentions(words(first)) {
+		if m.pos != None && m.strongAt <= 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// Words that make a short line ending in a colon a heading, besides the
+// vocabulary's headings: "We decline for the following reasons:", "نوصي بما يلي:".
+var (
+	concernWords   = []string{"reasons", "reason", "الاسباب", "اسباب", "سبب"}
+	recommendWords = []string{"recommend", "suggest", "propose", "نوصي", "نقترح", "ونوصي", "ونقترح"}
+)
+
+// sentenceHeading reads a short line ending with a colon that announces
+// concerns or recommendations: "Our main concerns are:", "لدينا المخاوف التالية:".
+func (r *Reader) sentenceHeading(n string) (concerns, ok bool) {
+	t := strings.TrimRight(n, " *_")
+	if !strings.HasSuffix(t, ":") && !strings.HasSuffix(t, "：") {
+		return false, false
+	}
+	ws := words(t)
+	if len(ws) < 2 || len(ws) > 10 {
+		return false, false
+	}
+	for _, list := range [][]string{r.v.concerns, concernWords} {
+		for _, h := range list {
+			if findPhrase(ws, h, 0) >= 0 {
+				return true, true
+			}
+		}
+	}
+	for _, list := range [][]string{r.v.recommendations, recommendWords} {
+		for _, h := range list {
+			if findPhrase(ws, h, 0) >= 0 {
+				return false, true
+			}
+		}
+	}
+	return false, false
 }
 
 // stripMarker removes a list marker (any digit system) from an item, and the
@@ -207,21 +283,18 @@ func isFormat(r rune) bool {
 // "We will sign" / "لن نوقع".
 func (r *Reader) signLine(n string) (value, ok, explicit bool) {
 	if ok, rest := headingRest(n, r.v.sign); ok && rest != "" {
-		ws := words(rest)
-		if len(ws) == 0 {
-			return false, false, false
-		}
-		for _, y := range r.v.yes {
-			if findPhrase(ws, y, 0) == 0 {
-				return true, true, true
+		v, ok := r.signValue(words(rest))
+		return v, ok, ok
+	}
+	// "Sign the joint statement: yes", "التوقيع على البيان: نعم"
+	if i := strings.IndexAny(n, ":："); i > 0 {
+		head := words(n[:i])
+		for _, s := range r.v.sign {
+			if len(head) <= 6 && findPhrase(head, s, 0) == 0 {
+				v, ok := r.signValue(words(n[i:]))
+				return v, ok, ok
 			}
 		}
-		for _, no := range r.v.no {
-			if findPhrase(ws, no, 0) == 0 {
-				return false, true, true
-			}
-		}
-		return false, false, false
 	}
 	for _, sentence := range sentenceSplit.Split(n, -1) {
 		if v, ok := r.signSentence(words(sentence)); ok {
@@ -229,6 +302,24 @@ func (r *Reader) signLine(n string) (value, ok, explicit bool) {
 		}
 	}
 	return false, false, false
+}
+
+// signValue reads the answer after a sign heading: yes, no, or neither.
+func (r *Reader) signValue(ws []string) (value, ok bool) {
+	if len(ws) == 0 {
+		return false, false
+	}
+	for _, y := range r.v.yes {
+		if findPhrase(ws, y, 0) == 0 {
+			return true, true
+		}
+	}
+	for _, no := range r.v.no {
+		if findPhrase(ws, no, 0) == 0 {
+			return false, true
+		}
+	}
+	return false, false
 }
 
 // signVerbs say "we sign" on their own (Arabic first person plural); a

@@ -11,10 +11,11 @@ var English = Vocabulary{
 	Language: "en",
 	Accept: []string{"accept", "accepts", "accepted", "we accept", "i accept", "agree to attend", "will attend",
 		"we will participate", "will take part", "happy to attend", "count us in", "join the meeting", "yes we attend",
-		"should accept", "in favour of accepting", "in favor of accepting", "support accepting", "attend"},
+		"should accept", "in favour of accepting", "in favor of accepting", "support accepting", "attend", "attending",
+		"participate", "participating", "take part"},
 	Decline: []string{"decline", "declines", "declined", "declining", "we decline", "reject", "rejects", "refuse",
 		"not attend", "should not attend", "boycott", "apologise for not", "apologize for not", "against accepting",
-		"in favour of declining", "in favor of declining", "support declining"},
+		"in favour of declining", "in favor of declining", "support declining", "count us out"},
 	Abstain:         []string{"abstain", "abstains", "abstaining", "abstention", "no position", "no opinion", "neutral"},
 	Negations:       []string{"not", "cannot", "can't", "cant", "won't", "wont", "will not", "do not", "don't", "dont", "unable to", "never", "no longer", "would not", "wouldn't", "shouldn't", "should not"},
 	Concerns:        []string{"concerns", "concern", "our concerns", "concerns raised", "issues"},
@@ -33,7 +34,8 @@ var Arabic = Vocabulary{
 	Accept: []string{"أوافق", "نوافق", "موافق", "موافقون", "موافقة", "أقبل", "نقبل", "قبول", "نقبل الدعوة", "قبول الدعوة",
 		"سنشارك", "سوف نشارك", "نشارك", "نؤيد القبول", "نؤيد المشاركة", "مع المشاركة", "مع القبول",
 		"سنحضر", "سوف نحضر", "نحضر", "نؤكد الحضور", "نؤكد مشاركتنا", "يسعدنا المشاركة", "يسعدنا قبول", "يسرنا المشاركة",
-		"يسرنا قبول", "لا مانع", "لا مانع لدينا", "لا مانع لدينا من"},
+		"يسرنا قبول", "لا مانع", "لا مانع لدينا", "لا مانع لدينا من", "نتمكن من الحضور", "نتمكن من المشاركة",
+		"سنتمكن من الحضور", "سنتمكن من المشاركة"},
 	Decline: []string{"أرفض", "نرفض", "رفض", "نعتذر", "اعتذار", "الاعتذار", "نعتذر عن", "عدم قبول", "عدم المشاركة",
 		"لن نشارك", "نؤيد الاعتذار", "مع الاعتذار", "ضد المشاركة", "مقاطعة", "نقاطع", "سنقاطع",
 		"لا نستطيع الحضور", "لا نستطيع المشاركة", "لا يمكننا الحضور", "لا يمكننا المشاركة", "يتعذر علينا الحضور",
@@ -43,7 +45,7 @@ var Arabic = Vocabulary{
 	Concerns:        []string{"المخاوف", "مخاوف", "مخاوفنا", "الملاحظات", "ملاحظات", "المخاوف والملاحظات"},
 	Recommendations: []string{"التوصيات", "توصيات", "توصية", "توصياتنا", "المقترحات", "مقترحات", "الاقتراحات"},
 	Sign:            []string{"التوقيع", "توقيع", "نوقع", "الموافقة على التوقيع"},
-	Yes:             []string{"نعم", "أجل", "موافق", "نوقع", "بالتأكيد"},
+	Yes:             []string{"نعم", "أجل", "موافق", "موافقون", "نوقع", "سنوقع", "بالتأكيد", "لا مانع"},
 	No:              []string{"لا", "كلا", "لن نوقع"},
 	NotPosition: []string{"نعتذر عن التأخر", "نعتذر عن التأخير", "نعتذر على التأخر", "نعتذر على التأخير", "نعتذر عن تأخر",
 		"نعتذر عن تأخرنا", "نعتذر للتأخر", "نعتذر للتأخير", "نعتذر عن الإزعاج", "مع الاعتذار عن التأخير",
@@ -144,6 +146,10 @@ var arabicPrefixes = []string{"و", "ف", "ب", "ل"}
 // wordEq compares a text word with a vocabulary word, allowing a joined Arabic prefix.
 func wordEq(text, vocab string) bool {
 	if text == vocab {
+		return true
+	}
+	// "لل" is "ل" joined to the article: "للأسباب" is "ل" + "الأسباب".
+	if strings.HasPrefix(vocab, "ال") && strings.HasPrefix(text, "لل") && text[len("ل"):] == vocab[len("ا"):] {
 		return true
 	}
 	for _, p := range arabicPrefixes {
