@@ -91,8 +91,6 @@ const (
 )
 
 var (
-	reQuote    = regexp.MustCompile(`^[ \t]*(?:[A-Za-z]{1,12})?>`)
-	rePipe     = regexp.MustCompile(`^[ \t]*\|`)
 	reDelim    = regexp.MustCompile(`^[ \t]*[-_,=+~#*ᐧ]+[ \t]*$`)
 	reFenceOn  = regexp.MustCompile("^```")
 	reFenceOff = regexp.MustCompile("^ {0,3}```[ \t]*$")
@@ -145,9 +143,9 @@ var (
 		`إلى|الى|نسخة|نسخة إلى|نسخة كربونية|الموضوع|المرسل إليه`
 	headerDate = `sent|date|datum|dato|gesendet|enviado|enviada em|enviada|envoyé|envoyé le|fecha|data|inviato|verzonden|skickat|sendt|` +
 		`wysłano|wysłane|отправлено|дата|надіслано|发送时间|日期|寄件日期|tarih|gönderildi|gönderilme tarihi|أرسل|أرسلت|أرسل في|تم الإرسال|تاريخ الإرسال|التاريخ|بتاريخ|تاريخ`
-	reHeaderText = regexp.MustCompile(`^[\s>*]*(` + headerText + `)[ \t*]*[:：].*\w`)
-	reHeaderDate = regexp.MustCompile(`^[\s>*]*(` + headerDate + `)[ \t*]*[:：].*\d`)
-	reHeaderFrom = regexp.MustCompile(`^[\s>*]*(?:` + headerFrom + `|` + headerDate + `)[ \t*]*[:：]`)
+	headerTextSet = wordSet(headerText)
+	headerDateSet = wordSet(headerDate)
+	headerFromSet = wordSet(headerFrom)
 
 	// Mobile footers. "Sent from/with/via …" is checked by sentFrom below.
 	reSentFrom = regexp.MustCompile(`^[\s>]*[(<\[]*\s*(?:sent wirelessly|sent|send|envoyé|enviado|gesendet|verzonden|verstuurd|inviato|` +
@@ -204,16 +202,25 @@ var (
 	reDashName    = regexp.MustCompile(`^-\p{Lu}[\p{L}.'’]*(?:\s[\p{L}.'’-]+){0,2}\s*$`)
 	reLinkPiece   = regexp.MustCompile(`^\s*\(?https?://\S*\)?\s*>?\s*$`)
 	reCutWrote    = regexp.MustCompile(`^(.*?\S)(?:\s+|-{2,}\s*)((?:On|Le|Am|Op|El|Em|Il)\s.{5,300})$`)
-	reWroteEnd    = regexp.MustCompile(`(?:` + wroteWords + `|` + cjkWrote + `)\s*[:：]?[\s\-*]*$`)
 	reHasWord     = regexp.MustCompile(`[\pL\pN]`)
 )
 
-// isQuote reports a quoted line. "| a | b |" (a table row) is not a quote.
+// isQuote reports a quoted line: "> …", "Name> …" (up to 12 ASCII letters
+// before ">"), or "| …". "| a | b |" (a table row) is not a quote. Written out
+// by hand because every line goes through it.
 func isQuote(k string) bool {
-	if reQuote.MatchString(k) {
+	i := 0
+	for i < len(k) && (k[i] == ' ' || k[i] == '\t') {
+		i++
+	}
+	j := i
+	for j < len(k) && j-i <= 12 && (k[j] >= 'a' && k[j] <= 'z' || k[j] >= 'A' && k[j] <= 'Z') {
+		j++
+	}
+	if j < len(k) && k[j] == '>' && j-i <= 12 {
 		return true
 	}
-	if rePipe.MatchString(k) {
+	if i < len(k) && k[i] == '|' {
 		t := strings.TrimSpace(k)
 		return len(t) == 1 || !strings.HasSuffix(t, "|")
 	}
@@ -242,7 +249,7 @@ func isAttribution(k string) bool {
 	colon := strings.HasSuffix(k, ":") || strings.HasSuffix(k, "：")
 	dash := strings.HasSuffix(k, "-")
 	gt := strings.HasSuffix(k, ">") || colon && strings.Contains(tail, ">")
-	wrote := colon || dash || reWroteEnd.MatchString(tail)
+	wrote := colon || dash || wroteEnding(tail)
 	if !wrote && !gt {
 		return k[0] >= '0' && k[0] <= '9' && reISODate.MatchString(k)
 	}
@@ -273,6 +280,30 @@ func isAttribution(k string) bool {
 	return hasDigit(k[:1]) && reISODate.MatchString(k)
 }
 
+// wroteList is wroteWords as plain strings, for wroteEnding.
+var wroteList = strings.Split(strings.NewReplacer(`\(`, "(", `\)`, ")").Replace(wroteWords), "|")
+
+// wroteEnding reports a line ending in a wrote-word ("… Name wrote", "… كتب"),
+// by suffix comparison: most lines run this, and a regexp alternation anchored
+// at the end would be tried at every byte.
+func wroteEnding(s string) bool {
+	s = strings.TrimRight(s, " \t-*:：")
+	if strings.HasSuffix(s, "写道") || strings.HasSuffix(s, "寫道") {
+		return true
+	}
+	for _, w := range wroteList {
+		if !strings.HasSuffix(s, w) {
+			continue
+		}
+		pre := s[:len(s)-len(w)]
+		r, _ := utf8.DecodeLastRuneInString(pre)
+		if pre == "" || strings.ContainsRune(" \t>)\"'»]", r) {
+			return true
+		}
+	}
+	return false
+}
+
 // tailOf returns the last n bytes of s, cut at a rune boundary.
 func tailOf(s string, n int) string {
 	if len(s) <= n {
@@ -297,12 +328,43 @@ func isForward(k string) bool {
 	return false
 }
 
-// isHeader reports one line of an Outlook-style header block.
+// isHeader reports one line of an Outlook-style header block: a known field
+// name (any covered language, optionally in *bold* or quoted) and a colon
+// within the first 60 bytes, then a value with a word (a digit for dates).
 func isHeader(k string) bool {
-	if i := strings.IndexAny(k, ":："); i < 0 || i > 60 {
+	name, value, ok := headerField(k)
+	if !ok {
 		return false
 	}
-	return reHeaderText.MatchString(k) || reHeaderDate.MatchString(k)
+	if headerDateSet[name] && hasDigit(value) {
+		return true
+	}
+	return headerTextSet[name] && reHasWord.MatchString(value)
+}
+
+// isFromHeader reports a From: or Date: line (or a translation), which may
+// open a two-line header block.
+func isFromHeader(k string) bool {
+	name, _, ok := headerField(k)
+	return ok && (headerFromSet[name] || headerDateSet[name])
+}
+
+func headerField(k string) (name, value string, ok bool) {
+	i := strings.IndexAny(k, ":：")
+	if i < 0 || i > 60 {
+		return "", "", false
+	}
+	name = strings.Trim(k[:i], " \t>*")
+	value = strings.TrimLeft(k[i:], ":：")
+	return name, value, name != ""
+}
+
+func wordSet(alternation string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Split(alternation, "|") {
+		m[w] = true
+	}
+	return m
 }
 
 // isSignature reports a mobile/app footer line.

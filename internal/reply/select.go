@@ -51,9 +51,8 @@ func splitSharedAttribution(raw []string) []string {
 			}
 			continue
 		}
-		k := cleanOf(l)
-		m := reCutWrote.FindStringSubmatch(k)
-		if m == nil || isQuote(k) || !reHasWord.MatchString(m[1]) || !isAttribution(strings.ToLower(m[2])) {
+		m := reCutWrote.FindStringSubmatch(strings.TrimRight(l, " \t"))
+		if m == nil || isQuote(l) || !reHasWord.MatchString(m[1]) || !isAttribution(keyOf(m[2])) {
 			if out != nil {
 				out = append(out, l)
 			}
@@ -166,7 +165,7 @@ func endsLikeAttribution(c string) bool {
 	if strings.HasSuffix(c, ":") || strings.HasSuffix(c, "：") || strings.HasSuffix(c, "-") {
 		return true
 	}
-	return reWroteEnd.MatchString(tailOf(c, 80))
+	return wroteEnding(tailOf(c, 80))
 }
 
 // fixLinkPieces: a long link broken out of a quoted line ("> View (http://x\n
@@ -211,7 +210,7 @@ func (b *body) markHeaderBlocks() {
 		for j := i; j <= end && !mailish; j++ {
 			mailish = strings.Contains(b.keys[j], "@") || reTime.MatchString(b.keys[j])
 		}
-		if mailish && (count >= 3 || count >= 2 && reHeaderFrom.MatchString(b.keys[i])) {
+		if mailish && (count >= 3 || count >= 2 && isFromHeader(b.keys[i])) {
 			b.start[i] = true
 			for j := i; j <= end; j++ {
 				b.kinds[j] = kHeader
@@ -279,10 +278,14 @@ func (b *body) cutSignatureDelimiter() {
 }
 
 // shortTail reports whether the lines from i to the next history marker look
-// like a signature: at most 8 lines, 600 bytes, and no list items.
+// like a signature: at most 8 lines, 600 bytes, and no list items. It looks at
+// no more than 200 lines, so a message of rules and blank lines stays linear.
 func (b *body) shortTail(i int) bool {
 	lines, size := 0, 0
-	for ; i < len(b.kinds); i++ {
+	for stop := min(len(b.kinds), i+200); i < len(b.kinds); i++ {
+		if i >= stop {
+			return false
+		}
 		switch b.kinds[i] {
 		case kAttrib, kForward, kQuote:
 			return true
@@ -524,21 +527,25 @@ func (b *body) render(sel []int, m mode) []string {
 // dropClosing removes, in Trim mode, a closing legal disclaimer and a "-Name"
 // sign-off line (the dash acts as a signature delimiter).
 func dropClosing(lines []string) []string {
-	textSeen := false
+	firstText := -1
 	for i, l := range lines {
-		k := keyOf(l)
-		if textSeen && reDisclaimer.MatchString(k) {
-			tail := 0
-			for _, t := range lines[i:] {
-				tail += len(t)
-			}
-			if tail <= 6000 && len(lines)-i <= 60 {
-				lines = lines[:i]
-				break
-			}
+		if strings.TrimSpace(l) != "" {
+			firstText = i
+			break
 		}
-		if strings.TrimSpace(k) != "" {
-			textSeen = true
+	}
+	// a disclaimer is a closing block: look only at the last 60 lines
+	for i := max(firstText+1, len(lines)-60); firstText >= 0 && i < len(lines); i++ {
+		if !reDisclaimer.MatchString(keyOf(lines[i])) {
+			continue
+		}
+		tail := 0
+		for _, t := range lines[i:] {
+			tail += len(t)
+		}
+		if tail <= 6000 {
+			lines = lines[:i]
+			break
 		}
 	}
 	for len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1]) == "" {
