@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"mime/quotedprintable"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -578,17 +579,25 @@ func TestParseLargeMessage(t *testing.T) {
 	raw := b.Bytes()
 	mb := float64(len(raw)) / (1 << 20)
 
-	start := time.Now()
+	start := cpuTime()
 	allocs := testing.AllocsPerRun(1, func() {
 		m := mustParse(t, string(raw))
 		if len(m.Attachments) != 1 || len(m.Attachments[0].Data) != len(payload) || !strings.Contains(m.Text, "We accept") {
 			t.Fatalf("large message misparsed: %s, text %d bytes", describeAtts(m.Attachments), len(m.Text))
 		}
 	})
-	perMB := time.Since(start).Seconds() / 2 / mb // AllocsPerRun runs the function twice
-	t.Logf("%.1f MB: %.3f s/MB, %.0f allocations", mb, perMB, allocs)
+	perMB := (cpuTime() - start).Seconds() / 2 / mb // AllocsPerRun runs the function twice
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	mustParse(t, string(raw))
+	runtime.ReadMemStats(&after)
+	allocated := float64(after.TotalAlloc-before.TotalAlloc) / float64(len(raw))
+	t.Logf("%.1f MB: %.3f CPU s/MB, %.0f allocations, %.1f bytes allocated per input byte", mb, perMB, allocs, allocated)
+	if allocated > 12 {
+		t.Errorf("allocated %.1f bytes per input byte, want a small constant factor", allocated)
+	}
 	if perMB > 0.25 {
-		t.Errorf("parse took %.3f s/MB, want well under 1 s/MB", perMB)
+		t.Errorf("parse took %.3f CPU s/MB, want well under 1 s/MB", perMB)
 	}
 }
 
@@ -620,5 +629,46 @@ func TestParseHTMLCharsetInMetaOnly(t *testing.T) {
 	m := mustParse(t, raw)
 	if m.Text != "نشارك في البيان" {
 		t.Errorf("Text = %q", m.Text)
+	}
+}
+
+// TestParseLargeBodies checks that big text and HTML bodies stay linear.
+func TestParseLargeBodies(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large message")
+	}
+	const size = 20 << 20
+	var qp strings.Builder
+	for qp.Len() < size {
+		qp.WriteString("We accept the invitation, =D9=86=D9=88=D8=A7=D9=81=D9=82 and have three concerns ab=\nout the draft.\n")
+	}
+	var htm strings.Builder
+	htm.WriteString("<html><body>")
+	for htm.Len() < size/2 { // 10 MB: HTML is the slowest shape; keep the test quick
+		htm.WriteString("<div class=x><p>Para &amp; <b>bold</b>&nbsp;text</p><blockquote type=cite>q</blockquote><hr></div>\n")
+	}
+	htm.WriteString("</body></html>")
+	shapes := map[string]string{
+		"20 MB quoted-printable text": "From: a@example.org\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n" + qp.String(),
+		"10 MB HTML only":             "From: a@example.org\nContent-Type: text/html; charset=utf-8\n\n" + htm.String(),
+	}
+	for name, raw := range shapes {
+		t.Run(name, func(t *testing.T) {
+			mb := float64(len(raw)) / (1 << 20)
+			start, startCPU := time.Now(), cpuTime()
+			m := mustParse(t, raw)
+			perMB := (cpuTime() - startCPU).Seconds() / mb
+			t.Logf("%.3f CPU s/MB (wall %.3f s/MB), text %d bytes", perMB, time.Since(start).Seconds()/mb, len(m.Text))
+			if m.Text == "" || perMB > 0.3 {
+				t.Errorf("%.3f CPU s/MB, text %d bytes; want text in well under 1 s/MB", perMB, len(m.Text))
+			}
+			startCPU = cpuTime()
+			if HTMLReplyText(m.HTML) == "" && m.HTML != "" {
+				t.Errorf("HTMLReplyText empty")
+			}
+			if d := (cpuTime() - startCPU).Seconds() / mb; d > 0.5 {
+				t.Errorf("HTMLReplyText %.3f CPU s/MB", d)
+			}
+		})
 	}
 }
