@@ -135,3 +135,17 @@ func sameItems(got, want []string) bool {
 func sameSign(got, want *bool) bool {
 	return (got == nil) == (want == nil) && (got == nil || *got == *want)
 }
+
+// TestReadEnglishClients reads English replies in the shapes real clients
+// produce (Gmail top-posted, Outlook header block, iPhone, Thunderbird bottom-
+// posted and inline, Outlook web HTML-only, Apple Mail) end to end.
+func TestReadEnglishClients(t *testing.T) {
+	r := NewReader()
+	for _, c := range loadCorpus(t, "english") {
+		t.Run(c.ID, func(t *testing.T) {
+			for _, d := range checkCase(r, readFixture(t, "english", c.Input), c) {
+				t.Error(d)
+			}
+		})
+	}
+}
