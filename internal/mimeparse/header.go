@@ -53,7 +53,7 @@ func decodeHeader(s string) string {
 		b, ok := decodeWord(enc, text)
 		if !ok {
 			flush()
-			out.WriteString(s[l[0]:l[1]])
+			out.WriteString(fixText(s[l[0]:l[1]]))
 			prev = l[1]
 			continue
 		}
