@@ -177,6 +177,10 @@ func (s *Server) Close() error {
 	s.once.Do(func() {
 		err1 := s.imap.Close()
 		err2 := s.smtp.Close()
+		// The servers only know a listener once Serve has started; close
+		// ours too so a Close right after Start cannot leave Accept blocked.
+		s.imapLn.Close()
+		s.smtpLn.Close()
 		<-s.done
 		s.closeErr = errors.Join(ignoreClosed(err1), ignoreClosed(err2))
 	})

@@ -1,0 +1,303 @@
+// Package sender delivers consultd's outbox over SMTP (RFC 5321) as MIME
+// messages (RFC 5322, 2045-2047) built with go-mail.
+//
+// A Mail is stored as JSON in the outbox in the same transaction as the state
+// change that causes it, and is turned into MIME only at delivery. Its
+// Message-ID and Date are fixed at enqueue time, so a redelivery after a
+// crash or a temporary failure is the same message, and threading works.
+//
+// Every message is marked as automatic (Auto-Submitted, RFC 3834; and
+// X-Auto-Response-Suppress for Exchange) so that well-behaved responders do
+// not answer it. Text from members and inviters ends up in headers (names,
+// subjects); CR and LF are removed from every header value so that it can
+// never add a header.
+package sender
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"mime"
+	"path"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	gomail "github.com/wneessen/go-mail"
+)
+
+// Address is a mailbox with an optional display name (any script).
+type Address struct {
+	Name string `json:"name,omitempty"`
+	Addr string `json:"addr"`
+}
+
+// Attachment is a file sent with a message.
+type Attachment struct {
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type,omitempty"` // "" => application/octet-stream
+	Data        []byte `json:"data"`
+}
+
+// Mail is one outgoing message, stored as JSON in the outbox when the state
+// change that causes it is committed, and built into MIME only at delivery,
+// so that a redelivery sends the same Message-ID.
+type Mail struct {
+	MessageID    string    `json:"message_id"` // without <>, on the coalition's domain; required
+	Date         time.Time `json:"date"`       // zero => time of delivery
+	From         Address   `json:"from"`
+	ReplyTo      *Address  `json:"reply_to,omitempty"`
+	To           []Address `json:"to,omitempty"`
+	Cc           []Address `json:"cc,omitempty"`
+	EnvelopeFrom string    `json:"envelope_from,omitempty"` // MAIL FROM; "" => From.Addr
+	Subject      string    `json:"subject"`
+	Text         string    `json:"text"`           // text/plain, always sent
+	HTML         string    `json:"html,omitempty"` // optional text/html alternative
+	Lang         string    `json:"lang,omitempty"` // BCP 47 tag, e.g. "ar" => Content-Language: ar
+	InReplyTo    string    `json:"in_reply_to,omitempty"`
+	References   []string  `json:"references,omitempty"`
+	// Headers are extra header fields, e.g. "Auto-Submitted": "auto-replied"
+	// (which overrides the default). Address, threading and MIME headers
+	// cannot be set here.
+	Headers     map[string]string `json:"headers,omitempty"`
+	Attachments []Attachment      `json:"attachments,omitempty"`
+}
+
+// Recipients returns the envelope recipients (To then Cc), without
+// duplicates, compared case-insensitively.
+func (m Mail) Recipients() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, a := range append(append([]Address(nil), m.To...), m.Cc...) {
+		addr := strings.TrimSpace(a.Addr)
+		if k := strings.ToLower(addr); addr != "" && !seen[k] {
+			seen[k] = true
+			out = append(out, addr)
+		}
+	}
+	return out
+}
+
+// maxReferences bounds the References header; the first (the thread's root)
+// and the most recent ids are kept, as RFC 5322 §3.6.4 suggests.
+const maxReferences = 20
+
+// reservedHeaders are set from Mail's fields or by the MIME writer.
+var reservedHeaders = map[string]bool{
+	"from": true, "sender": true, "to": true, "cc": true, "bcc": true, "reply-to": true,
+	"subject": true, "date": true, "message-id": true, "in-reply-to": true, "references": true,
+	"mime-version": true, "content-type": true, "content-transfer-encoding": true,
+	"content-disposition": true, "content-language": true, "return-path": true,
+	"received": true, "delivered-to": true,
+}
+
+var (
+	headerName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,75}$`)
+	langTag    = regexp.MustCompile(`^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$`)
+)
+
+// Build turns m into a MIME message. It fails only on data that would fail
+// the same way on every attempt (missing Message-ID, invalid address, …).
+func Build(m Mail) (*gomail.Msg, error) {
+	id, ok := normalizeMsgID(m.MessageID)
+	if !ok {
+		return nil, fmt.Errorf("message %q: Message-ID must look like local@domain", m.MessageID)
+	}
+	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
+	msg.SetMessageIDWithValue(id)
+	if !m.Date.IsZero() {
+		msg.SetDateWithValue(m.Date)
+	} else {
+		msg.SetDateWithValue(time.Now())
+	}
+	if err := setAddresses(msg, m); err != nil {
+		return nil, fmt.Errorf("message %s: %w", id, err)
+	}
+	msg.Subject(cleanHeader(m.Subject))
+
+	if irt, ok := normalizeMsgID(m.InReplyTo); ok {
+		msg.SetGenHeader(gomail.HeaderInReplyTo, "<"+irt+">")
+	}
+	if refs := references(m.References); refs != "" {
+		// One value: go-mail joins several values with ", ", which readers
+		// then fail to parse as a msg-id list.
+		msg.SetGenHeader(gomail.HeaderReferences, refs)
+	}
+	if m.Lang != "" {
+		if !langTag.MatchString(m.Lang) {
+			return nil, fmt.Errorf("message %s: language %q is not a language tag", id, m.Lang)
+		}
+		msg.SetGenHeader(gomail.HeaderContentLang, m.Lang)
+	}
+	if err := setExtraHeaders(msg, m.Headers); err != nil {
+		return nil, fmt.Errorf("message %s: %w", id, err)
+	}
+
+	text := strings.ToValidUTF8(m.Text, "\uFFFD")
+	msg.SetBodyString(gomail.TypeTextPlain, text, gomail.WithPartEncoding(bodyEncoding(text)))
+	if m.HTML != "" {
+		html := strings.ToValidUTF8(m.HTML, "\uFFFD")
+		msg.AddAlternativeString(gomail.TypeTextHTML, html, gomail.WithPartEncoding(bodyEncoding(html)))
+	}
+	for i, a := range m.Attachments {
+		if err := attach(msg, a); err != nil {
+			return nil, fmt.Errorf("message %s: attachment %d: %w", id, i+1, err)
+		}
+	}
+	return msg, nil
+}
+
+func setAddresses(msg *gomail.Msg, m Mail) error {
+	if strings.TrimSpace(m.From.Addr) == "" {
+		return errors.New("no From address")
+	}
+	if err := msg.FromFormat(cleanHeader(m.From.Name), strings.TrimSpace(m.From.Addr)); err != nil {
+		return fmt.Errorf("From: %w", err)
+	}
+	if env := strings.TrimSpace(m.EnvelopeFrom); env != "" {
+		if err := msg.EnvelopeFrom(env); err != nil {
+			return fmt.Errorf("envelope sender: %w", err)
+		}
+	}
+	if m.ReplyTo != nil && strings.TrimSpace(m.ReplyTo.Addr) != "" {
+		if err := msg.ReplyToFormat(cleanHeader(m.ReplyTo.Name), strings.TrimSpace(m.ReplyTo.Addr)); err != nil {
+			return fmt.Errorf("Reply-To: %w", err)
+		}
+	}
+	if len(m.Recipients()) == 0 {
+		return errors.New("no recipients")
+	}
+	for _, a := range m.To {
+		if err := msg.AddToFormat(cleanHeader(a.Name), strings.TrimSpace(a.Addr)); err != nil {
+			return fmt.Errorf("To: %w", err)
+		}
+	}
+	for _, a := range m.Cc {
+		if err := msg.AddCcFormat(cleanHeader(a.Name), strings.TrimSpace(a.Addr)); err != nil {
+			return fmt.Errorf("Cc: %w", err)
+		}
+	}
+	return nil
+}
+
+// setExtraHeaders writes the loop-prevention defaults, then m.Headers.
+func setExtraHeaders(msg *gomail.Msg, extra map[string]string) error {
+	defaults := map[string]string{
+		"Auto-Submitted":           "auto-generated",
+		"X-Auto-Response-Suppress": "All",
+	}
+	for name, value := range extra {
+		if !headerName.MatchString(name) {
+			return fmt.Errorf("header name %q is not valid", name)
+		}
+		if reservedHeaders[strings.ToLower(name)] {
+			return fmt.Errorf("header %s is set from the message fields, not Headers", name)
+		}
+		for d := range defaults {
+			if strings.EqualFold(d, name) {
+				delete(defaults, d)
+			}
+		}
+		msg.SetGenHeader(gomail.Header(name), cleanHeader(value))
+	}
+	for name, value := range defaults {
+		msg.SetGenHeader(gomail.Header(name), value)
+	}
+	return nil
+}
+
+func attach(msg *gomail.Msg, a Attachment) error {
+	name := cleanFilename(a.Filename)
+	ct := strings.TrimSpace(a.ContentType)
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	if _, _, err := mime.ParseMediaType(ct); err != nil || strings.ContainsAny(ct, "\r\n") {
+		return fmt.Errorf("content type %q: not a media type", a.ContentType)
+	}
+	return msg.AttachReader(name, bytes.NewReader(a.Data), gomail.WithFileContentType(gomail.ContentType(ct)))
+}
+
+// cleanFilename keeps the base name on one line, without quotes.
+func cleanFilename(s string) string {
+	s = cleanHeader(strings.ReplaceAll(s, `\`, "/"))
+	s = strings.Trim(path.Base(s), ". ")
+	s = strings.NewReplacer(`"`, "", "/", "_").Replace(s)
+	if s == "" {
+		return "attachment"
+	}
+	return s
+}
+
+// cleanHeader turns text into a single-line header value: line breaks (CR,
+// LF, NEL, U+2028/9) and other controls become spaces, runs of spaces shrink
+// to one, and invalid UTF-8 is replaced.
+func cleanHeader(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.IsSpace(r) {
+			if !space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = true
+			continue
+		}
+		space = false
+		b.WriteRune(r)
+	}
+	return strings.TrimRight(b.String(), " ")
+}
+
+// normalizeMsgID strips <> and whitespace and checks the id-left@id-right shape.
+func normalizeMsgID(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	s = strings.TrimSuffix(strings.TrimPrefix(s, "<"), ">")
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 || len(s) > 250 {
+		return "", false
+	}
+	for _, r := range s {
+		if r <= ' ' || r >= 0x7f || strings.ContainsRune(`<>"\,;`, r) {
+			return "", false
+		}
+	}
+	return s, true
+}
+
+// references renders the References value: valid ids, deduplicated, in
+// order, bounded to the root plus the most recent ones.
+func references(ids []string) string {
+	var out []string
+	seen := map[string]bool{}
+	for _, raw := range ids {
+		if id, ok := normalizeMsgID(raw); ok && !seen[id] {
+			seen[id] = true
+			out = append(out, "<"+id+">")
+		}
+	}
+	if len(out) > maxReferences {
+		out = append(out[:1], out[len(out)-(maxReferences-1):]...)
+	}
+	return strings.Join(out, " ")
+}
+
+// bodyEncoding picks base64 for mostly non-ASCII text (Arabic: QP would
+// triple its size) and quoted-printable otherwise (keeps links and tokens
+// readable in the source).
+func bodyEncoding(s string) gomail.Encoding {
+	n, nonASCII := 0, 0
+	for _, r := range s {
+		n++
+		if r >= utf8.RuneSelf {
+			nonASCII++
+		}
+	}
+	if nonASCII*3 > n {
+		return gomail.EncodingB64
+	}
+	return gomail.EncodingQP
+}

@@ -1,0 +1,206 @@
+package sender
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+)
+
+// Item is one due outbox entry.
+type Item struct {
+	ID       int64
+	Attempts int       // failed attempts so far
+	Queued   time.Time // when it was enqueued; zero => unknown (only MaxAttempts applies)
+	Mail     Mail
+}
+
+// Outbox is the store's side of delivery. Each method records one outcome;
+// the store tells the coordinators about failures and rejected recipients.
+type Outbox interface {
+	// Due returns up to limit pending items whose next attempt is at or before now.
+	Due(ctx context.Context, now time.Time, limit int) ([]Item, error)
+	// Sent records a delivery. rejected lists recipients the server refused
+	// permanently while accepting the others (usually empty).
+	Sent(ctx context.Context, id int64, at time.Time, rejected []Rejection) error
+	// Retry records a temporary failure and when to try again.
+	Retry(ctx context.Context, id int64, attempts int, next time.Time, reason string) error
+	// Failed records that the item will never be delivered. rejected lists
+	// the refused recipients when that is the cause.
+	Failed(ctx context.Context, id int64, reason string, rejected []Rejection) error
+}
+
+// Transport sends one Mail; *Sender is the real one.
+type Transport interface {
+	Send(ctx context.Context, m Mail) (Report, error)
+}
+
+// Loop delivers the outbox. The zero values of the optional fields are
+// sensible defaults; tests set Now and Backoff.
+type Loop struct {
+	Transport Transport
+	Outbox    Outbox
+	Wake      <-chan struct{} // a send here starts a pass at once (new mail enqueued)
+	Log       *slog.Logger
+
+	Poll        time.Duration                    // pass interval without wake-ups; 0 => 30s
+	Batch       int                              // items per Due call; 0 => 20
+	MaxAttempts int                              // give up after this many failures; 0 => 30
+	MaxAge      time.Duration                    // give up this long after Queued; 0 => 24h
+	Now         func() time.Time                 // nil => time.Now
+	Backoff     func(attempts int) time.Duration // delay after the n-th failure; nil => DefaultBackoff
+}
+
+// Run delivers due items with the defaults until ctx is done.
+func Run(ctx context.Context, t Transport, ob Outbox, wake <-chan struct{}, log *slog.Logger) error {
+	return (&Loop{Transport: t, Outbox: ob, Wake: wake, Log: log}).Run(ctx)
+}
+
+// DefaultBackoff is 1m, 2m, 4m … capped at 1h, minus up to 20% jitter so
+// that items failed together do not retry together.
+func DefaultBackoff(attempts int) time.Duration {
+	d := time.Hour
+	if attempts < 7 {
+		d = time.Minute << max(attempts-1, 0)
+	}
+	return d - time.Duration(rand.Int64N(int64(d/5)+1))
+}
+
+// Run makes a pass at once, then on every wake-up and every Poll interval,
+// until ctx is done; it returns ctx's error.
+func (l *Loop) Run(ctx context.Context) error {
+	log := l.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	poll := l.Poll
+	if poll <= 0 {
+		poll = 30 * time.Second
+	}
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-l.Wake:
+		case <-timer.C:
+		}
+		if err := l.Pass(ctx); err != nil && ctx.Err() == nil {
+			log.Error("outbox pass failed", "err", err)
+		}
+		timer.Reset(poll)
+	}
+}
+
+// Pass delivers every item due now, batch after batch.
+func (l *Loop) Pass(ctx context.Context) error {
+	batch := l.Batch
+	if batch <= 0 {
+		batch = 20
+	}
+	for ctx.Err() == nil {
+		items, err := l.Outbox.Due(ctx, l.now(), batch)
+		if err != nil {
+			return fmt.Errorf("outbox: list due items: %w", err)
+		}
+		for _, it := range items {
+			if err := l.deliver(ctx, it); err != nil {
+				return err
+			}
+		}
+		if len(items) < batch {
+			return nil
+		}
+	}
+	return ctx.Err()
+}
+
+// deliver sends one item and records the outcome. Outcomes are recorded
+// even if ctx was cancelled meanwhile, because a message the server has
+// accepted must never be sent again.
+func (l *Loop) deliver(ctx context.Context, it Item) error {
+	log := l.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = log.With("outbox_id", it.ID, "message_id", it.Mail.MessageID)
+	rep, err := l.Transport.Send(ctx, it.Mail)
+	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	now := l.now()
+
+	switch {
+	case err == nil:
+		if len(rep.Rejected) > 0 {
+			log.Warn("sent, but some recipients were refused", "accepted", len(rep.Accepted), "refused", Rejections(rep.Rejected))
+		} else {
+			log.Info("sent", "recipients", len(rep.Accepted))
+		}
+		return wrapRecord("sent", it.ID, l.Outbox.Sent(rec, it.ID, now, rep.Rejected))
+
+	case ctx.Err() != nil:
+		return ctx.Err() // shutting down: the item stays due, nothing was accepted
+
+	case IsPermanent(err):
+		log.Warn("delivery failed permanently", "err", err)
+		return wrapRecord("failed", it.ID, l.Outbox.Failed(rec, it.ID, err.Error(), rejectedOf(err)))
+	}
+
+	attempts := it.Attempts + 1
+	if l.givenUp(it, attempts, now) {
+		reason := fmt.Sprintf("gave up after %d attempts: %v", attempts, err)
+		log.Error("delivery abandoned", "attempts", attempts, "err", err)
+		return wrapRecord("failed", it.ID, l.Outbox.Failed(rec, it.ID, reason, rejectedOf(err)))
+	}
+	next := now.Add(l.backoff(attempts))
+	if IsAuthFailure(err) {
+		log.Error("SMTP login or settings rejected; check the smtp section of the configuration", "err", err, "retry_at", next)
+	} else {
+		log.Warn("delivery failed, will retry", "attempts", attempts, "err", err, "retry_at", next)
+	}
+	return wrapRecord("retry", it.ID, l.Outbox.Retry(rec, it.ID, attempts, next, err.Error()))
+}
+
+func (l *Loop) givenUp(it Item, attempts int, now time.Time) bool {
+	maxAttempts := l.MaxAttempts
+	if maxAttempts <= 0 {
+		maxAttempts = 30
+	}
+	maxAge := l.MaxAge
+	if maxAge <= 0 {
+		maxAge = 24 * time.Hour
+	}
+	return attempts >= maxAttempts || (!it.Queued.IsZero() && now.Sub(it.Queued) >= maxAge)
+}
+
+func (l *Loop) now() time.Time {
+	if l.Now != nil {
+		return l.Now()
+	}
+	return time.Now()
+}
+
+func (l *Loop) backoff(attempts int) time.Duration {
+	if l.Backoff != nil {
+		return l.Backoff(attempts)
+	}
+	return DefaultBackoff(attempts)
+}
+
+func rejectedOf(err error) []Rejection {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Rejected
+	}
+	return nil
+}
+
+func wrapRecord(what string, id int64, err error) error {
+	if err != nil {
+		return fmt.Errorf("outbox: record %s for item %d: %w", what, id, err)
+	}
+	return nil
+}

@@ -1,0 +1,416 @@
+package sender
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/textproto"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+	gosmtp "github.com/wneessen/go-mail/smtp"
+)
+
+// Config says how to reach the coalition's submission server.
+type Config struct {
+	Host     string
+	Port     int    // 0 => 465 for tls, 587 for starttls, 25 for none
+	Security string // "tls" (implicit TLS), "starttls" (required), "none" (loopback only)
+	Username string // "" => no AUTH
+	Password string
+	HELO     string // "" => go-mail's default (the host name)
+	// InsecureSkipVerify accepts any certificate (self-signed test servers).
+	InsecureSkipVerify bool
+	Timeout            time.Duration // per SMTP command; 0 => 30s
+}
+
+// Validate reports configuration that can never work. Sending a password
+// in clear text is refused except to loopback.
+func (c Config) Validate() error {
+	if strings.TrimSpace(c.Host) == "" {
+		return errors.New("smtp: no host")
+	}
+	switch c.Security {
+	case "tls", "starttls":
+	case "none":
+		if c.Username != "" && !isLoopback(c.Host) {
+			return fmt.Errorf("smtp: refusing to send the password for %s without TLS (security: none is only for loopback)", c.Host)
+		}
+	default:
+		return fmt.Errorf("smtp: security %q: want tls, starttls or none", c.Security)
+	}
+	if c.Port < 0 || c.Port > 65535 {
+		return fmt.Errorf("smtp: port %d out of range", c.Port)
+	}
+	return nil
+}
+
+func (c Config) port() int {
+	switch {
+	case c.Port != 0:
+		return c.Port
+	case c.Security == "tls":
+		return 465
+	case c.Security == "starttls":
+		return 587
+	}
+	return 25
+}
+
+func (c Config) timeout() time.Duration {
+	if c.Timeout > 0 {
+		return c.Timeout
+	}
+	return 30 * time.Second
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Sender delivers Mails through one SMTP server, one connection per Mail.
+// It is safe for concurrent use.
+type Sender struct{ cfg Config }
+
+// New returns a Sender; configuration errors surface on Send (and from
+// Config.Validate, which the config loader should call).
+func New(c Config) *Sender { return &Sender{cfg: c} }
+
+// Stage is the step of the SMTP exchange that failed.
+type Stage string
+
+const (
+	StageBuild   Stage = "build"   // the Mail cannot be turned into MIME
+	StageConfig  Stage = "config"  // the SMTP settings cannot work
+	StageConnect Stage = "connect" // dial, greeting, EHLO, TLS
+	StageAuth    Stage = "auth"    // AUTH refused or impossible
+	StageMail    Stage = "mail"    // MAIL FROM refused
+	StageRcpt    Stage = "rcpt"    // recipients refused (see Rejected)
+	StageData    Stage = "data"    // DATA or the message refused
+)
+
+// Rejection is one recipient the server refused.
+type Rejection struct {
+	Addr     string `json:"addr"`
+	Code     int    `json:"code"`               // SMTP reply code, e.g. 550
+	Enhanced string `json:"enhanced,omitempty"` // e.g. "5.1.1"
+	Text     string `json:"text,omitempty"`     // the server's words
+}
+
+func (r Rejection) String() string {
+	return strings.TrimSpace(fmt.Sprintf("%s: %d %s %s", r.Addr, r.Code, r.Enhanced, r.Text))
+}
+
+// Permanent is true for 5xx answers (except 552 to RCPT, which RFC 5321
+// §4.5.3.1.10 says to treat as "too many recipients, try later").
+func (r Rejection) Permanent() bool { return r.Code >= 500 && r.Code != 552 }
+
+// Rejections formats a list for logs and the outbox record.
+func Rejections(rs []Rejection) string {
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = r.String()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Report says what the server did with each recipient of a delivered Mail.
+type Report struct {
+	Accepted []string
+	Rejected []Rejection // permanently refused; the others got the message
+}
+
+// Error is a delivery that did not happen. Permanent errors will fail the
+// same way on retry; the others (network, 4xx, authentication) may not.
+type Error struct {
+	Stage     Stage
+	Code      int    // SMTP reply code, 0 if the server did not answer
+	Enhanced  string // RFC 3463 status, "" if none
+	Permanent bool
+	Rejected  []Rejection // StageRcpt: every refused recipient
+	Err       error
+}
+
+func (e *Error) Error() string {
+	msg := fmt.Sprintf("smtp %s: %v", e.Stage, e.Err)
+	if len(e.Rejected) > 0 {
+		msg = fmt.Sprintf("smtp %s: %s", e.Stage, Rejections(e.Rejected))
+	}
+	return msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// IsPermanent reports whether retrying err is pointless: 5xx to MAIL, RCPT
+// or DATA, or a Mail that cannot be built. Connection problems, timeouts,
+// 4xx answers and authentication failures (an administrator can fix those)
+// are temporary.
+func IsPermanent(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Permanent
+}
+
+// IsAuthFailure reports whether err is an authentication problem, which
+// the daemon retries but must report loudly to the administrator.
+func IsAuthFailure(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && (e.Stage == StageAuth || e.Stage == StageConfig)
+}
+
+// Send delivers m in one SMTP transaction. A nil error means at least one
+// recipient accepted it; the Report lists the recipients refused
+// permanently (the message went to the others). A temporary refusal of any
+// recipient aborts the transaction, so that a retry can never send a second
+// copy to those who already got it.
+func (s *Sender) Send(ctx context.Context, m Mail) (Report, error) {
+	msg, err := Build(m)
+	if err != nil {
+		return Report{}, &Error{Stage: StageBuild, Permanent: true, Err: err}
+	}
+	if err := s.cfg.Validate(); err != nil {
+		return Report{}, &Error{Stage: StageConfig, Err: err}
+	}
+	c, stop, err := s.dial(ctx)
+	if err != nil {
+		return Report{}, err
+	}
+	defer stop()
+	defer c.Close()
+
+	t := s.cfg.timeout()
+	from := strings.TrimSpace(m.EnvelopeFrom)
+	if from == "" {
+		from = strings.TrimSpace(m.From.Addr)
+	}
+	_ = c.UpdateDeadline(t)
+	if err := c.Mail("<" + from + ">"); err != nil {
+		return Report{}, replyError(StageMail, err)
+	}
+
+	var rep Report
+	var temp []Rejection
+	for _, rcpt := range m.Recipients() {
+		_ = c.UpdateDeadline(t)
+		err := c.Rcpt("<" + rcpt + ">")
+		if err == nil {
+			rep.Accepted = append(rep.Accepted, rcpt)
+			continue
+		}
+		r, ok := rejection(rcpt, err)
+		if !ok {
+			return Report{}, replyError(StageRcpt, err) // connection trouble
+		}
+		if r.Permanent() {
+			rep.Rejected = append(rep.Rejected, r)
+		} else {
+			temp = append(temp, r)
+		}
+	}
+	if len(temp) > 0 || len(rep.Accepted) == 0 {
+		_ = c.Reset()
+		all := append(temp, rep.Rejected...)
+		e := &Error{Stage: StageRcpt, Permanent: len(temp) == 0, Rejected: all, Err: errors.New(Rejections(all))}
+		e.Code, e.Enhanced = all[0].Code, all[0].Enhanced
+		return Report{}, e
+	}
+
+	_ = c.UpdateDeadline(t)
+	w, err := c.Data()
+	if err != nil {
+		return Report{}, replyError(StageData, err)
+	}
+	_ = c.UpdateDeadline(10 * t) // the body can be large (up to ~25 MB)
+	if _, err := msg.WriteTo(w); err != nil {
+		return Report{}, replyError(StageData, err)
+	}
+	if err := w.Close(); err != nil {
+		return Report{}, replyError(StageData, err)
+	}
+	_ = c.UpdateDeadline(t)
+	_ = c.Quit() // the message is accepted; a failed QUIT changes nothing
+	return rep, nil
+}
+
+// dial connects, says EHLO, starts TLS as configured and authenticates,
+// through go-mail, with our own dialer so that ctx can interrupt any step
+// until stop is called.
+func (s *Sender) dial(ctx context.Context) (c *gosmtp.Client, stop func() bool, err error) {
+	cfg := s.cfg
+	t := cfg.timeout()
+	tlsConf := &tls.Config{ServerName: cfg.Host, MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.InsecureSkipVerify}
+
+	var conn *cancelConn
+	stop = func() bool { return false }
+	dialFn := func(dctx context.Context, network, addr string) (net.Conn, error) {
+		d := net.Dialer{Timeout: t}
+		raw, err := d.DialContext(dctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		conn = &cancelConn{Conn: raw}
+		stop = context.AfterFunc(ctx, conn.cancel) // the caller's ctx, not go-mail's dial deadline
+		if cfg.Security != "tls" {
+			return conn, nil
+		}
+		tc := tls.Client(conn, tlsConf) // *tls.Conn, so go-mail knows the session is encrypted
+		if err := tc.HandshakeContext(dctx); err != nil {
+			raw.Close()
+			return nil, err
+		}
+		return tc, nil
+	}
+	opts := []gomail.Option{
+		gomail.WithPort(cfg.port()),
+		gomail.WithTimeout(t),
+		gomail.WithDialContextFunc(dialFn),
+		gomail.WithTLSConfig(tlsConf),
+		gomail.WithTLSPolicy(gomail.NoTLS), // "tls" is handled by dialFn
+	}
+	if cfg.Security == "starttls" {
+		opts[len(opts)-1] = gomail.WithTLSPolicy(gomail.TLSMandatory)
+	}
+	if cfg.HELO != "" {
+		opts = append(opts, gomail.WithHELO(cfg.HELO))
+	}
+	if cfg.Username != "" {
+		opts = append(opts, gomail.WithSMTPAuthCustom(&plainOrLogin{user: cfg.Username, pass: cfg.Password, host: cfg.Host}))
+	}
+	client, err := gomail.NewClient(cfg.Host, opts...)
+	if err != nil {
+		return nil, nil, &Error{Stage: StageConfig, Err: err}
+	}
+	c, err = client.DialToSMTPClientWithContext(ctx)
+	if err != nil {
+		stop()
+		if conn != nil {
+			conn.Close()
+		}
+		stage := StageConnect
+		if strings.Contains(err.Error(), "SMTP AUTH") || errors.Is(err, errNoUsableAuth) || errors.Is(err, gosmtp.ErrUnencrypted) {
+			stage = StageAuth
+		}
+		e := replyError(stage, err)
+		e.Permanent = false // server setup or credentials: an administrator fixes it, then a retry works
+		return nil, nil, e
+	}
+	return c, stop, nil
+}
+
+// replyError classifies a failed command by the server's reply code.
+func replyError(stage Stage, err error) *Error {
+	e := &Error{Stage: stage, Err: err}
+	var te *textproto.Error
+	if errors.As(err, &te) {
+		e.Code = te.Code
+		e.Enhanced = enhancedCode(te.Msg)
+		e.Permanent = te.Code >= 500 && te.Code < 600
+	}
+	return e
+}
+
+// rejection describes a refused RCPT; ok is false when the server did not
+// answer (the connection broke).
+func rejection(rcpt string, err error) (Rejection, bool) {
+	var te *textproto.Error
+	if !errors.As(err, &te) {
+		return Rejection{}, false
+	}
+	enh := enhancedCode(te.Msg)
+	text := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(te.Msg), enh))
+	return Rejection{Addr: rcpt, Code: te.Code, Enhanced: enh, Text: text}, true
+}
+
+var enhancedRe = regexp.MustCompile(`^\s*([245]\.\d{1,3}\.\d{1,3})\b`)
+
+func enhancedCode(msg string) string {
+	if m := enhancedRe.FindStringSubmatch(msg); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// cancelConn lets ctx cancellation interrupt a blocked read or write: go-mail
+// holds its lock during a command, so closing the client would wait.
+// Deadlines set after cancellation stay in the past.
+type cancelConn struct {
+	net.Conn
+	mu       sync.Mutex
+	canceled bool
+}
+
+func (c *cancelConn) cancel() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.canceled = true
+	_ = c.Conn.SetDeadline(time.Unix(1, 0))
+}
+
+func (c *cancelConn) SetDeadline(t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.canceled {
+		t = time.Unix(1, 0)
+	}
+	return c.Conn.SetDeadline(t)
+}
+
+func (c *cancelConn) SetReadDeadline(t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.canceled {
+		t = time.Unix(1, 0)
+	}
+	return c.Conn.SetReadDeadline(t)
+}
+
+func (c *cancelConn) SetWriteDeadline(t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.canceled {
+		t = time.Unix(1, 0)
+	}
+	return c.Conn.SetWriteDeadline(t)
+}
+
+var errNoUsableAuth = errors.New("server offers neither AUTH PLAIN nor LOGIN")
+
+// plainOrLogin authenticates with PLAIN, or LOGIN when the server offers
+// only that (Microsoft 365). go-mail's own checks refuse both without TLS
+// unless the server is localhost.
+type plainOrLogin struct {
+	user, pass, host string
+	inner            gosmtp.Auth
+}
+
+func (a *plainOrLogin) Start(si *gosmtp.ServerInfo) (string, []byte, error) {
+	has := func(mech string) bool {
+		for _, m := range si.Auth {
+			if strings.EqualFold(m, mech) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has("PLAIN"):
+		a.inner = gosmtp.PlainAuth("", a.user, a.pass, a.host, false)
+	case has("LOGIN"):
+		a.inner = gosmtp.LoginAuth(a.user, a.pass, a.host, false)
+	default:
+		return "", nil, errNoUsableAuth
+	}
+	return a.inner.Start(si)
+}
+
+func (a *plainOrLogin) Next(fromServer []byte, more bool) ([]byte, error) {
+	return a.inner.Next(fromServer, more)
+}
