@@ -338,20 +338,21 @@ func truncate(s string, n int) string {
 type bodyState struct {
 	text, html   []string
 	containers   []container // multipart containers by path depth
-	altClaimed   map[int]*[2]bool
+	altClaimed   map[int]*[2]int // per alternative: branch (index+1) that gave the plain / HTML body
 	nextAltID    int
 	walkWarnings []string
 }
 
 type container struct {
 	subtype string
-	altID   int // id of the nearest multipart/alternative at or above this level
+	altID    int // id of the nearest multipart/alternative at or above this level
+	altLevel int // path length of that alternative container
 }
 
 // walkBody walks the MIME tree of e with Entity.Walk, sorting every leaf into
 // text/html bodies, attachments, embedded messages and delivery status.
 func (p *parser) walkBody(m *Message, e *message.Entity, rootErr error, raw []byte, depth int) error {
-	st := &bodyState{altClaimed: map[int]*[2]bool{}}
+	st := &bodyState{altClaimed: map[int]*[2]int{}}
 	root := true
 	err := e.Walk(func(path []int, part *message.Entity, werr error) error {
 		p.parts++
@@ -508,12 +509,12 @@ func (p *parser) pushContainer(st *bodyState, path []int, subtype string) {
 	}
 	c := container{subtype: subtype}
 	if lvl > 0 {
-		c.altID = st.containers[lvl-1].altID
+		c.altID, c.altLevel = st.containers[lvl-1].altID, st.containers[lvl-1].altLevel
 	}
 	if subtype == "alternative" {
 		st.nextAltID++
-		c.altID = st.nextAltID
-		st.altClaimed[c.altID] = &[2]bool{}
+		c.altID, c.altLevel = st.nextAltID, lvl
+		st.altClaimed[c.altID] = &[2]int{}
 	}
 	st.containers = append(st.containers, c)
 }
@@ -644,14 +645,16 @@ func (p *parser) leaf(m *Message, st *bodyState, path []int, part *message.Entit
 	if typ == "text/html" {
 		idx = 1
 	}
-	if parent.altID != 0 {
+	if parent.altID != 0 && parent.altLevel < len(path) {
+		// Only one branch of an alternative gives each body; a branch may
+		// hold several pieces (Apple Mail splits HTML around images).
 		claimed := st.altClaimed[parent.altID]
-		if claimed[idx] {
-			// Another version of a body already taken from this alternative.
+		branch := path[parent.altLevel] + 1
+		if claimed[idx] != 0 && claimed[idx] != branch {
 			m.Attachments = append(m.Attachments, attachment(part, typ, filename, disp, data))
 			return
 		}
-		claimed[idx] = true
+		claimed[idx] = branch
 	}
 	if idx == 0 {
 		st.text = append(st.text, text)

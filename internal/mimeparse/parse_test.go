@@ -672,3 +672,48 @@ func TestParseLargeBodies(t *testing.T) {
 		})
 	}
 }
+
+func TestParseAppleMailSplitHTML(t *testing.T) {
+	raw := `From: Lina <lina@example.org>
+Subject: Re: invitation
+Content-Type: multipart/alternative; boundary="Apple-Mail=_A"
+Mime-Version: 1.0 (Mac OS X Mail 16.0)
+
+--Apple-Mail=_A
+Content-Type: text/plain; charset=utf-8
+
+We accept.
+[photo]
+See the attached photo of the signed page.
+--Apple-Mail=_A
+Content-Type: multipart/mixed; boundary="Apple-Mail=_B"
+
+--Apple-Mail=_B
+Content-Type: text/html; charset=utf-8
+
+<html><body>We accept.<br></body></html>
+--Apple-Mail=_B
+Content-Disposition: inline; filename=page.jpg
+Content-Type: image/jpeg; name="page.jpg"
+Content-Transfer-Encoding: base64
+
+/9j/4AAQ
+--Apple-Mail=_B
+Content-Type: text/html; charset=utf-8
+
+<html><body>See the attached photo of the signed page.</body></html>
+--Apple-Mail=_B--
+
+--Apple-Mail=_A--
+`
+	m := mustParse(t, raw)
+	if !strings.HasPrefix(m.Text, "We accept.\n[photo]") {
+		t.Errorf("Text = %q", m.Text)
+	}
+	if !strings.Contains(m.HTML, "We accept.") || !strings.Contains(m.HTML, "signed page") {
+		t.Errorf("HTML lost a piece: %q", m.HTML)
+	}
+	if len(m.Attachments) != 1 || m.Attachments[0].Filename != "page.jpg" || !m.Attachments[0].Inline {
+		t.Errorf("Attachments = %s", describeAtts(m.Attachments))
+	}
+}
