@@ -337,14 +337,14 @@ func truncate(s string, n int) string {
 // bodyState collects body candidates while walking the tree.
 type bodyState struct {
 	text, html   []string
-	containers   []container // multipart containers by path depth
+	containers   []container     // multipart containers by path depth
 	altClaimed   map[int]*[2]int // per alternative: branch (index+1) that gave the plain / HTML body
 	nextAltID    int
 	walkWarnings []string
 }
 
 type container struct {
-	subtype string
+	subtype  string
 	altID    int // id of the nearest multipart/alternative at or above this level
 	altLevel int // path length of that alternative container
 }
