@@ -31,7 +31,7 @@ type Invitation struct {
 	Body        string    // the original text
 	Attachments []mimeparse.Attachment
 	ReplyBy     time.Time // a reply-by / RSVP date found in the body; zero if none; 23:59 (UTC unless a zone is written) when only a day is given
-	Form        string    // "gmail", "outlook", "apple", "iphone", "thunderbird", "headers" (bare header block), "rfc822"; for logs
+	Form        string    // "gmail", "outlook", "apple", "iphone", "thunderbird", "mutt", "headers" (bare header block), "rfc822"; for logs
 }
 
 // Result is what Parse found.
