@@ -47,6 +47,22 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Daemon, er
 	d := &Daemon{Cfg: cfg, Store: st, Log: log, TickEvery: 30 * time.Second, wake: make(chan struct{}, 1)}
 	d.Engine = round.New(cfg, st, r, log)
 	d.Engine.Kick = d.Kick
+	handler := mailbox.HandlerFunc(func(ctx context.Context, m mailbox.Message) (mailbox.Disposition, error) {
+		disp, err := d.Engine.Handle(ctx, round.Incoming{Raw: m.Raw, Mailbox: m.Mailbox, UIDValidity: m.UIDValidity, UID: m.UID})
+		if err != nil {
+			return 0, err
+		}
+		if disp == round.Review {
+			return mailbox.Review, nil
+		}
+		return mailbox.Processed, nil
+	})
+	d.watcher = mailbox.New(mailbox.Config{
+		Addr: net.JoinHostPort(cfg.IMAP.Host, strconv.Itoa(cfg.IMAP.Port)), Security: cfg.IMAP.Security,
+		Username: cfg.IMAP.Username, Password: cfg.IMAP.Pass(), InsecureSkipVerify: cfg.IMAP.InsecureSkipVerify,
+		Inbox: cfg.IMAP.Inbox, Processed: cfg.IMAP.Processed, Review: cfg.IMAP.Review,
+		PollInterval: cfg.IMAP.PollInterval.Duration, Logger: log.With("part", "imap"),
+	}, handler, store.Checkpoints{S: d.Store})
 	return d, nil
 }
 
@@ -70,22 +86,6 @@ func (d *Daemon) Status() mailbox.Status {
 func (d *Daemon) Run(ctx context.Context) error {
 	defer d.Store.Close()
 	cfg := d.Cfg
-	handler := mailbox.HandlerFunc(func(ctx context.Context, m mailbox.Message) (mailbox.Disposition, error) {
-		disp, err := d.Engine.Handle(ctx, round.Incoming{Raw: m.Raw, Mailbox: m.Mailbox, UIDValidity: m.UIDValidity, UID: m.UID})
-		if err != nil {
-			return 0, err
-		}
-		if disp == round.Review {
-			return mailbox.Review, nil
-		}
-		return mailbox.Processed, nil
-	})
-	d.watcher = mailbox.New(mailbox.Config{
-		Addr: net.JoinHostPort(cfg.IMAP.Host, strconv.Itoa(cfg.IMAP.Port)), Security: cfg.IMAP.Security,
-		Username: cfg.IMAP.Username, Password: cfg.IMAP.Pass(), InsecureSkipVerify: cfg.IMAP.InsecureSkipVerify,
-		Inbox: cfg.IMAP.Inbox, Processed: cfg.IMAP.Processed, Review: cfg.IMAP.Review,
-		PollInterval: cfg.IMAP.PollInterval.Duration, Logger: d.Log.With("part", "imap"),
-	}, handler, store.Checkpoints{S: d.Store})
 	snd := sender.New(sender.Config{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Security: cfg.SMTP.Security,
 		Username: cfg.SMTP.Username, Password: cfg.SMTP.Pass(), HELO: cfg.SMTP.HELO,
 		InsecureSkipVerify: cfg.SMTP.InsecureSkipVerify, Timeout: 30 * time.Second})

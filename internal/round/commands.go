@@ -2,6 +2,7 @@ package round
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -144,7 +145,7 @@ func (e *Engine) handleCommand(ctx context.Context, st *step, m *mimeparse.Messa
 		}
 		d, err := parseExtension(c.Arg, r.Deadline)
 		if err != nil {
-			return o, e.commandReply(ctx, st, m, r, "EXTEND "+r.ID+": not understood", err.Error()+` Write for example "EXTEND `+r.ID+` 48h".`)
+			return o, e.commandReply(ctx, st, m, r, "EXTEND "+r.ID+": not understood", err.Error()+`. Write for example "EXTEND `+r.ID+` 48h".`)
 		}
 		old := r.Deadline
 		r.Deadline = d
@@ -250,7 +251,7 @@ func (e *Engine) approve(ctx context.Context, st *step, m *mimeparse.Message, r 
 func parseExtension(arg string, deadline time.Time) (time.Time, error) {
 	arg = strings.ToLower(strings.TrimSpace(arg))
 	if arg == "" {
-		return time.Time{}, fmt.Errorf("no duration given.")
+		return time.Time{}, errors.New("no duration given")
 	}
 	if strings.HasSuffix(arg, "d") {
 		if n, err := strconv.Atoi(strings.TrimSuffix(arg, "d")); err == nil && n > 0 {
@@ -265,7 +266,7 @@ func parseExtension(arg string, deadline time.Time) (time.Time, error) {
 			return t.UTC(), nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("%q is not a duration (48h, 2d) or a date (2026-12-02).", arg)
+	return time.Time{}, fmt.Errorf("%q is not a duration (48h, 2d) or a date (2026-12-02)", arg)
 }
 
 // commandReply answers a coordinator in the thread of their command.
