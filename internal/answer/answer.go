@@ -68,12 +68,23 @@ func (r *Reader) Read(m *mimeparse.Message) Answer {
 
 // Body returns the text of a reply to read: the text/plain part, or the HTML
 // converted without its quoted history when the mail has no plain part.
+//
+// A plain part that is only the HTML converted by the client (quoted history
+// unmarked) is also read from the HTML, where the history can be told apart.
+// A plain part with "> " quotes is the client's own rendering, and reply.Trim
+// reads it, so the HTML need not be converted to compare.
 func Body(m *mimeparse.Message) string {
-	if m.HTML != "" && (strings.TrimSpace(m.Text) == "" ||
-		strings.TrimSpace(m.Text) == strings.TrimSpace(mimeparse.HTMLToText(m.HTML))) {
+	plain := strings.TrimSpace(m.Text)
+	if m.HTML != "" && (plain == "" ||
+		!hasQuoteLine(plain) && plain == strings.TrimSpace(mimeparse.HTMLToText(m.HTML))) {
 		return mimeparse.HTMLReplyText(m.HTML)
 	}
 	return m.Text
+}
+
+// hasQuoteLine reports a line starting with ">".
+func hasQuoteLine(s string) bool {
+	return strings.HasPrefix(s, ">") || strings.Contains(s, "\n>")
 }
 
 // Parse reads an already-trimmed reply text.

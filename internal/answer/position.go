@@ -2,6 +2,7 @@ package answer
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -96,71 +97,36 @@ type mention struct {
 func (r *Reader) mentions(ws []string) []mention {
 	used := make([]bool, len(ws))
 	for _, p := range r.v.notPosition {
-		n := strings.Count(p, " ") + 1
-		for k := findPhrase(ws, p, 0); k >= 0; k = findPhrase(ws, p, k+n) {
-			for j := k; j < k+n; j++ {
+		for k := findWords(ws, p, 0); k >= 0; k = findWords(ws, p, k+len(p)) {
+			for j := k; j < k+len(p); j++ {
 				used[j] = true
 			}
 		}
 	}
 	var out []mention
-	type cand struct {
-		phrase string
-		pos    Position
-	}
-	var cands []cand
-	for _, p := range r.v.decline {
-		cands = append(cands, cand{p, Decline})
-	}
-	for _, p := range r.v.abstain {
-		cands = append(cands, cand{p, Abstain})
-	}
-	for _, p := range r.v.accept {
-		cands = append(cands, cand{p, Accept})
-	}
-	// Longer phrases first so "not attend" wins over "attend".
-	for n := 6; n >= 1; n-- {
-		for _, c := range cands {
-			pw := strings.Split(c.phrase, " ")
-			if len(pw) != n {
+	// The candidates are sorted longest first so "not attend" wins over "attend".
+	for _, c := range r.v.cands {
+		n := len(c.words)
+		for k := findWords(ws, c.words, 0); k >= 0; k = findWords(ws, c.words, k+1) {
+			if slices.Contains(used[k:k+n], true) {
 				continue
 			}
-			for from := 0; ; {
-				k := findPhrase(ws, c.phrase, from)
-				if k < 0 {
-					break
-				}
-				from = k + 1
-				free := true
-				for j := k; j < k+n; j++ {
-					if used[j] {
-						free = false
-					}
-				}
-				if !free {
-					continue
-				}
-				for j := k; j < k+n; j++ {
-					used[j] = true
-				}
-				pos := c.pos
-				if r.negated(ws, k) {
-					if pos == Accept {
-						pos = Decline
-					} else {
-						pos = None
-					}
-				}
-				out = append(out, mention{signal: signal{pos: pos}, strongAt: k})
+			for j := k; j < k+n; j++ {
+				used[j] = true
 			}
+			pos := c.pos
+			if r.negated(ws, k) {
+				if pos == Accept {
+					pos = Decline
+				} else {
+					pos = None
+				}
+			}
+			out = append(out, mention{signal: signal{pos: pos}, strongAt: k})
 		}
 	}
 	// Keep the order of appearance.
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].strongAt < out[j-1].strongAt; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	slices.SortStableFunc(out, func(a, b mention) int { return a.strongAt - b.strongAt })
 	return out
 }
 
@@ -173,7 +139,7 @@ func (r *Reader) negated(ws []string, k int) bool {
 	}
 	window := ws[lo:k]
 	for _, n := range r.v.negations {
-		if findPhrase(window, n, 0) >= 0 {
+		if findWords(window, n, 0) >= 0 {
 			return true
 		}
 	}

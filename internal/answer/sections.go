@@ -49,6 +49,11 @@ const headingSeparators = ":：-–—"
 // member's text after the separator, as written.
 func headingRest(raw string, phrases []string) (bool, string) {
 	n, idx := normMap(raw)
+	return headingRestMapped(raw, n, idx, phrases)
+}
+
+// headingRestMapped is headingRest for a line already folded by normMap.
+func headingRestMapped(raw, n string, idx []int, phrases []string) (bool, string) {
 	start := len(n) - len(strings.TrimLeft(n, " \t*_#>")) // markdown emphasis and headings: "**Concerns**"
 	body := n[start:]
 	for _, p := range phrases {
@@ -107,7 +112,8 @@ func (r *Reader) sections(lines []string) parsed {
 		}
 	}
 	for i, raw := range lines {
-		n := normLine(raw)
+		folded, idx := normMap(raw)
+		n := strings.TrimSpace(folded)
 		if v, ok, explicit := r.signLine(n); ok {
 			end()
 			p.sign = &v
@@ -116,12 +122,12 @@ func (r *Reader) sections(lines []string) parsed {
 			}
 			continue
 		}
-		if ok, rest := headingRest(raw, r.v.concerns); ok {
+		if ok, rest := headingRestMapped(raw, folded, idx, r.v.concerns); ok {
 			open(&p.concerns, n, rest)
 			p.inSection[i] = true
 			continue
 		}
-		if ok, rest := headingRest(raw, r.v.recommendations); ok {
+		if ok, rest := headingRestMapped(raw, folded, idx, r.v.recommendations); ok {
 			open(&p.recommendations, n, rest)
 			p.inSection[i] = true
 			continue

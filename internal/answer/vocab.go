@@ -54,7 +54,17 @@ var Arabic = Vocabulary{
 
 // merged is every vocabulary's words, normalised.
 type merged struct {
-	accept, decline, abstain, negations, concerns, recommendations, sign, yes, no, notPosition []string
+	accept, decline, abstain, concerns, recommendations, sign, yes, no []string
+	// Split into words once: they are matched against every sentence.
+	cands       []cand     // position phrases, longest first
+	negations   [][]string // "can not", "لا يمكننا"
+	notPosition [][]string
+}
+
+// cand is a position phrase split into words.
+type cand struct {
+	words []string
+	pos   Position
 }
 
 func merge(vs []Vocabulary) merged {
@@ -63,14 +73,23 @@ func merge(vs []Vocabulary) merged {
 		m.accept = append(m.accept, norms(v.Accept)...)
 		m.decline = append(m.decline, norms(v.Decline)...)
 		m.abstain = append(m.abstain, norms(v.Abstain)...)
-		m.negations = append(m.negations, norms(v.Negations)...)
+		m.negations = append(m.negations, split(norms(v.Negations))...)
 		m.concerns = append(m.concerns, norms(v.Concerns)...)
 		m.recommendations = append(m.recommendations, norms(v.Recommendations)...)
 		m.sign = append(m.sign, norms(v.Sign)...)
 		m.yes = append(m.yes, norms(v.Yes)...)
 		m.no = append(m.no, norms(v.No)...)
-		m.notPosition = append(m.notPosition, norms(v.NotPosition)...)
+		m.notPosition = append(m.notPosition, split(norms(v.NotPosition))...)
 	}
+	for _, l := range []struct {
+		phrases []string
+		pos     Position
+	}{{m.decline, Decline}, {m.abstain, Abstain}, {m.accept, Accept}} {
+		for _, p := range split(l.phrases) {
+			m.cands = append(m.cands, cand{p, l.pos})
+		}
+	}
+	sort.SliceStable(m.cands, func(i, j int) bool { return len(m.cands[i].words) > len(m.cands[j].words) })
 	// Headings are matched as prefixes of a line: the longest first, so that
 	// "sign-on: yes" is not read as "sign" followed by "-on: yes".
 	for _, l := range [][]string{m.concerns, m.recommendations, m.sign} {
@@ -167,10 +186,22 @@ func isArabicWord(w string) bool {
 	return false
 }
 
+func split(phrases []string) [][]string {
+	out := make([][]string, len(phrases))
+	for i, p := range phrases {
+		out[i] = strings.Split(p, " ")
+	}
+	return out
+}
+
 // findPhrase returns the index of the first occurrence of phrase (a normalised,
 // space-joined word sequence) in ws at or after from, or -1.
 func findPhrase(ws []string, phrase string, from int) int {
-	pw := strings.Split(phrase, " ")
+	return findWords(ws, strings.Split(phrase, " "), from)
+}
+
+// findWords is findPhrase for a phrase already split into words.
+func findWords(ws, pw []string, from int) int {
 	for i := from; i+len(pw) <= len(ws); i++ {
 		ok := true
 		for j, p := range pw {
