@@ -19,6 +19,7 @@ import (
 	"consultd/internal/demo/story"
 	"consultd/internal/mailserver"
 	"consultd/internal/mimeparse"
+	"consultd/internal/round"
 )
 
 // Password of every demo account.
@@ -77,7 +78,7 @@ func Run(ctx context.Context, o Options) error {
 	if logw == nil {
 		logw = io.Discard
 	}
-	d, err := daemon.New(ctx, cfg, slog.New(slog.NewTextHandler(logw, nil)))
+	d, err := daemon.New(ctx, cfg, slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{ReplaceAttr: round.RedactAttr})))
 	if err != nil {
 		return err
 	}
