@@ -68,6 +68,18 @@ func checkInvariants(t *testing.T, m *Message, depth int) {
 	if !utf8.ValidString(m.Text) || !utf8.ValidString(m.Subject) || !utf8.ValidString(m.HTML) {
 		t.Fatalf("invalid UTF-8: subject %q text %q", m.Subject, truncate(m.Text, 200))
 	}
+	for _, list := range [][]Address{m.From, m.To, m.Cc, m.ReplyTo} {
+		for _, a := range list {
+			if !utf8.ValidString(a.Name) || !utf8.ValidString(a.Address) {
+				t.Fatalf("invalid UTF-8 address %+v", a)
+			}
+		}
+	}
+	for _, a := range m.Attachments {
+		if !utf8.ValidString(a.Filename) {
+			t.Fatalf("invalid UTF-8 file name %q", a.Filename)
+		}
+	}
 	if strings.Contains(m.Text, "\r") {
 		t.Fatalf("CR left in Text: %q", truncate(m.Text, 200))
 	}

@@ -44,10 +44,6 @@ type parser struct {
 	retries int // re-reads after repairing part headers
 }
 
-// errPartHeader signals a part header go-message could not read; the
-// message is re-read once with its part headers repaired.
-var errPartHeader = errors.New("malformed part header")
-
 var errTooManyParts = errors.New("too many MIME parts")
 
 func (p *parser) parse(raw []byte, depth int) (*Message, error) {
@@ -336,11 +332,10 @@ func truncate(s string, n int) string {
 
 // bodyState collects body candidates while walking the tree.
 type bodyState struct {
-	text, html   []string
-	containers   []container     // multipart containers by path depth
-	altClaimed   map[int]*[2]int // per alternative: branch (index+1) that gave the plain / HTML body
-	nextAltID    int
-	walkWarnings []string
+	text, html []string
+	containers []container     // multipart containers by path depth
+	altClaimed map[int]*[2]int // per alternative: branch (index+1) that gave the plain / HTML body
+	nextAltID  int
 }
 
 type container struct {
@@ -389,9 +384,6 @@ func (p *parser) walkBody(m *Message, e *message.Entity, rootErr error, raw []by
 	})
 	switch {
 	case err == nil:
-	case strings.Contains(err.Error(), "malformed MIME header"):
-		m.Warnings = append(m.Warnings, fmt.Sprintf("multipart structure broken (%v); parts read so far kept", err))
-		err = errPartHeader
 	case errors.Is(err, errTooManyParts):
 		m.Warnings = append(m.Warnings, fmt.Sprintf("more than %d MIME parts; the rest ignored", MaxParts))
 	default:
@@ -737,6 +729,12 @@ func (p *parser) embedded(m *Message, data []byte, depth int, where string) {
 		m.Warnings = append(m.Warnings, fmt.Sprintf("%s: embedded message nested deeper than %d; kept as attachment only", where, MaxDepth))
 		return
 	}
+	// A failure inside the embedded message must not lose the outer one.
+	defer func() {
+		if r := recover(); r != nil {
+			m.Warnings = append(m.Warnings, fmt.Sprintf("internal error in embedded message at %s (kept as attachment only): %v", where, r))
+		}
+	}()
 	em, err := p.parse(data, depth+1)
 	if err != nil {
 		m.Warnings = append(m.Warnings, fmt.Sprintf("%s: embedded message unreadable: %v", where, err))
