@@ -8,6 +8,7 @@ package statement
 import (
 	"fmt"
 	"html"
+	"regexp"
 	"strings"
 	"time"
 	"unicode"
@@ -123,6 +124,9 @@ func Merge(lists ...[]string) []string {
 
 // Key is the normalised form of a point used to merge points made alike.
 func Key(s string) string {
+	// Only numbering ("1.", "2)", "(3)", "١-") is dropped: a point that starts
+	// with a number ("30 days' notice", "2025 elections") keeps it.
+	s = numberingRe.ReplaceAllString(s, "")
 	var b strings.Builder
 	for _, r := range strings.ToLower(s) {
 		if unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Mn, r) {
@@ -131,12 +135,12 @@ func Key(s string) string {
 			b.WriteRune(' ')
 		}
 	}
-	f := strings.Fields(b.String())
-	for len(f) > 0 && strings.IndexFunc(f[0], func(r rune) bool { return !unicode.IsDigit(r) }) < 0 {
-		f = f[1:] // leading numbering such as "1", "١"
-	}
-	return strings.Join(f, " ")
+	return strings.Join(strings.Fields(b.String()), " ")
 }
+
+// numberingRe is a list item's leading number: digits (any script) closed by
+// punctuation, or in brackets, optionally after a bullet.
+var numberingRe = regexp.MustCompile(`^[\s\-–•*]*(?:[(\[]\p{Nd}+[)\]]|\p{Nd}+\s*[.)\]\-–:،/])\s*`)
 
 // Invitation is what the statement says about the invitation.
 type Invitation struct {
