@@ -52,7 +52,8 @@ func TrimInline(body string) string {
 // disclaimers: the convention of mailgun/talon's extract_from_plain. Text written
 // below a quoted block is kept, a message that is a forward ("Forwarded
 // message") is returned whole, and a stray ">" line or two without an
-// attribution is taken as text.
+// attribution is taken as text. Lines are kept as written ("-- " keeps its
+// space); only line endings become "\n" and outer blank lines are dropped.
 func StripQuotes(body string) string {
 	b := parse(body)
 	b.markHeaderBlocks()

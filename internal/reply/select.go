@@ -45,14 +45,14 @@ func parse(text string) *body {
 func splitSharedAttribution(raw []string) []string {
 	var out []string
 	for i, l := range raw {
-		if !strings.HasSuffix(strings.TrimRight(l, " \t"), "wrote:") || len(l) > maxJoinLen {
+		if !strings.HasSuffix(strings.TrimRight(l, " \t"), "wrote:") || len(l) > maxJoinLen || isQuote(l) {
 			if out != nil {
 				out = append(out, l)
 			}
 			continue
 		}
 		m := reCutWrote.FindStringSubmatch(strings.TrimRight(l, " \t"))
-		if m == nil || isQuote(l) || !reHasWord.MatchString(m[1]) || !isAttribution(keyOf(m[2])) {
+		if m == nil || !reHasWord.MatchString(m[1]) || !isAttribution(keyOf(m[2])) {
 			if out != nil {
 				out = append(out, l)
 			}
