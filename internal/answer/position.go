@@ -42,7 +42,7 @@ func (r *Reader) position(lines []string, skip map[int]bool) Position {
 					}
 				}
 			}
-			for _, s := range r.mentions(ws) {
+			for _, s := range afterContrast(ws, r.mentions(ws)) {
 				s.line = i
 				s.strong = si == 0 && s.line == i && s.strongAt == start && s.pos != None
 				sigs = append(sigs, s.signal)
@@ -64,6 +64,35 @@ func (r *Reader) position(lines []string, skip map[int]bool) Position {
 		return strong[0]
 	}
 	return agree(weak)
+}
+
+// contrasts are the words after which a sentence says what the member
+// decided: "We would have liked to attend, but we must decline", "كنا نميل إلى
+// الاعتذار، لكننا قررنا المشاركة".
+var contrasts = [][]string{{"but"}, {"however"}, {"although"}, {"لكن"}, {"لكننا"}, {"لكنا"}, {"الا", "اننا"}, {"الا", "انه"}, {"غير", "اننا"}}
+
+// afterContrast drops the mentions before the last contrast word of a
+// sentence when a position is mentioned after it.
+func afterContrast(ws []string, ms []mention) []mention {
+	c := -1
+	for _, w := range contrasts {
+		for k := findWords(ws, w, 0); k >= 0; k = findWords(ws, w, k+1) {
+			c = max(c, k)
+		}
+	}
+	if c < 0 {
+		return ms
+	}
+	var after []mention
+	for _, m := range ms {
+		if m.strongAt > c && m.pos != None {
+			after = append(after, m)
+		}
+	}
+	if len(after) == 0 {
+		return ms
+	}
+	return after
 }
 
 // agree returns the position all mentions share; with disagreement, the one

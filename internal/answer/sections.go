@@ -203,10 +203,16 @@ func endsSentence(s string) bool {
 
 // opensWithPosition reports a line whose first sentence states a position in
 // its first words: "Decline.", "Therefore we decline", "لذلك نعتذر عن المشاركة".
+// An English verb alone at the start of a longer sentence is an imperative,
+// which in a section is a point: "Attend only if the agenda is shared."
 func (r *Reader) opensWithPosition(n string) bool {
-	first := sentenceSplit.Split(n, 2)[0]
-	for _, m := range r.mentions(words(first)) {
-		if m.pos != None && m.strongAt <= 1 {
+	ws := words(sentenceSplit.Split(n, 2)[0])
+	for _, m := range r.mentions(ws) {
+		if m.pos == None || m.strongAt > 1 {
+			continue
+		}
+		w := ws[m.strongAt]
+		if len(ws) <= 3 || isArabicWord(w) || w == "we" || w == "i" || w == "we'll" {
 			return true
 		}
 	}
