@@ -85,7 +85,7 @@ func (p *Participant) Deliverable() []string {
 	for _, e := range p.Emails {
 		bad := false
 		for _, u := range p.Undeliverable {
-			if u == e {
+			if strings.EqualFold(u, e) { // bounces record addresses lower-cased
 				bad = true
 			}
 		}
