@@ -158,6 +158,9 @@ auth_mechanisms = plain login
 # Allow any address shape (o'brien@, unicode local parts) as a user name.
 auth_username_chars =
 auth_username_format = %Lu
+# Failed logins are normal here (a user added this very second): no delay.
+auth_failure_delay = 0
+auth_verbose = yes
 
 mail_location = maildir:~/Maildir
 mail_uid = mail
@@ -297,6 +300,10 @@ relay_transport = lmtp:unix:$D/run/lmtp
 default_transport = lmtp:unix:$D/run/lmtp
 # One recipient per LMTP transaction, so each copy carries its own Delivered-To.
 lmtp_destination_recipient_limit = 1
+# Retry quickly when Dovecot is restarting (a test does that on purpose).
+queue_run_delay = 1s
+minimal_backoff_time = 1s
+maximal_backoff_time = 5s
 disable_dns_lookups = yes
 smtp_dns_support_level = disabled
 lmtp_host_lookup = native
@@ -437,9 +444,14 @@ add_user() {
 	[[ $addr != *:* && $addr != *[[:space:]]* ]] || die "adduser: '$1' contains ':' or space"
 	[[ $pass != *:* && $pass != *$'\n'* ]] || die "adduser: the password may not contain ':' or a newline"
 	domain=${addr##*@}
+	# Dovecot looks names up with \ ' " backslash-escaped (its %u is
+	# escaped as for SQL), so the file must hold them that way.
+	local key=${addr//\\/\\\\}
+	key=${key//\'/\\\'}
+	key=${key//\"/\\\"}
 	tmp=$(mktemp "$USERS.XXXXXX")
-	grep -v -F -- "$addr:" "$USERS" >"$tmp" || true
-	printf '%s:{PLAIN}%s::::::\n' "$addr" "$pass" >>"$tmp"
+	K=$key awk -F: '$1 != ENVIRON["K"]' "$USERS" >"$tmp"
+	printf '%s:{PLAIN}%s::::::\n' "$key" "$pass" >>"$tmp"
 	chown root:dovecot "$tmp"
 	chmod 640 "$tmp"
 	mv "$tmp" "$USERS"
@@ -482,10 +494,9 @@ main() {
 	[[ -n $cmd ]] || die "usage: $0 install|start|stop|restart|restart-dovecot|status|adduser ADDRESS PASSWORD|logs"
 	shift
 	case $cmd in
-	install) cmd_install ;;
 	logs) cmd_logs ;;
 	status) cmd_status ;;
-	start | stop | restart | restart-dovecot | adduser)
+	install | start | stop | restart | restart-dovecot | adduser)
 		mkdir -p "$D"
 		chmod 755 "$D"
 		# One command at a time: test binaries of several packages call
@@ -493,6 +504,7 @@ main() {
 		exec 9>"$D/.lock"
 		flock 9
 		case $cmd in
+		install) cmd_install ;;
 		start) cmd_start ;;
 		stop) cmd_stop ;;
 		restart) cmd_stop && cmd_start ;;
