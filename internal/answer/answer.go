@@ -62,8 +62,46 @@ func NewReader(extra ...Vocabulary) *Reader {
 
 // Read picks the body of a reply message (the plain part, or for HTML-only
 // mail the HTML without its quoted history), trims it and parses it.
+//
+// An inline reply that answers a quoted question about signing with a bare
+// "yes" / "نعم" is read with the question, which reply.Trim removes.
 func (r *Reader) Read(m *mimeparse.Message) Answer {
-	return r.Parse(reply.Trim(Body(m)))
+	body := Body(m)
+	a := r.Parse(reply.Trim(body))
+	if a.Sign == nil && strings.Contains(body, "\n>") {
+		if v, ok := r.inlineSign(reply.TrimInline(body)); ok {
+			a.Sign = &v
+		}
+	}
+	return a
+}
+
+// inlineSign finds a member line that is only a yes or no right under a
+// quoted line that mentions signing ("> … التوقيع: نعم أو لا" then "نعم").
+func (r *Reader) inlineSign(text string) (value, ok bool) {
+	asked := false
+	for _, line := range strings.Split(text, "\n") {
+		t := strings.TrimSpace(line)
+		switch {
+		case t == "":
+		case strings.HasPrefix(t, ">"):
+			ws := words(t)
+			asked = false
+			for _, s := range r.v.sign {
+				if findPhrase(ws, s, 0) >= 0 {
+					asked = true
+				}
+			}
+		default:
+			if ws := words(t); asked && len(ws) <= 3 {
+				if v, ok := r.signValue(ws); ok {
+					return v, true
+				}
+			}
+			asked = false
+		}
+	}
+	return false, false
 }
 
 // Body returns the text of a reply to read: the text/plain part, or the HTML
