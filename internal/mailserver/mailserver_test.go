@@ -361,3 +361,22 @@ func TestServerSideHelpers(t *testing.T) {
 		t.Error("SMTP still accepts mail after Close")
 	}
 }
+
+func TestCloseRightAfterStartReturns(t *testing.T) {
+	for range 20 {
+		s, err := Start(Options{NoIdle: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- s.Close() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("Close: %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("Close right after Start did not return within 5s")
+		}
+	}
+}
