@@ -144,6 +144,9 @@ func (e *Engine) handleCommand(ctx context.Context, st *step, m *mimeparse.Messa
 			return o, e.commandReply(ctx, st, m, r, "EXTEND "+r.ID+": not done", "The round is "+r.State+"; only an open round can be extended.")
 		}
 		d, err := parseExtension(c.Arg, r.Deadline)
+		if err == nil && !d.After(st.now) {
+			err = fmt.Errorf("%s is already past; to close the round now, write \"CLOSE %s\"", d.Format("2 January 2006, 15:04 MST"), r.ID)
+		}
 		if err != nil {
 			return o, e.commandReply(ctx, st, m, r, "EXTEND "+r.ID+": not understood", err.Error()+`. Write for example "EXTEND `+r.ID+` 48h".`)
 		}
@@ -261,7 +264,7 @@ func parseExtension(arg string, deadline time.Time) (time.Time, error) {
 	if d, err := time.ParseDuration(arg); err == nil && d > 0 {
 		return deadline.Add(d), nil
 	}
-	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02"} {
+	for _, layout := range []string{"2006-01-02t15:04", "2006-01-02"} { // arg is lower-cased
 		if t, err := time.Parse(layout, arg); err == nil {
 			return t.UTC(), nil
 		}
