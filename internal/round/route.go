@@ -48,7 +48,8 @@ func (e *Engine) route(ctx context.Context, st *step, m *mimeparse.Message) (out
 	return outcome{kind: "unknown", disp: Review, note: "not from a coordinator and carries no reply token"}, nil
 }
 
-var tokenInID = regexp.MustCompile(`^[a-z]+-([a-z2-7]{26})-`)
+// The kind may itself contain dashes ("consultation-resend-TOKEN-…").
+var tokenInID = regexp.MustCompile(`^[a-z]+(?:-[a-z]+)*-([a-z2-7]{26})-`)
 
 // findToken looks for a member's reply token: in a plus address on our domain
 // (To, Cc, Delivered-To), then in In-Reply-To and References pointing at one of
