@@ -10,13 +10,16 @@ import (
 // checkConfigCmd is `consultd check-config`: every error as FILE:LINE:COL: message.
 func checkConfigCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("check-config", stderr)
-	path := fs.String("config", "", "configuration file")
+	path := configFlag(fs, "configuration file")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return 2
 	}
 	if *path == "" && len(pos) == 1 {
 		*path = pos[0]
+	}
+	if !requireConfig("check-config", *path, stderr) {
+		return 2
 	}
 	cfg, ok := loadConfig(*path, stderr)
 	if !ok {

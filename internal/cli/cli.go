@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 
 	"consultd/internal/config"
@@ -22,7 +21,11 @@ Usage:
   consultd round --config FILE ID       one round: members, answers, outbox, history
   consultd inspect [--config FILE] MESSAGE.eml|-
                                         print as JSON how a message is understood
-  consultd demo [--keep]                play the seed story on built-in mail servers
+  consultd demo [--keep] [-v] [--dir DIR]
+                                        play the seed story on built-in mail servers
+  consultd help                         this text
+
+-c FILE is short for --config FILE.
 `
 
 // Main runs a subcommand and returns the process exit code.
@@ -69,12 +72,34 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// configFlag registers --config and its short form -c on fs.
+func configFlag(fs *flag.FlagSet, help string) *string {
+	p := fs.String("config", "", help)
+	fs.StringVar(p, "c", "", "short for --config")
+	return p
+}
+
+// requireConfig reports a missing --config as a usage error (exit 2).
+func requireConfig(cmd, path string, stderr io.Writer) bool {
+	if path != "" {
+		return true
+	}
+	fmt.Fprintf(stderr, "consultd %s: --config FILE is required\nusage: %s\n", cmd, usageLine(cmd))
+	return false
+}
+
+// usageLine is the line of the usage text for one command.
+func usageLine(cmd string) string {
+	for _, l := range strings.Split(usage, "\n") {
+		if f := strings.Fields(l); len(f) > 1 && f[0] == "consultd" && f[1] == cmd {
+			return strings.Join(strings.Fields(strings.SplitN(l, "   ", 2)[0]), " ")
+		}
+	}
+	return "consultd " + cmd
+}
+
 // loadConfig loads and validates the configuration, printing every error.
 func loadConfig(path string, stderr io.Writer) (*config.Config, bool) {
-	if path == "" {
-		fmt.Fprintln(stderr, "consultd: --config FILE is required")
-		return nil, false
-	}
 	cfg, err := config.Load(path)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -100,5 +125,3 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
 }
-
-var _ = os.Stderr

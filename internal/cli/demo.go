@@ -16,12 +16,18 @@ func demoCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("demo", stderr)
 	keep := fs.Bool("keep", false, "leave the servers running and print how to connect a mail client")
 	verbose := fs.Bool("v", false, "also print consultd's log")
-	if _, err := parseFlags(fs, args); err != nil {
+	dir := fs.String("dir", "", "keep the database and published statement in `DIR` (default: a temporary folder, removed at the end unless --keep)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return 2
+	}
+	if len(pos) != 0 {
+		fmt.Fprintf(stderr, "consultd demo: unexpected argument %q\nusage: %s\n", pos[0], usageLine("demo"))
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	o := demo.Options{Keep: *keep, Out: stdout}
+	o := demo.Options{Keep: *keep, Dir: *dir, Out: stdout}
 	if *verbose {
 		o.Log = stderr
 	}

@@ -3,8 +3,11 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -13,29 +16,47 @@ import (
 	"consultd/internal/store"
 )
 
-func openStore(path string, stderr io.Writer) (*store.Store, bool) {
+// openStore opens the database of the configuration at path. A database that
+// does not exist yet is reported (missing=true) rather than silently created,
+// so that a mistyped database path does not look like an empty history.
+func openStore(path string, stderr io.Writer) (st *store.Store, missing, ok bool) {
 	cfg, ok := loadConfig(path, stderr)
 	if !ok {
-		return nil, false
+		return nil, false, false
+	}
+	if _, err := os.Stat(cfg.Database); errors.Is(err, fs.ErrNotExist) {
+		return nil, true, true
 	}
 	st, err := store.Open(context.Background(), cfg.Database)
 	if err != nil {
-		fmt.Fprintln(stderr, "consultd:", err)
-		return nil, false
+		fmt.Fprintf(stderr, "consultd: database %s: %v\n", cfg.Database, err)
+		return nil, false, false
 	}
-	return st, true
+	return st, false, true
 }
 
 // roundsCmd is `consultd rounds`: one line per round.
 func roundsCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlags("rounds", stderr)
-	path := fs.String("config", "", "configuration file")
-	if _, err := parseFlags(fs, args); err != nil {
+	fl := newFlags("rounds", stderr)
+	path := configFlag(fl, "configuration file")
+	pos, err := parseFlags(fl, args)
+	if err != nil {
 		return 2
 	}
-	st, ok := openStore(*path, stderr)
+	if len(pos) != 0 {
+		fmt.Fprintf(stderr, "consultd rounds: unexpected argument %q (for one round: consultd round --config FILE ID)\n", pos[0])
+		return 2
+	}
+	if !requireConfig("rounds", *path, stderr) {
+		return 2
+	}
+	st, missing, ok := openStore(*path, stderr)
 	if !ok {
 		return 1
+	}
+	if missing {
+		fmt.Fprintln(stdout, "no rounds yet (no database yet; consultd run creates it)")
+		return 0
 	}
 	defer st.Close()
 	ctx := context.Background()
@@ -71,9 +92,9 @@ func roundsCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 
 // roundCmd is `consultd round ID`: members, answers so far, outbox and history.
 func roundCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlags("round", stderr)
-	path := fs.String("config", "", "configuration file")
-	pos, err := parseFlags(fs, args)
+	fl := newFlags("round", stderr)
+	path := configFlag(fl, "configuration file")
+	pos, err := parseFlags(fl, args)
 	if err != nil {
 		return 2
 	}
@@ -81,20 +102,43 @@ func roundCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: consultd round --config FILE ROUND-ID")
 		return 2
 	}
-	st, ok := openStore(*path, stderr)
+	if !requireConfig("round", *path, stderr) {
+		return 2
+	}
+	st, missing, ok := openStore(*path, stderr)
 	if !ok {
+		return 1
+	}
+	if missing {
+		fmt.Fprintf(stderr, "consultd: no round %q: there is no database yet (consultd run creates it)\n", pos[0])
 		return 1
 	}
 	defer st.Close()
 	ctx := context.Background()
 	r, err := store.GetRound(ctx, st.DB(), pos[0])
+	if errors.Is(err, store.ErrNotFound) {
+		fmt.Fprintf(stderr, "consultd: no round %q (consultd rounds --config %s lists them)\n", pos[0], *path)
+		return 1
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "consultd:", err)
 		return 1
 	}
-	ps, _ := store.Participants(ctx, st.DB(), r.ID)
-	out, _ := store.OutboxByRound(ctx, st.DB(), r.ID)
-	evs, _ := store.Events(ctx, st.DB(), r.ID)
+	ps, err := store.Participants(ctx, st.DB(), r.ID)
+	if err != nil {
+		fmt.Fprintln(stderr, "consultd: members:", err)
+		return 1
+	}
+	out, err := store.OutboxByRound(ctx, st.DB(), r.ID)
+	if err != nil {
+		fmt.Fprintln(stderr, "consultd: outbox:", err)
+		return 1
+	}
+	evs, err := store.Events(ctx, st.DB(), r.ID)
+	if err != nil {
+		fmt.Fprintln(stderr, "consultd: history:", err)
+		return 1
+	}
 	fmt.Fprintf(stdout, "Round %s — %s\n", r.ID, r.State)
 	fmt.Fprintf(stdout, "  Invitation: %s\n  Inviter:    %s <%s>\n  Subject:    %s\n  Message-ID: %s\n  Opened:     %s by %s\n  Deadline:   %s (%s)\n",
 		r.Title, r.InviterName, r.InviterAddress, r.OrigSubject, dash(r.OrigMessageID), r.CreatedAt.Format(time.RFC1123),
@@ -125,7 +169,9 @@ func roundCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	tw = tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	for _, o := range out {
 		var m sender.Mail
-		json.Unmarshal(o.Payload, &m)
+		if err := json.Unmarshal(o.Payload, &m); err != nil {
+			m.Subject = "(unreadable payload)"
+		}
 		extra := ""
 		if o.LastError != "" {
 			extra = " — " + o.LastError

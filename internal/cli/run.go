@@ -12,10 +12,25 @@ import (
 )
 
 // runCmd is `consultd run`: the daemon, until SIGINT or SIGTERM.
-func runCmd(args []string, _ io.Reader, _, stderr io.Writer) int {
+func runCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return runContext(ctx, args, stdin, stdout, stderr)
+}
+
+// runContext is runCmd until ctx ends; a stop by ctx is a clean exit (0).
+func runContext(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writer) int {
 	fs := newFlags("run", stderr)
-	path := fs.String("config", "", "configuration file")
-	if _, err := parseFlags(fs, args); err != nil {
+	path := configFlag(fs, "configuration file")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return 2
+	}
+	if len(pos) != 0 {
+		fmt.Fprintf(stderr, "consultd run: unexpected argument %q\nusage: %s\n", pos[0], usageLine("run"))
+		return 2
+	}
+	if !requireConfig("run", *path, stderr) {
 		return 2
 	}
 	cfg, ok := loadConfig(*path, stderr)
@@ -23,8 +38,6 @@ func runCmd(args []string, _ io.Reader, _, stderr io.Writer) int {
 		return 1
 	}
 	log := newLogger(cfg, stderr)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	d, err := daemon.New(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "consultd:", err)
