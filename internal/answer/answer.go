@@ -125,11 +125,23 @@ func hasQuoteLine(s string) bool {
 	return strings.HasPrefix(s, ">") || strings.Contains(s, "\n>")
 }
 
+// MaxRead bounds the text Parse reads for the position, points and sign-on
+// (the whole text is still returned in Answer.Text): a member's own answer is
+// a few kilobytes, and the work stays linear and small on hostile input.
+const MaxRead = 64 << 10
+
 // Parse reads an already-trimmed reply text.
 func (r *Reader) Parse(text string) Answer {
 	text = strings.TrimSpace(strings.ReplaceAll(text, "\r\n", "\n"))
 	a := Answer{Text: text}
-	lines := strings.Split(text, "\n")
+	read := text
+	if len(read) > MaxRead {
+		read = read[:MaxRead]
+		if i := strings.LastIndexByte(read, '\n'); i > 0 {
+			read = read[:i] // whole lines only, so no point or word is cut
+		}
+	}
+	lines := strings.Split(read, "\n")
 	sec := r.sections(lines)
 	a.Concerns, a.Recommendations = sec.concerns, sec.recommendations
 	a.Sign = sec.sign

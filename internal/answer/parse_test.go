@@ -2,6 +2,7 @@ package answer
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -98,5 +99,19 @@ func TestVocabularyFromConfigurationPhrases(t *testing.T) {
 	}
 	if a := r.Parse("Veuillez accepter nos excuses pour le retard."); a.Position != None {
 		t.Errorf("NotPosition phrase: position = %q, want none", a.Position)
+	}
+}
+
+// TestParseBounded checks that only the first MaxRead bytes are read: a huge
+// reply cannot make the reader work without bound, and its text is kept whole.
+func TestParseBounded(t *testing.T) {
+	filler := strings.Repeat("we discussed the invitation at length with our members and partners\n", MaxRead/60)
+	text := "Concerns:\n1. First point.\n\n" + filler + "\nRecommendations:\n1. Beyond the bound."
+	a := NewReader().Parse(text)
+	if !reflect.DeepEqual(a.Concerns, []string{"First point."}) || a.Recommendations != nil {
+		t.Errorf("concerns %q, recommendations %q: want only the point before the bound", a.Concerns, a.Recommendations)
+	}
+	if a.Text != strings.TrimSpace(text) {
+		t.Errorf("text not kept whole: %d bytes of %d", len(a.Text), len(text))
 	}
 }
