@@ -15,7 +15,10 @@ type Address struct {
 	Address string `json:"address"` // lower-cased domain, local part as sent
 }
 
-// Attachment is a non-body part (or an embedded message kept as an attachment).
+// Attachment is a non-body part: files, inline images, text/calendar
+// invitations, text/rfc822-headers of a DSN, text parts with a file name or
+// disposition attachment, and every message/rfc822 part (also parsed into
+// Message.Embedded).
 type Attachment struct {
 	Filename    string
 	ContentType string // e.g. "application/pdf"
@@ -46,8 +49,12 @@ type Message struct {
 	ContentType string            // top-level media type, lower case
 	Params      map[string]string // its parameters
 
-	Text string // best text body, UTF-8, CRLF normalised to LF
-	HTML string // the HTML body if any, UTF-8
+	// Text is the best text body, UTF-8, CRLF normalised to LF: the text/plain
+	// part(s) (one per multipart/alternative; several body parts of a
+	// multipart/mixed are joined with a "\n--\n" line; format=flowed undone),
+	// or HTMLToText(HTML) when there is no plain part.
+	Text string
+	HTML string // the HTML body if any, UTF-8 (pieces joined with "\n")
 
 	Attachments []Attachment
 	Embedded    []*Message // message/rfc822 parts, parsed recursively (bounded depth)
@@ -56,8 +63,8 @@ type Message struct {
 	// a DSN. It is non-nil (maybe empty) whenever such a part was present.
 	DeliveryStatus []byte
 
-	Warnings []string
-	Size     int
+	Warnings []string // what was malformed or recovered, for logs
+	Size     int      // raw size in bytes
 }
 
 // Get returns the first value of a header field, decoded (RFC 2047) when possible.
