@@ -48,6 +48,9 @@ type Vocabulary struct {
 	// position: "accept our apologies", "نعتذر عن التأخر في الرد" (sorry for
 	// the late reply). Their words are not read as a position.
 	NotPosition []string
+	// NoPoints are what members write under a heading when they have nothing
+	// to say: "Concerns: none", "التوصيات: لا يوجد". Such an item is no point.
+	NoPoints []string
 }
 
 // Reader understands replies with the built-in vocabularies plus extra ones.

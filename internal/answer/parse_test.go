@@ -65,6 +65,8 @@ func TestParseShapes(t *testing.T) {
 		{"count us as abstaining", "الرجاء اعتبارنا ممتنعين.", Abstain, nil, nil, nil},
 		{"bidi marks around an item", "\u202bالتوصيات:\u202c\n\u202b١- النشر.\u202c", None, nil, []string{"النشر."}, nil},
 		{"bidi mark alone after a heading", "التوصيات:\u200f\n- النشر", None, nil, []string{"النشر"}, nil},
+		{"nothing to say under a heading", "Decline.\nConcerns: none\nRecommendations: N/A", Decline, nil, nil, nil},
+		{"arabic nothing to say", "نعتذر\nالمخاوف: لا يوجد\nالتوصيات:\n- لا شيء", Decline, nil, nil, nil},
 		{"eastern arabic digits", "المخاوف:\n۱) الوقت\n۲) المكان", None, []string{"الوقت", "المكان"}, nil, nil},
 	}
 	r := NewReader()

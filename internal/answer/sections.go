@@ -184,8 +184,8 @@ func (r *Reader) sections(lines []string) parsed {
 		p.inSection[i] = true
 	}
 	end()
-	p.concerns = cleanItems(p.concerns)
-	p.recommendations = cleanItems(p.recommendations)
+	p.concerns = r.cleanItems(p.concerns)
+	p.recommendations = r.cleanItems(p.recommendations)
 	return p
 }
 
@@ -266,11 +266,15 @@ func stripMarker(s string) string {
 }
 
 // cleanItems collapses white space inside items and drops the ones with no
-// letter or digit (a stray "...", a bidi mark left alone on a line).
-func cleanItems(items []string) []string {
+// letter or digit (a stray "...", a bidi mark left alone on a line) and the
+// ones that say there is nothing ("none", "لا يوجد").
+func (r *Reader) cleanItems(items []string) []string {
 	var out []string
 	for _, it := range items {
 		it = trimFormat(strings.Join(strings.Fields(it), " "))
+		if r.v.noPoints[strings.Join(words(it), " ")] {
+			continue
+		}
 		if strings.IndexFunc(it, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0 {
 			out = append(out, it)
 		}

@@ -25,6 +25,8 @@ var English = Vocabulary{
 	No:              []string{"no", "n", "we do not sign", "not signing"},
 	NotPosition: []string{"accept our apologies", "accept my apologies", "accept our apology", "accept my apology",
 		"sorry for the late reply", "sorry for the delay", "sorry for the late response"},
+	NoPoints: []string{"none", "n/a", "na", "nil", "nothing", "no", "none at this time", "no concerns", "no recommendations",
+		"nothing to add", "not applicable"},
 }
 
 // Arabic is the built-in Arabic vocabulary (matched after normalising alef
@@ -54,6 +56,8 @@ var Arabic = Vocabulary{
 		"مع الاعتذار عن التأخر", "الاعتذار عن التأخير", "الاعتذار عن التأخر", "أعتذر عن التأخر", "أعتذر عن التأخير",
 		// agreeing to sign the joint text is not accepting the invitation
 		"نوافق على التوقيع", "موافقون على التوقيع", "موافق على التوقيع", "موافقين على التوقيع", "نؤيد التوقيع"},
+	NoPoints: []string{"لا يوجد", "لا توجد", "لا شيء", "لا شي", "لا", "ليس لدينا", "لا يوجد لدينا", "لا توجد لدينا", "لا تعليق",
+		"لا ملاحظات", "لا توصيات", "لا مخاوف"},
 }
 
 // merged is every vocabulary's words, normalised.
@@ -63,6 +67,7 @@ type merged struct {
 	cands       []cand     // position phrases, longest first
 	negations   [][]string // "can not", "لا يمكننا"
 	notPosition [][]string
+	noPoints    map[string]bool // normalised words joined by spaces
 }
 
 // cand is a position phrase split into words.
@@ -84,6 +89,12 @@ func merge(vs []Vocabulary) merged {
 		m.yes = append(m.yes, norms(v.Yes)...)
 		m.no = append(m.no, norms(v.No)...)
 		m.notPosition = append(m.notPosition, split(norms(v.NotPosition))...)
+		for _, p := range norms(v.NoPoints) {
+			if m.noPoints == nil {
+				m.noPoints = map[string]bool{}
+			}
+			m.noPoints[p] = true
+		}
 	}
 	for _, l := range []struct {
 		phrases []string
