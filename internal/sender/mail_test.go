@@ -2,6 +2,7 @@ package sender
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -148,4 +149,23 @@ func FuzzBuildHeaderInjection(f *testing.F) {
 			t.Fatalf("To or Subject lost or duplicated")
 		}
 	})
+}
+
+func TestOutboxJSONRebuildsTheSameMessage(t *testing.T) {
+	m := consultation()
+	stored, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Mail
+	if err := json.Unmarshal(stored, &back); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := render(t, m)
+	second, _ := render(t, back)
+	for _, k := range []string{"Message-Id", "Date", "Subject", "From", "To", "Cc", "Reply-To", "In-Reply-To", "References", "Content-Language"} {
+		if a, b := first.Header.Get(k), second.Header.Get(k); a != b {
+			t.Errorf("%s differs after the outbox round trip: %q vs %q", k, a, b)
+		}
+	}
 }

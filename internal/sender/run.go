@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"time"
 )
 
@@ -51,6 +52,14 @@ type Loop struct {
 	MaxAge      time.Duration                    // give up this long after Queued; 0 => 24h
 	Now         func() time.Time                 // nil => time.Now
 	Backoff     func(attempts int) time.Duration // delay after the n-th failure; nil => DefaultBackoff
+
+	mu         sync.Mutex
+	unrecorded map[int64]sentRecord // delivered, but the outbox failed to record it
+}
+
+type sentRecord struct {
+	at       time.Time
+	rejected []Rejection
 }
 
 // Run delivers due items with the defaults until ctx is done.
@@ -127,9 +136,13 @@ func (l *Loop) deliver(ctx context.Context, it Item) error {
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = log.With("outbox_id", it.ID, "message_id", it.Mail.MessageID)
-	rep, err := l.Transport.Send(ctx, it.Mail)
 	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
+	if done, ok := l.takeUnrecorded(it.ID); ok {
+		// Delivered on an earlier pass: record it, never send it again.
+		return l.recordSent(rec, log, it.ID, done)
+	}
+	rep, err := l.Transport.Send(ctx, it.Mail)
 	now := l.now()
 
 	switch {
@@ -139,7 +152,7 @@ func (l *Loop) deliver(ctx context.Context, it Item) error {
 		} else {
 			log.Info("sent", "recipients", len(rep.Accepted))
 		}
-		return wrapRecord("sent", it.ID, l.Outbox.Sent(rec, it.ID, now, rep.Rejected))
+		return l.recordSent(rec, log, it.ID, sentRecord{at: now, rejected: rep.Rejected})
 
 	case ctx.Err() != nil:
 		return ctx.Err() // shutting down: the item stays due, nothing was accepted
@@ -162,6 +175,30 @@ func (l *Loop) deliver(ctx context.Context, it Item) error {
 		log.Warn("delivery failed, will retry", "attempts", attempts, "err", err, "retry_at", next)
 	}
 	return wrapRecord("retry", it.ID, l.Outbox.Retry(rec, it.ID, attempts, next, err.Error()))
+}
+
+// recordSent records a delivery; if the outbox fails, the delivery is kept
+// in memory so that the next pass records it instead of sending again.
+func (l *Loop) recordSent(ctx context.Context, log *slog.Logger, id int64, r sentRecord) error {
+	err := l.Outbox.Sent(ctx, id, r.at, r.rejected)
+	if err != nil {
+		log.Error("delivered but not recorded; will record again instead of resending", "err", err)
+		l.mu.Lock()
+		if l.unrecorded == nil {
+			l.unrecorded = map[int64]sentRecord{}
+		}
+		l.unrecorded[id] = r
+		l.mu.Unlock()
+	}
+	return wrapRecord("sent", id, err)
+}
+
+func (l *Loop) takeUnrecorded(id int64) (sentRecord, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	r, ok := l.unrecorded[id]
+	delete(l.unrecorded, id)
+	return r, ok
 }
 
 func (l *Loop) givenUp(it Item, attempts int, now time.Time) bool {

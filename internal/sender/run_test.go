@@ -11,9 +11,10 @@ import (
 
 // fakeOutbox is an in-memory Outbox that records every outcome.
 type fakeOutbox struct {
-	mu      sync.Mutex
-	items   map[int64]*fakeItem
-	changed chan struct{} // signalled on every recorded outcome
+	mu       sync.Mutex
+	items    map[int64]*fakeItem
+	changed  chan struct{} // signalled on every recorded outcome
+	failSent int           // this many Sent calls fail (database busy)
 }
 
 type fakeItem struct {
@@ -53,6 +54,13 @@ func (ob *fakeOutbox) record(id int64, f func(it *fakeItem)) error {
 }
 
 func (ob *fakeOutbox) Sent(_ context.Context, id int64, _ time.Time, rejected []Rejection) error {
+	ob.mu.Lock()
+	if ob.failSent > 0 {
+		ob.failSent--
+		ob.mu.Unlock()
+		return errors.New("database is locked (5)")
+	}
+	ob.mu.Unlock()
 	return ob.record(id, func(it *fakeItem) { it.state, it.rejected = "sent", rejected })
 }
 
@@ -273,5 +281,21 @@ func TestDefaultBackoff(t *testing.T) {
 				t.Fatalf("DefaultBackoff(%d) = %v, want within [80%%, 100%%] of %v", tc.attempts, d, tc.base)
 			}
 		}
+	}
+}
+
+func TestDeliveredButUnrecordedIsNotSentAgain(t *testing.T) {
+	ob := newFakeOutbox(Item{ID: 1, Mail: consultation()})
+	ob.failSent = 1
+	tr := &scriptedTransport{}
+	l := &Loop{Transport: tr, Outbox: ob}
+	if err := l.Pass(context.Background()); err == nil {
+		t.Fatal("Pass hid the failure to record the delivery")
+	}
+	if err := l.Pass(context.Background()); err != nil {
+		t.Fatalf("second pass: %v", err)
+	}
+	if st := ob.get(1).state; st != "sent" || tr.calls != 1 {
+		t.Errorf("state %s after %d sends; want sent after exactly 1", st, tr.calls)
 	}
 }
