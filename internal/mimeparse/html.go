@@ -44,13 +44,14 @@ func HTMLReplyText(s string) string {
 	return reply
 }
 
-// headerLabel matches the first line of a client's quoted header block in
-// the languages consultd sees.
-var headerLabel = regexp.MustCompile(`(?i)^\s*(from|date|sent|to|subject|de|von|van|da|från|fra|od|от|envoyé|gesendet|enviado|inviato|verzonden|skickat|من|التاريخ|تاريخ الإرسال|发件人|寄件者)\s*[:：]`)
+// headerLabel matches a line of a client's quoted header block in the
+// languages consultd sees. Leading bidi marks (Arabic clients add them) and
+// bold markers are allowed.
+var headerLabel = regexp.MustCompile(`(?i)^[\s\x{200E}\x{200F}\x{202A}-\x{202E}\x{2066}-\x{2069}*]*(from|date|sent|to|cc|subject|de|von|van|da|från|fra|od|от|envoyé|gesendet|enviado|inviato|verzonden|skickat|من|التاريخ|تاريخ الإرسال|أرسلت|إلى|الموضوع|发件人|寄件者)\s*\*?\s*[:：]`)
 
 // fromLabel is the subset of headerLabel that starts a quoted header block
 // in plain text (a "Date:" or "To:" line alone is too common in replies).
-var fromLabel = regexp.MustCompile(`(?i)^\s*(from|de|von|van|da|från|fra|od|от|من|发件人|寄件者)\s*[:：]`)
+var fromLabel = regexp.MustCompile(`(?i)^[\s\x{200E}\x{200F}\x{202A}-\x{202E}\x{2066}-\x{2069}*]*(from|de|von|van|da|från|fra|od|от|من|发件人|寄件者)\s*\*?\s*[:：]`)
 
 // fwdMarker matches the line that starts a forwarded message.
 var fwdMarker = regexp.MustCompile(`(?i)^\s*-*\s*(forwarded message|begin forwarded message|original message|message transféré|weitergeleitete nachricht|mensaje reenviado|رسالة معاد توجيهها)`)
@@ -115,8 +116,8 @@ func pruneQuotes(doc *html.Node) {
 }
 
 var (
-	wroteLine    = regexp.MustCompile(`(?i)^\s*(on|le|am|el|il|op|em|den|på|w dniu|в|في)\s.{0,250}(wrote|a écrit|schrieb|escribió|ha scritto|schreef|escreveu|skrev|napisał|написал|كتب)\s*:?\s*$`)
-	originalLine = regexp.MustCompile(`(?i)^\s*-{2,}\s*(original message|ursprüngliche nachricht|message d'origine|mensaje original|messaggio originale|الرسالة الأصلية)\s*-{2,}`)
+	wroteLine    = regexp.MustCompile(`(?i)^[\s\x{200E}\x{200F}\x{202A}-\x{202E}\x{2066}-\x{2069}*]*(on|le|am|el|il|op|em|den|på|w dniu|в|في)\s.{0,250}(wrote|a écrit|schrieb|escribió|ha scritto|schreef|escreveu|skrev|napisał|написал|كتب)\s*:?\s*$`)
+	originalLine = regexp.MustCompile(`(?i)^[\s\x{200E}\x{200F}\x{202A}-\x{202E}\x{2066}-\x{2069}*]*-{2,}\s*(original message|ursprüngliche nachricht|message d'origine|mensaje original|messaggio originale|الرسالة الأصلية)\s*-{2,}`)
 	// Russian clients: "26.06.2014, 14:41, "Name" <a@b>:" and "Thu, 26 Jun 2014 14:00:51 +0400 от Name <a@b>:".
 	dateAddrLine = regexp.MustCompile(`^\s*\S.{0,120}\d{1,2}:\d{2}.{0,120}<[^<>\s]+@[^<>\s]+>\s*:\s*$`)
 )

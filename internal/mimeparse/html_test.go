@@ -47,3 +47,23 @@ func TestHTMLReplyText(t *testing.T) {
 		})
 	}
 }
+
+func TestHTMLReplyTextArabic(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"Gmail Arabic attribution with RLM, no gmail_quote class",
+			`<div dir="rtl">نوافق على البيان.</div><br><div dir="rtl">&#x200F;في الاثنين، 2 يونيو 2025 في 10:00 ص، التحالف &lt;c@example.net&gt; كتب:<br></div><div>الدعوة الأصلية</div>`,
+			"نوافق على البيان.",
+		},
+		{"Outlook Arabic header block in plain paragraphs",
+			`<p dir=rtl>نعتذر عن المشاركة.</p><p dir=rtl><b>من:</b> التحالف<br><b>تاريخ الإرسال:</b> الاثنين، 2 يونيو 2025<br><b>إلى:</b> أعضاء<br><b>الموضوع:</b> دعوة</p><p>نص الدعوة</p>`,
+			"نعتذر عن المشاركة.",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := HTMLReplyText(tc.in); got != tc.want {
+				t.Errorf("HTMLReplyText = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
