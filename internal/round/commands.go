@@ -22,6 +22,8 @@ type Command struct {
 	RoundID string // may be empty: then the round is found from the thread
 	Arg     string // EXTEND's duration or date; APPROVE's ACCEPT/DECLINE
 	Edited  string // a statement text edited between the markers
+	// Explicit is false when APPROVE is only inferred from marker lines.
+	Explicit bool
 }
 
 var verbs = map[string]string{"STATUS": "STATUS", "CLOSE": "CLOSE", "EXTEND": "EXTEND", "CANCEL": "CANCEL",
@@ -40,9 +42,19 @@ const (
 // ParseCommand reads a command from the subject (after Re:/Fwd: prefixes and a
 // [Consultation ID] tag) or from the first line of the new text.
 func ParseCommand(m *mimeparse.Message) (Command, bool) {
-	if edited, ok := editedStatement(m.Text); ok {
-		return Command{Verb: "APPROVE", Edited: edited, RoundID: subjectRoundID(m.Subject)}, true
+	c, ok := parseVerb(m)
+	// A verb written on top wins over marker lines, which may only be the
+	// draft quoted without ">" (Outlook): "CANCEL" above it must not send it.
+	if edited, found := editedStatement(m.Text); found && (!ok || c.Verb == "APPROVE") {
+		if c.RoundID == "" {
+			c.RoundID = subjectRoundID(m.Subject)
+		}
+		return Command{Verb: "APPROVE", Edited: edited, RoundID: c.RoundID, Explicit: ok}, true
 	}
+	return c, ok
+}
+
+func parseVerb(m *mimeparse.Message) (Command, bool) {
 	lines := []string{stripSubject(m.Subject)}
 	for _, l := range strings.Split(reply.Trim(m.Text), "\n") {
 		if strings.TrimSpace(l) != "" {
@@ -59,7 +71,7 @@ func ParseCommand(m *mimeparse.Message) (Command, bool) {
 		if !ok {
 			continue
 		}
-		c := Command{Verb: v}
+		c := Command{Verb: v, Explicit: true}
 		for _, w := range f[1:] {
 			w = strings.Trim(w, ".,:;!()[]")
 			switch {
@@ -218,6 +230,11 @@ func (e *Engine) approve(ctx context.Context, st *step, m *mimeparse.Message, r 
 	switch r.State {
 	case store.StateDraft:
 		text := r.Statement
+		if c.Edited != "" && !c.Explicit && strings.Join(strings.Fields(c.Edited), " ") == strings.Join(strings.Fields(r.Statement), " ") {
+			// The draft came back unchanged with no APPROVE: a reply quoting it (Outlook), not a decision.
+			return e.commandReply(ctx, st, m, r, "Draft of "+r.ID+": not sent",
+				"Your reply contained the draft unchanged but no APPROVE, so nothing was sent. Reply \"APPROVE\" to send it, or \"CANCEL "+r.ID+"\".")
+		}
 		if c.Edited != "" {
 			text = c.Edited
 			if err := event(ctx, st, r.ID, "%s approved an edited statement", by); err != nil {
