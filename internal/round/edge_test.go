@@ -586,3 +586,31 @@ func TestSubjectWithHeaderInjectionStaysOneLine(t *testing.T) {
 		}
 	}
 }
+
+// outlookReply is Outlook desktop's reply: the text on top, then the message
+// replied to, NOT quoted with ">", under a From:/Sent: block.
+func outlookReply(text string, d sender.Mail) string {
+	return text + "\n\n________________________________\nFrom: Test Coalition <coalition@coal.example>\nSent: Friday, November 20, 2026 12:00 PM\nTo: Rania <rania@coal.example>\nSubject: " +
+		d.Subject + "\n\n" + d.Text + "\n"
+}
+
+func TestOutlookReplyToTheDraftIsReadByItsFirstLine(t *testing.T) {
+	cases := []struct {
+		name, text string
+		state      string
+		sent       int
+	}{
+		{"CANCEL above the unquoted draft", "CANCEL\n\nRania", store.StateCancelled, 0},
+		{"a question above the unquoted draft", "Hold on, I want to check the list of signatories with Omar first.\n\nRania", store.StateDraft, 0},
+		{"APPROVE above the unquoted draft", "APPROVE\n\nRania", store.StateSent, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h, r, d := draftRound(t)
+			h.handle(coordMail("Rania <rania@coal.example>", "RE: "+d.Subject, "DB9PR-1@eurprd.outlook.com", d.MessageID, outlookReply(c.text, d)))
+			if got := h.round(r.ID).State; got != c.state || len(h.outbox("statement")) != c.sent {
+				t.Fatalf("state %s with %d statements, want %s with %d", got, len(h.outbox("statement")), c.state, c.sent)
+			}
+		})
+	}
+}
