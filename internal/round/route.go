@@ -55,7 +55,7 @@ var tokenInID = regexp.MustCompile(`^[a-z]+(?:-[a-z]+)*-([a-z2-7]{26})-`)
 // (To, Cc, Delivered-To), then in In-Reply-To and References pointing at one of
 // our messages. It returns a candidate; the caller checks it in the store.
 func (e *Engine) findToken(m *mimeparse.Message) string {
-	local, domain := e.Cfg.Coalition.Local(), e.Cfg.Domain()
+	local, domain := strings.ToLower(e.Cfg.Coalition.Local()), e.Cfg.Domain() // addresses are compared lower-cased
 	var addrs []string
 	for _, a := range append(append([]mimeparse.Address{}, m.To...), m.Cc...) {
 		addrs = append(addrs, a.Address)
