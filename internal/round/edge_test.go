@@ -614,3 +614,16 @@ func TestOutlookReplyToTheDraftIsReadByItsFirstLine(t *testing.T) {
 		})
 	}
 }
+
+func TestPlusAddressTokenFoundWhenTheCoalitionAddressHasCapitals(t *testing.T) {
+	h := newHarnessWith(t, false, "address: coalition@coal.example}", "address: Coalition@Coal.example}")
+	r, cons := h.open()
+	// Only the plus address carries the token: the client threaded to nothing.
+	c := story.Consultation{MessageID: "unrelated-1@mail.gmail.com", ReplyTo: cons["info@baytna.example"].ReplyTo, Subject: cons["info@baytna.example"].Subject}
+	if d := h.handle(answerMail(c, "info@baytna.example", "DECLINE", 1)); d != Processed {
+		t.Fatalf("reply to Coalition+TOKEN@ went to %s", d)
+	}
+	if p := participant(t, h, r.ID, "baytna"); p.Position != "decline" {
+		t.Fatalf("reply via the plus address not counted: %+v", p)
+	}
+}
