@@ -4,6 +4,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 )
@@ -51,6 +52,30 @@ func (se *imapSession) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) er
 		case <-tick.C:
 		}
 	}
+}
+
+// Move is COPY, then \Deleted and EXPUNGE of exactly the copied UIDs.
+// imapmemserver's own MOVE announces each EXPUNGE twice (once directly, once
+// through its update queue), which left clients counting one message too
+// few. Here the EXPUNGEs go only through the queue, which the server flushes
+// before the tagged OK, with the right sequence numbers.
+func (se *imapSession) Move(w *imapserver.MoveWriter, numSet imap.NumSet, dest string) error {
+	data, err := se.UserSession.Copy(numSet, dest) // TRYCREATE and same-mailbox errors come from here
+	if err != nil {
+		return err
+	}
+	if err := w.WriteCopyData(data); err != nil {
+		return err
+	}
+	uids := data.SourceUIDs
+	if len(uids) == 0 {
+		return nil
+	}
+	del := &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}
+	if err := se.UserSession.Store(nil, uids, del, nil); err != nil {
+		return err
+	}
+	return se.UserSession.Expunge(nil, &uids)
 }
 
 // broadcast is a channel closed and replaced on every signal, so any number

@@ -380,3 +380,71 @@ func TestCloseRightAfterStartReturns(t *testing.T) {
 		}
 	}
 }
+
+func TestMoveKeepsTheClientCountRight(t *testing.T) {
+	s := start(t, Options{})
+	addUser(t, s, "coalition@coalition.example", "pw")
+	for range 3 {
+		if err := s.Deliver("coalition@coalition.example", []byte(gmailReply)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.AddUser("other@coalition.example", "pw"); err != nil {
+		t.Fatal(err)
+	}
+	c := imapLogin(t, s, "coalition@coalition.example", "pw", nil)
+	if err := c.Create("Processed", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	// Another session marks message 3 \Deleted without expunging: MOVE must not take it.
+	other := imapLogin(t, s, "coalition@coalition.example", "pw", nil)
+	if _, err := other.Select("INBOX", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Store(imap.UIDSetNum(3), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}, nil).Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	mv, err := c.Move(imap.UIDSetNum(1), "Processed").Wait()
+	if err != nil {
+		t.Fatalf("MOVE: %v", err)
+	}
+	if got := mv.DestUIDs.String(); got != "1" {
+		t.Errorf("COPYUID dest = %s, want 1", got)
+	}
+	if n := c.Mailbox().NumMessages; n != 2 {
+		t.Errorf("client counts %d messages after moving 1 of 3, want 2", n)
+	}
+	sd, err := c.UIDSearch(&imap.SearchCriteria{}, nil).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sd.AllUIDs(); len(got) != 2 || got[0] != 2 || got[1] != 3 {
+		t.Errorf("INBOX UIDs = %v, want [2 3]", got)
+	}
+	if _, err := c.Move(imap.UIDSetNum(2), "Missing").Wait(); err == nil {
+		t.Error("MOVE to a missing mailbox succeeded")
+	}
+	if msgs, _ := s.Messages("coalition@coalition.example", "INBOX"); len(msgs) != 2 {
+		t.Errorf("INBOX has %d messages after a failed MOVE, want 2", len(msgs))
+	}
+}
+
+func TestOversizedMessageIsRefused(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sends 25 MB")
+	}
+	s := start(t, Options{})
+	addUser(t, s, "coalition@coalition.example", "pw")
+	big := "From: a@ngo.example\r\nSubject: scans\r\n\r\n" + strings.Repeat(strings.Repeat("A", 998)+"\r\n", MaxMessageBytes/1000+10)
+	err := smtpSend(t, s, nil, "a@ngo.example", []string{"coalition@coalition.example"}, big)
+	if code := smtpCode(err); code != 552 {
+		t.Fatalf("err = %v, want 552 for a message over %d bytes", err, MaxMessageBytes)
+	}
+	if msgs, _ := s.Messages("coalition@coalition.example", "INBOX"); len(msgs) != 0 {
+		t.Errorf("oversized message was delivered")
+	}
+}
