@@ -173,7 +173,8 @@ func Compose(r *render.Renderer, lang, coalition, outcome string, inv Invitation
 			concerns = append(concerns, m.Concerns)
 			recs = append(recs, m.Recommendations)
 		}
-		if outcome == "accept" && m.Position == "accept" {
+		// Only signatories are named: "Sign: no" keeps a member's name out of the text.
+		if outcome == "accept" && m.Position == "accept" && containsMember(signers, m.ID) {
 			attendees = append(attendees, m.Name)
 		}
 	}
