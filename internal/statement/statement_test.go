@@ -238,3 +238,20 @@ func TestMergeNeverMergesPointsThatDifferOnlyInALeadingNumber(t *testing.T) {
 		t.Errorf("Merge = %q, want %q", got, want)
 	}
 }
+
+func TestAcceptanceNamesNoOrganisationThatSaidSignNo(t *testing.T) {
+	ms := []Member{
+		{ID: "a", Name: "Baytna Syria", Position: "accept"},
+		{ID: "b", Name: "Quiet Org", Position: "accept", Sign: no()},
+	}
+	st, err := Compose(renderer(t), "en", "Test Coalition", "accept", seedInv, ms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(st.Text, "Quiet Org") {
+		t.Errorf("an organisation that said Sign: no is named in the joint text:\n%s", st.Text)
+	}
+	if !strings.Contains(st.Text, "will attend: Baytna Syria.") {
+		t.Errorf("attendees:\n%s", st.Text)
+	}
+}
