@@ -347,7 +347,9 @@ func (s *Server) Messages(addr, mailbox string) ([][]byte, error) {
 		return nil, nil // an empty set would kill the connection
 	}
 	bs := &imap.FetchItemBodySection{Peek: true}
-	msgs, err := c.Fetch(imap.SeqSetNum(seqRange(sel.NumMessages)...), &imap.FetchOptions{
+	var all imap.SeqSet
+	all.AddRange(1, sel.NumMessages)
+	msgs, err := c.Fetch(all, &imap.FetchOptions{
 		UID: true, BodySection: []*imap.FetchItemBodySection{bs},
 	}).Collect()
 	if err != nil {
@@ -359,14 +361,6 @@ func (s *Server) Messages(addr, mailbox string) ([][]byte, error) {
 		out = append(out, m.FindBodySection(bs))
 	}
 	return out, nil
-}
-
-func seqRange(n uint32) []uint32 {
-	out := make([]uint32, n)
-	for i := range out {
-		out[i] = uint32(i + 1)
-	}
-	return out
 }
 
 // Mailboxes lists the account's mailboxes, sorted; nil if addr is unknown.

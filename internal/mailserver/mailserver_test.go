@@ -74,7 +74,9 @@ func fetchInbox(t *testing.T, s *Server, user, pw string) []*mail.Reader {
 		return nil
 	}
 	bs := &imap.FetchItemBodySection{Peek: true}
-	msgs, err := c.Fetch(imap.SeqSetNum(seqRange(sel.NumMessages)...), &imap.FetchOptions{
+	var all imap.SeqSet
+	all.AddRange(1, sel.NumMessages)
+	msgs, err := c.Fetch(all, &imap.FetchOptions{
 		BodySection: []*imap.FetchItemBodySection{bs},
 	}).Collect()
 	if err != nil {

@@ -68,7 +68,7 @@ func (se *session) Mail(from string, _ *smtp.MailOptions) error {
 func (se *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	a, serr := se.s.resolve(to)
 	if serr != nil {
-		se.s.log.Debug("smtp recipient refused", "rcpt", to, "code", serr.Code)
+		se.s.log.Debug("smtp recipient refused", "rcpt", stripTag(to), "code", serr.Code) // the +tag may be a reply token
 		return serr
 	}
 	se.rcpts = append(se.rcpts, recipient{addr: to, acct: a})
@@ -87,7 +87,7 @@ func (se *session) Data(r io.Reader) error {
 		if err := se.s.appendRaw(rc.acct, "INBOX", raw); err != nil {
 			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "local delivery failed"}
 		}
-		se.s.log.Debug("smtp delivered", "id", id, "rcpt", rc.addr, "mailbox", rc.acct.addr, "bytes", len(raw))
+		se.s.log.Debug("smtp delivered", "id", id, "mailbox", rc.acct.addr, "bytes", len(raw))
 	}
 	return nil
 }

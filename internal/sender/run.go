@@ -135,7 +135,7 @@ func (l *Loop) deliver(ctx context.Context, it Item) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	log = log.With("outbox_id", it.ID, "message_id", it.Mail.MessageID)
+	log = log.With("outbox_id", it.ID) // not the Message-ID: it may carry a reply token
 	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	if done, ok := l.takeUnrecorded(it.ID); ok {

@@ -1,8 +1,10 @@
 package sender
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -216,6 +218,9 @@ func (s *scriptedTransport) Send(context.Context, Mail) (Report, error) {
 	}
 	err := s.errs[0]
 	s.errs = s.errs[1:]
+	if err == nil {
+		return Report{Accepted: []string{"x@y.example"}}, nil
+	}
 	return Report{}, err
 }
 
@@ -297,5 +302,26 @@ func TestDeliveredButUnrecordedIsNotSentAgain(t *testing.T) {
 	}
 	if st := ob.get(1).state; st != "sent" || tr.calls != 1 {
 		t.Errorf("state %s after %d sends; want sent after exactly 1", st, tr.calls)
+	}
+}
+
+func TestLogsCarryNoReplyToken(t *testing.T) {
+	const token = "k9xq2mZtQ7"
+	var logs bytes.Buffer
+	m := consultation()
+	m.MessageID = "r42." + token + "@coalition.example"
+	m.ReplyTo = &Address{Addr: "coalition+r42." + token + "@coalition.example"}
+	ob := newFakeOutbox(Item{ID: 1, Mail: m}, Item{ID: 2, Mail: m}, Item{ID: 3, Mail: m})
+	tr := &scriptedTransport{errs: []error{
+		nil,
+		&Error{Stage: StageMail, Code: 451, Err: errors.New("451 4.3.0 try later")},
+		&Error{Stage: StageRcpt, Code: 550, Permanent: true, Err: errors.New("550 5.1.1 unknown")},
+	}}
+	l := &Loop{Transport: tr, Outbox: ob, Log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	if err := l.Pass(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if logs.Len() == 0 || strings.Contains(logs.String(), token) {
+		t.Errorf("logs (%d bytes) leak the token or are empty:\n%s", logs.Len(), logs.String())
 	}
 }
