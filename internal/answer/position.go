@@ -133,8 +133,12 @@ func (r *Reader) mentions(ws []string) []mention {
 		}
 	}
 	var out []mention
+	present := wordForms(ws)
 	// The candidates are sorted longest first so "not attend" wins over "attend".
 	for _, c := range r.v.cands {
+		if !present[c.words[0]] {
+			continue // most phrases are not there: skip the scan
+		}
 		n := len(c.words)
 		for k := findWords(ws, c.words, 0); k >= 0; k = findWords(ws, c.words, k+1) {
 			if slices.Contains(used[k:k+n], true) {
@@ -157,6 +161,27 @@ func (r *Reader) mentions(ws []string) []mention {
 	// Keep the order of appearance.
 	slices.SortStableFunc(out, func(a, b mention) int { return a.strongAt - b.strongAt })
 	return out
+}
+
+// wordForms returns the words of a sentence and the forms wordEq would match
+// them to: without a joined Arabic prefix, "لل" as "ال".
+func wordForms(ws []string) map[string]bool {
+	m := make(map[string]bool, 2*len(ws))
+	for _, w := range ws {
+		m[w] = true
+		if !isArabicWord(w) {
+			continue
+		}
+		if strings.HasPrefix(w, "لل") {
+			m["ا"+w[len("ل"):]] = true
+		}
+		for _, p := range arabicPrefixes {
+			if strings.HasPrefix(w, p) {
+				m[w[len(p):]] = true
+			}
+		}
+	}
+	return m
 }
 
 // negated reports a negation within the four words before index k ("we
