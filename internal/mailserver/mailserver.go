@@ -15,6 +15,7 @@ package mailserver
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -361,6 +362,27 @@ func (s *Server) Messages(addr, mailbox string) ([][]byte, error) {
 		out = append(out, m.FindBodySection(bs))
 	}
 	return out, nil
+}
+
+// WaitMessages waits until a mailbox holds at least n messages and returns
+// them all, or returns ctx's error with what is there. Tests use it instead
+// of sleeping: a delivery wakes it at once, IMAP-side changes within idlePoll.
+func (s *Server) WaitMessages(ctx context.Context, addr, mailbox string, n int) ([][]byte, error) {
+	tick := time.NewTicker(idlePoll)
+	defer tick.Stop()
+	for {
+		delivered := s.deliveries.wait()
+		msgs, err := s.Messages(addr, mailbox)
+		if err != nil || len(msgs) >= n {
+			return msgs, err
+		}
+		select {
+		case <-ctx.Done():
+			return msgs, fmt.Errorf("mailserver: %s/%s has %d of %d messages: %w", addr, mailbox, len(msgs), n, ctx.Err())
+		case <-delivered:
+		case <-tick.C:
+		}
+	}
 }
 
 // Mailboxes lists the account's mailboxes, sorted; nil if addr is unknown.

@@ -2,6 +2,7 @@ package mailserver
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"net/smtp"
 	"net/textproto"
@@ -448,5 +449,35 @@ func TestOversizedMessageIsRefused(t *testing.T) {
 	}
 	if msgs, _ := s.Messages("coalition@coalition.example", "INBOX"); len(msgs) != 0 {
 		t.Errorf("oversized message was delivered")
+	}
+}
+
+func TestWaitMessagesWakesOnDelivery(t *testing.T) {
+	s := start(t, Options{})
+	addUser(t, s, "amal@ngo-amal.example", "pw")
+	done := make(chan int, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		msgs, err := s.WaitMessages(ctx, "amal@ngo-amal.example", "INBOX", 2)
+		if err != nil {
+			t.Errorf("WaitMessages: %v", err)
+		}
+		done <- len(msgs)
+	}()
+	for range 2 {
+		if err := smtpSend(t, s, nil, "bot@coalition.example", []string{"amal@ngo-amal.example"}, gmailReply); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := <-done; n != 2 {
+		t.Errorf("WaitMessages returned %d messages, want 2", n)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	msgs, err := s.WaitMessages(ctx, "amal@ngo-amal.example", "INBOX", 3)
+	if !errors.Is(err, context.DeadlineExceeded) || len(msgs) != 2 {
+		t.Errorf("waiting for a 3rd message: %d messages, err %v; want 2 and a deadline error", len(msgs), err)
 	}
 }
