@@ -25,6 +25,7 @@ import (
 // real provider. It listens on 127.0.0.2, which go-mail does not treat as
 // "localhost", so a PLAIN login only works if TLS is really in use.
 type tlsServer struct {
+	mechs  []string // "" => PLAIN
 	mu     sync.Mutex
 	authed []string
 	got    int
@@ -34,9 +35,15 @@ func (b *tlsServer) NewSession(*smtp.Conn) (smtp.Session, error) { return &tlsSe
 
 type tlsSession struct{ b *tlsServer }
 
-func (s *tlsSession) AuthMechanisms() []string { return []string{sasl.Plain} }
-func (s *tlsSession) Auth(string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(_, user, pass string) error {
+func (s *tlsSession) AuthMechanisms() []string {
+	if s.b.mechs != nil {
+		return s.b.mechs
+	}
+	return []string{sasl.Plain}
+}
+
+func (s *tlsSession) Auth(mech string) (sasl.Server, error) {
+	check := func(user, pass string) error {
 		if pass != coordPass {
 			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "bad credentials"}
 		}
@@ -44,7 +51,37 @@ func (s *tlsSession) Auth(string) (sasl.Server, error) {
 		s.b.authed = append(s.b.authed, user)
 		s.b.mu.Unlock()
 		return nil
-	}), nil
+	}
+	if mech == sasl.Login {
+		return &loginServer{check: check}, nil
+	}
+	return sasl.NewPlainServer(func(_, user, pass string) error { return check(user, pass) }), nil
+}
+
+// loginServer is the server side of AUTH LOGIN (Microsoft 365 offers only
+// LOGIN and XOAUTH2); go-sasl has no LOGIN server.
+type loginServer struct {
+	check func(user, pass string) error
+	step  int
+	user  string
+}
+
+func (l *loginServer) Next(resp []byte) ([]byte, bool, error) {
+	l.step++
+	switch l.step {
+	case 1:
+		if resp != nil { // initial response carries the user name
+			l.user = string(resp)
+			l.step++
+			return []byte("Password:"), false, nil
+		}
+		return []byte("Username:"), false, nil
+	case 2:
+		l.user = string(resp)
+		return []byte("Password:"), false, nil
+	default:
+		return nil, true, l.check(l.user, string(resp))
+	}
 }
 func (s *tlsSession) Mail(string, *smtp.MailOptions) error { return nil }
 func (s *tlsSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
@@ -80,17 +117,20 @@ func TestSendOverTLS(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		security string
+		mechs    []string
 		listen   func() (net.Listener, error)
 	}{
-		{"implicit TLS (port 465 style)", "tls", func() (net.Listener, error) { return tls.Listen("tcp", "127.0.0.2:0", tlsConf) }},
-		{"STARTTLS (port 587 style)", "starttls", func() (net.Listener, error) { return net.Listen("tcp", "127.0.0.2:0") }},
+		{"implicit TLS (port 465 style)", "tls", nil, func() (net.Listener, error) { return tls.Listen("tcp", "127.0.0.2:0", tlsConf) }},
+		{"STARTTLS (port 587 style)", "starttls", nil, func() (net.Listener, error) { return net.Listen("tcp", "127.0.0.2:0") }},
+		{"STARTTLS with AUTH LOGIN only (Microsoft 365 style)", "starttls", []string{sasl.Login, "XOAUTH2"},
+			func() (net.Listener, error) { return net.Listen("tcp", "127.0.0.2:0") }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ln, err := tc.listen()
 			if err != nil {
 				t.Skipf("cannot listen on 127.0.0.2: %v", err)
 			}
-			b := &tlsServer{}
+			b := &tlsServer{mechs: tc.mechs}
 			srv := smtp.NewServer(b)
 			srv.Domain = "smtp.test"
 			srv.ErrorLog = log.New(io.Discard, "", 0) // the refused certificate is expected
