@@ -236,12 +236,17 @@ func (e *Engine) coordinators() []sender.Address {
 
 // notice queues a short English note to the coordinators.
 func (e *Engine) notice(ctx context.Context, st *step, roundID, title, text string, lines []string, inReplyTo string) error {
+	return e.noticeTo(ctx, st, e.coordinators(), roundID, title, text, lines, inReplyTo)
+}
+
+// noticeTo is notice to some of the coordinators.
+func (e *Engine) noticeTo(ctx context.Context, st *step, to []sender.Address, roundID, title, text string, lines []string, inReplyTo string) error {
 	subj, body, err := e.Render.Text("en", "notice", map[string]any{
 		"RoundID": roundID, "Title": title, "Text": text, "Lines": lines, "Coalition": e.Cfg.Coalition.Name})
 	if err != nil {
 		return err
 	}
-	m := mail{roundID: roundID, kind: "notice", lang: "en", to: e.coordinators(), subject: subj, text: body}
+	m := mail{roundID: roundID, kind: "notice", lang: "en", to: to, subject: subj, text: body}
 	if inReplyTo != "" {
 		m.inReplyTo, m.refs = inReplyTo, []string{inReplyTo}
 	}

@@ -10,6 +10,7 @@ import (
 	"consultd/internal/automail"
 	"consultd/internal/config"
 	"consultd/internal/mimeparse"
+	"consultd/internal/sender"
 	"consultd/internal/store"
 )
 
@@ -170,9 +171,21 @@ func (e *Engine) handleBounce(ctx context.Context, st *step, m *mimeparse.Messag
 		}
 		lines = append(lines, fmt.Sprintf("%s: %s failure %s %s", rc.Address, class, rc.Status, oneLineShort(rc.Diagnostic)))
 	}
+	// A coordinator whose address failed is not told: that notice would bounce
+	// too, and its bounce bring another notice, for ever.
+	var tell []sender.Address
+	for _, c := range e.coordinators() {
+		failed := false
+		for _, rc := range b.Recipients {
+			failed = failed || strings.EqualFold(rc.Address, c.Addr)
+		}
+		if !failed {
+			tell = append(tell, c)
+		}
+	}
 	ps, r := e.bouncedParticipants(ctx, st, m, b)
 	if r == nil {
-		err := e.notice(ctx, st, "", "A message could not be delivered", "A delivery failure report arrived that does not belong to an open round:", lines, "")
+		err := e.noticeTo(ctx, st, tell, "", "A message could not be delivered", "A delivery failure report arrived that does not belong to an open round:", lines, "")
 		return o, err
 	}
 	o.roundID = r.ID
@@ -219,7 +232,7 @@ func (e *Engine) handleBounce(ctx context.Context, st *step, m *mimeparse.Messag
 			if err := event(ctx, st, r.ID, "%s", msg); err != nil {
 				return o, err
 			}
-			if err := e.notice(ctx, st, r.ID, "Undeliverable contact: "+p.Name, msg, nil, ""); err != nil {
+			if err := e.noticeTo(ctx, st, tell, r.ID, "Undeliverable contact: "+p.Name, msg, nil, ""); err != nil {
 				return o, err
 			}
 		}
