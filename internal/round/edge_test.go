@@ -271,6 +271,10 @@ func TestLoopGuardCapsReceiptsButRecordsEveryAnswer(t *testing.T) {
 
 // dsn is a Postfix bounce of one of our messages, returned in full.
 func dsn(failed string, orig sender.Mail, status, diag string) []byte {
+	replyTo := "coalition@coal.example"
+	if orig.ReplyTo != nil {
+		replyTo = orig.ReplyTo.Addr
+	}
 	return []byte(strings.ReplaceAll(fmt.Sprintf(`Return-Path: <>
 Received: by mail.coal.example (Postfix) id 6B1C21A0F3; Fri, 20 Nov 2026 09:05:12 +0000 (UTC)
 Date: Fri, 20 Nov 2026 09:05:12 +0000 (UTC)
@@ -281,7 +285,7 @@ Auto-Submitted: auto-replied
 MIME-Version: 1.0
 Content-Type: multipart/report; report-type=delivery-status;
 	boundary="6B1C21A0F3.1795977612/mail.coal.example"
-Message-Id: <20261120090512.6B1C21A0F3@mail.coal.example>
+Message-Id: <20261120090512.%[8]s@mail.coal.example>
 
 This is a MIME-encapsulated message.
 
@@ -328,7 +332,7 @@ Content-Type: text/plain; charset=utf-8
 Dear colleagues,
 
 --6B1C21A0F3.1795977612/mail.coal.example--
-`, failed, status, diag, recipients(orig), orig.ReplyTo.Addr, orig.Subject, orig.MessageID), "\n", "\r\n"))
+`, failed, status, diag, recipients(orig), replyTo, orig.Subject, orig.MessageID, strings.NewReplacer("@", ".", "-", "").Replace(orig.MessageID)), "\n", "\r\n"))
 }
 
 func consultationTo(t *testing.T, h *harness, addr string) sender.Mail {
@@ -625,5 +629,29 @@ func TestPlusAddressTokenFoundWhenTheCoalitionAddressHasCapitals(t *testing.T) {
 	}
 	if p := participant(t, h, r.ID, "baytna"); p.Position != "decline" {
 		t.Fatalf("reply via the plus address not counted: %+v", p)
+	}
+}
+
+func TestBounceFromADeadCoordinatorAddressDoesNotLoop(t *testing.T) {
+	h := newHarnessWith(t, false, "  - {name: Rania, email: rania@coal.example}", "  - {name: Rania, email: rania@coal.example}\n  - {name: Omar, email: omar@gone.example}")
+	h.open()
+	orig := consultationTo(t, h, "info@sjac.example")
+	h.handle(dsn("info@sjac.example", orig, "5.1.1", "550 5.1.1 User unknown")) // a notice to both coordinators
+	// Every notice that reaches omar@gone.example bounces; each bounce must not bring a new notice to him.
+	for i := 0; i < 5; i++ {
+		var toOmar []sender.Mail
+		for _, n := range h.outbox("notice") {
+			if strings.Contains(recipients(n), "omar@gone.example") {
+				toOmar = append(toOmar, n)
+			}
+		}
+		if len(toOmar) > 1 {
+			t.Fatalf("round %d: %d notices to the dead coordinator address: a bounce loop", i, len(toOmar))
+		}
+		h.now = h.now.Add(time.Minute)
+		h.handle(dsn("omar@gone.example", toOmar[0], "5.1.1", "550 5.1.1 User unknown"))
+	}
+	if n := h.outbox("notice"); !strings.Contains(n[len(n)-1].Text, "omar@gone.example") || recipients(n[len(n)-1]) != "rania@coal.example" {
+		t.Errorf("the working coordinator was not told of the dead address: %+v", n[len(n)-1])
 	}
 }
