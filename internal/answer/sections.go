@@ -156,7 +156,9 @@ func (r *Reader) sections(lines []string) parsed {
 			}
 			numbered = true
 			*cur = append(*cur, stripMarker(raw))
-		case signOffRe.MatchString(strings.ToLower(n)):
+		case signOffRe.MatchString(strings.ToLower(n)) && len(words(n)) <= 5:
+			// The closing of the mail; a longer line is a point that
+			// starts with thanks ("Thank you for the invitation, but …").
 			end()
 			continue
 		case hasText && (blank || endsSentence(prev)) && r.opensWithPosition(n):
