@@ -18,11 +18,21 @@ import (
 func (e *Engine) handleCoordinatorMail(ctx context.Context, st *step, m *mimeparse.Message) (outcome, error) {
 	res := forward.Parse(m, st.now)
 	if res.Invitation == nil {
+		o := outcome{kind: "unknown", disp: Review, note: "coordinator mail without a forwarded invitation"}
+		// Loop guard: a coordinator's auto-responder without Auto-Submitted
+		// would answer every notice; one notice per hour per coordinator.
+		from := firstFrom(m)
+		if n, err := store.CountRepliesSince(ctx, st.tx, "", from, "no-invitation", st.now.Add(-time.Hour)); err != nil || n > 0 {
+			return o, err
+		}
+		if err := store.NoteReplySent(ctx, st.tx, "", from, "no-invitation", st.now); err != nil {
+			return o, err
+		}
 		err := e.notice(ctx, st, "", "No invitation found in your message",
 			"Your message \""+m.Subject+"\" did not contain a forwarded invitation, so no round was opened. "+
 				"Forward the invitation itself (inline or as an attachment), or send a command such as STATUS ROUND-ID. "+
 				"The message was put in the review folder.", nil, m.MessageID)
-		return outcome{kind: "unknown", disp: Review, note: "coordinator mail without a forwarded invitation"}, err
+		return o, err
 	}
 	return e.openRound(ctx, st, m, res)
 }
