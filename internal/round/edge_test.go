@@ -655,3 +655,23 @@ func TestBounceFromADeadCoordinatorAddressDoesNotLoop(t *testing.T) {
 		t.Errorf("the working coordinator was not told of the dead address: %+v", n[len(n)-1])
 	}
 }
+
+func TestCoordinatorsNaiveOutOfOfficeGetsOneNoticeAnHour(t *testing.T) {
+	h := newHarness(t, false)
+	h.handle(coordMail("Rania <rania@coal.example>", "Thanks!", "thanks-1@coal.example", "", "Thanks, all good.\n"))
+	// An auto-responder without Auto-Submitted answers every notice.
+	for i := 0; i < 5; i++ {
+		ns := h.outbox("notice")
+		h.now = h.now.Add(time.Minute)
+		h.handle(coordMail("Rania <rania@coal.example>", "Re: "+ns[len(ns)-1].Subject, fmt.Sprintf("ooo-%d@coal.example", i), ns[len(ns)-1].MessageID,
+			"Thank you for your email. I am travelling with limited access to email until 30 November.\n"))
+	}
+	if n := len(h.outbox("notice")); n != 1 {
+		t.Fatalf("%d notices answered an auto-responder within minutes, want 1", n)
+	}
+	h.now = h.now.Add(2 * time.Hour)
+	h.handle(coordMail("Rania <rania@coal.example>", "Question", "q-1@coal.example", "", "How do I open a round?\n"))
+	if n := len(h.outbox("notice")); n != 2 {
+		t.Fatalf("after an hour a coordinator's mail was not answered (%d notices)", n)
+	}
+}
