@@ -55,7 +55,13 @@ func ParseCommand(m *mimeparse.Message) (Command, bool) {
 }
 
 func parseVerb(m *mimeparse.Message) (Command, bool) {
-	lines := []string{stripSubject(m.Subject)}
+	var lines []string
+	// A reply's subject was written earlier, often by consultd itself
+	// ("[Consultation X] Status"): only a new message's subject is a command,
+	// or every answer to a command reply (an auto-responder's too) repeats it.
+	if !replySubjectRe.MatchString(m.Subject) {
+		lines = append(lines, stripSubject(m.Subject))
+	}
 	for _, l := range strings.Split(reply.Trim(m.Text), "\n") {
 		if strings.TrimSpace(l) != "" {
 			lines = append([]string{strings.TrimSpace(l)}, lines...) // the body's first line wins over the subject
@@ -101,6 +107,8 @@ func subjectRoundID(s string) string {
 }
 
 var prefixRe = regexp.MustCompile(`(?i)^\s*((re|fwd?|aw|tr|wg|رد|إعادة توجيه)\s*:\s*|\[Consultation \d{4}-\d{2,}\]\s*)+`)
+
+var replySubjectRe = regexp.MustCompile(`(?i)^\s*(re|aw|sv|antw|rif|رد)\s*:`)
 
 func stripSubject(s string) string { return prefixRe.ReplaceAllString(s, "") }
 
