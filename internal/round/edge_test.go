@@ -675,3 +675,31 @@ func TestCoordinatorsNaiveOutOfOfficeGetsOneNoticeAnHour(t *testing.T) {
 		t.Fatalf("after an hour a coordinator's mail was not answered (%d notices)", n)
 	}
 }
+
+func TestAnsweringACommandReplyDoesNotRepeatTheCommand(t *testing.T) {
+	h := newHarness(t, false)
+	r, _ := h.open()
+	h.handle(coordMail("Rania <rania@coal.example>", "EXTEND "+r.ID+" 48h", "ext-1@coal.example", "", ""))
+	h.handle(coordMail("Rania <rania@coal.example>", "STATUS "+r.ID, "st-1@coal.example", "", ""))
+	extended := h.round(r.ID).Deadline
+	// A human "thanks" in the thread of her own command, and an auto-responder
+	// without Auto-Submitted answering the status reply: neither is a command.
+	h.handle(coordMail("Rania <rania@coal.example>", "Re: EXTEND "+r.ID+" 48h", "thanks-1@coal.example", "ext-1@coal.example", "Thanks, that was quick.\n"))
+	for i := 0; i < 3; i++ {
+		s := h.outbox("status")
+		h.now = h.now.Add(time.Minute)
+		h.handle(coordMail("Rania <rania@coal.example>", "Re: "+s[len(s)-1].Subject, fmt.Sprintf("ooo-%d@coal.example", i), s[len(s)-1].MessageID,
+			"Thank you for your email. I am travelling with limited access to email until 30 November.\n"))
+	}
+	if got := h.round(r.ID).Deadline; !got.Equal(extended) {
+		t.Errorf("a reply in an EXTEND thread extended again: %s, want %s", got, extended)
+	}
+	if n := len(h.outbox("status")); n != 1 {
+		t.Errorf("%d status replies: replies to a status reply repeated STATUS", n)
+	}
+	// A reply whose first line is a command is still one.
+	h.handle(coordMail("Rania <rania@coal.example>", "Re: [Consultation "+r.ID+"] Status", "st-2@coal.example", "", "STATUS\n"))
+	if n := len(h.outbox("status")); n != 2 {
+		t.Errorf("STATUS on the first line of a reply not obeyed (%d status replies)", n)
+	}
+}
