@@ -417,14 +417,27 @@ cmd_start() {
 cmd_stop() {
 	local pid
 	if pid=$(postfix_pid); then stop_pid postfix "$pid"; fi
-	if pid=$(dovecot_pid); then stop_pid dovecot "$pid"; fi
-	return 0
+	stop_dovecot
+}
+
+# stop_dovecot stops the master and the imap/lmtp processes it started:
+# they outlive the master, while a real restart (systemd stops the whole
+# cgroup) drops every client connection.
+stop_dovecot() {
+	local pid children c
+	pid=$(dovecot_pid) || return 0
+	children=$(pgrep -P "$pid" || true)
+	stop_pid dovecot "$pid"
+	for c in $children; do
+		if [[ $(readlink "/proc/$c/exe" 2>/dev/null) == /usr/lib/dovecot/* ]]; then
+			kill -TERM "$c" 2>/dev/null || true
+		fi
+	done
 }
 
 cmd_restart_dovecot() {
 	need_root restart-dovecot
-	local pid
-	if pid=$(dovecot_pid); then stop_pid dovecot "$pid"; fi
+	stop_dovecot
 	start_dovecot
 	wait_port imap "$IMAP_PORT"
 }

@@ -64,10 +64,10 @@ To: <%s>
 // ForwardAttached is the coordinator forwarding the invitation as an
 // attachment (Outlook's "Forward as Attachment"): the original keeps its
 // Message-ID, so the statement can be threaded to it.
-func ForwardAttached(coordName, coordAddr, coalition string, sent time.Time) []byte {
+func ForwardAttached(coordName, coordAddr, coalition, inviter string, sent time.Time) []byte {
 	orig := sent.Add(-26 * time.Hour).UTC()
 	inner := message(map[string]string{
-		"From":       addr(InviterName, InviterAddress),
+		"From":       addr(InviterName, inviter),
 		"To":         "<" + coordAddr + ">",
 		"Subject":    InviteSubject,
 		"Date":       orig.Format(time.RFC1123Z),
