@@ -266,6 +266,9 @@ func (e *Engine) approve(ctx context.Context, st *step, m *mimeparse.Message, r 
 			return err
 		}
 		r.Outcome, r.Statement = outcome, stmt.Text
+		if len(stmt.Signatories) == 0 {
+			return e.draft(ctx, st, r, "decided by "+by+"; no organisation signs it")
+		}
 		if e.Cfg.Policy.RequireApproval {
 			return e.draft(ctx, st, r, "decided by "+by)
 		}

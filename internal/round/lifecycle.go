@@ -151,6 +151,10 @@ func (e *Engine) close(ctx context.Context, st *step, r *store.Round, reason str
 		return err
 	}
 	r.Outcome, r.Statement = t.Outcome, stmt.Text
+	if len(stmt.Signatories) == 0 {
+		// A joint statement no organisation signs never goes out on its own.
+		return e.draft(ctx, st, r, t.Reason+"; no organisation signs it")
+	}
 	if e.Cfg.Policy.RequireApproval {
 		return e.draft(ctx, st, r, t.Reason)
 	}
