@@ -703,3 +703,23 @@ func TestAnsweringACommandReplyDoesNotRepeatTheCommand(t *testing.T) {
 		t.Errorf("STATUS on the first line of a reply not obeyed (%d status replies)", n)
 	}
 }
+
+func TestAStatementNobodySignsGoesToTheCoordinatorsNotTheInviter(t *testing.T) {
+	h := newHarness(t, false) // no approval required; on_no_quorum: decline
+	r, cons := h.open()
+	h.handle(answerMail(cons["info@baytna.example"], "info@baytna.example", "ACCEPT\nSign: no", 1))
+	h.now = r.Deadline.Add(time.Minute)
+	h.e.Tick(h.ctx)
+	if n := len(h.outbox("statement")); n != 0 {
+		t.Fatalf("a statement signed by no organisation was sent to the inviter")
+	}
+	d := h.outbox("draft")
+	if len(d) != 1 || !strings.Contains(d[0].Text, "no organisation signs it") || h.round(r.ID).State != store.StateDraft {
+		t.Fatalf("coordinators not asked: %+v", d)
+	}
+	// They may still send it, explicitly.
+	h.handle(coordMail("Rania <rania@coal.example>", "Re: "+d[0].Subject, "ok-1@coal.example", d[0].MessageID, "APPROVE\n"))
+	if n := len(h.outbox("statement")); n != 1 {
+		t.Fatalf("explicit APPROVE did not send (%d)", n)
+	}
+}
