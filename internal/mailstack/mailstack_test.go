@@ -116,7 +116,29 @@ func TestLoginWorksAgainAfterDovecotRestart(t *testing.T) {
 	s.Send(t, u, []string{u}, gmailStyle(u, u, "before", "before restart"))
 	s.WaitMessages(t, u, pass, "INBOX", 1, waitFor)
 
+	// A client connected across the restart must see its connection drop,
+	// as it would against a real server restart.
+	open, err := s.login(u, pass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer open.Close()
+	if _, err := open.Select("INBOX", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	idle, err := open.Idle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+
 	s.RestartDovecot(t)
+
+	select {
+	case <-open.Closed():
+	case <-time.After(10 * time.Second):
+		t.Errorf("an IMAP session idling across the restart was not disconnected")
+	}
 
 	// Mail sent while Dovecot was down or just back must still arrive.
 	s.Send(t, u, []string{u}, gmailStyle(u, u, "after", "after restart"))

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The whole test suite of consultd, as CI runs it (.ci/run calls this):
+#   gofmt check, go vet, staticcheck, then every test of ./... including the
+#   integration tests against a real Postfix + Dovecot on loopback.
+# Needs root: it installs the mail packages with apt-get and runs the daemons.
+# Exit status: go test's; a gofmt/vet/staticcheck finding also makes it non-zero.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH=/usr/local/go/bin:$PATH:${HOME:-/root}/go/bin
+
+STATICCHECK_VERSION=v0.8.2 # staticcheck 2026.2.2; builds with go1.26.8
+GO_TEST_TIMEOUT=${GO_TEST_TIMEOUT:-30m}
+
+step() { printf '\n== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
+
+if [[ $(id -u) != 0 ]]; then
+	echo "scripts/test.sh must run as root: it installs dovecot-imapd, dovecot-lmtpd and postfix" >&2
+	echo "with apt-get and runs them on loopback for the integration tests." >&2
+	echo "(Unit tests alone: go test ./... — the mail-stack tests then skip.)" >&2
+	exit 1
+fi
+command -v go >/dev/null || { echo "scripts/test.sh: go not found (expected in /usr/local/go/bin)" >&2; exit 1; }
+go version
+
+checks_failed=()
+started=$(date +%s)
+
+step "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*'))
+if [[ -n $unformatted ]]; then
+	echo "these files need gofmt -w:"
+	echo "$unformatted"
+	checks_failed+=(gofmt)
+else
+	echo "ok"
+fi
+
+step "go vet ./..."
+go vet ./... || checks_failed+=(vet)
+
+step "staticcheck ./..."
+staticcheck=$(go env GOPATH)/bin/staticcheck
+if [[ ! -x $staticcheck ]] || ! "$staticcheck" -version 2>/dev/null | grep -q "(${STATICCHECK_VERSION#v})"; then
+	echo "installing staticcheck $STATICCHECK_VERSION"
+	GOBIN=$(go env GOPATH)/bin go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION" ||
+		echo "WARNING: could not install staticcheck $STATICCHECK_VERSION with $(go version); staticcheck skipped"
+fi
+if [[ -x $staticcheck ]]; then
+	"$staticcheck" ./... || checks_failed+=(staticcheck)
+fi
+
+step "mail stack packages"
+bash scripts/mailstack.sh install
+# The tests start the stack (internal/mailstack); stop it however we leave.
+trap 'bash scripts/mailstack.sh stop >/dev/null 2>&1 || true' EXIT
+
+step "go test -count=1 -timeout $GO_TEST_TIMEOUT ./..."
+log=$(mktemp /tmp/consultd-test.XXXXXX.log)
+echo "full verbose log: $log"
+set +e
+# -v so the corpus score lines and test counts can be read from the log;
+# the console gets everything but the per-test RUN/PASS/SKIP chatter.
+CI=${CI:-} go test -count=1 -timeout "$GO_TEST_TIMEOUT" -v ./... 2>&1 | tee "$log" |
+	grep --line-buffered -v -E '^\s*(=== (RUN|PAUSE|CONT|NAME)|--- (PASS|SKIP):)'
+rc=${PIPESTATUS[0]}
+set -e
+
+step "corpus scores"
+grep -E '^\s*(\S+\.go:[0-9]+: )?corpus ' "$log" | sed -E 's/^\s*(\S+\.go:[0-9]+: )?//' | sort -u || echo "(no corpus score lines)"
+
+step "summary"
+grep -E '^(ok|FAIL|---|panic:)\s' "$log" | grep -v -E '^--- (PASS|SKIP)' || true
+grep -E '^\s*--- FAIL:' "$log" | sed 's/^/failed: /' || true
+passed=$(grep -c -E '^\s*--- PASS:' "$log" || true)
+failed=$(grep -c -E '^\s*--- FAIL:' "$log" || true)
+skipped=$(grep -c -E '^\s*--- SKIP:' "$log" || true)
+if ((${#checks_failed[@]})); then
+	echo "checks that failed: ${checks_failed[*]}"
+fi
+echo "took $(($(date +%s) - started)) s; go test exit status $rc"
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+if ((rc == 0 && ${#checks_failed[@]})); then
+	exit 1
+fi
+exit "$rc"
