@@ -7,6 +7,7 @@ package answer
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"consultd/internal/mimeparse"
 	"consultd/internal/reply"
@@ -72,11 +73,39 @@ func (r *Reader) Read(m *mimeparse.Message) Answer {
 	body := Body(m)
 	a := r.Parse(reply.Trim(body))
 	if a.Sign == nil && strings.Contains(body, "\n>") {
-		if v, ok := r.inlineSign(reply.TrimInline(body)); ok {
+		if v, ok := r.inlineSign(headLines(reply.TrimInline(body), MaxRead)); ok {
 			a.Sign = &v
 		}
 	}
 	return a
+}
+
+// MaxBody bounds the body Read hands to reply.Trim and the HTML converter:
+// the member's answer is at the top (or below a quote of the invitation), and
+// what lies beyond is deep quoted history whose trimming costs time for
+// nothing.
+const MaxBody = 256 << 10
+
+// headLines returns s cut to at most n bytes at a line end (or at a UTF-8
+// boundary when the first line is longer).
+func headLines(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	if i := strings.LastIndexByte(s, '\n'); i > 0 {
+		return s[:i]
+	}
+	// Drop a rune the cut split in two.
+	for i := len(s); i > 0 && i > len(s)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(s[i-1]) {
+			if !utf8.FullRuneInString(s[i-1:]) {
+				s = s[:i-1]
+			}
+			break
+		}
+	}
+	return s
 }
 
 // inlineSign finds a member line that is only a yes or no right under a
@@ -96,9 +125,11 @@ func (r *Reader) inlineSign(text string) (value, ok bool) {
 				}
 			}
 		default:
-			if ws := words(t); asked && len(ws) <= 3 {
-				if v, ok := r.signValue(ws); ok {
-					return v, true
+			if asked {
+				if ws := words(t); len(ws) <= 3 {
+					if v, ok := r.signValue(ws); ok {
+						return v, true
+					}
 				}
 			}
 			asked = false
@@ -114,13 +145,19 @@ func (r *Reader) inlineSign(text string) (value, ok bool) {
 // unmarked) is also read from the HTML, where the history can be told apart.
 // A plain part with "> " quotes is the client's own rendering, and reply.Trim
 // reads it, so the HTML need not be converted to compare.
+//
+// Both are read up to MaxBody bytes.
 func Body(m *mimeparse.Message) string {
-	plain := strings.TrimSpace(m.Text)
-	if m.HTML != "" && (plain == "" ||
-		!hasQuoteLine(plain) && plain == strings.TrimSpace(mimeparse.HTMLToText(m.HTML))) {
-		return mimeparse.HTMLReplyText(m.HTML)
+	text, html := headLines(m.Text, MaxBody), m.HTML
+	if len(html) > 2*MaxBody {
+		html = html[:2*MaxBody] // the HTML parser closes what the cut leaves open
 	}
-	return m.Text
+	plain := strings.TrimSpace(text)
+	if html != "" && (plain == "" ||
+		!hasQuoteLine(plain) && plain == strings.TrimSpace(mimeparse.HTMLToText(html))) {
+		return mimeparse.HTMLReplyText(html)
+	}
+	return text
 }
 
 // hasQuoteLine reports a line starting with ">".
@@ -137,14 +174,7 @@ const MaxRead = 64 << 10
 func (r *Reader) Parse(text string) Answer {
 	text = strings.TrimSpace(strings.ReplaceAll(text, "\r\n", "\n"))
 	a := Answer{Text: text}
-	read := text
-	if len(read) > MaxRead {
-		read = read[:MaxRead]
-		if i := strings.LastIndexByte(read, '\n'); i > 0 {
-			read = read[:i] // whole lines only, so no point or word is cut
-		}
-	}
-	lines := strings.Split(read, "\n")
+	lines := strings.Split(headLines(text, MaxRead), "\n") // whole lines: no point or word is cut
 	sec := r.sections(lines)
 	a.Concerns, a.Recommendations = sec.concerns, sec.recommendations
 	a.Sign = sec.sign

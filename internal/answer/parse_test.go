@@ -120,3 +120,23 @@ func TestParseBounded(t *testing.T) {
 		t.Errorf("text not kept whole: %d bytes of %d", len(a.Text), len(text))
 	}
 }
+
+func TestHeadLines(t *testing.T) {
+	cases := []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"one\ntwo\nthree", 9, "one\ntwo"},
+		{"نعم", 4, "نع"},  // a cut inside a rune drops the rune
+		{"نعم", 3, "ن"},   // ... and keeps the complete ones
+		{"aنعم", 3, "aن"}, // the cut falls on a rune end
+		{"abcdef", 3, "abc"},
+	}
+	for _, c := range cases {
+		if got := headLines(c.in, c.n); got != c.want {
+			t.Errorf("headLines(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
+		}
+	}
+}

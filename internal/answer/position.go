@@ -16,8 +16,8 @@ type signal struct {
 var sentenceSplit = regexp.MustCompile(`[.!?؟;؛\n]+`)
 
 // positionHeadings may stand before the keyword on a strong line.
-var positionHeadings = []string{"position", "our position", "answer", "our answer", "vote", "our vote", "decision",
-	"الموقف", "موقفنا", "الرد", "ردنا", "القرار"}
+var positionHeadings = split([]string{"position", "our position", "answer", "our answer", "vote", "our vote", "decision",
+	"الموقف", "موقفنا", "الرد", "ردنا", "القرار"})
 
 // position finds the reply's position. A line that starts with a position word
 // decides; otherwise the mentions in sentences must agree. Negations ("we
@@ -37,8 +37,8 @@ func (r *Reader) position(lines []string, skip map[int]bool) Position {
 			start := 0
 			if si == 0 {
 				for _, h := range positionHeadings {
-					if k := findPhrase(ws, h, 0); k == 0 && len(strings.Split(h, " ")) < len(ws) {
-						start = len(strings.Split(h, " "))
+					if len(h) < len(ws) && findWords(ws[:len(h)], h, 0) == 0 {
+						start = len(h)
 					}
 				}
 			}
@@ -133,12 +133,15 @@ func (r *Reader) mentions(ws []string) []mention {
 		}
 	}
 	var out []mention
-	present := wordForms(ws)
-	// The candidates are sorted longest first so "not attend" wins over "attend".
-	for _, c := range r.v.cands {
-		if !present[c.words[0]] {
-			continue // most phrases are not there: skip the scan
-		}
+	// Only the phrases whose first word is in the sentence, in the order of
+	// r.v.cands: longest first, so "not attend" wins over "attend".
+	var idx []int
+	for w := range wordForms(ws) {
+		idx = append(idx, r.v.byFirst[w]...)
+	}
+	slices.Sort(idx)
+	for _, ci := range slices.Compact(idx) {
+		c := r.v.cands[ci]
 		n := len(c.words)
 		for k := findWords(ws, c.words, 0); k >= 0; k = findWords(ws, c.words, k+1) {
 			if slices.Contains(used[k:k+n], true) {

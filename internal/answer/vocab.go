@@ -64,8 +64,9 @@ var Arabic = Vocabulary{
 type merged struct {
 	accept, decline, abstain, concerns, recommendations, sign, yes, no []string
 	// Split into words once: they are matched against every sentence.
-	cands       []cand     // position phrases, longest first
-	negations   [][]string // "can not", "لا يمكننا"
+	cands       []cand           // position phrases, longest first
+	byFirst     map[string][]int // indices into cands by first word
+	negations   [][]string       // "can not", "لا يمكننا"
 	notPosition [][]string
 	noPoints    map[string]bool // normalised words joined by spaces
 }
@@ -105,6 +106,10 @@ func merge(vs []Vocabulary) merged {
 		}
 	}
 	sort.SliceStable(m.cands, func(i, j int) bool { return len(m.cands[i].words) > len(m.cands[j].words) })
+	m.byFirst = map[string][]int{}
+	for i, c := range m.cands {
+		m.byFirst[c.words[0]] = append(m.byFirst[c.words[0]], i)
+	}
 	// Headings are matched as prefixes of a line: the longest first, so that
 	// "sign-on: yes" is not read as "sign" followed by "-on: yes".
 	for _, l := range [][]string{m.concerns, m.recommendations, m.sign} {
