@@ -257,6 +257,50 @@ func TestInspectMessages(t *testing.T) {
 	})
 }
 
+// Every client's forward, English and Arabic, names the envoy's office as
+// the inviter; automatic mail is never a reply.
+func TestInspectClientShapes(t *testing.T) {
+	const envoy = "office@envoy.example"
+	cases := []struct {
+		file, kind, inviter, subject, bounced string
+	}{
+		{"../forward/testdata/gmail_ar.eml", "invitation", envoy, "دعوة إلى مشاورة مع المجتمع المدني", ""},
+		{"../forward/testdata/gmail_android_ar_html.eml", "invitation", envoy, "دعوة إلى مشاورة مع المجتمع المدني", ""},
+		{"../forward/testdata/outlook_desktop_en.eml", "invitation", envoy, "Invitation to a consultation with civil society", ""},
+		{"../forward/testdata/outlook_desktop_ar.eml", "invitation", envoy, "دعوة إلى مشاورة مع المجتمع المدني", ""},
+		{"../forward/testdata/outlook_web_en.eml", "invitation", envoy, "Invitation to a consultation with civil society", ""},
+		{"../forward/testdata/apple_mail_en.eml", "invitation", envoy, "Invitation to a consultation with civil society", ""},
+		{"../forward/testdata/apple_mail_ar.eml", "invitation", envoy, "دعوة إلى مشاورة مع المجتمع المدني", ""},
+		{"../forward/testdata/thunderbird_en.eml", "invitation", envoy, "Invitation to a consultation with civil society", ""},
+		{"../forward/testdata/thunderbird_ar.eml", "invitation", envoy, "دعوة إلى مشاورة مع المجتمع المدني", ""},
+		{"../forward/testdata/iphone_en.eml", "invitation", envoy, "Invitation to a consultation with civil society", ""},
+		{"../forward/testdata/rfc822_attached.eml", "invitation", envoy, "Invitation to a consultation with civil society", ""},
+		{"../automail/testdata/apple-autoreply.eml", "auto_reply", "", "", ""},
+		{"../automail/testdata/gmail-vacation-ar.eml", "auto_reply", "", "", ""},
+		{"../automail/testdata/gmail-vacation-en.eml", "auto_reply", "", "", ""},
+		{"../automail/testdata/outlook-oof-ar.eml", "auto_reply", "", "", ""},
+		{"../automail/testdata/exchange-online-ndr.eml", "bounce", "", "", "h.saleh@partner-ngo.org"},
+		{"../automail/testdata/gmail-mailbox-full.eml", "bounce", "", "", "rania.organisation@gmail.com"},
+	}
+	for _, c := range cases {
+		t.Run(filepath.Base(c.file), func(t *testing.T) {
+			u := inspect(t, readFixture(t, c.file), "-")
+			if u.Kind != c.kind {
+				t.Fatalf("kind %q, want %q", u.Kind, c.kind)
+			}
+			if c.inviter != "" && (u.Inviter == nil || u.Inviter.Address != c.inviter) {
+				t.Errorf("inviter %+v, want %s", u.Inviter, c.inviter)
+			}
+			if c.subject != "" && u.Subject != c.subject {
+				t.Errorf("subject %q, want %q", u.Subject, c.subject)
+			}
+			if c.bounced != "" && (u.Bounce == nil || len(u.Bounce.Recipients) == 0 || u.Bounce.Recipients[0].Address != c.bounced) {
+				t.Errorf("bounce %+v, want %s", u.Bounce, c.bounced)
+			}
+		})
+	}
+}
+
 func TestInspectRefusesWhatIsNotMail(t *testing.T) {
 	dir := t.TempDir()
 	png := string([]byte{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R', 0, 0, 1, 0})
@@ -327,9 +371,9 @@ type consultation struct {
 	to, replyTo, messageID, subject string
 }
 
-// openRound builds a database holding one round opened the way the daemon
-// opens it: the round engine handles the coordinator's Gmail forward.
-func openRound(t *testing.T, cfgPath string) (roundID string, cons map[string]consultation) {
+// deliver hands one message to the round engine, as the daemon does when it
+// arrives in the mailbox, and closes the database again.
+func deliver(t *testing.T, cfgPath string, uid uint32, raw []byte) round.Disposition {
 	t.Helper()
 	cfg, err := config.Load(cfgPath)
 	if err != nil {
@@ -345,14 +389,32 @@ func openRound(t *testing.T, cfgPath string) (roundID string, cons map[string]co
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now().UTC()
 	e := round.New(cfg, st, rd, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	e.Now = func() time.Time { return now }
-	d, err := e.Handle(ctx, round.Incoming{Raw: story.Forward("Rania", "rania@coal.example", "coalition@coal.example", now),
-		Mailbox: "INBOX", UIDValidity: 1, UID: 1})
-	if err != nil || d != round.Processed {
-		t.Fatalf("forward: disposition %v, err %v", d, err)
+	d, err := e.Handle(ctx, round.Incoming{Raw: raw, Mailbox: "INBOX", UIDValidity: 1, UID: uid})
+	if err != nil {
+		t.Fatalf("handle: %v", err)
 	}
+	return d
+}
+
+// openRound builds a database holding one round opened the way the daemon
+// opens it: the round engine handles the coordinator's Gmail forward.
+func openRound(t *testing.T, cfgPath string) (roundID string, cons map[string]consultation) {
+	t.Helper()
+	fwd := story.Forward("Rania", "rania@coal.example", "coalition@coal.example", time.Now().UTC())
+	if d := deliver(t, cfgPath, 1, fwd); d != round.Processed {
+		t.Fatalf("forward: disposition %v", d)
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, cfg.Database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
 	rounds, err := store.ListRounds(ctx, st.DB())
 	if err != nil || len(rounds) != 1 {
 		t.Fatalf("rounds %v err %v", rounds, err)
@@ -451,6 +513,27 @@ func TestWithADatabase(t *testing.T) {
 			if !strings.Contains(r.stdout, want) {
 				t.Errorf("round %s output lacks %q:\n%s", id, want, r.stdout)
 			}
+		}
+	})
+	t.Run("an answer shows in rounds and round", func(t *testing.T) {
+		raw := replyTo(cons["info@baytna.example"], "info@baytna.example",
+			"Decline.\nConcerns:\n1. The agenda was set without us.\nRecommendations:\n1. Consult members on topics.\nSign: yes")
+		if d := deliver(t, cfg, 2, []byte(raw)); d != round.Processed {
+			t.Fatalf("reply went to %v", d)
+		}
+		r := consultd(t, "", "rounds", "-c", cfg)
+		if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(id) + `\s+open\s+1/3\s`).MatchString(r.stdout) {
+			t.Errorf("listing does not count the answer:\n%s", r.stdout)
+		}
+		r = consultd(t, "", "round", "-c", cfg, id)
+		if !regexp.MustCompile(`(?m)^\s+baytna\s+decline\s+yes\s+1\s+1\s`).MatchString(r.stdout) {
+			t.Errorf("round does not show baytna's answer:\n%s", r.stdout)
+		}
+		if !regexp.MustCompile(`(?m)^\s+kawakibi\s+-\s+-\s+0\s+0\s+-\s`).MatchString(r.stdout) {
+			t.Errorf("round does not show kawakibi as not answered:\n%s", r.stdout)
+		}
+		if !strings.Contains(r.stdout, "receipt") {
+			t.Errorf("outbox lacks the receipt to baytna:\n%s", r.stdout)
 		}
 	})
 	t.Run("round with an unknown id", func(t *testing.T) {
@@ -582,4 +665,35 @@ func TestRunUsageErrors(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, bad+":") {
 		t.Errorf("invalid config: exit %d stderr %q", r.code, r.stderr)
 	}
+}
+
+// FuzzInspect: whatever arrives on stdin, inspect answers with JSON (exit 0)
+// or a one-line refusal (exit 1), never a panic or a usage error.
+func FuzzInspect(f *testing.F) {
+	for _, glob := range []string{"../forward/testdata/*.eml", "../automail/testdata/*.eml"} {
+		files, _ := filepath.Glob(glob)
+		for _, p := range files {
+			if b, err := os.ReadFile(p); err == nil {
+				f.Add(b)
+			}
+		}
+	}
+	f.Add([]byte(gmailDecline))
+	f.Add([]byte("Subject: STATUS 2026-01\r\n\r\n"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var out, errb bytes.Buffer
+		code := Main([]string{"inspect", "-"}, bytes.NewReader(raw), &out, &errb)
+		switch code {
+		case 0:
+			if !json.Valid(out.Bytes()) {
+				t.Fatalf("exit 0 without valid JSON: %q", out.String())
+			}
+		case 1:
+			if errb.Len() == 0 || out.Len() != 0 {
+				t.Fatalf("exit 1: stdout %q stderr %q", out.String(), errb.String())
+			}
+		default:
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+	})
 }

@@ -176,7 +176,7 @@ func roundCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		if o.LastError != "" {
 			extra = " — " + o.LastError
 		}
-		fmt.Fprintf(tw, "  #%d\t%s\t%s\t%s\t%s%s\n", o.ID, o.Kind, o.State, strings.Join(o.Recipients, ", "), m.Subject, extra)
+		fmt.Fprintf(tw, "  #%d\t%s\t%s\t%s\t%s%s\n", o.ID, o.Kind, o.State, m.Subject, recipients(o.Recipients), extra)
 	}
 	tw.Flush()
 	fmt.Fprintln(stdout, "\nHistory:")
@@ -187,6 +187,16 @@ func roundCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "\nStatement:\n%s\n", r.Statement)
 	}
 	return 0
+}
+
+// recipients lists the first few addresses of a mail: a statement copied to
+// every member would otherwise push every other column off the screen.
+func recipients(addrs []string) string {
+	const show = 3
+	if len(addrs) <= show+1 {
+		return strings.Join(addrs, ", ")
+	}
+	return fmt.Sprintf("%s + %d more", strings.Join(addrs[:show], ", "), len(addrs)-show)
 }
 
 func dash(s string) string {
