@@ -8,7 +8,9 @@ import (
 // go-imap's server always advertises IDLE once it speaks IMAP4rev1, so hiding
 // IDLE (to test a client's polling fallback) means removing the word from the
 // CAPABILITY lines on the wire. hideCapsListener wraps accepted connections
-// to do that.
+// to do that. Only lines starting like a CAPABILITY response are touched;
+// a message whose body has a line "* CAPABILITY … IDLE" would be altered,
+// which a test fixture is unlikely to contain.
 type hideCapsListener struct {
 	net.Listener
 	drop string
