@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -721,5 +722,37 @@ func TestAStatementNobodySignsGoesToTheCoordinatorsNotTheInviter(t *testing.T) {
 	h.handle(coordMail("Rania <rania@coal.example>", "Re: "+d[0].Subject, "ok-1@coal.example", d[0].MessageID, "APPROVE\n"))
 	if n := len(h.outbox("statement")); n != 1 {
 		t.Fatalf("explicit APPROVE did not send (%d)", n)
+	}
+}
+
+func TestConcurrentAnswersAndTicksSendOneStatement(t *testing.T) {
+	h := newHarness(t, false)
+	r, cons := h.open()
+	h.now = r.Deadline.Add(-time.Minute) // Tick may close while answers arrive
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for i, addr := range []string{"info@baytna.example", "info@sjac.example", "info@kawakibi.example"} {
+		for j := 0; j < 4; j++ {
+			wg.Add(1)
+			go func(n int, addr string) {
+				defer wg.Done()
+				_, err := h.e.Handle(h.ctx, Incoming{Raw: answerMail(cons[addr], addr, "DECLINE", n), Mailbox: "INBOX", UIDValidity: 1, UID: uint32(1000 + n)})
+				errs <- err
+			}(100*i+j, addr)
+		}
+	}
+	for k := 0; k < 4; k++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs <- h.e.Tick(h.ctx) }()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("concurrent handling failed: %v", err)
+		}
+	}
+	if n := len(h.outbox("statement")); n != 1 || h.round(r.ID).State != store.StateSent {
+		t.Fatalf("%d statements, state %s; want exactly one, sent", n, h.round(r.ID).State)
 	}
 }
