@@ -13,10 +13,14 @@ func checkConfigCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	path := configFlag(fs, "configuration file")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
-		return 2
+		return flagsFailed(err)
 	}
-	if *path == "" && len(pos) == 1 {
-		*path = pos[0]
+	if *path == "" && len(pos) > 0 { // "check-config FILE" works too
+		*path, pos = pos[0], pos[1:]
+	}
+	if len(pos) != 0 {
+		fmt.Fprintf(stderr, "consultd check-config: unexpected argument %q\nusage: %s\n", pos[0], usageLine("check-config"))
+		return 2
 	}
 	if !requireConfig("check-config", *path, stderr) {
 		return 2

@@ -2,6 +2,7 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -54,7 +55,21 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("consultd "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: %s\n", usageLine(name))
+		fs.PrintDefaults()
+	}
 	return fs
+}
+
+// flagsFailed is the exit code after a flag error: -h/--help asked for
+// the flags (printed by the flag package) and is no failure; anything else is
+// a usage error.
+func flagsFailed(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 2
 }
 
 // parseFlags allows flags after positional arguments too ("round ID --config F").

@@ -62,6 +62,23 @@ func TestHelpAndUnknownCommand(t *testing.T) {
 	}
 }
 
+func TestFlagsHelpAndMistakes(t *testing.T) {
+	for _, cmd := range []string{"run", "check-config", "rounds", "round", "inspect", "demo"} {
+		r := consultd(t, "", cmd, "-h")
+		if r.code != 0 || !strings.Contains(r.stderr, "usage: consultd "+cmd) {
+			t.Errorf("%s -h: exit %d, stderr %q", cmd, r.code, r.stderr)
+		}
+		r = consultd(t, "", cmd, "--colour")
+		if r.code != 2 || !strings.Contains(r.stderr, "-colour") || !strings.Contains(r.stderr, "usage: consultd "+cmd) {
+			t.Errorf("%s --colour: exit %d, stderr %q", cmd, r.code, r.stderr)
+		}
+	}
+	r := consultd(t, "", "check-config", "a.yaml", "b.yaml")
+	if r.code != 2 || !strings.Contains(r.stderr, `unexpected argument "b.yaml"`) {
+		t.Errorf("two files: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
 func TestCheckConfig(t *testing.T) {
 	t.Run("example.yaml", func(t *testing.T) {
 		t.Setenv("CONSULTD_IMAP_PASSWORD", "imap-secret")
@@ -251,8 +268,12 @@ func TestInspectMessages(t *testing.T) {
 	})
 	t.Run("-c after the file name", func(t *testing.T) {
 		cfg := writeConfig(t, t.TempDir())
-		if u := inspect(t, "", forward, "-c", cfg); u.Kind != "invitation" {
+		u := inspect(t, "", forward, "-c", cfg)
+		if u.Kind != "invitation" {
 			t.Errorf("kind %q", u.Kind)
+		}
+		if !strings.Contains(strings.Join(u.Notes, " "), "no database yet") {
+			t.Errorf("notes %q do not say that tokens were not looked up", u.Notes)
 		}
 	})
 }

@@ -19,7 +19,7 @@ func demoCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	dir := fs.String("dir", "", "keep the database and published statement in `DIR` (default: a temporary folder, removed at the end unless --keep)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
-		return 2
+		return flagsFailed(err)
 	}
 	if len(pos) != 0 {
 		fmt.Fprintf(stderr, "consultd demo: unexpected argument %q\nusage: %s\n", pos[0], usageLine("demo"))

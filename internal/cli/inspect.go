@@ -22,7 +22,7 @@ func inspectCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	path := configFlag(fs, "configuration file (optional): recognise coordinators, members and tokens")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
-		return 2
+		return flagsFailed(err)
 	}
 	if len(pos) != 1 {
 		fmt.Fprintln(stderr, "usage: consultd inspect [--config FILE] MESSAGE.eml|-")
@@ -68,6 +68,9 @@ func inspectCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	u := round.Understand(context.Background(), m, cfg, q, vocab, time.Now().UTC())
+	if cfg != nil && q == nil {
+		u.Notes = append(u.Notes, "no database yet at "+cfg.Database+": reply tokens were not looked up")
+	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)

@@ -41,7 +41,7 @@ func roundsCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	path := configFlag(fl, "configuration file")
 	pos, err := parseFlags(fl, args)
 	if err != nil {
-		return 2
+		return flagsFailed(err)
 	}
 	if len(pos) != 0 {
 		fmt.Fprintf(stderr, "consultd rounds: unexpected argument %q (for one round: consultd round --config FILE ID)\n", pos[0])
@@ -96,7 +96,7 @@ func roundCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	path := configFlag(fl, "configuration file")
 	pos, err := parseFlags(fl, args)
 	if err != nil {
-		return 2
+		return flagsFailed(err)
 	}
 	if len(pos) != 1 {
 		fmt.Fprintln(stderr, "usage: consultd round --config FILE ROUND-ID")

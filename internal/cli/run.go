@@ -24,7 +24,7 @@ func runContext(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 	path := configFlag(fs, "configuration file")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
-		return 2
+		return flagsFailed(err)
 	}
 	if len(pos) != 0 {
 		fmt.Fprintf(stderr, "consultd run: unexpected argument %q\nusage: %s\n", pos[0], usageLine("run"))
