@@ -3,6 +3,16 @@
 // the sign-on, in English and Arabic, with other languages added as vocabulary
 // in the configuration. It reads only the new text of a reply (package reply
 // removes quoted history and signatures first).
+//
+// Arabic is read as members write it: letter variants, diacritics and tatweel
+// folded, conjunctions and prepositions joined to words ("ونعتذر", "للأسباب"),
+// Arabic-Indic and Eastern Arabic digits, abjad letter numbering ("أ- ب-"),
+// bidi controls anywhere (dropped for matching, kept in the text, trimmed from
+// the ends of points), and spoken negations ("مش", "ما رح").
+//
+// A point is always the member's own words: list items spread over several
+// lines are joined, nothing is rewritten. Work is bounded: Read reads at most
+// MaxBody bytes of a body, Parse at most MaxRead bytes of text.
 package answer
 
 import (

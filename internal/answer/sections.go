@@ -14,13 +14,8 @@ type parsed struct {
 	inSection                 map[int]bool // lines that belong to a section or a sign line
 }
 
-// normLine folds a line for matching, keeping its punctuation.
-func normLine(s string) string {
-	n, _ := normMap(s)
-	return strings.TrimSpace(n)
-}
-
-// normMap folds s like normLine (without trimming) and returns, for every
+// normMap folds a line for matching with normRune, keeping its punctuation,
+// and returns, for every
 // byte of the folded string, the offset of the rune in s it came from, plus
 // len(s) at the end, so that a position found in the folded text can be cut
 // from the member's own text.
@@ -77,7 +72,7 @@ func headingRestMapped(raw, n string, idx []int, phrases []string) (bool, string
 }
 
 // itemRe matches a numbered or bulleted item (digits already folded to ASCII
-// by normLine); group 1 is the marker.
+// by normMap); group 1 is the marker.
 // Besides numbers and bullets it takes the letter numbering of formal
 // Arabic ("أ- … ب- …", folded to "ا- … ب- …") and "a) b)".
 var itemRe = regexp.MustCompile(`^(\(?\d{1,2}\s*[\).\-–:/]|\d{1,2}\s+-|[-*•·▪◦–✓✔➢►→◆■●○]|(?:\(?[a-h]\)|[ابجدهوزحطي]\s?[\)\-–])\s)\s*`)
