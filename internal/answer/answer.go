@@ -65,6 +65,7 @@ type Vocabulary struct {
 }
 
 // Reader understands replies with the built-in vocabularies plus extra ones.
+// It is not changed after NewReader, so one Reader may serve many goroutines.
 type Reader struct {
 	v merged
 }
