@@ -1,7 +1,8 @@
 // Package mailstack gives integration tests a real mail stack: Postfix
 // (SMTP) delivering over LMTP to Dovecot (IMAP), both on loopback, run by
-// scripts/mailstack.sh. One stack is shared by every test binary on the
-// machine, so tests must use their own addresses (see Unique and NewUser).
+// scripts/mailstack.sh. One stack serves every test binary on the machine;
+// binaries take turns (a lock held from Start to exit), and the tests within
+// one binary must use their own addresses (see Unique and NewUser).
 //
 // Nothing leaves the machine: mail to unknown users or foreign domains lands
 // in the catch-all mailbox (Stack.Catchall) with a Delivered-To header naming
@@ -23,6 +24,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -92,6 +94,9 @@ func start() (*Stack, string, error) {
 		}
 		return nil, fmt.Sprintf("installing packages failed: %v\n%s", err, out), nil
 	}
+	if err := lockStack(); err != nil {
+		return nil, "", err
+	}
 	out, err := s.run(2*time.Minute, "start")
 	if err != nil {
 		return nil, "", fmt.Errorf("start: %v\n%s", err, out)
@@ -105,6 +110,32 @@ func start() (*Stack, string, error) {
 		return nil, "", fmt.Errorf("start printed no addresses:\n%s", out)
 	}
 	return s, "", nil
+}
+
+// stackLock is held from Start until the test binary exits (the kernel drops
+// the flock then), so test binaries of different packages take turns on the
+// shared stack: one restarting Dovecot or filling the catch-all must not
+// break another's assertions. Never closed: closing would release it.
+var stackLock *os.File
+
+func lockStack() error {
+	dir := os.Getenv("CONSULTD_MAILSTACK_DIR")
+	if dir == "" {
+		dir = "/var/tmp/consultd-ms"
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("mailstack: %w", err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, ".tests.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return fmt.Errorf("mailstack: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return fmt.Errorf("mailstack: lock %s: %w", f.Name(), err)
+	}
+	stackLock = f
+	return nil
 }
 
 // findScript walks up from the working directory (a package directory under
@@ -217,10 +248,10 @@ func (s *Stack) AddUser(t testing.TB, addr, pass string) {
 	}
 }
 
-// login dials and logs in, retrying refused connections for a few seconds
-// (Dovecot may be restarting for another test).
+// login dials and logs in, retrying refused connections for up to 30 s
+// (a test may be restarting Dovecot; on a loaded machine that takes a while).
 func (s *Stack) login(user, pass string) (*imapclient.Client, error) {
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		c, err := imapclient.DialInsecure(s.IMAPAddr, &imapclient.Options{
 			Dialer: &net.Dialer{Timeout: 10 * time.Second},
