@@ -18,6 +18,7 @@ import (
 
 	"consultd/internal/config"
 	"consultd/internal/demo/story"
+	"consultd/internal/mailserver"
 	"consultd/internal/render"
 	"consultd/internal/round"
 	"consultd/internal/sender"
@@ -717,4 +718,115 @@ func FuzzInspect(f *testing.F) {
 			t.Fatalf("exit %d: %s", code, errb.String())
 		}
 	})
+}
+
+// startRun runs `consultd run --config cfg` until the returned stop is called;
+// stop returns the exit code.
+func startRun(t *testing.T, cfg string, log *syncBuffer) (stop func() int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() { done <- runContext(ctx, []string{"--config", cfg}, strings.NewReader(""), io.Discard, log) }()
+	var code *int
+	stop = func() int {
+		if code != nil {
+			return *code
+		}
+		cancel()
+		select {
+		case c := <-done:
+			code = &c
+			return c
+		case <-time.After(15 * time.Second):
+			t.Fatal("run did not stop within 15s")
+			return -1
+		}
+	}
+	t.Cleanup(func() { stop() })
+	return stop
+}
+
+// waitLog waits until the log contains want, failing after 10s.
+func waitLog(t *testing.T, log *syncBuffer, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(log.String(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("log lacks %q after 10s:\n%s", want, log.String())
+		}
+		time.Sleep(20 * time.Millisecond) // polling a log, not standing in for a condition
+	}
+}
+
+// serverConfig points a configuration at the built-in mail servers.
+func serverConfig(t *testing.T, dir string, srv *mailserver.Server, password string) string {
+	t.Helper()
+	_, iport, _ := net.SplitHostPort(srv.IMAPAddr())
+	_, sport, _ := net.SplitHostPort(srv.SMTPAddr())
+	y := strings.NewReplacer("port: IMAPPORT", "port: "+iport, "port: SMTPPORT", "port: "+sport, "PASSWORD", password).Replace(testConfig)
+	return writeFile(t, dir, "consultd.yaml", y)
+}
+
+func TestRunWithAWrongPassword(t *testing.T) {
+	srv, err := mailserver.Start(mailserver.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	if err := srv.AddUser("coalition@coal.example", "the-right-one"); err != nil {
+		t.Fatal(err)
+	}
+	cfg := serverConfig(t, t.TempDir(), srv, testPassword)
+	var log syncBuffer
+	stop := startRun(t, cfg, &log)
+	waitLog(t, &log, "level=ERROR")
+	if code := stop(); code != 0 {
+		t.Errorf("exit %d after stop, want 0", code)
+	}
+	out := log.String()
+	if !strings.Contains(out, "login") || !strings.Contains(out, "Authentication failed") {
+		t.Errorf("the log does not say the login failed:\n%s", out)
+	}
+	if strings.Contains(out, testPassword) {
+		t.Errorf("the password is in the log:\n%s", out)
+	}
+}
+
+func TestRunOpensARound(t *testing.T) {
+	srv, err := mailserver.Start(mailserver.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	for _, a := range []string{"coalition@coal.example", "rania@coal.example", "info@baytna.example", "info@sjac.example", "info@kawakibi.example"} {
+		if err := srv.AddUser(a, testPassword); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := serverConfig(t, t.TempDir(), srv, testPassword)
+	var log syncBuffer
+	stop := startRun(t, cfg, &log)
+	fwd := story.Forward("Rania", "rania@coal.example", "coalition@coal.example", time.Now().UTC())
+	if err := srv.Deliver("coalition@coal.example", fwd); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	msgs, err := srv.WaitMessages(ctx, "info@kawakibi.example", "INBOX", 1)
+	if err != nil {
+		t.Fatalf("no consultation reached a member: %v\n%s", err, log.String())
+	}
+	if !strings.Contains(string(msgs[0]), "Consultation") {
+		t.Errorf("kawakibi received:\n%s", msgs[0])
+	}
+	if code := stop(); code != 0 {
+		t.Errorf("exit %d after stop, want 0:\n%s", code, log.String())
+	}
+	r := consultd(t, "", "rounds", "--config", cfg)
+	if r.code != 0 || !regexp.MustCompile(`(?m)\sopen\s+0/3\s`).MatchString(r.stdout) {
+		t.Errorf("rounds after run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if strings.Contains(log.String(), testPassword) {
+		t.Error("the password is in the log")
+	}
 }
