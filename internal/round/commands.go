@@ -175,6 +175,9 @@ func (e *Engine) handleCommand(ctx context.Context, st *step, m *mimeparse.Messa
 		if err := store.UpdateRound(ctx, st.tx, r); err != nil {
 			return o, err
 		}
+		if err := e.rescheduleReminders(ctx, st, r); err != nil {
+			return o, err
+		}
 		if err := event(ctx, st, r.ID, "%s extended the deadline from %s to %s", by, old.Format(time.RFC3339), d.Format(time.RFC3339)); err != nil {
 			return o, err
 		}
@@ -392,4 +395,24 @@ func (e *Engine) status(ctx context.Context, st *step, m *mimeparse.Message, r *
 	_, err = e.queue(ctx, st, mail{roundID: r.ID, kind: "status", lang: "en", to: e.replyTargets(m), subject: subj,
 		text: body, inReplyTo: m.MessageID, refs: threadRefs(m)})
 	return err
+}
+
+// rescheduleReminders lets the reminders before a moved deadline go out again:
+// each silent member's count becomes what is due under the new deadline.
+func (e *Engine) rescheduleReminders(ctx context.Context, st *step, r *store.Round) error {
+	ps, err := store.Participants(ctx, st.tx, r.ID)
+	if err != nil {
+		return err
+	}
+	due := dueReminders(e.reminderOffsets(), r, st.now)
+	for _, p := range ps {
+		if p.Answered() || p.RemindersSent == due {
+			continue
+		}
+		p.RemindersSent = due
+		if err := store.UpdateParticipant(ctx, st.tx, p); err != nil {
+			return err
+		}
+	}
+	return nil
 }

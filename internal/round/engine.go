@@ -62,6 +62,7 @@ type step struct {
 	tx     *sql.Tx
 	now    time.Time
 	queued int
+	after  []func() // run once the transaction has committed
 }
 
 // Handle understands one inbound message and commits its effects. A message
@@ -73,6 +74,7 @@ func (e *Engine) Handle(ctx context.Context, in Incoming) (Disposition, error) {
 	now := e.Now()
 	var disp Disposition
 	var queued int
+	var after []func()
 	err := e.Store.Tx(ctx, func(tx *sql.Tx) error {
 		seen, err := store.GetSeen(ctx, tx, key)
 		if err != nil {
@@ -94,7 +96,7 @@ func (e *Engine) Handle(ctx context.Context, in Incoming) (Disposition, error) {
 			}
 		}
 		disp = o.disp
-		queued = st.queued
+		queued, after = st.queued, st.after
 		if err := store.InsertSeen(ctx, tx, &store.Seen{Key: key, Mailbox: in.Mailbox, UIDValidity: in.UIDValidity,
 			UID: in.UID, Kind: o.kind, RoundID: o.roundID, Disposition: string(o.disp), Note: o.note, At: now}); err != nil {
 			return err
@@ -109,6 +111,9 @@ func (e *Engine) Handle(ctx context.Context, in Incoming) (Disposition, error) {
 	})
 	if err != nil {
 		return "", fmt.Errorf("handle message %s: %w", key, err)
+	}
+	for _, f := range after {
+		f()
 	}
 	if queued > 0 {
 		e.Kick()

@@ -57,6 +57,14 @@ func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, 
 		inviter.Name = inviter.Address
 	}
 
+	if prev, err := e.sameInvitation(ctx, st, inv, inviter.Address); err != nil {
+		return outcome{}, err
+	} else if prev != nil {
+		err := e.notice(ctx, st, prev.ID, "Already in round "+prev.ID,
+			fmt.Sprintf("The invitation \"%s\" from %s is already being handled in round %s (%s, opened by %s). No second round was opened. "+
+				"Send STATUS %s to see the answers so far.", inv.Subject, inviter.Address, prev.ID, prev.State, prev.OpenedBy, prev.ID), nil, m.MessageID)
+		return outcome{kind: "invitation", roundID: prev.ID, disp: Processed, note: "same invitation as round " + prev.ID}, err
+	}
 	deadline, source, w := e.deadline(st.now, dir, inv)
 	warnings = append(warnings, w...)
 	lang := dir.Language
@@ -113,6 +121,31 @@ func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, 
 		return outcome{}, err
 	}
 	return outcome{kind: "invitation", roundID: id, disp: Processed, note: "round " + id + " opened"}, nil
+}
+
+// sameInvitation finds a round, not cancelled, for the same invitation: the
+// same original Message-ID, or without one, the same inviter and subject in a
+// round still in progress. A second coordinator forwarding it must not start a
+// second consultation (and later a second statement).
+func (e *Engine) sameInvitation(ctx context.Context, st *step, inv *forward.Invitation, inviter string) (*store.Round, error) {
+	rounds, err := store.ListRounds(ctx, st.tx)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rounds {
+		if r.State == store.StateCancelled {
+			continue
+		}
+		if inv.MessageID != "" && strings.EqualFold(r.OrigMessageID, inv.MessageID) {
+			return r, nil
+		}
+		inProgress := r.State == store.StateOpen || r.State == store.StateDraft || r.State == store.StateUndecided
+		if inProgress && strings.EqualFold(r.InviterAddress, inviter) &&
+			strings.EqualFold(strings.TrimSpace(r.OrigSubject), strings.TrimSpace(inv.Subject)) {
+			return r, nil
+		}
+	}
+	return nil, nil
 }
 
 // sendConsultation queues the consultation (or a resend to a new contact) for one member.

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	"consultd/internal/sender"
@@ -24,6 +23,7 @@ func (e *Engine) Tick(ctx context.Context) error {
 	}
 	for _, r := range open {
 		queued := 0
+		var after []func()
 		err := e.Store.Tx(ctx, func(tx *sql.Tx) error {
 			st := &step{tx: tx, now: e.Now()}
 			r, err := store.GetRound(ctx, tx, r.ID) // fresh, inside the lock
@@ -38,12 +38,15 @@ func (e *Engine) Tick(ctx context.Context) error {
 			} else {
 				err = e.remind(ctx, st, r)
 			}
-			queued = st.queued
+			queued, after = st.queued, st.after
 			return err
 		})
 		if err != nil {
 			e.Log.Error("round tick failed", "round", r.ID, "err", err)
 			continue
+		}
+		for _, f := range after {
+			f()
 		}
 		if queued > 0 {
 			e.Kick()
@@ -55,21 +58,8 @@ func (e *Engine) Tick(ctx context.Context) error {
 // remind sends each member who has not answered one reminder per configured
 // offset before the deadline (only the latest one due, never a burst).
 func (e *Engine) remind(ctx context.Context, st *step, r *store.Round) error {
-	offsets := make([]time.Duration, 0, len(e.Cfg.Policy.RemindersBefore))
-	for _, d := range e.Cfg.Policy.RemindersBefore {
-		offsets = append(offsets, d.Duration)
-	}
-	sort.Slice(offsets, func(i, j int) bool { return offsets[i] > offsets[j] })
-	due := 0
-	for _, off := range offsets {
-		at := r.Deadline.Add(-off)
-		// A reminder whose time was already past when the round opened is skipped.
-		if !st.now.Before(at) && at.After(r.CreatedAt) {
-			due++
-		} else if !at.After(r.CreatedAt) {
-			due++ // counts as done
-		}
-	}
+	offsets := e.reminderOffsets()
+	due := dueReminders(offsets, r, st.now)
 	ps, err := store.Participants(ctx, st.tx, r.ID)
 	if err != nil {
 		return err
@@ -78,7 +68,6 @@ func (e *Engine) remind(ctx context.Context, st *step, r *store.Round) error {
 		if p.Answered() || p.RemindersSent >= due {
 			continue
 		}
-		before := p.RemindersSent
 		p.RemindersSent = due
 		if err := store.UpdateParticipant(ctx, st.tx, p); err != nil {
 			return err
@@ -86,7 +75,6 @@ func (e *Engine) remind(ctx context.Context, st *step, r *store.Round) error {
 		if due == 0 || !remindable(offsets, due, r) {
 			continue
 		}
-		_ = before
 		to := p.Deliverable()
 		if len(to) == 0 {
 			continue
@@ -105,6 +93,29 @@ func (e *Engine) remind(ctx context.Context, st *step, r *store.Round) error {
 		}
 	}
 	return nil
+}
+
+// reminderOffsets are the policy's reminders, earliest (largest offset) first.
+func (e *Engine) reminderOffsets() []time.Duration {
+	offsets := make([]time.Duration, 0, len(e.Cfg.Policy.RemindersBefore))
+	for _, d := range e.Cfg.Policy.RemindersBefore {
+		offsets = append(offsets, d.Duration)
+	}
+	sort.Slice(offsets, func(i, j int) bool { return offsets[i] > offsets[j] })
+	return offsets
+}
+
+// dueReminders counts the reminders whose time has come by now. One whose
+// time was already past when the round opened counts as done (never sent).
+func dueReminders(offsets []time.Duration, r *store.Round, now time.Time) int {
+	due := 0
+	for _, off := range offsets {
+		at := r.Deadline.Add(-off)
+		if !now.Before(at) || !at.After(r.CreatedAt) {
+			due++
+		}
+	}
+	return due
 }
 
 // remindable is false when the due reminder was one already past at opening.
@@ -212,7 +223,6 @@ func (e *Engine) send(ctx context.Context, st *step, r *store.Round, text string
 	if r.OrigMessageID != "" {
 		refs = []string{r.OrigMessageID}
 	}
-	_, body := splitFirstLine(text)
 	if _, err := e.queue(ctx, st, mail{roundID: r.ID, kind: "statement", lang: r.Language,
 		to: []sender.Address{{Name: r.InviterName, Addr: r.InviterAddress}}, cc: cc,
 		subject: reSubject(r.OrigSubject), text: text, inReplyTo: r.OrigMessageID, refs: refs,
@@ -220,18 +230,18 @@ func (e *Engine) send(ctx context.Context, st *step, r *store.Round, text string
 		headers:   map[string]string{"Auto-Submitted": "no"}}); err != nil {
 		return err
 	}
-	_ = body
 	r.State, r.Statement, r.SentAt = store.StateSent, text, st.now
 	if err := store.UpdateRound(ctx, st.tx, r); err != nil {
 		return err
 	}
-	if err := e.publish(r); err != nil {
-		// Publication is a copy for the website: failing it must not hold the statement back.
-		e.Log.Error("publish statement failed", "round", r.ID, "err", err)
-		if err := event(ctx, st, r.ID, "publishing to %s failed: %v", e.Cfg.PublishDir, err); err != nil {
-			return err
+	pub := *r
+	st.after = append(st.after, func() {
+		// Only once the statement is committed; publication is a copy for the
+		// website, so a failure is logged and does not hold the statement back.
+		if err := e.publish(&pub); err != nil {
+			e.Log.Error("publish statement failed", "round", pub.ID, "dir", e.Cfg.PublishDir, "err", err)
 		}
-	}
+	})
 	return event(ctx, st, r.ID, "statement (%s) queued to %s with %d copies", r.Outcome, r.InviterAddress, len(cc))
 }
 
@@ -256,9 +266,4 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp, path)
-}
-
-func splitFirstLine(s string) (string, string) {
-	a, b, _ := strings.Cut(s, "\n")
-	return a, b
 }

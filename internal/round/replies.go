@@ -15,8 +15,8 @@ import (
 )
 
 // Loop guard limits: whatever arrives, a sender gets at most one "please answer
-// clearly"/"not recognised" reply per round per hour, and a round sends at most
-// maxReceiptsPerHour receipts per hour.
+// clearly"/"not recognised" reply and at most maxReceiptsPerHour receipts per
+// round per hour; mail beyond that is recorded, not answered.
 const (
 	maxUnclearPerHour  = 1
 	maxReceiptsPerHour = 10
@@ -53,7 +53,7 @@ func (e *Engine) handleReply(ctx context.Context, st *step, m *mimeparse.Message
 		if err := event(ctx, st, r.ID, "reply from %s (%s) had no recognisable position; asked to answer clearly", p.MemberID, from); err != nil {
 			return o, err
 		}
-		return o, e.guardedReply(ctx, st, r, p, m, "unclear", from, recipients, map[string]any{"Round": r, "Member": p, "Text": a.Text}, maxUnclearPerHour, 0)
+		return o, e.guardedReply(ctx, st, r, p, m, "unclear", from, recipients, map[string]any{"Round": r, "Member": p, "Text": a.Text}, maxUnclearPerHour)
 	}
 	replaced := p.Answered()
 	p.Position = string(a.Position)
@@ -73,7 +73,7 @@ func (e *Engine) handleReply(ctx context.Context, st *step, m *mimeparse.Message
 	}
 	o.note = fmt.Sprintf("%s %s %s", p.MemberID, verb, p.Position)
 	data := map[string]any{"Round": r, "Member": p, "Replaced": replaced, "Sign": signText(p.Sign)}
-	if err := e.guardedReply(ctx, st, r, p, m, "receipt", from, recipients, data, 0, maxReceiptsPerHour); err != nil {
+	if err := e.guardedReply(ctx, st, r, p, m, "receipt", from, recipients, data, maxReceiptsPerHour); err != nil {
 		return o, err
 	}
 	if e.Cfg.Policy.CloseWhenAllAnswered {
@@ -98,27 +98,15 @@ func (e *Engine) handleReply(ctx context.Context, st *step, m *mimeparse.Message
 }
 
 // guardedReply queues a receipt or an "answer clearly" request in the member's
-// conversation, unless the loop guard says this sender or round had enough.
+// conversation, unless the loop guard says this sender had enough this hour.
 func (e *Engine) guardedReply(ctx context.Context, st *step, r *store.Round, p *store.Participant, m *mimeparse.Message,
-	kind, from string, to []string, data map[string]any, perSender, perRound int) error {
-	hourAgo := st.now.Add(-time.Hour)
-	if perSender > 0 {
-		n, err := store.CountRepliesSince(ctx, st.tx, r.ID, from, kind, hourAgo)
-		if err != nil {
-			return err
-		}
-		if n >= perSender {
-			return event(ctx, st, r.ID, "loop guard: no %s sent to %s (already %d this hour)", kind, from, n)
-		}
+	kind, from string, to []string, data map[string]any, perHour int) error {
+	n, err := store.CountRepliesSince(ctx, st.tx, r.ID, from, kind, st.now.Add(-time.Hour))
+	if err != nil {
+		return err
 	}
-	if perRound > 0 {
-		n, err := store.CountRoundRepliesSince(ctx, st.tx, r.ID, kind, hourAgo)
-		if err != nil {
-			return err
-		}
-		if n >= perRound {
-			return event(ctx, st, r.ID, "loop guard: no %s sent for %s (round already sent %d this hour)", kind, p.MemberID, n)
-		}
+	if n >= perHour {
+		return event(ctx, st, r.ID, "loop guard: no %s sent to %s for %s (already %d this hour)", kind, from, p.MemberID, n)
 	}
 	subj, body, err := e.Render.Text(p.Language, kind, data)
 	if err != nil {

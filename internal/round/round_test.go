@@ -416,3 +416,55 @@ func TestCoordinatorCommands(t *testing.T) {
 		t.Fatalf("a cancelled round sent a statement")
 	}
 }
+
+func TestTheSameInvitationForwardedByAnotherCoordinatorOpensNoSecondRound(t *testing.T) {
+	h := newHarness(t, false)
+	r, _ := h.open()
+	second := []byte(strings.Replace(string(story.Forward("Rania", "rania@coal.example", "coalition@coal.example", h.now.Add(10*time.Minute))),
+		"Message-ID: <CAJfwd-", "Message-ID: <CAJfwd-second-", 1))
+	h.handle(second)
+	rounds, _ := store.ListRounds(h.ctx, h.e.Store.DB())
+	if len(rounds) != 1 || len(h.outbox("consultation")) != 3 {
+		t.Fatalf("a second forward of the same invitation opened %d rounds, %d consultations", len(rounds), len(h.outbox("consultation")))
+	}
+	found := false
+	for _, n := range h.outbox("notice") {
+		if strings.Contains(n.Subject, "Already in round "+r.ID) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the coordinator was not told the invitation is already in round %s", r.ID)
+	}
+}
+
+func TestReceiptCapIsPerSenderSoEveryMemberGetsItsReceipt(t *testing.T) {
+	h := newHarness(t, false)
+	_, cons := h.open()
+	for i := 0; i < 12; i++ {
+		h.handle(answerMail(cons["info@baytna.example"], "info@baytna.example", "ACCEPT", 100+i))
+	}
+	h.handle(answerMail(cons["info@sjac.example"], "info@sjac.example", "DECLINE", 200))
+	got := map[string]int{}
+	for _, m := range h.outbox("receipt") {
+		got[m.To[0].Addr]++
+	}
+	if got["info@baytna.example"] != maxReceiptsPerHour || got["info@sjac.example"] != 1 {
+		t.Fatalf("receipts per member = %v; want %d for the busy one and 1 for SJAC", got, maxReceiptsPerHour)
+	}
+}
+
+func TestExtendLetsRemindersGoOutBeforeTheNewDeadline(t *testing.T) {
+	h := newHarness(t, false)
+	r, _ := h.open()
+	h.now = r.Deadline.Add(-5 * time.Hour) // both reminders (24h, 6h) are due: one goes out per member
+	h.e.Tick(h.ctx)
+	before := len(h.outbox("reminder"))
+	h.handle([]byte("From: Rania <rania@coal.example>\r\nTo: <coalition@coal.example>\r\nSubject: EXTEND " + r.ID +
+		" 3d\r\nMessage-ID: <ext-1@coal.example>\r\nContent-Type: text/plain\r\n\r\n\r\n"))
+	h.now = r.Deadline.Add(72*time.Hour - 23*time.Hour) // 23h before the new deadline
+	h.e.Tick(h.ctx)
+	if after := len(h.outbox("reminder")); after != before+3 {
+		t.Fatalf("after EXTEND, %d new reminders before the new deadline, want 3 (one per silent member)", after-before)
+	}
+}

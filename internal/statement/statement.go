@@ -224,7 +224,9 @@ func Summary(body string) string {
 // publication: the first line is the title.
 func Markdown(text string) string {
 	title, rest := splitTitle(text)
-	return "# " + title + "\n\n" + rest + "\n"
+	// Escaped so that a site generator passing raw HTML through cannot run what a member wrote.
+	esc := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+	return "# " + esc.Replace(title) + "\n\n" + esc.Replace(rest) + "\n"
 }
 
 // HTML renders a statement text as a standalone page; Arabic is right-to-left.
