@@ -33,6 +33,14 @@ func checkConfigCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: templates: %v\n", *path, err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "%s: OK (%d coordinators, %d members)\n", *path, len(cfg.Coordinators), len(cfg.Members))
+	fmt.Fprintf(stdout, "%s: OK (%s, %s)\n", *path, plural(len(cfg.Coordinators), "coordinator"), plural(len(cfg.Members), "member"))
 	return 0
+}
+
+// plural writes "1 member", "3 members".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
