@@ -20,6 +20,9 @@ type Config struct {
 	Vocabulary   []Vocabulary `yaml:"vocabulary"` // extra languages for understanding replies
 	Log          Log          `yaml:"log"`
 
+	// Authentication says how mail from coordinators is verified.
+	Authentication Authentication `yaml:"authentication"`
+
 	// Path is the file the configuration was read from (not a YAML key).
 	Path string `yaml:"-"`
 }
@@ -108,3 +111,13 @@ type Log struct {
 // Duration is a time.Duration that parses from YAML strings like "72h" or "30m"
 // and reports bad values with their position.
 type Duration struct{ time.Duration }
+
+// Authentication: coordinators have no reply token, so their mail (forwards
+// that open rounds, commands) is trusted only when the coalition's own mail
+// server vouches for it in an Authentication-Results header (RFC 8601).
+type Authentication struct {
+	// AuthservID is the authserv-id your mail server writes first in its
+	// Authentication-Results headers (e.g. mx.google.com, or the host name of
+	// your MX). Empty: coordinators are recognised by From: alone.
+	AuthservID string `yaml:"authserv_id"`
+}

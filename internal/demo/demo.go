@@ -142,7 +142,11 @@ func Run(ctx context.Context, o Options) error {
 	fmt.Fprintf(out, "    Subject: %s\n    Cc: %d copies (coordinators and members)\n\n", sm.Subject, len(sm.Cc))
 	fmt.Fprintln(out, indent(sm.Text, "    "))
 	pub, _ := filepath.Glob(filepath.Join(cfg.PublishDir, "*"))
-	step("Published for the website: %s", strings.Join(pub, ", "))
+	where := strings.Join(pub, ", ")
+	if o.Dir == "" && !o.Keep {
+		where += " (a temporary folder, removed when the demo ends; --dir DIR keeps it)"
+	}
+	step("Published for the website: %s", where)
 
 	if o.Keep {
 		host, port, _ := net.SplitHostPort(srv.IMAPAddr())

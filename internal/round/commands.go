@@ -18,12 +18,12 @@ import (
 
 // Command is a coordinator's instruction by mail.
 type Command struct {
-	Verb    string // STATUS | CLOSE | EXTEND | CANCEL | APPROVE | HELP
-	RoundID string // may be empty: then the round is found from the thread
-	Arg     string // EXTEND's duration or date; APPROVE's ACCEPT/DECLINE
-	Edited  string // a statement text edited between the markers
+	Verb    string `json:"verb"`               // STATUS | CLOSE | EXTEND | CANCEL | APPROVE | HELP
+	RoundID string `json:"round_id,omitempty"` // may be empty: then the round is found from the thread
+	Arg     string `json:"arg,omitempty"`      // EXTEND's duration or date; APPROVE's ACCEPT/DECLINE
+	Edited  string `json:"edited,omitempty"`   // a statement text edited between the markers
 	// Explicit is false when APPROVE is only inferred from marker lines.
-	Explicit bool
+	Explicit bool `json:"-"`
 }
 
 var verbs = map[string]string{"STATUS": "STATUS", "CLOSE": "CLOSE", "EXTEND": "EXTEND", "CANCEL": "CANCEL",
@@ -69,31 +69,59 @@ func parseVerb(m *mimeparse.Message) (Command, bool) {
 		}
 	}
 	for _, l := range lines {
-		f := strings.Fields(strings.Trim(l, "*_ "))
-		if len(f) == 0 {
-			continue
-		}
-		v, ok := verbs[strings.ToUpper(strings.Trim(f[0], ":.,!"))]
-		if !ok {
-			continue
-		}
-		c := Command{Verb: v, Explicit: true}
-		for _, w := range f[1:] {
-			w = strings.Trim(w, ".,:;!()[]")
-			switch {
-			case c.RoundID == "" && roundIDRe.MatchString(w):
-				c.RoundID = w
-			case c.Arg == "":
-				c.Arg = w
+		if c, ok := commandLine(l); ok {
+			if c.RoundID == "" {
+				c.RoundID = subjectRoundID(m.Subject)
 			}
+			return c, true
 		}
-		if c.RoundID == "" {
-			c.RoundID = subjectRoundID(m.Subject)
-		}
-		return c, true
 	}
 	return Command{}, false
 }
+
+// commandLine reads one line as a command when it names a round, or when every
+// word after the verb is an argument the verb takes (EXTEND's duration or
+// date, APPROVE's ACCEPT or DECLINE). "Close to finishing my review" or "Cancel
+// that, I misread the date" are sentences, not commands.
+func commandLine(l string) (Command, bool) {
+	f := strings.Fields(strings.Trim(l, "*_ "))
+	if len(f) == 0 || len(f) > 4 {
+		return Command{}, false
+	}
+	v, ok := verbs[strings.ToUpper(strings.Trim(f[0], ":.,!"))]
+	if !ok {
+		return Command{}, false
+	}
+	c := Command{Verb: v, Explicit: true}
+	var unknown []string
+	for _, w := range f[1:] {
+		w = strings.Trim(w, ".,:;!()[]")
+		switch {
+		case w == "":
+		case c.RoundID == "" && roundIDRe.MatchString(w):
+			c.RoundID = w
+		case c.Arg == "" && v == "EXTEND" && extensionArg(w):
+			c.Arg = w
+		case c.Arg == "" && v == "APPROVE" && (strings.EqualFold(w, "accept") || strings.EqualFold(w, "decline")):
+			c.Arg = w
+		default:
+			unknown = append(unknown, w)
+		}
+	}
+	if len(unknown) > 0 {
+		if c.RoundID == "" {
+			return Command{}, false // a sentence that starts with a command word
+		}
+		if c.Arg == "" {
+			c.Arg = unknown[0] // "EXTEND 2026-01 soon": meant as a command; the reply explains
+		}
+	}
+	return c, true
+}
+
+var extensionRe = regexp.MustCompile(`(?i)^(\d+[dhm]|\d+h\d+m|\d{4}-\d{2}-\d{2}(t\d{2}:\d{2})?)$`)
+
+func extensionArg(w string) bool { return extensionRe.MatchString(w) }
 
 func parseCommand(m *mimeparse.Message) (Command, bool) { return ParseCommand(m) }
 

@@ -67,8 +67,8 @@ func (e *Engine) handleReply(ctx context.Context, st *step, m *mimeparse.Message
 	if replaced {
 		verb = "changed its answer to"
 	}
-	if err := event(ctx, st, r.ID, "%s %s %s (%d concerns, %d recommendations, sign %s)", p.MemberID, verb,
-		strings.ToUpper(p.Position), len(p.Concerns), len(p.Recommendations), signText(p.Sign)); err != nil {
+	if err := event(ctx, st, r.ID, "%s %s %s (%s, %s, sign %s)", p.MemberID, verb, strings.ToUpper(p.Position),
+		plural(len(p.Concerns), "concern"), plural(len(p.Recommendations), "recommendation"), signText(p.Sign)); err != nil {
 		return o, err
 	}
 	o.note = fmt.Sprintf("%s %s %s", p.MemberID, verb, p.Position)
@@ -343,4 +343,12 @@ func oneLineShort(s string) string {
 		s = s[:200] + "…"
 	}
 	return s
+}
+
+// plural writes "1 concern", "2 concerns".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -468,3 +468,66 @@ func TestExtendLetsRemindersGoOutBeforeTheNewDeadline(t *testing.T) {
 		t.Fatalf("after EXTEND, %d new reminders before the new deadline, want 3 (one per silent member)", after-before)
 	}
 }
+
+func TestForgedCoordinatorMailOpensNothingWhenTheServerDidNotAuthenticateIt(t *testing.T) {
+	h := newHarness(t, false)
+	h.e.Cfg.Authentication.AuthservID = "mx.coal.example"
+	fwd := func(n int, authres string) []byte {
+		raw := string(story.Forward("Rania", "rania@coal.example", "coalition@coal.example", h.now.Add(time.Duration(n)*time.Minute)))
+		if authres != "" {
+			raw = "Authentication-Results: " + authres + "\r\n" + raw
+		}
+		return []byte(raw)
+	}
+	cases := []struct {
+		name, authres string
+		opens         bool
+	}{
+		{"no Authentication-Results", "", false},
+		{"the sender's own header claims a pass", "mx.evil.example; dmarc=pass header.from=coal.example", false},
+		{"our server says dmarc=fail", "mx.coal.example; spf=fail smtp.mailfrom=coal.example; dkim=none; dmarc=fail (p=reject) header.from=coal.example", false},
+		{"dkim pass for another domain", "mx.coal.example; dkim=pass header.d=evil.example; dmarc=fail header.from=coal.example", false},
+		{"our server says dmarc=pass", "mx.coal.example;\r\n dkim=pass header.i=@coal.example header.s=s1;\r\n spf=pass smtp.mailfrom=coal.example;\r\n dmarc=pass (p=QUARANTINE) header.from=coal.example", true},
+	}
+	for i, c := range cases {
+		d := h.handle(fwd(i, c.authres))
+		rounds, _ := store.ListRounds(h.ctx, h.e.Store.DB())
+		if got := len(rounds) == 1; got != c.opens {
+			t.Fatalf("%s: round opened = %v, want %v", c.name, got, c.opens)
+		}
+		if !c.opens && d != Review {
+			t.Errorf("%s: went to %s, want review", c.name, d)
+		}
+	}
+	if n := len(h.outbox("notice")); n != 1 {
+		t.Errorf("coordinators got %d 'unverified' notices for 4 forged messages within an hour, want 1", n)
+	}
+}
+
+func TestOnlyWholeCommandLinesAreCommands(t *testing.T) {
+	cases := []struct {
+		line string
+		verb string // "" = not a command
+	}{
+		{"STATUS 2026-01", "STATUS"},
+		{"status", "STATUS"},
+		{"CLOSE 2026-01.", "CLOSE"},
+		{"EXTEND 2026-01 48h", "EXTEND"},
+		{"extend 2026-01 2026-12-02", "EXTEND"},
+		{"APPROVE", "APPROVE"},
+		{"APPROVE 2026-03 DECLINE", "APPROVE"},
+		{"**CANCEL 2026-01**", "CANCEL"},
+		{"إلغاء 2026-01", "CANCEL"},
+		{"Close to finishing my review, will send comments tomorrow.", ""},
+		{"Cancel that, I misread the date.", ""},
+		{"Status: still waiting for two members.", ""},
+		{"Approve of the idea in general, but let us wait.", ""},
+		{"Thanks, noted.", ""},
+	}
+	for _, c := range cases {
+		cmd, ok := commandLine(c.line)
+		if got := map[bool]string{true: cmd.Verb, false: ""}[ok]; got != c.verb {
+			t.Errorf("%q read as %q, want %q", c.line, got, c.verb)
+		}
+	}
+}

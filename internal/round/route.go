@@ -2,8 +2,10 @@ package round
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"consultd/internal/automail"
 	"consultd/internal/mimeparse"
@@ -37,6 +39,9 @@ func (e *Engine) route(ctx context.Context, st *step, m *mimeparse.Message) (out
 		}
 	}
 	if e.Cfg.IsCoordinator(from) {
+		if id := e.Cfg.Authentication.AuthservID; id != "" && !verifiedSender(m, id) {
+			return e.unverifiedCoordinator(ctx, st, m, id)
+		}
 		if cmd, ok := parseCommand(m); ok {
 			return e.handleCommand(ctx, st, m, cmd)
 		}
@@ -85,4 +90,25 @@ func (e *Engine) findToken(m *mimeparse.Message) string {
 		}
 	}
 	return ""
+}
+
+// unverifiedCoordinator: mail that claims a coordinator's address but that our
+// mail server did not authenticate may be forged; it opens nothing and runs
+// nothing. The coordinators are told (once an hour per address).
+func (e *Engine) unverifiedCoordinator(ctx context.Context, st *step, m *mimeparse.Message, authserv string) (outcome, error) {
+	o := outcome{kind: "unverified", disp: Review, note: "claims a coordinator's address but is not authenticated by " + authserv}
+	from := firstFrom(m)
+	n, err := store.CountRepliesSince(ctx, st.tx, "", from, "unverified", st.now.Add(-time.Hour))
+	if err != nil || n > 0 {
+		return o, err
+	}
+	if err := store.NoteReplySent(ctx, st.tx, "", from, "unverified", st.now); err != nil {
+		return o, err
+	}
+	err = e.notice(ctx, st, "", "Unverified mail in a coordinator's name",
+		fmt.Sprintf("A message with the subject \"%s\" claims to come from %s, but %s did not authenticate it "+
+			"(no dmarc=pass or dkim=pass for that domain in its Authentication-Results). It may be forged, so it opened "+
+			"no round and ran no command; it is in the review folder. If you sent it, check your mail server's SPF/DKIM "+
+			"settings, or forward it again from your usual account.", m.Subject, from, authserv), nil, "")
+	return o, err
 }
