@@ -112,12 +112,10 @@ func start() (*Stack, string, error) {
 	return s, "", nil
 }
 
-// stackLock is held from Start until the test binary exits (the kernel drops
-// the flock then), so test binaries of different packages take turns on the
-// shared stack: one restarting Dovecot or filling the catch-all must not
-// break another's assertions. Never closed: closing would release it.
-var stackLock *os.File
-
+// lockStack takes a lock held from Start until the test binary exits (the
+// kernel drops the flock then), so test binaries of different packages take
+// turns on the shared stack: one restarting Dovecot must not break another's
+// assertions. The raw descriptor is never closed: closing would release it.
 func lockStack() error {
 	dir := os.Getenv("CONSULTD_MAILSTACK_DIR")
 	if dir == "" {
@@ -126,15 +124,15 @@ func lockStack() error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("mailstack: %w", err)
 	}
-	f, err := os.OpenFile(filepath.Join(dir, ".tests.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	path := filepath.Join(dir, ".tests.lock")
+	fd, err := syscall.Open(path, syscall.O_CREAT|syscall.O_RDWR|syscall.O_CLOEXEC, 0o644)
 	if err != nil {
-		return fmt.Errorf("mailstack: %w", err)
+		return fmt.Errorf("mailstack: open %s: %w", path, err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return fmt.Errorf("mailstack: lock %s: %w", f.Name(), err)
+	if err := syscall.Flock(fd, syscall.LOCK_EX); err != nil {
+		_ = syscall.Close(fd)
+		return fmt.Errorf("mailstack: lock %s: %w", path, err)
 	}
-	stackLock = f
 	return nil
 }
 

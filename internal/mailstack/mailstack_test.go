@@ -146,3 +146,17 @@ func TestLoginWorksAgainAfterDovecotRestart(t *testing.T) {
 		t.Errorf("after restart INBOX holds %d messages, want 2", len(msgs))
 	}
 }
+
+func TestMailToBounceTestComesBackAsABounce(t *testing.T) {
+	s := Start(t)
+	sender, pass := s.NewUser(t, "coalition")
+	rcpt := Unique("gone") + "@bounce.test"
+	s.Send(t, sender, []string{rcpt}, gmailStyle(sender, rcpt, "Invitation", Unique("bounced")))
+	dsn := s.WaitMatch(t, sender, pass, "INBOX", rcpt, waitFor)
+	if ct := header(t, dsn, "Content-Type"); len(ct) != 1 || !strings.Contains(ct[0], "report-type=delivery-status") {
+		t.Errorf("bounce Content-Type = %q, want a multipart/report delivery-status", ct)
+	}
+	if !bytes.Contains(dsn, []byte("5.1.1")) {
+		t.Errorf("bounce lacks status 5.1.1:\n%s", dsn)
+	}
+}
