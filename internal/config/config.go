@@ -101,6 +101,8 @@ type Vocabulary struct {
 	Sign            []string `yaml:"sign"`
 	Yes             []string `yaml:"yes"`
 	No              []string `yaml:"no"`
+	NotPosition     []string `yaml:"not_position"` // phrases that look like a position but are not ("accept our apologies")
+	NoPoints        []string `yaml:"no_points"`    // what people write for "nothing to add" ("none")
 }
 
 type Log struct {

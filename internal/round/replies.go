@@ -280,7 +280,8 @@ func Vocabulary(cfg *config.Config) []answer.Vocabulary {
 	var vs []answer.Vocabulary
 	for _, v := range cfg.Vocabulary {
 		vs = append(vs, answer.Vocabulary{Language: v.Language, Accept: v.Accept, Decline: v.Decline, Abstain: v.Abstain,
-			Negations: v.Negations, Concerns: v.Concerns, Recommendations: v.Recommendations, Sign: v.Sign, Yes: v.Yes, No: v.No})
+			Negations: v.Negations, Concerns: v.Concerns, Recommendations: v.Recommendations, Sign: v.Sign, Yes: v.Yes, No: v.No,
+			NotPosition: v.NotPosition, NoPoints: v.NoPoints})
 	}
 	return vs
 }
