@@ -349,16 +349,6 @@ func freeTextRecipients(m *mimeparse.Message) []Recipient {
 
 var transcriptLineRe = regexp.MustCompile(`^(?:[245]\d\d [^\s]+.*\.\.\. |While talking to |>>> )`)
 
-// withoutAddress returns "" when a recipient's block says nothing but the
-// address itself, so that no reason is read into it.
-func withoutAddress(block, addr string) string {
-	rest := strings.ReplaceAll(block, addr, "")
-	if strings.Trim(rest, " \t<>*:;,.-[]\"'") == "" {
-		return ""
-	}
-	return block
-}
-
 // blockAfter returns line i and the following non-blank, indented or
 // continuation lines: the diagnostic that MTAs print under an address.
 func blockAfter(lines []string, i int) string {
@@ -417,12 +407,6 @@ func ownAddresses(m *mimeparse.Message) map[string]bool {
 		}
 	}
 	return s
-}
-
-func isDaemonAddress(a string) bool {
-	local, _, _ := strings.Cut(a, "@")
-	local = strings.ReplaceAll(strings.ReplaceAll(local, "-", ""), "_", "")
-	return local == "mailerdaemon" || local == "postmaster" || local == "maildaemon"
 }
 
 // originalRecipients are the To addresses of the returned message, from the

@@ -112,11 +112,7 @@ func unquote(line string) (string, bool) {
 	if !strings.HasPrefix(t, ">") {
 		return line, false
 	}
-	t = t[1:]
-	if strings.HasPrefix(t, " ") {
-		t = t[1:]
-	}
-	return t, true
+	return strings.TrimPrefix(t[1:], " "), true
 }
 
 // blockWindow bounds the lines a header block may span.

@@ -402,8 +402,7 @@ func (w *textWriter) emit(s string) {
 
 func renderText(doc *html.Node) string {
 	w := &textWriter{}
-	var exit func(n *html.Node)
-	exit = func(n *html.Node) {
+	exit := func(n *html.Node) {
 		if n.Type != html.ElementNode {
 			return
 		}

@@ -154,7 +154,7 @@ func setAddresses(msg *gomail.Msg, m Mail) error {
 		return errors.New("no From address")
 	}
 	if err := msg.FromFormat(cleanHeader(m.From.Name), strings.TrimSpace(m.From.Addr)); err != nil {
-		return fmt.Errorf("From: %w", err)
+		return fmt.Errorf("from address: %w", err)
 	}
 	if env := strings.TrimSpace(m.EnvelopeFrom); env != "" {
 		if err := msg.EnvelopeFrom(env); err != nil {
@@ -163,7 +163,7 @@ func setAddresses(msg *gomail.Msg, m Mail) error {
 	}
 	if m.ReplyTo != nil && strings.TrimSpace(m.ReplyTo.Addr) != "" {
 		if err := msg.ReplyToFormat(cleanHeader(m.ReplyTo.Name), strings.TrimSpace(m.ReplyTo.Addr)); err != nil {
-			return fmt.Errorf("Reply-To: %w", err)
+			return fmt.Errorf("reply-to address: %w", err)
 		}
 	}
 	if len(m.Recipients()) == 0 {
@@ -171,12 +171,12 @@ func setAddresses(msg *gomail.Msg, m Mail) error {
 	}
 	for _, a := range m.To {
 		if err := msg.AddToFormat(cleanHeader(a.Name), strings.TrimSpace(a.Addr)); err != nil {
-			return fmt.Errorf("To: %w", err)
+			return fmt.Errorf("to address: %w", err)
 		}
 	}
 	for _, a := range m.Cc {
 		if err := msg.AddCcFormat(cleanHeader(a.Name), strings.TrimSpace(a.Addr)); err != nil {
-			return fmt.Errorf("Cc: %w", err)
+			return fmt.Errorf("cc address: %w", err)
 		}
 	}
 	return nil
