@@ -58,7 +58,7 @@ func TestBuildRejects(t *testing.T) {
 		{"Message-ID without domain", func(m *Mail) { m.MessageID = "r42" }, "Message-ID"},
 		{"no recipients", func(m *Mail) { m.To, m.Cc = nil, nil }, "no recipients"},
 		{"no From", func(m *Mail) { m.From = Address{} }, "From"},
-		{"bad address", func(m *Mail) { m.To = []Address{{Addr: "amal at ngo"}} }, "To"},
+		{"bad address", func(m *Mail) { m.To = []Address{{Addr: "amal at ngo"}} }, "to address"},
 		{"Subject in Headers", func(m *Mail) { m.Headers = map[string]string{"subject": "x"} }, "set from the message fields"},
 		{"header name with a colon", func(m *Mail) { m.Headers = map[string]string{"X-A: b": "x"} }, "not valid"},
 		{"language that is not a tag", func(m *Mail) { m.Lang = "ar\r\nX: y" }, "language"},
