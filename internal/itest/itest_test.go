@@ -41,6 +41,7 @@ type world struct {
 	coord     string
 	inviter   string
 	members   []member
+	bouncing  map[string]bool // member ids that get a second contact at bounce.test
 	cfgPath   string
 	dir       string
 	logs      *syncBuffer
@@ -64,10 +65,13 @@ func newWorld(t *testing.T, ms *mailstack.Stack, names []string, langs []string,
 
 // newWorldIDs is newWorld with member ids; member i gets ids[i] (when given)
 // and the address ID@PREFIX.org.test.
-func newWorldIDs(t *testing.T, ms *mailstack.Stack, ids, names []string, langs []string, extra string) *world {
+func newWorldIDs(t *testing.T, ms *mailstack.Stack, ids, names []string, langs []string, extra string, bouncing ...string) *world {
 	t.Helper()
 	n := seq.Add(1)
-	w := &world{t: t, ms: ms, prefix: fmt.Sprintf("t%d%d", time.Now().Unix()%100000, n), logs: &syncBuffer{}}
+	w := &world{t: t, ms: ms, prefix: fmt.Sprintf("t%d%d", time.Now().Unix()%100000, n), logs: &syncBuffer{}, bouncing: map[string]bool{}}
+	for _, id := range bouncing {
+		w.bouncing[id] = true
+	}
 	w.domain = w.prefix + ".coal.test"
 	w.coalition = "coalition@" + w.domain
 	w.coord = "rania@" + w.domain
@@ -88,8 +92,12 @@ func newWorldIDs(t *testing.T, ms *mailstack.Stack, ids, names []string, langs [
 		}
 		m := member{id: id, name: name, lang: lang, emails: []string{fmt.Sprintf("%s@%s.org.test", id, w.prefix)}}
 		ms.AddUser(t, m.emails[0], pass)
+		if w.bouncing[id] {
+			// Postfix accepts mail for bounce.test, then bounces it with a DSN.
+			m.emails = append(m.emails, fmt.Sprintf("board@%s.bounce.test", w.prefix))
+		}
 		w.members = append(w.members, m)
-		fmt.Fprintf(&mem, "  - {id: %s, name: %q, emails: [%s], language: %s}\n", id, name, m.emails[0], lang)
+		fmt.Fprintf(&mem, "  - {id: %s, name: %q, emails: [%s], language: %s}\n", id, name, strings.Join(m.emails, ", "), lang)
 	}
 	ihost, iport, _ := net.SplitHostPort(ms.IMAPAddr)
 	shost, sport, _ := net.SplitHostPort(ms.SMTPAddr)
@@ -286,3 +294,18 @@ func (s *syncBuffer) String() string {
 }
 
 var _ = io.Discard
+
+// outbox lists what consultd queued for a round (as `consultd round` shows).
+func (w *world) outbox(roundID string) []*store.OutboxRow {
+	w.t.Helper()
+	st, err := store.Open(context.Background(), filepath.Join(w.dir, "consultd.db"))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer st.Close()
+	rows, err := store.OutboxByRound(context.Background(), st.DB(), roundID)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return rows
+}

@@ -29,7 +29,7 @@ var seedLangs = []string{"ar", "ar", "en", "en", "ar", "en", "en", "en", "en"}
 // the forwarded invitation to the statement in the inviter's mailbox.
 func TestSeedStoryThroughDovecotAndPostfix(t *testing.T) {
 	ms := mailstack.Start(t)
-	w := newWorldIDs(t, ms, seedIDs, seedNames, seedLangs, "")
+	w := newWorldIDs(t, ms, seedIDs, seedNames, seedLangs, "", "sednaya")
 	w.Start()
 	contact := map[string]string{}
 	for _, m := range w.members {
@@ -47,6 +47,20 @@ func TestSeedStoryThroughDovecotAndPostfix(t *testing.T) {
 		cons[m.id] = demo.ParseConsultation(rawOf(t, w, m.emails[0]))
 	}
 	roundID := w.rounds()[0].ID
+
+	// 2a. Sednaya's second contact does not exist: Postfix bounces the
+	// consultation with a DSN. consultd marks it, tells the coordinators, and
+	// never answers the bounce.
+	bounced := "board@" + w.prefix + ".bounce.test"
+	w.inbox(w.coord, "INBOX", "Undeliverable contact", 1)
+	w.waitFor("the bounced contact to be marked undeliverable", func() bool {
+		for _, p := range w.participants(roundID) {
+			if p.MemberID == "sednaya" && contains(p.Undeliverable, bounced) {
+				return true
+			}
+		}
+		return false
+	})
 
 	// 2. A forged answer: SJAC's address, no token. It must change nothing.
 	forged := "From: SJAC <" + contact["sjac"] + ">\r\nTo: <" + w.coalition + ">\r\nSubject: Re: " + cons["sjac"].Subject +
@@ -123,6 +137,14 @@ func TestSeedStoryThroughDovecotAndPostfix(t *testing.T) {
 		}
 		if got := w.count(m.emails[0], "INBOX", "Re: [Consultation "); got != n {
 			t.Errorf("%s received %d receipts, want %d", m.id, got, n)
+		}
+	}
+	// Nothing was ever sent to the bounce's sender, and the dead contact got no copy.
+	for _, o := range w.outbox(roundID) {
+		for _, r := range o.Recipients {
+			if strings.Contains(strings.ToLower(r), "mailer-daemon") || (r == bounced && o.Kind != "consultation") {
+				t.Errorf("%s sent to %s", o.Kind, r)
+			}
 		}
 	}
 	// The forged mail changed nothing: SJAC's recorded answer is its own DECLINE.
