@@ -60,19 +60,6 @@ func readFixture(t testing.TB, dir, name string) []byte {
 	return b
 }
 
-func loadKnownFailures(t *testing.T) corpustest.KnownFailures {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "known_failures.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var k corpustest.KnownFailures
-	if err := json.Unmarshal(b, &k); err != nil {
-		t.Fatalf("testdata/known_failures.json: %v", err)
-	}
-	return k
-}
-
 // TestCorpusArabic runs every Arabic fixture the way the daemon does:
 // mimeparse.Parse, then automail.IsAutoReply (an auto-reply is never read or
 // counted), then Reader.Read, and compares all of the answer exactly.
@@ -91,7 +78,7 @@ func TestCorpusArabic(t *testing.T) {
 			t.Logf("%s (%s):\n\t%s", c.ID, c.Tests, strings.Join(diffs, "\n\t"))
 		}
 	}
-	corpustest.Score(t, "consultd-arabic", "exact", results, loadKnownFailures(t))
+	corpustest.Score(t, "consultd-arabic", "exact", results, corpustest.LoadKnown(t, "", false))
 }
 
 // checkCase returns what differs from the expectation ("" entries none).

@@ -102,3 +102,28 @@ func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+// LoadKnown reads the package's testdata/known_failures.json (a flat
+// {"id": "reason"} object) and keeps the entries whose id starts with prefix
+// ("" keeps all). With strip, the prefix is removed from the ids.
+func LoadKnown(t testing.TB, prefix string, strip bool) KnownFailures {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "known_failures.json"))
+	if err != nil {
+		t.Fatalf("known failures: %v", err)
+	}
+	var all map[string]string
+	if err := json.Unmarshal(b, &all); err != nil {
+		t.Fatalf("testdata/known_failures.json: %v", err)
+	}
+	known := KnownFailures{}
+	for k, v := range all {
+		if len(k) >= len(prefix) && k[:len(prefix)] == prefix {
+			if strip {
+				k = k[len(prefix):]
+			}
+			known[k] = v
+		}
+	}
+	return known
+}

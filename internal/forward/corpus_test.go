@@ -2,7 +2,6 @@ package forward
 
 import (
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 
@@ -14,12 +13,7 @@ import (
 // ("embedded") and the text above it ("before") must both match.
 func TestCorpusDiscourseForwards(t *testing.T) {
 	root, m := corpustest.Load(t, "discourse-email_reply_trimmer")
-	known := corpustest.KnownFailures{}
-	if b, err := os.ReadFile("testdata/known_failures.json"); err == nil {
-		if err := json.Unmarshal(b, &known); err != nil {
-			t.Fatalf("testdata/known_failures.json: %v", err)
-		}
-	}
+	known := corpustest.LoadKnown(t, "", false)
 	results := map[string]bool{}
 	for _, raw := range m.Cases {
 		var c struct {

@@ -4,8 +4,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -21,27 +19,6 @@ type enmimeCase struct {
 	API           string         `json:"api"`
 	Expected      map[string]any `json:"expected"`
 	ParserOptions map[string]any `json:"parser_options"`
-}
-
-// loadKnown reads testdata/known_failures.json, keeping the ids with the
-// given prefix ("text:", "attach:", "talon:") and stripping it.
-func loadKnown(t *testing.T, prefix string) corpustest.KnownFailures {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "known_failures.json"))
-	if err != nil {
-		t.Fatalf("known failures: %v", err)
-	}
-	var all map[string]string
-	if err := json.Unmarshal(b, &all); err != nil {
-		t.Fatalf("known failures: %v", err)
-	}
-	known := corpustest.KnownFailures{}
-	for k, v := range all {
-		if strings.HasPrefix(k, prefix) {
-			known[strings.TrimPrefix(k, prefix)] = v
-		}
-	}
-	return known
 }
 
 // parseWithDeadline parses raw and fails the test on a panic (even one Parse
@@ -105,9 +82,9 @@ func TestCorpusEnmime(t *testing.T) {
 			partResults[c.ID] = ok
 		}
 	}
-	corpustest.Score(t, "enmime-testdata", "text", textResults, loadKnown(t, "text:"))
-	corpustest.Score(t, "enmime-testdata", "attachments", attResults, loadKnown(t, "attach:"))
-	corpustest.Score(t, "enmime-testdata", "part contents", partResults, loadKnown(t, "parts:"))
+	corpustest.Score(t, "enmime-testdata", "text", textResults, corpustest.LoadKnown(t, "text:", true))
+	corpustest.Score(t, "enmime-testdata", "attachments", attResults, corpustest.LoadKnown(t, "attach:", true))
+	corpustest.Score(t, "enmime-testdata", "part contents", partResults, corpustest.LoadKnown(t, "parts:", true))
 }
 
 // checkEnmimeParts checks that the decoded content upstream expects of each
@@ -343,7 +320,7 @@ func TestCorpusTalonHTML(t *testing.T) {
 			t.Logf("%s:\n got: %s\nwant: %s", c.ID, got, removeSpace(want))
 		}
 	}
-	corpustest.Score(t, "mailgun-talon", "html_reply", results, loadKnown(t, "talon:"))
+	corpustest.Score(t, "mailgun-talon", "html_reply", results, corpustest.LoadKnown(t, "talon:", true))
 }
 
 func removeSpace(s string) string {
@@ -374,7 +351,7 @@ func TestCorpusSisimai(t *testing.T) {
 			t.Logf("%s: no DeliveryStatus; warnings %q", c.ID, m.Warnings)
 		}
 	}
-	corpustest.Score(t, "sisimai-set-of-emails", "delivery-status parts", results, loadKnown(t, "sisimai:"))
+	corpustest.Score(t, "sisimai-set-of-emails", "delivery-status parts", results, corpustest.LoadKnown(t, "sisimai:", true))
 }
 
 var dsnPartHeader = regexp.MustCompile(`(?im)^content-type:\s*message/(global-)?delivery-status`)

@@ -51,27 +51,6 @@ func (c corpusCase) input(t testing.TB, root string) string {
 	return string(corpustest.Read(t, root, c.Input))
 }
 
-// knownFor returns the entries of testdata/known_failures.json for one corpus;
-// keys are "corpus/case-id", as are the result ids passed to Score.
-func knownFor(t *testing.T, corpus string) corpustest.KnownFailures {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "known_failures.json"))
-	if err != nil {
-		t.Fatalf("known failures: %v", err)
-	}
-	var all map[string]string
-	if err := json.Unmarshal(b, &all); err != nil {
-		t.Fatalf("known failures: %v", err)
-	}
-	known := corpustest.KnownFailures{}
-	for k, v := range all {
-		if strings.HasPrefix(k, corpus+"/") {
-			known[k] = v
-		}
-	}
-	return known
-}
-
 var (
 	reHSpace = regexp.MustCompile(`[ \t\x{00a0}]+`)
 	reBlanks = regexp.MustCompile(`\n{2,}`)
@@ -146,7 +125,7 @@ func TestTrimCorpusDiscourse(t *testing.T) {
 				withDeadline(t, id, time.Duration(secs*float64(time.Second)), func() string { return v.fn(in) })
 			}
 		}
-		corpustest.Score(t, v.name, "exact", results, knownFor(t, v.name))
+		corpustest.Score(t, v.name, "exact", results, corpustest.LoadKnown(t, v.name+"/", false))
 	}
 }
 
@@ -201,7 +180,7 @@ func TestTrimCorpusGitHub(t *testing.T) {
 		}
 		results[id] = ok
 	}
-	corpustest.Score(t, corpusGitHub, "pass ("+itoa(exact)+" exact parse_reply, the rest by fragment assertions)", results, knownFor(t, corpusGitHub))
+	corpustest.Score(t, corpusGitHub, "pass ("+itoa(exact)+" exact parse_reply, the rest by fragment assertions)", results, corpustest.LoadKnown(t, corpusGitHub+"/", false))
 }
 
 // fragmentChecks evaluates equals/contains/matches of one fragment on got.
@@ -251,7 +230,7 @@ func TestStripQuotesCorpusTalon(t *testing.T) {
 			}
 		}
 	}
-	corpustest.Score(t, corpusTalon, "exact (plain_reply, mime_plain_reply, predicate)", results, knownFor(t, corpusTalon))
+	corpustest.Score(t, corpusTalon, "exact (plain_reply, mime_plain_reply, predicate)", results, corpustest.LoadKnown(t, corpusTalon+"/", false))
 }
 
 // mimeText returns the text body of a corpus .eml via mimeparse.
