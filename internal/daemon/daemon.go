@@ -9,8 +9,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"consultd/internal/config"
@@ -32,6 +36,24 @@ type Daemon struct {
 	TickEvery time.Duration
 	wake      chan struct{}
 	watcher   *mailbox.Watcher
+	lock      *os.File
+}
+
+// lockFile takes an exclusive lock beside the database: two daemons on one
+// mailbox and database would both send every mail.
+func lockFile(path string) (*os.File, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("another consultd is already running with the database %s (lock %s is held)", strings.TrimSuffix(path, ".lock"), path)
+	}
+	return f, nil
 }
 
 // New opens the store and prepares every part; Run starts them.
@@ -40,11 +62,16 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Daemon, er
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, cfg.Database)
+	lock, err := lockFile(cfg.Database + ".lock")
 	if err != nil {
 		return nil, err
 	}
-	d := &Daemon{Cfg: cfg, Store: st, Log: log, TickEvery: 30 * time.Second, wake: make(chan struct{}, 1)}
+	st, err := store.Open(ctx, cfg.Database)
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	d := &Daemon{Cfg: cfg, Store: st, Log: log, TickEvery: 30 * time.Second, wake: make(chan struct{}, 1), lock: lock}
 	d.Engine = round.New(cfg, st, r, log)
 	d.Engine.Kick = d.Kick
 	handler := mailbox.HandlerFunc(func(ctx context.Context, m mailbox.Message) (mailbox.Disposition, error) {
@@ -84,6 +111,7 @@ func (d *Daemon) Status() mailbox.Status {
 
 // Run runs until ctx is cancelled, then stops every part and closes the store.
 func (d *Daemon) Run(ctx context.Context) error {
+	defer d.lock.Close() // closing the file releases the lock
 	defer d.Store.Close()
 	cfg := d.Cfg
 	snd := sender.New(sender.Config{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Security: cfg.SMTP.Security,
