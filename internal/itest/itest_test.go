@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -293,7 +292,6 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-var _ = io.Discard
 
 // outbox lists what consultd queued for a round (as `consultd round` shows).
 func (w *world) outbox(roundID string) []*store.OutboxRow {

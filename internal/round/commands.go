@@ -169,7 +169,7 @@ func (e *Engine) handleCommand(ctx context.Context, st *step, m *mimeparse.Messa
 	} else {
 		var err error
 		r, err = store.GetRound(ctx, st.tx, c.RoundID)
-		if err != nil && !isNotFound(err) {
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return o, err
 		}
 	}
@@ -234,10 +234,6 @@ func (e *Engine) handleCommand(ctx context.Context, st *step, m *mimeparse.Messa
 		return o, e.approve(ctx, st, m, r, c)
 	}
 	return o, e.help(ctx, st, m, c)
-}
-
-func isNotFound(err error) bool {
-	return err != nil && strings.Contains(err.Error(), store.ErrNotFound.Error())
 }
 
 // roundOfDraft finds the round whose draft this message replies to.
