@@ -292,7 +292,6 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-
 // outbox lists what consultd queued for a round (as `consultd round` shows).
 func (w *world) outbox(roundID string) []*store.OutboxRow {
 	w.t.Helper()
