@@ -11,6 +11,7 @@ import (
 	"consultd/internal/forward"
 	"consultd/internal/mimeparse"
 	"consultd/internal/sender"
+	"consultd/internal/statement"
 	"consultd/internal/store"
 )
 
@@ -289,44 +290,12 @@ func (e *Engine) previousRounds(ctx context.Context, st *step, r *store.Round) (
 		if err != nil {
 			return nil, err
 		}
-		seen := map[string]bool{}
+		var recs [][]string
 		for _, pp := range ps {
-			for _, rec := range pp.Recommendations {
-				k := normalizePoint(rec)
-				if !seen[k] {
-					seen[k] = true
-					p.Recommendations = append(p.Recommendations, rec)
-				}
-			}
+			recs = append(recs, pp.Recommendations)
 		}
+		p.Recommendations = statement.Merge(recs...)
 		out = append(out, p)
 	}
 	return out, nil
-}
-
-// normalizePoint is the key under which points made alike are merged:
-// case, punctuation, numbering and whitespace ignored.
-func normalizePoint(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
-		if unicode.IsLetter(r) || unicode.IsNumber(r) {
-			b.WriteRune(r)
-		} else {
-			b.WriteRune(' ')
-		}
-	}
-	f := strings.Fields(b.String())
-	for len(f) > 0 && isAllDigits(f[0]) { // leading numbering
-		f = f[1:]
-	}
-	return strings.Join(f, " ")
-}
-
-func isAllDigits(s string) bool {
-	for _, r := range s {
-		if !unicode.IsDigit(r) {
-			return false
-		}
-	}
-	return s != ""
 }

@@ -531,3 +531,34 @@ func TestOnlyWholeCommandLinesAreCommands(t *testing.T) {
 		}
 	}
 }
+
+func TestANewConsultationToTheSameInviterRecallsEarlierOutcomesAndRecommendations(t *testing.T) {
+	h := newHarness(t, false)
+	r, cons := h.open()
+	h.handle(answerMail(cons["info@baytna.example"], "info@baytna.example", "DECLINE\nRecommendations:\n1. Consult us on the topics.", 300))
+	h.handle(answerMail(cons["info@sjac.example"], "info@sjac.example", "DECLINE\nRecommendations:\n- consult us on the topics!", 301))
+	h.handle(answerMail(cons["info@kawakibi.example"], "info@kawakibi.example", "DECLINE", 302))
+	if got, _ := store.GetRound(h.ctx, h.e.Store.DB(), r.ID); got.State != store.StateSent {
+		t.Fatalf("first round is %s, want sent", got.State)
+	}
+	h.now = h.now.Add(30 * 24 * time.Hour)
+	second := []byte(strings.NewReplacer("Message-ID: <CAJfwd-", "Message-ID: <CAJfwd-next-",
+		"Subject: Fwd: "+story.InviteSubject, "Subject: Fwd: Invitation: the next CSSR meeting").Replace(
+		string(story.Forward("Rania", "rania@coal.example", "coalition@coal.example", h.now))))
+	h.handle(second)
+	var body string
+	for _, m := range h.outbox("consultation") {
+		if !strings.HasPrefix(m.Subject, "[Consultation "+r.ID+"]") && m.To[0].Addr == "info@baytna.example" {
+			body = m.Text
+		}
+	}
+	if body == "" {
+		t.Fatalf("no second consultation for Baytna")
+	}
+	if !strings.Contains(body, r.ID) || !strings.Contains(body, "declined") {
+		t.Errorf("the new consultation does not recall round %s and its outcome:\n%s", r.ID, body)
+	}
+	if n := strings.Count(strings.ToLower(body), "consult us on the topics"); n != 1 {
+		t.Errorf("the earlier recommendation appears %d times, want once (merged):\n%s", n, body)
+	}
+}
