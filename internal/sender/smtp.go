@@ -354,31 +354,19 @@ func (c *cancelConn) cancel() {
 	_ = c.Conn.SetDeadline(time.Unix(1, 0))
 }
 
-func (c *cancelConn) SetDeadline(t time.Time) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.canceled {
-		t = time.Unix(1, 0)
-	}
-	return c.Conn.SetDeadline(t)
-}
+func (c *cancelConn) SetDeadline(t time.Time) error      { return c.set(c.Conn.SetDeadline, t) }
+func (c *cancelConn) SetReadDeadline(t time.Time) error  { return c.set(c.Conn.SetReadDeadline, t) }
+func (c *cancelConn) SetWriteDeadline(t time.Time) error { return c.set(c.Conn.SetWriteDeadline, t) }
 
-func (c *cancelConn) SetReadDeadline(t time.Time) error {
+// set applies a deadline unless the connection was cancelled: then the past
+// deadline that cancel set must stay, whatever the SMTP client asks for.
+func (c *cancelConn) set(apply func(time.Time) error, t time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.canceled {
 		t = time.Unix(1, 0)
 	}
-	return c.Conn.SetReadDeadline(t)
-}
-
-func (c *cancelConn) SetWriteDeadline(t time.Time) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.canceled {
-		t = time.Unix(1, 0)
-	}
-	return c.Conn.SetWriteDeadline(t)
+	return apply(t)
 }
 
 var errNoUsableAuth = errors.New("server offers neither AUTH PLAIN nor LOGIN")
