@@ -123,8 +123,6 @@ var extensionRe = regexp.MustCompile(`(?i)^(\d+[dhm]|\d+h\d+m|\d{4}-\d{2}-\d{2}(
 
 func extensionArg(w string) bool { return extensionRe.MatchString(w) }
 
-func parseCommand(m *mimeparse.Message) (Command, bool) { return ParseCommand(m) }
-
 var tagRe = regexp.MustCompile(`\[Consultation (\d{4}-\d{2,})\]`)
 
 func subjectRoundID(s string) string {

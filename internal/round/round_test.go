@@ -14,6 +14,7 @@ import (
 
 	"consultd/internal/config"
 	"consultd/internal/demo/story"
+	"consultd/internal/mimeparse"
 	"consultd/internal/render"
 	"consultd/internal/sender"
 	"consultd/internal/store"
@@ -560,5 +561,18 @@ func TestANewConsultationToTheSameInviterRecallsEarlierOutcomesAndRecommendation
 	}
 	if n := strings.Count(strings.ToLower(body), "consult us on the topics"); n != 1 {
 		t.Errorf("the earlier recommendation appears %d times, want once (merged):\n%s", n, body)
+	}
+}
+
+func TestInspectSaysWhatTheEngineWouldDoWithAForgedCoordinatorForward(t *testing.T) {
+	h := newHarness(t, false)
+	h.e.Cfg.Authentication.AuthservID = "mx.coal.example"
+	m, _ := mimeparse.Parse(story.Forward("Rania", "rania@coal.example", "coalition@coal.example", h.now))
+	u := Understand(h.ctx, m, h.e.Cfg, h.e.Store.DB(), nil, h.now)
+	if !strings.Contains(strings.Join(u.Notes, " "), "did not authenticate") {
+		t.Fatalf("inspect does not say the forward would be refused: %+v", u.Notes)
+	}
+	if d := h.handle(story.Forward("Rania", "rania@coal.example", "coalition@coal.example", h.now)); d != Review {
+		t.Fatalf("the engine sent it to %s, want review", d)
 	}
 }

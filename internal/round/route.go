@@ -12,48 +12,116 @@ import (
 	"consultd/internal/store"
 )
 
-// route decides what a message is and applies it. The order matters: machine
-// mail is recognised before anything could answer it, and a reply token is
-// trusted before the From: address.
-func (e *Engine) route(ctx context.Context, st *step, m *mimeparse.Message) (outcome, error) {
-	from := firstFrom(m)
-	if strings.EqualFold(from, e.Cfg.Coalition.Address) {
-		return outcome{kind: "own", disp: Processed, note: "our own mail came back"}, nil
-	}
+// class is what a message is, decided in a fixed order: machine mail is
+// recognised before anything could answer it, and a reply token is trusted
+// before the From: address.
+type class int
+
+const (
+	classOwn         class = iota // our own mail came back
+	classBounce                   // a delivery failure report
+	classAutoReply                // an out-of-office or auto-responder
+	classMachine                  // other machine-generated mail
+	classReply                    // carries a member's valid token
+	classUnverified               // claims a coordinator, not authenticated by our server
+	classCommand                  // a coordinator's command
+	classCoordinator              // other coordinator mail (a forwarded invitation?)
+	classMember                   // a member's address without a valid token
+	classUnknown                  // anyone else
+)
+
+// classified is a class with what deciding it found.
+type classified struct {
+	class      class
+	bounce     *automail.Bounce
+	why        string             // auto-reply reason, or the authserv-id that did not vouch
+	p          *store.Participant // classReply
+	cmd        Command            // classCommand
+	memberID   string             // classMember
+	staleToken bool               // carried a token that matches no round
+}
+
+// classifyMachine recognises mail no person wrote.
+func classifyMachine(m *mimeparse.Message) (classified, bool) {
 	if b := automail.ParseBounce(m); b != nil {
-		return e.handleBounce(ctx, st, m, b)
+		return classified{class: classBounce, bounce: b}, true
 	}
 	if auto, why := automail.IsAutoReply(m); auto {
-		return e.handleAutoReply(ctx, st, m, why)
+		return classified{class: classAutoReply, why: why}, true
 	}
 	if automail.IsMachineGenerated(m) {
-		return outcome{kind: "auto_reply", disp: Processed, note: "machine-generated mail; not answered"}, nil
+		return classified{class: classMachine, why: "machine-generated"}, true
 	}
-	if tok := e.findToken(m); tok != "" {
-		p, err := store.ParticipantByToken(ctx, st.tx, tok)
+	return classified{}, false
+}
+
+// classify decides what m is, reading tokens from q (nil: not looked up).
+// Both the engine and `consultd inspect` use it, so they cannot disagree.
+func (e *Engine) classify(ctx context.Context, q store.Querier, m *mimeparse.Message) (classified, error) {
+	from := firstFrom(m)
+	if from != "" && strings.EqualFold(from, e.Cfg.Coalition.Address) {
+		return classified{class: classOwn}, nil
+	}
+	if c, ok := classifyMachine(m); ok {
+		return c, nil
+	}
+	var c classified
+	if tok := e.findToken(m); tok != "" && q != nil {
+		p, err := store.ParticipantByToken(ctx, q, tok)
 		if err == nil {
-			return e.handleReply(ctx, st, m, p)
+			return classified{class: classReply, p: p}, nil
 		}
 		if err != store.ErrNotFound {
-			return outcome{}, err
+			return c, err
 		}
+		c.staleToken = true
 	}
-	if e.Cfg.IsCoordinator(from) {
+	switch {
+	case e.Cfg.IsCoordinator(from):
 		if id := e.Cfg.Authentication.AuthservID; id != "" && !verifiedSender(m, id) {
-			return e.unverifiedCoordinator(ctx, st, m, id)
+			c.class, c.why = classUnverified, id
+		} else if cmd, ok := ParseCommand(m); ok {
+			c.class, c.cmd = classCommand, cmd
+		} else {
+			c.class = classCoordinator
 		}
-		if cmd, ok := parseCommand(m); ok {
-			return e.handleCommand(ctx, st, m, cmd)
-		}
-		return e.handleCoordinatorMail(ctx, st, m)
+	case e.Cfg.MemberByEmail(from) != nil:
+		c.class, c.memberID = classMember, e.Cfg.MemberByEmail(from).ID
+	default:
+		c.class = classUnknown
 	}
-	if mem := e.Cfg.MemberByEmail(from); mem != nil {
-		return e.handleUntokenedMember(ctx, st, m, mem.ID)
+	return c, nil
+}
+
+// route decides what a message is and applies it.
+func (e *Engine) route(ctx context.Context, st *step, m *mimeparse.Message) (outcome, error) {
+	c, err := e.classify(ctx, st.tx, m)
+	if err != nil {
+		return outcome{}, err
+	}
+	switch c.class {
+	case classOwn:
+		return outcome{kind: "own", disp: Processed, note: "our own mail came back"}, nil
+	case classBounce:
+		return e.handleBounce(ctx, st, m, c.bounce)
+	case classAutoReply:
+		return e.handleAutoReply(ctx, st, m, c.why)
+	case classMachine:
+		return outcome{kind: "auto_reply", disp: Processed, note: "machine-generated mail; not answered"}, nil
+	case classReply:
+		return e.handleReply(ctx, st, m, c.p)
+	case classUnverified:
+		return e.unverifiedCoordinator(ctx, st, m, c.why)
+	case classCommand:
+		return e.handleCommand(ctx, st, m, c.cmd)
+	case classCoordinator:
+		return e.handleCoordinatorMail(ctx, st, m)
+	case classMember:
+		return e.handleUntokenedMember(ctx, st, m, c.memberID)
 	}
 	return outcome{kind: "unknown", disp: Review, note: "not from a coordinator and carries no reply token"}, nil
 }
 
-// The kind may itself contain dashes ("consultation-resend-TOKEN-…").
 var tokenInID = regexp.MustCompile(`^[a-z]+(?:-[a-z]+)*-([a-z2-7]{26})-`)
 
 // findToken looks for a member's reply token: in a plus address on our domain

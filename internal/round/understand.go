@@ -53,47 +53,49 @@ type InvitationInfo struct {
 // read on its own.
 func Understand(ctx context.Context, m *mimeparse.Message, cfg *config.Config, q store.Querier, vocab []answer.Vocabulary, now time.Time) Understanding {
 	u := Understanding{Kind: "unknown", From: firstFrom(m), Subject: m.Subject, Text: m.Text, Warnings: m.Warnings}
-	if b := automail.ParseBounce(m); b != nil {
-		u.Kind, u.Bounce = "bounce", b
-		return u
-	}
-	if auto, why := automail.IsAutoReply(m); auto {
-		u.Kind, u.AutoReply = "auto_reply", why
-		return u
-	}
-	if automail.IsMachineGenerated(m) {
-		u.Kind, u.AutoReply = "auto_reply", "machine-generated"
-		return u
-	}
 	reader := answer.NewReader(vocab...)
-	if cfg != nil {
-		e := &Engine{Cfg: cfg}
-		if tok := e.findToken(m); tok != "" && q != nil {
-			if p, err := store.ParticipantByToken(ctx, q, tok); err == nil {
-				u.Round, u.Member = p.RoundID, p.MemberID
-				return readReply(u, reader.Read(m))
-			}
-			u.Notes = append(u.Notes, "carries a reply token that matches no round")
+	// Without a configuration anyone might be a coordinator: commands count.
+	c, machine := classifyMachine(m)
+	if !machine {
+		c = classified{class: classCoordinator}
+		if cmd, ok := ParseCommand(m); ok {
+			c = classified{class: classCommand, cmd: cmd}
 		}
-		isCoord := cfg.IsCoordinator(u.From)
-		if !isCoord {
-			if mem := cfg.MemberByEmail(u.From); mem != nil {
-				u.Member = mem.ID
-				u.Notes = append(u.Notes, "from a member address but without a valid reply token: would not be counted (Needs-Review)")
-			} else {
-				u.Notes = append(u.Notes, "not from a coordinator: would never open a round or run a command (Needs-Review)")
-			}
-		}
-		if isCoord {
-			if c, ok := ParseCommand(m); ok {
-				u.Kind, u.Command = "command", &c
-				return u
-			}
-		}
-	} else if c, ok := ParseCommand(m); ok {
-		u.Kind, u.Command = "command", &c
-		return u
 	}
+	if cfg != nil {
+		var err error
+		if c, err = (&Engine{Cfg: cfg}).classify(ctx, q, m); err != nil {
+			u.Notes = append(u.Notes, "token lookup failed: "+err.Error())
+		}
+	}
+	if c.staleToken {
+		u.Notes = append(u.Notes, "carries a reply token that matches no round")
+	}
+	switch c.class {
+	case classOwn:
+		u.Notes = append(u.Notes, "consultd's own mail: ignored")
+		return u
+	case classBounce:
+		u.Kind, u.Bounce = "bounce", c.bounce
+		return u
+	case classAutoReply, classMachine:
+		u.Kind, u.AutoReply = "auto_reply", c.why
+		return u
+	case classReply:
+		u.Round, u.Member = c.p.RoundID, c.p.MemberID
+		return readReply(u, reader.Read(m))
+	case classCommand:
+		u.Kind, u.Command = "command", &c.cmd
+		return u
+	case classUnverified:
+		u.Notes = append(u.Notes, "claims a coordinator's address but "+c.why+" did not authenticate it: would open nothing and run nothing (Needs-Review)")
+	case classMember:
+		u.Member = c.memberID
+		u.Notes = append(u.Notes, "from a member address but without a valid reply token: would not be counted (Needs-Review)")
+	case classUnknown:
+		u.Notes = append(u.Notes, "not from a coordinator: would never open a round or run a command (Needs-Review)")
+	}
+	// What the text says, for a person to see, even where it would not count.
 	if res := forward.Parse(m, now); res.Invitation != nil {
 		inv := res.Invitation
 		u.Kind = "invitation"
