@@ -163,7 +163,10 @@ func (e *Engine) handleCommand(ctx context.Context, st *step, m *mimeparse.Messa
 	o := outcome{kind: "command", disp: Processed}
 	var r *store.Round
 	if c.RoundID == "" {
-		r = e.roundOfDraft(ctx, st, m)
+		var err error
+		if r, err = e.roundOfDraft(ctx, st, m); err != nil {
+			return o, err
+		}
 	} else {
 		var err error
 		r, err = store.GetRound(ctx, st.tx, c.RoundID)
@@ -235,26 +238,26 @@ func (e *Engine) handleCommand(ctx context.Context, st *step, m *mimeparse.Messa
 }
 
 // roundOfDraft finds the round whose draft this message replies to.
-func (e *Engine) roundOfDraft(ctx context.Context, st *step, m *mimeparse.Message) *store.Round {
+func (e *Engine) roundOfDraft(ctx context.Context, st *step, m *mimeparse.Message) (*store.Round, error) {
 	ids := append(append([]string{}, m.InReplyTo...), m.References...)
 	rounds, err := store.ListRounds(ctx, st.tx)
 	if err != nil {
-		return nil
+		return nil, err
 	}
 	for _, id := range ids {
 		for _, r := range rounds {
 			if r.DraftMessageID != "" && strings.EqualFold(strings.Trim(id, "<>"), r.DraftMessageID) {
-				return r
+				return r, nil
 			}
 		}
 	}
 	if id := subjectRoundID(m.Subject); id != "" {
 		r, err := store.GetRound(ctx, st.tx, id)
-		if err == nil {
-			return r
+		if err == nil || !errors.Is(err, store.ErrNotFound) {
+			return r, err
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 // approve sends the draft, an edited text, or the coordinators' decision on an undecided round.

@@ -26,7 +26,9 @@ func (o Outbox) Due(ctx context.Context, now time.Time, limit int) ([]sender.Ite
 		var m sender.Mail
 		if err := json.Unmarshal(r.Payload, &m); err != nil {
 			// A row we cannot read is a bug, not a delivery problem: fail it loudly.
-			o.Failed(ctx, r.ID, "unreadable outbox payload: "+err.Error(), nil)
+			if ferr := o.Failed(ctx, r.ID, "unreadable outbox payload: "+err.Error(), nil); ferr != nil {
+				return nil, ferr
+			}
 			continue
 		}
 		items = append(items, sender.Item{ID: r.ID, Attempts: r.Attempts, Queued: r.CreatedAt, Mail: m})

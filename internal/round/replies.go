@@ -2,6 +2,7 @@ package round
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -171,7 +172,10 @@ func (e *Engine) handleBounce(ctx context.Context, st *step, m *mimeparse.Messag
 			tell = append(tell, c)
 		}
 	}
-	ps, r := e.bouncedParticipants(ctx, st, m, b)
+	ps, r, err := e.bouncedParticipants(ctx, st, m, b)
+	if err != nil {
+		return o, err
+	}
 	if r == nil {
 		err := e.noticeTo(ctx, st, tell, "", "A message could not be delivered", "A delivery failure report arrived that does not belong to an open round:", lines, "")
 		return o, err
@@ -210,7 +214,7 @@ func (e *Engine) handleBounce(ctx context.Context, st *step, m *mimeparse.Messag
 				if err != nil {
 					return o, err
 				}
-				if err := e.resendConsultation(ctx, st, r, p, names, atts, prev); err != nil {
+				if err := e.sendConsultation(ctx, st, r, p, names, atts, prev, "consultation-resend"); err != nil {
 					return o, err
 				}
 				msg += " The consultation was sent to their other contact(s): " + strings.Join(left, ", ") + "."
@@ -228,14 +232,9 @@ func (e *Engine) handleBounce(ctx context.Context, st *step, m *mimeparse.Messag
 	return o, nil
 }
 
-func (e *Engine) resendConsultation(ctx context.Context, st *step, r *store.Round, p *store.Participant, names []string,
-	atts []store.Attachment, prev []previous) error {
-	return e.sendConsultation(ctx, st, r, p, names, atts, prev, "consultation-resend")
-}
-
 // bouncedParticipants finds the round a bounce belongs to: by the returned
 // message's id (ours carry the token), else by the failed addresses in open rounds.
-func (e *Engine) bouncedParticipants(ctx context.Context, st *step, m *mimeparse.Message, b *automail.Bounce) ([]*store.Participant, *store.Round) {
+func (e *Engine) bouncedParticipants(ctx context.Context, st *step, m *mimeparse.Message, b *automail.Bounce) ([]*store.Participant, *store.Round, error) {
 	ids := []string{b.OriginalMessageID}
 	for _, em := range m.Embedded {
 		ids = append(ids, em.MessageID)
@@ -243,34 +242,42 @@ func (e *Engine) bouncedParticipants(ctx context.Context, st *step, m *mimeparse
 	}
 	for _, id := range ids {
 		id = strings.ToLower(strings.Trim(id, "<> "))
-		if mm := tokenInID.FindStringSubmatch(id); mm != nil {
-			if p, err := store.ParticipantByToken(ctx, st.tx, mm[1]); err == nil {
-				r, err := store.GetRound(ctx, st.tx, p.RoundID)
-				if err == nil {
-					ps, _ := store.Participants(ctx, st.tx, r.ID)
-					return ps, r
-				}
-			}
+		mm := tokenInID.FindStringSubmatch(id)
+		if mm == nil {
+			continue
 		}
+		p, err := store.ParticipantByToken(ctx, st.tx, mm[1])
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		r, err := store.GetRound(ctx, st.tx, p.RoundID)
+		if err != nil {
+			return nil, nil, err
+		}
+		ps, err := store.Participants(ctx, st.tx, r.ID)
+		return ps, r, err
 	}
 	open, err := store.ListRounds(ctx, st.tx, store.StateOpen)
 	if err != nil {
-		return nil, nil
+		return nil, nil, err
 	}
 	for _, r := range open {
 		ps, err := store.Participants(ctx, st.tx, r.ID)
 		if err != nil {
-			continue
+			return nil, nil, err
 		}
 		for _, p := range ps {
 			for _, rc := range b.Recipients {
 				if containsFold(p.Emails, rc.Address) {
-					return ps, r
+					return ps, r, nil
 				}
 			}
 		}
 	}
-	return nil, nil
+	return nil, nil, nil
 }
 
 func (e *Engine) reader() *answer.Reader { return answer.NewReader(Vocabulary(e.Cfg)...) }

@@ -2,6 +2,7 @@ package round
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -71,7 +72,7 @@ func (e *Engine) classify(ctx context.Context, q store.Querier, m *mimeparse.Mes
 		if err == nil {
 			return classified{class: classReply, p: p}, nil
 		}
-		if err != store.ErrNotFound {
+		if !errors.Is(err, store.ErrNotFound) {
 			return c, err
 		}
 		c.staleToken = true
