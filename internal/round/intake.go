@@ -158,7 +158,7 @@ func (e *Engine) sendConsultation(ctx context.Context, st *step, r *store.Round,
 	}
 	lang := p.Language
 	subj, body, err := e.Render.Text(lang, "consultation", map[string]any{"Round": r, "Member": p,
-		"Coalition": e.Cfg.Coalition.Name, "Inviter": fmt.Sprintf("%s <%s>", r.InviterName, r.InviterAddress),
+		"Coalition": e.Cfg.Coalition.Name, "Inviter": formatAddr(mimeparse.Address{Name: r.InviterName, Address: r.InviterAddress}),
 		"Attachments": names, "Previous": prev})
 	if err != nil {
 		return err

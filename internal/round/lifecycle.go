@@ -72,7 +72,7 @@ func (e *Engine) remind(ctx context.Context, st *step, r *store.Round) error {
 		if err := store.UpdateParticipant(ctx, st.tx, p); err != nil {
 			return err
 		}
-		if due == 0 || !remindable(offsets, due, r) {
+		if !remindable(offsets, due, r) {
 			continue
 		}
 		to := p.Deliverable()
@@ -97,10 +97,7 @@ func (e *Engine) remind(ctx context.Context, st *step, r *store.Round) error {
 
 // reminderOffsets are the policy's reminders, earliest (largest offset) first.
 func (e *Engine) reminderOffsets() []time.Duration {
-	offsets := make([]time.Duration, 0, len(e.Cfg.Policy.RemindersBefore))
-	for _, d := range e.Cfg.Policy.RemindersBefore {
-		offsets = append(offsets, d.Duration)
-	}
+	offsets := e.Cfg.Policy.Reminders()
 	sort.Slice(offsets, func(i, j int) bool { return offsets[i] > offsets[j] })
 	return offsets
 }

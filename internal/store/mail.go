@@ -50,26 +50,6 @@ func InsertSeen(ctx context.Context, tx *sql.Tx, s *Seen) error {
 	return nil
 }
 
-// SeenByRound lists the inbound messages attributed to a round.
-func SeenByRound(ctx context.Context, q Querier, roundID string) ([]Seen, error) {
-	rows, err := q.QueryContext(ctx, `SELECT key, kind, disposition, note, at FROM seen WHERE round_id=? ORDER BY at, rowid`, roundID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Seen
-	for rows.Next() {
-		var s Seen
-		var at int64
-		if err := rows.Scan(&s.Key, &s.Kind, &s.Disposition, &s.Note, &at); err != nil {
-			return nil, err
-		}
-		s.At = fromUnix(at)
-		out = append(out, s)
-	}
-	return out, rows.Err()
-}
-
 // Checkpoints implements the IMAP watcher's (UIDVALIDITY, last UID) checkpoint.
 type Checkpoints struct{ S *Store }
 
@@ -199,14 +179,6 @@ func CountRepliesSince(ctx context.Context, q Querier, roundID, address, kind st
 	var n int
 	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM replies_sent WHERE round_id=? AND address=? AND kind=? AND at>=?`,
 		roundID, strings.ToLower(address), kind, unix(since)).Scan(&n)
-	return n, err
-}
-
-// CountRoundRepliesSince counts automatic answers of a kind in a round since t, to anyone.
-func CountRoundRepliesSince(ctx context.Context, q Querier, roundID, kind string, since time.Time) (int, error) {
-	var n int
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM replies_sent WHERE round_id=? AND kind=? AND at>=?`,
-		roundID, kind, unix(since)).Scan(&n)
 	return n, err
 }
 
