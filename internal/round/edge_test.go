@@ -638,19 +638,24 @@ func TestBounceFromADeadCoordinatorAddressDoesNotLoop(t *testing.T) {
 	h.open()
 	orig := consultationTo(t, h, "info@sjac.example")
 	h.handle(dsn("info@sjac.example", orig, "5.1.1", "550 5.1.1 User unknown")) // a notice to both coordinators
-	// Every notice that reaches omar@gone.example bounces; each bounce must not bring a new notice to him.
-	for i := 0; i < 5; i++ {
-		var toOmar []sender.Mail
+	// The notice that reaches omar@gone.example bounces; that bounce must not bring a new notice to him.
+	toOmar := func() []sender.Mail {
+		var out []sender.Mail
 		for _, n := range h.outbox("notice") {
 			if strings.Contains(recipients(n), "omar@gone.example") {
-				toOmar = append(toOmar, n)
+				out = append(out, n)
 			}
 		}
-		if len(toOmar) > 1 {
-			t.Fatalf("round %d: %d notices to the dead coordinator address: a bounce loop", i, len(toOmar))
-		}
-		h.now = h.now.Add(time.Minute)
-		h.handle(dsn("omar@gone.example", toOmar[0], "5.1.1", "550 5.1.1 User unknown"))
+		return out
+	}
+	first := toOmar()
+	if len(first) != 1 {
+		t.Fatalf("want 1 notice to both coordinators about SJAC's bounce, got %d to Omar", len(first))
+	}
+	h.now = h.now.Add(time.Minute)
+	h.handle(dsn("omar@gone.example", first[0], "5.1.1", "550 5.1.1 User unknown"))
+	if n := len(toOmar()); n != 1 {
+		t.Fatalf("%d notices to the dead coordinator address after its bounce: a bounce loop", n)
 	}
 	if n := h.outbox("notice"); !strings.Contains(n[len(n)-1].Text, "omar@gone.example") || recipients(n[len(n)-1]) != "rania@coal.example" {
 		t.Errorf("the working coordinator was not told of the dead address: %+v", n[len(n)-1])

@@ -179,10 +179,11 @@ func TestForwardFromCoordinatorOpensRoundAndConsultsEveryMember(t *testing.T) {
 	if !strings.Contains(c.Body, "طريقة الرد") {
 		t.Errorf("Arabic member's consultation is not in Arabic:\n%s", c.Body)
 	}
-	if len(consults[0].To) == 0 || len(h.outbox("opened")) != 1 {
-		t.Errorf("coordinators were not told the round opened")
+	opened := h.outbox("opened")
+	if len(opened) != 1 || len(opened[0].To) != 1 || opened[0].To[0].Addr != "rania@coal.example" {
+		t.Fatalf("coordinators were not told the round opened: %+v", opened)
 	}
-	if got := h.outbox("opened")[0].Text; !strings.Contains(got, "Members asked: 3") {
+	if got := opened[0].Text; !strings.Contains(got, "Members asked: 3") {
 		t.Errorf("opened note lacks the member count:\n%s", got)
 	}
 }
@@ -251,6 +252,9 @@ func TestTokenFromUnexpectedAddressCountsAndReceiptGoesToBoth(t *testing.T) {
 		t.Fatalf("answer from unexpected address not counted for the token's member: %+v", p)
 	}
 	rs := h.outbox("receipt")
+	if len(rs) != 1 {
+		t.Fatalf("want 1 receipt, got %d", len(rs))
+	}
 	var to []string
 	for _, a := range rs[0].To {
 		to = append(to, a.Addr)
@@ -311,7 +315,9 @@ func TestAllAnsweredClosesAndSendsTheStatementOnceWithTheRightSignatories(t *tes
 		t.Fatalf("want exactly one statement, got %d", len(st))
 	}
 	s := st[0]
-	if s.To[0].Addr != story.InviterAddress || s.InReplyTo != story.InviteID && s.InReplyTo != "" || s.Subject != "Re: "+story.InviteSubject {
+	// An inline forward carries no original Message-ID: nothing to thread to
+	// (TestAForwardedAttachmentThreadsTheStatement checks the other case).
+	if s.To[0].Addr != story.InviterAddress || s.InReplyTo != "" || s.Subject != "Re: "+story.InviteSubject {
 		t.Errorf("statement addressed/threaded wrongly: to %v, in-reply-to %q, subject %q", s.To, s.InReplyTo, s.Subject)
 	}
 	// Baytna declined (signs by default); SJAC declined but said Sign: no; AlKawakbi accepted but said Sign: yes.
@@ -574,5 +580,42 @@ func TestInspectSaysWhatTheEngineWouldDoWithAForgedCoordinatorForward(t *testing
 	}
 	if d := h.handle(story.Forward("Rania", "rania@coal.example", "coalition@coal.example", h.now)); d != Review {
 		t.Fatalf("the engine sent it to %s, want review", d)
+	}
+}
+
+func TestAForwardedAttachmentThreadsTheStatement(t *testing.T) {
+	h := newHarness(t, false)
+	h.handle(story.ForwardAttached("Rania", "rania@coal.example", "coalition@coal.example", story.InviterAddress, h.now))
+	var cons []story.Consultation
+	for _, m := range h.outbox("consultation") {
+		cons = append(cons, story.Consultation{MessageID: m.MessageID, Subject: m.Subject, ReplyTo: m.ReplyTo.Addr})
+	}
+	for i, c := range cons {
+		h.handle(answerMail(c, "x@example.org", "DECLINE", 400+i))
+	}
+	st := h.outbox("statement")
+	if len(st) != 1 || st[0].InReplyTo != story.InviteID || len(st[0].References) != 1 || st[0].References[0] != story.InviteID {
+		t.Fatalf("statement not threaded to the invitation %s: %+v", story.InviteID, st)
+	}
+}
+
+func TestUnreadableMailGoesToReviewAndIsNeverAnswered(t *testing.T) {
+	h := newHarness(t, false)
+	cases := map[string][]byte{
+		"binary":          {0x89, 'P', 'N', 'G', 0, 0, 0, 0x0d, 0xff, 0xfe},
+		"empty":           {},
+		"headers only":    []byte("Subject: hello\r\n"),
+		"no from, a body": []byte("To: coalition@coal.example\r\nSubject: ?\r\n\r\nDECLINE\r\n"),
+	}
+	for name, raw := range cases {
+		for i := 0; i < 2; i++ { // a replay goes where the first one went
+			if d := h.handle(raw); d != Review {
+				t.Errorf("%s (try %d): went to %s, want review", name, i+1, d)
+			}
+		}
+	}
+	rows, _ := store.DueOutbox(h.ctx, h.e.Store.DB(), h.now.Add(time.Hour), 100)
+	if len(rows) != 0 {
+		t.Fatalf("unreadable mail was answered: %d message(s) queued", len(rows))
 	}
 }
