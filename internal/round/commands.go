@@ -330,14 +330,8 @@ func parseExtension(arg string, deadline time.Time) (time.Time, error) {
 
 // commandReply answers a coordinator in the thread of their command.
 func (e *Engine) commandReply(ctx context.Context, st *step, m *mimeparse.Message, r *store.Round, title, text string) error {
-	subj, body, err := e.Render.Text("en", "notice", map[string]any{"RoundID": r.ID, "Title": title, "Text": text,
-		"Lines": nil, "Coalition": e.Cfg.Coalition.Name})
-	if err != nil {
-		return err
-	}
-	_, err = e.queue(ctx, st, mail{roundID: r.ID, kind: "command-reply", lang: "en", to: e.replyTargets(m), subject: subj,
-		text: body, inReplyTo: m.MessageID, refs: threadRefs(m)})
-	return err
+	return e.tell(ctx, st, note{kind: "command-reply", to: e.replyTargets(m), roundID: r.ID, title: title, text: text,
+		inReplyTo: m.MessageID, refs: threadRefs(m)})
 }
 
 // replyTargets answers the coordinator who wrote, or all coordinators if unknown.
@@ -377,14 +371,8 @@ func (e *Engine) help(ctx context.Context, st *step, m *mimeparse.Message, c Com
 	} else {
 		text += "\nThere is no round in progress."
 	}
-	subj, body, err := e.Render.Text("en", "notice", map[string]any{"RoundID": "", "Title": title, "Text": text,
-		"Lines": lines, "Coalition": e.Cfg.Coalition.Name})
-	if err != nil {
-		return err
-	}
-	_, err = e.queue(ctx, st, mail{kind: "help", lang: "en", to: e.replyTargets(m), subject: subj, text: body,
+	return e.tell(ctx, st, note{kind: "help", to: e.replyTargets(m), title: title, text: text, lines: lines,
 		inReplyTo: m.MessageID, refs: threadRefs(m)})
-	return err
 }
 
 // status answers STATUS with the tally so far.
@@ -412,14 +400,8 @@ func (e *Engine) status(ctx context.Context, st *step, m *mimeparse.Message, r *
 	if r.State == store.StateOpen && t.Outcome != "" {
 		text += " If it closed now, the answer would be: " + strings.ToUpper(t.Outcome) + "."
 	}
-	subj, body, err := e.Render.Text("en", "notice", map[string]any{"RoundID": r.ID, "Title": "Status", "Text": text,
-		"Lines": lines, "Coalition": e.Cfg.Coalition.Name})
-	if err != nil {
-		return err
-	}
-	_, err = e.queue(ctx, st, mail{roundID: r.ID, kind: "status", lang: "en", to: e.replyTargets(m), subject: subj,
-		text: body, inReplyTo: m.MessageID, refs: threadRefs(m)})
-	return err
+	return e.tell(ctx, st, note{kind: "status", to: e.replyTargets(m), roundID: r.ID, title: "Status", text: text,
+		lines: lines, inReplyTo: m.MessageID, refs: threadRefs(m)})
 }
 
 // rescheduleReminders lets the reminders before a moved deadline go out again:

@@ -239,24 +239,43 @@ func (e *Engine) coordinators() []sender.Address {
 	return out
 }
 
-// notice queues a short English note to the coordinators.
-func (e *Engine) notice(ctx context.Context, st *step, roundID, title, text string, lines []string, inReplyTo string) error {
-	return e.noticeTo(ctx, st, e.coordinators(), roundID, title, text, lines, inReplyTo)
+// note is a short English message to coordinators, rendered from
+// templates/en/notice.tmpl.
+type note struct {
+	kind      string           // outbox kind; "" means "notice"
+	to        []sender.Address // nil means every coordinator
+	roundID   string
+	title     string
+	text      string
+	lines     []string
+	inReplyTo string   // the message this answers, if any
+	refs      []string // nil means just inReplyTo
 }
 
-// noticeTo is notice to some of the coordinators.
-func (e *Engine) noticeTo(ctx context.Context, st *step, to []sender.Address, roundID, title, text string, lines []string, inReplyTo string) error {
+// tell queues a note.
+func (e *Engine) tell(ctx context.Context, st *step, n note) error {
 	subj, body, err := e.Render.Text("en", "notice", map[string]any{
-		"RoundID": roundID, "Title": title, "Text": text, "Lines": lines, "Coalition": e.Cfg.Coalition.Name})
+		"RoundID": n.roundID, "Title": n.title, "Text": n.text, "Lines": n.lines, "Coalition": e.Cfg.Coalition.Name})
 	if err != nil {
 		return err
 	}
-	m := mail{roundID: roundID, kind: "notice", lang: "en", to: to, subject: subj, text: body}
-	if inReplyTo != "" {
-		m.inReplyTo, m.refs = inReplyTo, []string{inReplyTo}
+	if n.kind == "" {
+		n.kind = "notice"
 	}
-	_, err = e.queue(ctx, st, m)
+	if n.to == nil {
+		n.to = e.coordinators()
+	}
+	if n.refs == nil && n.inReplyTo != "" {
+		n.refs = []string{n.inReplyTo}
+	}
+	_, err = e.queue(ctx, st, mail{roundID: n.roundID, kind: n.kind, lang: "en", to: n.to, subject: subj, text: body,
+		inReplyTo: n.inReplyTo, refs: n.refs})
 	return err
+}
+
+// notice tells every coordinator.
+func (e *Engine) notice(ctx context.Context, st *step, roundID, title, text string, lines []string, inReplyTo string) error {
+	return e.tell(ctx, st, note{roundID: roundID, title: title, text: text, lines: lines, inReplyTo: inReplyTo})
 }
 
 func addresses(emails []string) []sender.Address {

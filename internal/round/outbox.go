@@ -97,15 +97,9 @@ func (o Outbox) report(ctx context.Context, id int64, reason string, rejected []
 		if reason == "" {
 			what = "was delivered, except to these recipients, which the mail server refused:"
 		}
-		subj, body, err := e.Render.Text("en", "notice", map[string]any{"RoundID": row.RoundID,
-			"Title": "Delivery failed: " + row.Kind, "Coalition": e.Cfg.Coalition.Name,
-			"Text":  fmt.Sprintf("The %s message to %s %s", row.Kind, strings.Join(row.Recipients, ", "), what),
-			"Lines": lines})
-		if err != nil {
-			return err
-		}
-		_, err = e.queue(ctx, st, mail{roundID: row.RoundID, kind: "delivery-failure", lang: "en", to: e.coordinators(),
-			subject: subj, text: body})
+		err = e.tell(ctx, st, note{kind: "delivery-failure", roundID: row.RoundID, title: "Delivery failed: " + row.Kind,
+			text:  fmt.Sprintf("The %s message to %s %s", row.Kind, strings.Join(row.Recipients, ", "), what),
+			lines: lines})
 		queued = st.queued
 		return err
 	})

@@ -177,7 +177,7 @@ func (e *Engine) handleBounce(ctx context.Context, st *step, m *mimeparse.Messag
 		return o, err
 	}
 	if r == nil {
-		err := e.noticeTo(ctx, st, tell, "", "A message could not be delivered", "A delivery failure report arrived that does not belong to an open round:", lines, "")
+		err := e.tell(ctx, st, note{to: tell, title: "A message could not be delivered", text: "A delivery failure report arrived that does not belong to an open round:", lines: lines})
 		return o, err
 	}
 	o.roundID = r.ID
@@ -224,7 +224,7 @@ func (e *Engine) handleBounce(ctx context.Context, st *step, m *mimeparse.Messag
 			if err := event(ctx, st, r.ID, "%s", msg); err != nil {
 				return o, err
 			}
-			if err := e.noticeTo(ctx, st, tell, r.ID, "Undeliverable contact: "+p.Name, msg, nil, ""); err != nil {
+			if err := e.tell(ctx, st, note{to: tell, roundID: r.ID, title: "Undeliverable contact: " + p.Name, text: msg}); err != nil {
 				return o, err
 			}
 		}
