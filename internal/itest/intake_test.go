@@ -60,7 +60,10 @@ func TestForwardInEachClientFormOpensARoundAndReachesEveryMember(t *testing.T) {
 				t.Fatalf("the reply through the Reply-To was not counted: %+v", p)
 			}
 			// The forward itself is out of the inbox, in Processed.
-			w.waitFor("the forward to be moved to Processed", func() bool { return w.count(w.coalition, "Processed", "") >= 2 })
+			w.waitFor("the forward and the reply to be moved to Processed", func() bool { return w.count(w.coalition, "Processed", "") >= 2 })
+			if n := w.count(w.coalition, "INBOX", ""); n != 0 {
+				t.Errorf("%d message(s) left in the coalition's INBOX after handling", n)
+			}
 		})
 	}
 }
@@ -87,7 +90,8 @@ func TestRestartInTheMiddleSendsNothingTwice(t *testing.T) {
 	w := newWorld(t, ms, []string{"A", "B", "C", "D", "E"}, nil, "")
 	w.Start()
 	w.send(w.coord, []string{w.coalition}, story.Forward("Rania", w.coord, w.coalition, time.Now()))
-	w.inbox(w.members[0].emails[0], "INBOX", "[Consultation ", 1) // the round is open, delivery under way
+	// Stop as soon as the round is committed, while its mail is still being delivered.
+	w.waitFor("the round to be opened", func() bool { return len(w.rounds()) == 1 })
 	w.Stop()
 	w.Start()
 	for _, m := range w.members {
@@ -99,6 +103,11 @@ func TestRestartInTheMiddleSendsNothingTwice(t *testing.T) {
 	restarted := time.Now()
 	w.Start()
 	w.waitFor("a full IMAP sync after the restart", func() bool { return w.d.Status().LastSync.After(restarted) })
+	users := []string{w.coord}
+	for _, m := range w.members {
+		users = append(users, m.emails[0])
+	}
+	w.settle(w.rounds()[0].ID, users...)
 	for _, m := range w.members {
 		if n := w.count(m.emails[0], "INBOX", "[Consultation "); n != 1 {
 			t.Fatalf("%s has %d consultations, want exactly 1", m.id, n)

@@ -306,3 +306,27 @@ func (w *world) outbox(roundID string) []*store.OutboxRow {
 	}
 	return rows
 }
+
+// settle waits until consultd has handed every queued mail of the round to
+// Postfix, then sends a marker through Postfix to each user and waits for it:
+// a duplicate sent late would be in the mailbox by then, so a count after
+// settle can fail.
+func (w *world) settle(roundID string, users ...string) {
+	w.t.Helper()
+	w.waitFor("consultd's outbox to be delivered", func() bool {
+		for _, o := range w.outbox(roundID) {
+			if o.State == "pending" {
+				return false
+			}
+		}
+		return true
+	})
+	subj := fmt.Sprintf("settle-%d", seq.Add(1))
+	for _, u := range users {
+		w.send("marker@"+w.prefix+".test", []string{u}, []byte("From: <marker@"+w.prefix+".test>\r\nTo: <"+u+
+			">\r\nSubject: "+subj+"\r\nMessage-ID: <"+subj+"."+u+">\r\n\r\nmarker\r\n"))
+	}
+	for _, u := range users {
+		w.inbox(u, "INBOX", subj, 1)
+	}
+}
