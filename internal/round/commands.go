@@ -218,7 +218,7 @@ func (e *Engine) handleCommand(ctx context.Context, st *step, m *mimeparse.Messa
 		if err := event(ctx, st, r.ID, "%s closed the round", by); err != nil {
 			return o, err
 		}
-		return o, e.close(ctx, st, r, "closed by "+by)
+		return o, e.close(ctx, st, r, "closed by "+by, nil)
 	case "CANCEL":
 		if r.State == store.StateSent || r.State == store.StateCancelled {
 			return o, e.commandReply(ctx, st, m, r, "CANCEL "+r.ID+": too late", "The round is "+r.State+"; nothing to stop.")
@@ -279,7 +279,7 @@ func (e *Engine) approve(ctx context.Context, st *step, m *mimeparse.Message, r 
 		} else if err := event(ctx, st, r.ID, "%s approved the draft", by); err != nil {
 			return err
 		}
-		return e.send(ctx, st, r, text)
+		return e.send(ctx, st, r, text, nil)
 	case store.StateUndecided:
 		outcome := strings.ToLower(c.Arg)
 		if outcome != "accept" && outcome != "decline" {
@@ -289,18 +289,11 @@ func (e *Engine) approve(ctx context.Context, st *step, m *mimeparse.Message, r 
 		if err := event(ctx, st, r.ID, "%s decided: %s", by, outcome); err != nil {
 			return err
 		}
-		stmt, err := e.compose(ctx, st, r, outcome)
+		ps, err := store.Participants(ctx, st.tx, r.ID)
 		if err != nil {
 			return err
 		}
-		r.Outcome, r.Statement = outcome, stmt.Text
-		if len(stmt.Signatories) == 0 {
-			return e.draft(ctx, st, r, "decided by "+by+"; no organisation signs it")
-		}
-		if e.Cfg.Policy.RequireApproval {
-			return e.draft(ctx, st, r, "decided by "+by)
-		}
-		return e.send(ctx, st, r, stmt.Text)
+		return e.conclude(ctx, st, r, outcome, "decided by "+by, ps)
 	default:
 		return e.commandReply(ctx, st, m, r, "APPROVE "+r.ID+": nothing to approve", "The round is "+r.State+".")
 	}

@@ -34,7 +34,7 @@ func (e *Engine) Tick(ctx context.Context) error {
 				if err := event(ctx, st, r.ID, "deadline reached"); err != nil {
 					return err
 				}
-				err = e.close(ctx, st, r, "deadline reached")
+				err = e.close(ctx, st, r, "deadline reached", nil)
 			} else {
 				err = e.remind(ctx, st, r)
 			}
@@ -135,10 +135,13 @@ func members(ps []*store.Participant) []statement.Member {
 }
 
 // close tallies a round and drafts, sends, or hands the decision to the coordinators.
-func (e *Engine) close(ctx context.Context, st *step, r *store.Round, reason string) error {
-	ps, err := store.Participants(ctx, st.tx, r.ID)
-	if err != nil {
-		return err
+// ps may be nil: they are loaded then.
+func (e *Engine) close(ctx context.Context, st *step, r *store.Round, reason string, ps []*store.Participant) error {
+	if ps == nil {
+		var err error
+		if ps, err = store.Participants(ctx, st.tx, r.ID); err != nil {
+			return err
+		}
 	}
 	t := statement.Count(e.policy(), members(ps))
 	r.ClosedAt = st.now
@@ -154,28 +157,26 @@ func (e *Engine) close(ctx context.Context, st *step, r *store.Round, reason str
 			fmt.Sprintf("Round %s (%s) closed: %s.\n\nReply \"APPROVE %s DECLINE\" or \"APPROVE %s ACCEPT\" to send a joint answer, or \"CANCEL %s\" to send nothing.",
 				r.ID, r.Title, t.Reason, r.ID, r.ID, r.ID), nil, "")
 	}
-	stmt, err := e.compose(ctx, st, r, t.Outcome)
+	return e.conclude(ctx, st, r, t.Outcome, t.Reason, ps)
+}
+
+// conclude writes the statement for outcome and sends it, or drafts it for the
+// coordinators when nobody signs it or the policy wants their approval.
+func (e *Engine) conclude(ctx context.Context, st *step, r *store.Round, outcome, reason string, ps []*store.Participant) error {
+	inv := statement.Invitation{Title: r.Title, InviterName: r.InviterName, Date: r.OrigDate, Summary: statement.Summary(r.OrigBody)}
+	stmt, err := statement.Compose(e.Render, r.Language, e.Cfg.Coalition.Name, outcome, inv, members(ps))
 	if err != nil {
 		return err
 	}
-	r.Outcome, r.Statement = t.Outcome, stmt.Text
+	r.Outcome, r.Statement = outcome, stmt.Text
 	if len(stmt.Signatories) == 0 {
 		// A joint statement no organisation signs never goes out on its own.
-		return e.draft(ctx, st, r, t.Reason+"; no organisation signs it")
+		return e.draft(ctx, st, r, reason+"; no organisation signs it")
 	}
 	if e.Cfg.Policy.RequireApproval {
-		return e.draft(ctx, st, r, t.Reason)
+		return e.draft(ctx, st, r, reason)
 	}
-	return e.send(ctx, st, r, stmt.Text)
-}
-
-func (e *Engine) compose(ctx context.Context, st *step, r *store.Round, outcome string) (*statement.Statement, error) {
-	ps, err := store.Participants(ctx, st.tx, r.ID)
-	if err != nil {
-		return nil, err
-	}
-	inv := statement.Invitation{Title: r.Title, InviterName: r.InviterName, Date: r.OrigDate, Summary: statement.Summary(r.OrigBody)}
-	return statement.Compose(e.Render, r.Language, e.Cfg.Coalition.Name, outcome, inv, members(ps))
+	return e.send(ctx, st, r, stmt.Text, ps)
 }
 
 // draft sends the statement to the coordinators for approval.
@@ -202,13 +203,15 @@ func (e *Engine) draft(ctx context.Context, st *step, r *store.Round, reason str
 // send queues the statement to the inviter, threaded to the invitation, with
 // copies to coordinators and members, and publishes it. Its Message-ID is fixed
 // per round, so the outbox holds it at most once whatever is replayed.
-func (e *Engine) send(ctx context.Context, st *step, r *store.Round, text string) error {
+func (e *Engine) send(ctx context.Context, st *step, r *store.Round, text string, ps []*store.Participant) error {
 	if r.State == store.StateSent {
 		return nil
 	}
-	ps, err := store.Participants(ctx, st.tx, r.ID)
-	if err != nil {
-		return err
+	if ps == nil {
+		var err error
+		if ps, err = store.Participants(ctx, st.tx, r.ID); err != nil {
+			return err
+		}
 	}
 	cc := e.coordinators()
 	for _, p := range ps {

@@ -92,7 +92,7 @@ func (e *Engine) handleReply(ctx context.Context, st *step, m *mimeparse.Message
 			if err := event(ctx, st, r.ID, "every member has answered; closing early"); err != nil {
 				return o, err
 			}
-			return o, e.close(ctx, st, r, "every member answered")
+			return o, e.close(ctx, st, r, "every member answered", ps)
 		}
 	}
 	return o, nil
