@@ -153,11 +153,11 @@ func Run(ctx context.Context, o Options) error {
 		_, sport, _ := net.SplitHostPort(srv.SMTPAddr())
 		fmt.Fprintf(out, `
 The servers keep running (Ctrl-C stops them). Point a mail client at them:
-  IMAP  host %s  port %s  no TLS   user coalition@coalition.example (or any member, e.g. info@tda.example)  password %s
+  IMAP  host %s  port %s  no TLS   user %s (or any member, e.g. %s)  password %s
   SMTP  host %s  port %s  no TLS   no authentication needed
-Forward another invitation from rania@coalition.example to coalition@coalition.example to open a new round.
+Forward another invitation from %s to %s to open a new round.
 State is in %s.
-`, host, port, Password, host, sport, dir)
+`, host, port, cfg.Coalition.Address, contact["tda"], Password, host, sport, coord.Email, cfg.Coalition.Address, dir)
 		<-ctx.Done()
 	}
 	return nil
