@@ -61,6 +61,13 @@ type SMTP struct {
 	PasswordEnv        string `yaml:"password_env"`
 	HELO               string `yaml:"helo"`
 	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"`
+	// ProofCopy sends every message also to the coalition's own address
+	// (envelope only, no header), so that after a crash consultd can tell by
+	// the copy in its mailbox whether an interrupted delivery arrived.
+	ProofCopy bool `yaml:"proof_copy"`
+	// ProofWait is how long such a copy may take to arrive before an
+	// interrupted delivery counts as lost and is sent again.
+	ProofWait Duration `yaml:"proof_wait"`
 
 	// Secret is the password resolved by Load; read it with Pass.
 	Secret Secret `yaml:"-"`

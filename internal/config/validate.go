@@ -19,6 +19,7 @@ const (
 	DefaultProcessed          = "Processed"
 	DefaultReview             = "Needs-Review"
 	DefaultPollInterval       = time.Minute
+	DefaultProofWait          = 10 * time.Minute
 	DefaultDatabase           = "./consultd.db"
 	DefaultPublishDir         = "./published"
 	DefaultConsultationPeriod = 72 * time.Hour
@@ -106,6 +107,11 @@ func (v *validator) defaults() {
 		c.SMTP.Port = map[string]int{"starttls": 587, "tls": 465, "none": 25}[c.SMTP.Security]
 	}
 
+	if !v.present("smtp.proof_copy") {
+		c.SMTP.ProofCopy = true
+	}
+	setDur(&c.SMTP.ProofWait, "smtp.proof_wait", DefaultProofWait)
+
 	setStr(&c.Database, DefaultDatabase)
 	setStr(&c.PublishDir, DefaultPublishDir)
 
@@ -179,6 +185,7 @@ func (v *validator) validateSMTP() {
 	if v.oneOf("smtp.security", s.Security, securities) || v.present("smtp.port") {
 		v.port("smtp.port", s.Port)
 	}
+	v.positive("smtp.proof_wait", s.ProofWait)
 }
 
 func (v *validator) validatePeople() {

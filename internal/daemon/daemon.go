@@ -134,7 +134,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	run("imap watcher", func() error { return d.watcher.Run(ctx) })
 	run("sender", func() error {
-		return sender.Run(ctx, snd, round.Outbox{E: d.Engine}, d.wake, d.Log.With("part", "smtp"))
+		l := &sender.Loop{Transport: snd, Outbox: round.Outbox{E: d.Engine}, Wake: d.wake, Log: d.Log.With("part", "smtp"),
+			ProofWait: cfg.SMTP.ProofWait.Duration}
+		if cfg.SMTP.ProofCopy {
+			l.Finder = d.watcher // the coalition's copies land where the watcher reads
+		}
+		return l.Run(ctx)
 	})
 	run("clock", func() error { return d.tick(ctx) })
 	d.Log.Info("consultd running", "coalition", cfg.Coalition.Address, "members", len(cfg.Members),

@@ -211,6 +211,10 @@ func (e *Engine) queue(ctx context.Context, st *step, m mail) (string, error) {
 	if m.replyTo != "" {
 		out.ReplyTo = &sender.Address{Name: e.Cfg.Coalition.Name, Addr: m.replyTo}
 	}
+	if e.Cfg.SMTP.ProofCopy {
+		// The copy in the coalition's mailbox proves the delivery after a crash.
+		out.Bcc = []sender.Address{{Addr: e.Cfg.Coalition.Address}}
+	}
 	if m.lang == "ar" {
 		out.HTML = render.HTML("ar", m.text)
 	}

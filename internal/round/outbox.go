@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"consultd/internal/mimeparse"
 	"consultd/internal/sender"
 	"consultd/internal/store"
 )
@@ -31,18 +32,29 @@ func (o Outbox) Due(ctx context.Context, now time.Time, limit int) ([]sender.Ite
 			}
 			continue
 		}
-		items = append(items, sender.Item{ID: r.ID, Attempts: r.Attempts, Queued: r.CreatedAt, Mail: m})
+		items = append(items, sender.Item{ID: r.ID, Attempts: r.Attempts, Queued: r.CreatedAt, Mail: m,
+			InFlight: r.State == "sending"})
 	}
 	return items, nil
 }
 
+// Sending records that DATA is about to begin.
+func (o Outbox) Sending(ctx context.Context, id int64, at, check time.Time) error {
+	return store.MarkSending(ctx, o.E.Store.DB(), id, at, check)
+}
+
+// Unknown records that a delivery's outcome is not known yet.
+func (o Outbox) Unknown(ctx context.Context, id int64, check time.Time, reason string) error {
+	return store.MarkUnknown(ctx, o.E.Store.DB(), id, check, reason)
+}
+
 // Sent records a delivery; recipients refused permanently are reported.
-func (o Outbox) Sent(ctx context.Context, id int64, at time.Time, rejected []sender.Rejection) error {
+func (o Outbox) Sent(ctx context.Context, id int64, at time.Time, proof string, rejected []sender.Rejection) error {
 	if len(rejected) == 0 {
-		return store.MarkSent(ctx, o.E.Store.DB(), id, at, "")
+		return store.MarkSent(ctx, o.E.Store.DB(), id, at, proof, "")
 	}
 	return o.report(ctx, id, "", rejected, func(tx *sql.Tx) error {
-		return store.MarkSent(ctx, tx, id, at, "refused by the server: "+sender.Rejections(rejected))
+		return store.MarkSent(ctx, tx, id, at, proof, "refused by the server: "+sender.Rejections(rejected))
 	})
 }
 
@@ -133,4 +145,21 @@ func (e *Engine) markRejected(ctx context.Context, st *step, roundID string, rej
 		}
 	}
 	return nil
+}
+
+// handleOwn files the coalition's own mail. A copy of one of our messages
+// whose delivery was interrupted proves that the server took it: recording
+// that here means it is never sent twice, even before the sender looks.
+func (e *Engine) handleOwn(ctx context.Context, st *step, m *mimeparse.Message) (outcome, error) {
+	if m.MessageID != "" {
+		proved, err := store.ProveDelivered(ctx, st.tx, m.MessageID, sender.ProofCopy, st.now)
+		if err != nil {
+			return outcome{}, err
+		}
+		if proved {
+			e.Log.Info("an interrupted delivery arrived: its copy is in the coalition's mailbox; it will not be sent again")
+			return outcome{kind: "own", disp: Processed, note: "our own copy: proves an interrupted delivery"}, nil
+		}
+	}
+	return outcome{kind: "own", disp: Processed, note: "our own mail came back"}, nil
 }

@@ -102,7 +102,7 @@ func (e *Engine) route(ctx context.Context, st *step, m *mimeparse.Message) (out
 	}
 	switch c.class {
 	case classOwn:
-		return outcome{kind: "own", disp: Processed, note: "our own mail came back"}, nil
+		return e.handleOwn(ctx, st, m)
 	case classBounce:
 		return e.handleBounce(ctx, st, m, c.bounce)
 	case classAutoReply:

@@ -51,6 +51,10 @@ type Mail struct {
 	ReplyTo      *Address  `json:"reply_to,omitempty"`
 	To           []Address `json:"to,omitempty"`
 	Cc           []Address `json:"cc,omitempty"`
+	// Bcc are envelope recipients only: never written in a header. consultd
+	// puts the coalition's own address here, so that the copy arriving in
+	// its mailbox proves the delivery after a crash.
+	Bcc []Address `json:"bcc,omitempty"`
 	EnvelopeFrom string    `json:"envelope_from,omitempty"` // MAIL FROM; "" => From.Addr
 	Subject      string    `json:"subject"`
 	Text         string    `json:"text"`           // text/plain, always sent
@@ -65,12 +69,12 @@ type Mail struct {
 	Attachments []Attachment      `json:"attachments,omitempty"`
 }
 
-// Recipients returns the envelope recipients (To then Cc), without
+// Recipients returns the envelope recipients (To, Cc, then Bcc), without
 // duplicates, compared case-insensitively.
 func (m Mail) Recipients() []string {
 	seen := map[string]bool{}
 	var out []string
-	for _, a := range append(append([]Address(nil), m.To...), m.Cc...) {
+	for _, a := range append(append(append([]Address(nil), m.To...), m.Cc...), m.Bcc...) {
 		addr := strings.TrimSpace(a.Addr)
 		if k := strings.ToLower(addr); addr != "" && !seen[k] {
 			seen[k] = true
@@ -78,6 +82,16 @@ func (m Mail) Recipients() []string {
 		}
 	}
 	return out
+}
+
+// isBccOnly reports whether addr is only a Bcc recipient (not in To or Cc).
+func (m Mail) isBccOnly(addr string) bool {
+	for _, a := range append(append([]Address(nil), m.To...), m.Cc...) {
+		if strings.EqualFold(strings.TrimSpace(a.Addr), addr) {
+			return false
+		}
+	}
+	return true
 }
 
 // maxReferences bounds the References header; the first (the thread's root)

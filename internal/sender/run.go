@@ -15,17 +15,29 @@ type Item struct {
 	ID       int64
 	Attempts int       // failed attempts so far
 	Queued   time.Time // when it was enqueued; zero => unknown (only MaxAttempts applies)
+	// InFlight is set when an earlier attempt reached DATA and its outcome was
+	// never recorded (a crash, a lost connection): the server may have it.
+	InFlight bool
 	Mail     Mail
 }
 
 // Outbox is the store's side of delivery. Each method records one outcome;
 // the store tells the coordinators about failures and rejected recipients.
 type Outbox interface {
-	// Due returns up to limit pending items whose next attempt is at or before now.
+	// Due returns up to limit items whose next attempt (or, InFlight, whose
+	// check for proof) is at or before now.
 	Due(ctx context.Context, now time.Time, limit int) ([]Item, error)
-	// Sent records a delivery. rejected lists recipients the server refused
-	// permanently while accepting the others (usually empty).
-	Sent(ctx context.Context, id int64, at time.Time, rejected []Rejection) error
+	// Sending records, before DATA, that the server may take the message
+	// from now on; check is when to look for proof if nothing else is
+	// recorded. It must be durable when it returns.
+	Sending(ctx context.Context, id int64, at, check time.Time) error
+	// Sent records a delivery and how it is known (store.ProofSMTP…).
+	// rejected lists recipients the server refused permanently while
+	// accepting the others (usually empty).
+	Sent(ctx context.Context, id int64, at time.Time, proof string, rejected []Rejection) error
+	// Unknown records that the server may or may not have the message, and
+	// when to look for proof again.
+	Unknown(ctx context.Context, id int64, check time.Time, reason string) error
 	// Retry records a temporary failure and when to try again.
 	Retry(ctx context.Context, id int64, attempts int, next time.Time, reason string) error
 	// Failed records that the item will never be delivered. rejected lists
@@ -33,9 +45,23 @@ type Outbox interface {
 	Failed(ctx context.Context, id int64, reason string, rejected []Rejection) error
 }
 
-// Transport sends one Mail; *Sender is the real one.
+// Finder looks for the coalition's own copy of a message (sent to it as a
+// Bcc) in its mailbox; *mailbox.Watcher is the real one.
+type Finder interface {
+	Find(ctx context.Context, messageID string) (bool, error)
+}
+
+// How a delivery is known, as recorded by Outbox.Sent.
+const (
+	ProofSMTP = "smtp"     // the server answered 250 to the message
+	ProofCopy = "copy"     // the coalition's copy is in its mailbox
+	ProofNone = "unproven" // recorded without an answer or a copy
+)
+
+// Transport sends one Mail, calling the hooks at each step; *Sender is the
+// real one.
 type Transport interface {
-	Send(ctx context.Context, m Mail) (Report, error)
+	SendWith(ctx context.Context, m Mail, h Hooks) (Report, error)
 }
 
 // Loop delivers the outbox. The zero values of the optional fields are
@@ -45,6 +71,13 @@ type Loop struct {
 	Outbox    Outbox
 	Wake      <-chan struct{} // a send here starts a pass at once (new mail enqueued)
 	Log       *slog.Logger
+	// Finder looks for proof of an interrupted delivery; nil => none: such
+	// an item is sent again after ProofWait (its recipients may get it twice).
+	Finder Finder
+	// ProofWait is how long the coalition's copy of a message may take to
+	// reach its mailbox; an interrupted delivery is looked for (and, if not
+	// found, sent again) only after it. 0 => 10m.
+	ProofWait time.Duration
 
 	Poll        time.Duration                    // pass interval without wake-ups; 0 => 30s
 	Batch       int                              // items per Due call; 0 => 20
@@ -59,12 +92,8 @@ type Loop struct {
 
 type sentRecord struct {
 	at       time.Time
+	proof    string
 	rejected []Rejection
-}
-
-// Run delivers due items with the defaults until ctx is done.
-func Run(ctx context.Context, t Transport, ob Outbox, wake <-chan struct{}, log *slog.Logger) error {
-	return (&Loop{Transport: t, Outbox: ob, Wake: wake, Log: log}).Run(ctx)
 }
 
 // DefaultBackoff is 1m, 2m, 4m … capped at 1h, minus up to 20% jitter so
@@ -110,6 +139,9 @@ func (l *Loop) Pass(ctx context.Context) error {
 	if batch <= 0 {
 		batch = 20
 	}
+	if err := l.flushUnrecorded(ctx); err != nil {
+		return err
+	}
 	for ctx.Err() == nil {
 		items, err := l.Outbox.Due(ctx, l.now(), batch)
 		if err != nil {
@@ -129,7 +161,10 @@ func (l *Loop) Pass(ctx context.Context) error {
 
 // deliver sends one item and records the outcome. Outcomes are recorded
 // even if ctx was cancelled meanwhile, because a message the server has
-// accepted must never be sent again.
+// accepted must never be sent again. The steps are recorded as they happen:
+// 'sending' before DATA, 'sent' the moment the server answers 250, so that a
+// crash leaves either a pending item (never reached DATA) or an in-flight one,
+// whose fate is found out from the coalition's copy before anything is resent.
 func (l *Loop) deliver(ctx context.Context, it Item) error {
 	log := l.Log
 	if log == nil {
@@ -142,7 +177,28 @@ func (l *Loop) deliver(ctx context.Context, it Item) error {
 		// Delivered on an earlier pass: record it, never send it again.
 		return l.recordSent(rec, log, it.ID, done)
 	}
-	rep, err := l.Transport.Send(ctx, it.Mail)
+	if it.InFlight {
+		again, err := l.resolveInFlight(ctx, rec, log, it)
+		if !again || err != nil {
+			return err
+		}
+	}
+
+	accepted := false
+	var recErr error
+	hooks := Hooks{
+		BeforeData: func() error {
+			now := l.now()
+			return l.Outbox.Sending(rec, it.ID, now, now.Add(l.proofWait()))
+		},
+		Accepted: func(rep Report) {
+			accepted = true
+			// Recorded before QUIT and before any log line: the window in
+			// which a crash forgets an accepted message is one commit.
+			recErr = l.recordSent(rec, log, it.ID, sentRecord{at: l.now(), proof: ProofSMTP, rejected: rep.Rejected})
+		},
+	}
+	rep, err := l.Transport.SendWith(ctx, it.Mail, hooks)
 	now := l.now()
 
 	switch {
@@ -152,10 +208,20 @@ func (l *Loop) deliver(ctx context.Context, it Item) error {
 		} else {
 			log.Info("sent", "recipients", len(rep.Accepted))
 		}
-		return l.recordSent(rec, log, it.ID, sentRecord{at: now, rejected: rep.Rejected})
+		if !accepted { // a Transport that does not call the hook
+			return l.recordSent(rec, log, it.ID, sentRecord{at: now, proof: ProofSMTP, rejected: rep.Rejected})
+		}
+		return recErr
+
+	case IsUncertain(err):
+		check := now.Add(l.proofWait())
+		log.Warn("the server may have taken the message but did not answer; looking for the coalition's copy before sending it again",
+			"err", err, "check_at", check)
+		return wrapRecord("unknown", it.ID, l.Outbox.Unknown(rec, it.ID, check, err.Error()))
 
 	case ctx.Err() != nil:
-		return ctx.Err() // shutting down: the item stays due, nothing was accepted
+		// Shutting down before the message was complete: nothing was taken.
+		return errors.Join(ctx.Err(), wrapRecord("retry", it.ID, l.Outbox.Retry(rec, it.ID, it.Attempts, now, "interrupted by shutdown")))
 
 	case IsPermanent(err):
 		log.Warn("delivery failed permanently", "err", err)
@@ -177,10 +243,35 @@ func (l *Loop) deliver(ctx context.Context, it Item) error {
 	return wrapRecord("retry", it.ID, l.Outbox.Retry(rec, it.ID, attempts, next, err.Error()))
 }
 
+// resolveInFlight finds out whether an interrupted delivery arrived. It
+// returns again=true when the item must be sent (no copy after ProofWait);
+// otherwise the outcome is recorded.
+func (l *Loop) resolveInFlight(ctx, rec context.Context, log *slog.Logger, it Item) (again bool, err error) {
+	if l.Finder == nil {
+		log.Warn("an interrupted delivery cannot be checked (no mailbox to look in); sending it again, so its recipients may get it twice")
+		return true, nil
+	}
+	found, err := l.Finder.Find(ctx, it.Mail.MessageID)
+	if err != nil {
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		check := l.now().Add(l.backoff(it.Attempts + 1))
+		log.Warn("cannot look for the copy of an interrupted delivery; will look again before sending", "err", err, "check_at", check)
+		return false, wrapRecord("unknown", it.ID, l.Outbox.Unknown(rec, it.ID, check, "looking for the coalition's copy: "+err.Error()))
+	}
+	if found {
+		log.Info("an interrupted delivery had arrived (the coalition's copy is in its mailbox); not sending it again")
+		return false, l.recordSent(rec, log, it.ID, sentRecord{at: l.now(), proof: ProofCopy})
+	}
+	log.Warn("an interrupted delivery did not arrive (no copy in the coalition's mailbox); sending it again")
+	return true, nil
+}
+
 // recordSent records a delivery; if the outbox fails, the delivery is kept
 // in memory so that the next pass records it instead of sending again.
 func (l *Loop) recordSent(ctx context.Context, log *slog.Logger, id int64, r sentRecord) error {
-	err := l.Outbox.Sent(ctx, id, r.at, r.rejected)
+	err := l.Outbox.Sent(ctx, id, r.at, r.proof, r.rejected)
 	if err != nil {
 		log.Error("delivered but not recorded; will record again instead of resending", "err", err)
 		l.mu.Lock()
@@ -191,6 +282,28 @@ func (l *Loop) recordSent(ctx context.Context, log *slog.Logger, id int64, r sen
 		l.mu.Unlock()
 	}
 	return wrapRecord("sent", id, err)
+}
+
+// flushUnrecorded records the deliveries an earlier pass could not record.
+func (l *Loop) flushUnrecorded(ctx context.Context) error {
+	l.mu.Lock()
+	ids := make([]int64, 0, len(l.unrecorded))
+	for id := range l.unrecorded {
+		ids = append(ids, id)
+	}
+	l.mu.Unlock()
+	log := l.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	for _, id := range ids {
+		if r, ok := l.takeUnrecorded(id); ok {
+			if err := l.recordSent(context.WithoutCancel(ctx), log.With("outbox_id", id), id, r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func (l *Loop) takeUnrecorded(id int64) (sentRecord, bool) {
@@ -211,6 +324,13 @@ func (l *Loop) givenUp(it Item, attempts int, now time.Time) bool {
 		maxAge = 24 * time.Hour
 	}
 	return attempts >= maxAttempts || (!it.Queued.IsZero() && now.Sub(it.Queued) >= maxAge)
+}
+
+func (l *Loop) proofWait() time.Duration {
+	if l.ProofWait > 0 {
+		return l.ProofWait
+	}
+	return 10 * time.Minute
 }
 
 func (l *Loop) now() time.Time {

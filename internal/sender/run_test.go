@@ -21,9 +21,10 @@ type fakeOutbox struct {
 
 type fakeItem struct {
 	Item
-	state    string // pending | sent | failed
+	state    string // pending | sending | sent | failed
 	next     time.Time
 	reason   string
+	proof    string
 	rejected []Rejection
 }
 
@@ -40,8 +41,10 @@ func (ob *fakeOutbox) Due(_ context.Context, now time.Time, limit int) ([]Item, 
 	defer ob.mu.Unlock()
 	var out []Item
 	for id := int64(1); id <= int64(len(ob.items)) && len(out) < limit; id++ {
-		if it := ob.items[id]; it != nil && it.state == "pending" && !it.next.After(now) {
-			out = append(out, it.Item)
+		if it := ob.items[id]; it != nil && (it.state == "pending" || it.state == "sending") && !it.next.After(now) {
+			i := it.Item
+			i.InFlight = it.state == "sending"
+			out = append(out, i)
 		}
 	}
 	return out, nil
@@ -55,7 +58,15 @@ func (ob *fakeOutbox) record(id int64, f func(it *fakeItem)) error {
 	return nil
 }
 
-func (ob *fakeOutbox) Sent(_ context.Context, id int64, _ time.Time, rejected []Rejection) error {
+func (ob *fakeOutbox) Sending(_ context.Context, id int64, _, check time.Time) error {
+	return ob.record(id, func(it *fakeItem) { it.state, it.next = "sending", check })
+}
+
+func (ob *fakeOutbox) Unknown(_ context.Context, id int64, check time.Time, reason string) error {
+	return ob.record(id, func(it *fakeItem) { it.next, it.reason = check, reason })
+}
+
+func (ob *fakeOutbox) Sent(_ context.Context, id int64, _ time.Time, proof string, rejected []Rejection) error {
 	ob.mu.Lock()
 	if ob.failSent > 0 {
 		ob.failSent--
@@ -63,11 +74,11 @@ func (ob *fakeOutbox) Sent(_ context.Context, id int64, _ time.Time, rejected []
 		return errors.New("database is locked (5)")
 	}
 	ob.mu.Unlock()
-	return ob.record(id, func(it *fakeItem) { it.state, it.rejected = "sent", rejected })
+	return ob.record(id, func(it *fakeItem) { it.state, it.proof, it.rejected = "sent", proof, rejected })
 }
 
 func (ob *fakeOutbox) Retry(_ context.Context, id int64, attempts int, next time.Time, reason string) error {
-	return ob.record(id, func(it *fakeItem) { it.Attempts, it.next, it.reason = attempts, next, reason })
+	return ob.record(id, func(it *fakeItem) { it.state, it.Attempts, it.next, it.reason = "pending", attempts, next, reason })
 }
 
 func (ob *fakeOutbox) Failed(_ context.Context, id int64, reason string, rejected []Rejection) error {
@@ -131,7 +142,7 @@ func TestRunDeliversAndMarksSent(t *testing.T) {
 	ob := newFakeOutbox(Item{ID: 1, Mail: consultation()})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- Run(ctx, e.sender, ob, nil, nil) }()
+	go func() { done <- (&Loop{Transport: e.sender, Outbox: ob}).Run(ctx) }()
 
 	ob.waitFor(t, "item 1 sent", func() bool { return ob.get(1).state == "sent" })
 	if n := len(e.inbox(t, "amal@ngo-amal.example")); n != 1 {
@@ -209,19 +220,31 @@ type scriptedTransport struct {
 	calls int
 }
 
-func (s *scriptedTransport) Send(context.Context, Mail) (Report, error) {
+func (s *scriptedTransport) SendWith(_ context.Context, _ Mail, h Hooks) (Report, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls++
-	if len(s.errs) == 0 {
-		return Report{Accepted: []string{"x@y.example"}}, nil
+	var err error
+	if len(s.errs) > 0 {
+		err = s.errs[0]
+		s.errs = s.errs[1:]
 	}
-	err := s.errs[0]
-	s.errs = s.errs[1:]
-	if err == nil {
-		return Report{Accepted: []string{"x@y.example"}}, nil
+	if err != nil && !IsUncertain(err) {
+		return Report{}, err
 	}
-	return Report{}, err
+	if h.BeforeData != nil {
+		if err := h.BeforeData(); err != nil {
+			return Report{}, &Error{Stage: StageRecord, Err: err}
+		}
+	}
+	if err != nil {
+		return Report{}, err
+	}
+	rep := Report{Accepted: []string{"x@y.example"}}
+	if h.Accepted != nil {
+		h.Accepted(rep)
+	}
+	return rep, nil
 }
 
 func TestGivingUp(t *testing.T) {

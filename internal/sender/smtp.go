@@ -96,6 +96,7 @@ const (
 	StageMail    Stage = "mail"    // MAIL FROM refused
 	StageRcpt    Stage = "rcpt"    // recipients refused (see Rejected)
 	StageData    Stage = "data"    // DATA or the message refused
+	StageRecord  Stage = "record"  // the outbox could not record the attempt
 )
 
 // Rejection is one recipient the server refused.
@@ -136,6 +137,7 @@ type Error struct {
 	Code      int    // SMTP reply code, 0 if the server did not answer
 	Enhanced  string // RFC 3463 status, "" if none
 	Permanent bool
+	Uncertain bool        // StageData: sent in full, but no answer came
 	Rejected  []Rejection // StageRcpt: every refused recipient
 	Err       error
 }
@@ -159,6 +161,13 @@ func IsPermanent(err error) bool {
 	return errors.As(err, &e) && e.Permanent
 }
 
+// IsUncertain reports whether the server may have taken the message although
+// the delivery failed (no answer after the whole message was sent).
+func IsUncertain(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Uncertain
+}
+
 // IsAuthFailure reports whether err is an authentication problem, which
 // the daemon retries but must report loudly to the administrator.
 func IsAuthFailure(err error) bool {
@@ -166,12 +175,34 @@ func IsAuthFailure(err error) bool {
 	return errors.As(err, &e) && (e.Stage == StageAuth || e.Stage == StageConfig)
 }
 
-// Send delivers m in one SMTP transaction. A nil error means at least one
+// Hooks let the delivery loop record each step of a delivery at the moment
+// it happens, so that a crash at any point never leads to a second copy.
+type Hooks struct {
+	// BeforeData runs after the recipients are accepted and before DATA:
+	// from then on the server may take the message. An error aborts the
+	// transaction (RSET) and is returned as a temporary StageRecord error.
+	BeforeData func() error
+	// Accepted runs the moment the server answers 250 to the message, before
+	// QUIT. Its error is the caller's to keep; Send still succeeds.
+	Accepted func(Report)
+}
+
+// Send delivers m in one SMTP transaction without hooks; see SendWith.
+func (s *Sender) Send(ctx context.Context, m Mail) (Report, error) {
+	return s.SendWith(ctx, m, Hooks{})
+}
+
+// SendWith delivers m in one SMTP transaction. A nil error means at least one
 // recipient accepted it; the Report lists the recipients refused
 // permanently (the message went to the others). A temporary refusal of any
 // recipient aborts the transaction, so that a retry can never send a second
-// copy to those who already got it.
-func (s *Sender) Send(ctx context.Context, m Mail) (Report, error) {
+// copy to those who already got it. A Bcc recipient alone is not enough: if
+// every To and Cc recipient is refused, nothing is sent.
+//
+// An error with Uncertain set means the message had been sent in full but no
+// answer came (the connection broke or timed out): the server may have taken
+// it, so it must not be sent again blindly.
+func (s *Sender) SendWith(ctx context.Context, m Mail, h Hooks) (Report, error) {
 	msg, err := Build(m)
 	if err != nil {
 		return Report{}, &Error{Stage: StageBuild, Permanent: true, Err: err}
@@ -215,7 +246,13 @@ func (s *Sender) Send(ctx context.Context, m Mail) (Report, error) {
 			temp = append(temp, r)
 		}
 	}
-	if len(temp) > 0 || len(rep.Accepted) == 0 {
+	visible := 0 // accepted To/Cc recipients: a proof copy alone is no delivery
+	for _, a := range rep.Accepted {
+		if !m.isBccOnly(a) {
+			visible++
+		}
+	}
+	if len(temp) > 0 || visible == 0 {
 		_ = c.Reset()
 		all := append(temp, rep.Rejected...)
 		e := &Error{Stage: StageRcpt, Permanent: len(temp) == 0, Rejected: all, Err: errors.New(Rejections(all))}
@@ -223,6 +260,12 @@ func (s *Sender) Send(ctx context.Context, m Mail) (Report, error) {
 		return Report{}, e
 	}
 
+	if h.BeforeData != nil {
+		if err := h.BeforeData(); err != nil {
+			_ = c.Reset()
+			return Report{}, &Error{Stage: StageRecord, Err: err}
+		}
+	}
 	_ = c.UpdateDeadline(t)
 	w, err := c.Data()
 	if err != nil {
@@ -230,10 +273,18 @@ func (s *Sender) Send(ctx context.Context, m Mail) (Report, error) {
 	}
 	_ = c.UpdateDeadline(10 * t) // the body can be large (up to ~25 MB)
 	if _, err := msg.WriteTo(w); err != nil {
+		// Without the final dot the server cannot take a partial message.
 		return Report{}, replyError(StageData, err)
 	}
 	if err := w.Close(); err != nil {
-		return Report{}, replyError(StageData, err)
+		e := replyError(StageData, err)
+		// The whole message went out; only a reply code says what became of it.
+		var te *textproto.Error
+		e.Uncertain = !errors.As(err, &te)
+		return Report{}, e
+	}
+	if h.Accepted != nil {
+		h.Accepted(rep)
 	}
 	_ = c.UpdateDeadline(t)
 	_ = c.Quit() // the message is accepted; a failed QUIT changes nothing

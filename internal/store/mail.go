@@ -79,12 +79,14 @@ type OutboxRow struct {
 	Kind       string
 	Recipients []string
 	Payload    []byte
-	State      string // pending | sent | failed
+	State      string // pending | sending | sent | failed
 	Attempts   int
-	DueAt      time.Time
+	DueAt      time.Time // pending: next attempt; sending: when to look for proof
 	LastError  string
 	CreatedAt  time.Time
 	SentAt     time.Time
+	SendingAt  time.Time // when the last attempt reached DATA; zero if never
+	Proof      string    // how the delivery is known (sender.ProofSMTP…), "" if not sent
 }
 
 // Enqueue writes an outgoing message in the caller's transaction. A second
@@ -99,21 +101,21 @@ func Enqueue(ctx context.Context, tx *sql.Tx, o *OutboxRow) error {
 	return nil
 }
 
-const outboxCols = `id, message_id, round_id, kind, recipients, payload, state, attempts, due_at, last_error, created_at, sent_at`
+const outboxCols = `id, message_id, round_id, kind, recipients, payload, state, attempts, due_at, last_error, created_at, sent_at, sending_at, proof`
 
 func scanOutbox(sc scanner) (*OutboxRow, error) {
 	var o OutboxRow
 	var rcpts, payload string
-	var due, created, sent int64
+	var due, created, sent, sending int64
 	if err := sc.Scan(&o.ID, &o.MessageID, &o.RoundID, &o.Kind, &rcpts, &payload, &o.State, &o.Attempts, &due,
-		&o.LastError, &created, &sent); err != nil {
+		&o.LastError, &created, &sent, &sending, &o.Proof); err != nil {
 		return nil, err
 	}
 	if rcpts != "" {
 		o.Recipients = strings.Split(rcpts, ", ")
 	}
 	o.Payload = []byte(payload)
-	o.DueAt, o.CreatedAt, o.SentAt = fromUnix(due), fromUnix(created), fromUnix(sent)
+	o.DueAt, o.CreatedAt, o.SentAt, o.SendingAt = fromUnix(due), fromUnix(created), fromUnix(sent), fromUnix(sending)
 	return &o, nil
 }
 
@@ -134,9 +136,11 @@ func queryOutbox(ctx context.Context, q Querier, where string, args ...any) ([]*
 	return out, rows.Err()
 }
 
-// DueOutbox returns pending messages due by now, oldest first.
+// DueOutbox returns the messages due by now, oldest first: pending ones to
+// send, and 'sending' ones whose fate must be found out (an earlier attempt
+// reached DATA and its answer was never recorded).
 func DueOutbox(ctx context.Context, q Querier, now time.Time, limit int) ([]*OutboxRow, error) {
-	return queryOutbox(ctx, q, `WHERE state='pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?`, unix(now), limit)
+	return queryOutbox(ctx, q, `WHERE state IN ('pending','sending') AND due_at <= ? ORDER BY due_at, id LIMIT ?`, unix(now), limit)
 }
 
 // OutboxByRound returns a round's outgoing messages in order.
@@ -156,21 +160,61 @@ func GetOutbox(ctx context.Context, q Querier, id int64) (*OutboxRow, error) {
 	return rows[0], nil
 }
 
-// MarkSent records a delivered message.
-func MarkSent(ctx context.Context, q Querier, id int64, at time.Time, note string) error {
-	_, err := q.ExecContext(ctx, `UPDATE outbox SET state='sent', sent_at=?, attempts=attempts+1, last_error=? WHERE id=?`, unix(at), note, id)
+// MarkSent records a delivered message and how that is known (sender.ProofSMTP…).
+func MarkSent(ctx context.Context, q Querier, id int64, at time.Time, proof, note string) error {
+	_, err := q.ExecContext(ctx, `UPDATE outbox SET state='sent', sent_at=?, attempts=attempts+1, last_error=?, proof=?
+		WHERE id=? AND state IN ('pending','sending')`, unix(at), note, proof, id)
 	return err
 }
 
-// MarkRetry records a temporary failure and when to try again.
+// MarkSending records, before DATA, that the server may take the message
+// from now on. Should the answer never be recorded (a crash, a lost
+// connection), the row stays 'sending' and at check it is looked for in the
+// coalition's mailbox before it may be sent again.
+func MarkSending(ctx context.Context, q Querier, id int64, at, check time.Time) error {
+	res, err := q.ExecContext(ctx, `UPDATE outbox SET state='sending', sending_at=?, due_at=? WHERE id=? AND state IN ('pending','sending')`,
+		unix(at), unix(check), id)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf("outbox item %d is no longer to be sent: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// MarkUnknown keeps a row 'sending' whose delivery is unknown, and says when
+// to look for it again.
+func MarkUnknown(ctx context.Context, q Querier, id int64, check time.Time, reason string) error {
+	_, err := q.ExecContext(ctx, `UPDATE outbox SET due_at=?, last_error=? WHERE id=? AND state='sending'`, unix(check), reason, id)
+	return err
+}
+
+// ProveDelivered marks the message with this Message-ID as sent because its
+// copy arrived in the coalition's mailbox. Only a row whose delivery reached
+// DATA can have a copy; a pending one is left alone. It reports whether a row
+// changed (false: unknown, or already recorded).
+func ProveDelivered(ctx context.Context, q Querier, messageID, proof string, at time.Time) (bool, error) {
+	res, err := q.ExecContext(ctx, `UPDATE outbox SET state='sent', sent_at=?, proof=?, last_error=''
+		WHERE message_id=? AND state='sending'`, unix(at), proof, messageID)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// MarkRetry records a temporary failure and when to try again; the message
+// was certainly not taken, so the row is pending again.
 func MarkRetry(ctx context.Context, q Querier, id int64, attempts int, next time.Time, reason string) error {
-	_, err := q.ExecContext(ctx, `UPDATE outbox SET attempts=?, due_at=?, last_error=? WHERE id=?`, attempts, unix(next), reason, id)
+	_, err := q.ExecContext(ctx, `UPDATE outbox SET state='pending', attempts=?, due_at=?, last_error=? WHERE id=? AND state IN ('pending','sending')`,
+		attempts, unix(next), reason, id)
 	return err
 }
 
 // MarkFailed records a permanent failure.
 func MarkFailed(ctx context.Context, q Querier, id int64, reason string) error {
-	_, err := q.ExecContext(ctx, `UPDATE outbox SET state='failed', attempts=attempts+1, last_error=? WHERE id=?`, reason, id)
+	_, err := q.ExecContext(ctx, `UPDATE outbox SET state='failed', attempts=attempts+1, last_error=? WHERE id=? AND state IN ('pending','sending')`, reason, id)
 	return err
 }
 

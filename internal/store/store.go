@@ -145,7 +145,7 @@ CREATE TABLE outbox (
 	kind        TEXT NOT NULL,                 -- consultation | opened | receipt | reminder | statement | ...
 	recipients  TEXT NOT NULL,                 -- for listings
 	payload     TEXT NOT NULL,                 -- JSON of sender.Mail
-	state       TEXT NOT NULL DEFAULT 'pending', -- pending | sent | failed
+	state       TEXT NOT NULL DEFAULT 'pending', -- pending | sending | sent | failed
 	attempts    INTEGER NOT NULL DEFAULT 0,
 	due_at      INTEGER NOT NULL,
 	last_error  TEXT NOT NULL DEFAULT '',
@@ -166,6 +166,14 @@ CREATE TABLE replies_sent (                    -- loop guard: automatic answers 
 	at       INTEGER NOT NULL
 );
 CREATE INDEX replies_sent_by ON replies_sent(round_id, address, kind, at);
+`,
+	// 2: exactly-once delivery. A row is 'sending' from just before SMTP DATA
+	// until the server's answer is recorded; a row found 'sending' after a
+	// crash is resolved by looking for the coalition's copy (proof) before it
+	// is sent again. due_at of a 'sending' row is when to look.
+	`
+ALTER TABLE outbox ADD COLUMN sending_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN proof TEXT NOT NULL DEFAULT '';
 `,
 }
 

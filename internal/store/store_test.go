@@ -100,7 +100,7 @@ func TestEnqueueSameMessageIDTwiceKeepsOneRow(t *testing.T) {
 	if err != nil || len(rows) != 1 || string(rows[0].Payload) != `{"n":0}` {
 		t.Fatalf("outbox rows %d (%v); the first must stay", len(rows), err)
 	}
-	if err := MarkSent(ctx, s.DB(), rows[0].ID, now, ""); err != nil {
+	if err := MarkSent(ctx, s.DB(), rows[0].ID, now, "smtp", ""); err != nil {
 		t.Fatal(err)
 	}
 	if due, _ := DueOutbox(ctx, s.DB(), now.Add(time.Hour), 10); len(due) != 0 {

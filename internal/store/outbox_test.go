@@ -1,0 +1,67 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// TestInterruptedDeliveryLifecycle walks an outbox row through what a crash
+// in the middle of SMTP leaves behind, as a restarted process finds it.
+func TestInterruptedDeliveryLifecycle(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "c.db")
+	s := open(t, path)
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	for _, id := range []string{"statement-a@coal.example", "receipt-b@coal.example"} {
+		if err := s.Tx(ctx, func(tx *sql.Tx) error {
+			return Enqueue(ctx, tx, &OutboxRow{MessageID: id, RoundID: "r1", Kind: "statement", Recipients: []string{"x@y.example"},
+				Payload: []byte(`{}`), DueAt: now, CreatedAt: now})
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, _ := OutboxByRound(ctx, s.DB(), "r1")
+	a, b := rows[0], rows[1]
+
+	// Item a reaches DATA, then the process dies.
+	if err := MarkSending(ctx, s.DB(), a.ID, now, now.Add(10*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = open(t, path)
+	defer s.Close()
+
+	due, err := DueOutbox(ctx, s.DB(), now.Add(time.Minute), 10)
+	if err != nil || len(due) != 1 || due[0].MessageID != b.MessageID {
+		t.Fatalf("due before the proof wait: %d rows (%v); want only the untouched one", len(due), err)
+	}
+	due, _ = DueOutbox(ctx, s.DB(), now.Add(10*time.Minute), 10)
+	if len(due) != 2 || due[1].ID != a.ID || due[1].State != "sending" || due[1].SendingAt.IsZero() {
+		t.Fatalf("after the proof wait: %d rows; want the in-flight one due too, with its state", len(due))
+	}
+
+	// A copy of the never-attempted item proves nothing; the in-flight one's does.
+	if ok, err := ProveDelivered(ctx, s.DB(), b.MessageID, "copy", now); err != nil || ok {
+		t.Fatalf("a pending row was marked delivered by a copy (%v)", err)
+	}
+	if ok, err := ProveDelivered(ctx, s.DB(), a.MessageID, "copy", now); err != nil || !ok {
+		t.Fatalf("ProveDelivered = %v, %v; want the in-flight row recorded", ok, err)
+	}
+	got, _ := GetOutbox(ctx, s.DB(), a.ID)
+	if got.State != "sent" || got.Proof != "copy" {
+		t.Fatalf("after the copy: state %s proof %q", got.State, got.Proof)
+	}
+	// Recorded once: nothing may move it back or send it again.
+	if err := MarkRetry(ctx, s.DB(), a.ID, 1, now, "late"); err != nil {
+		t.Fatal(err)
+	}
+	if err := MarkSending(ctx, s.DB(), a.ID, now, now); err == nil {
+		t.Fatal("MarkSending accepted a row already sent")
+	}
+	if got, _ := GetOutbox(ctx, s.DB(), a.ID); got.State != "sent" {
+		t.Fatalf("a sent row went back to %s", got.State)
+	}
+}
