@@ -5,7 +5,8 @@
 # unknown users and foreign domains lands in catchall@mailstack.test, with a
 # Delivered-To header naming the original recipient.
 #
-# Usage: scripts/mailstack.sh install|start|stop|restart|restart-dovecot|status|
+# Usage: scripts/mailstack.sh install|start|stop|restart|restart-dovecot|
+#                             postfix-stop|postfix-start|status|
 #                             adduser ADDRESS PASSWORD|logs
 #
 # Environment: CONSULTD_MAILSTACK_DIR (state dir, default /var/tmp/consultd-ms;
@@ -450,6 +451,19 @@ cmd_restart_dovecot() {
 	wait_port imap "$IMAP_PORT"
 }
 
+# A Postfix outage: the SMTP port refuses connections until postfix-start.
+cmd_postfix_stop() {
+	need_root postfix-stop
+	local pid
+	if pid=$(postfix_pid); then stop_pid postfix "$pid"; fi
+}
+
+cmd_postfix_start() {
+	need_root postfix-start
+	postfix_pid >/dev/null || start_postfix
+	wait_port smtp "$SMTP_PORT"
+}
+
 cmd_status() {
 	local pid rc=0
 	if pid=$(dovecot_pid); then echo "dovecot running (pid $pid)"; else echo "dovecot stopped"; rc=3; fi
@@ -512,12 +526,12 @@ cmd_logs() {
 
 main() {
 	local cmd=${1:-}
-	[[ -n $cmd ]] || die "usage: $0 install|start|stop|restart|restart-dovecot|status|adduser ADDRESS PASSWORD|logs"
+	[[ -n $cmd ]] || die "usage: $0 install|start|stop|restart|restart-dovecot|postfix-stop|postfix-start|status|adduser ADDRESS PASSWORD|logs"
 	shift
 	case $cmd in
 	logs) cmd_logs ;;
 	status) cmd_status ;;
-	install | start | stop | restart | restart-dovecot | adduser)
+	install | start | stop | restart | restart-dovecot | postfix-stop | postfix-start | adduser)
 		mkdir -p "$D"
 		chmod 755 "$D"
 		# One command at a time: test binaries of several packages call
@@ -530,6 +544,8 @@ main() {
 		stop) cmd_stop ;;
 		restart) cmd_stop && cmd_start ;;
 		restart-dovecot) cmd_restart_dovecot ;;
+		postfix-stop) cmd_postfix_stop ;;
+		postfix-start) cmd_postfix_start ;;
 		adduser) cmd_adduser "$@" ;;
 		esac
 		;;

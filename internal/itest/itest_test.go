@@ -315,7 +315,7 @@ func (w *world) settle(roundID string, users ...string) {
 	w.t.Helper()
 	w.waitFor("consultd's outbox to be delivered", func() bool {
 		for _, o := range w.outbox(roundID) {
-			if o.State == "pending" {
+			if o.State == "pending" || o.State == "sending" {
 				return false
 			}
 		}

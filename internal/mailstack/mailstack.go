@@ -274,6 +274,13 @@ func (s *Stack) login(user, pass string) (*imapclient.Client, error) {
 // Send submits raw over SMTP from loopback (no AUTH).
 func (s *Stack) Send(t testing.TB, from string, to []string, raw []byte) {
 	t.Helper()
+	if err := s.TrySend(from, to, raw); err != nil {
+		t.Fatalf("mailstack: %v", err)
+	}
+}
+
+// TrySend is Send that returns the error (while Postfix is stopped, say).
+func (s *Stack) TrySend(from string, to []string, raw []byte) error {
 	// Not smtp.SendMail: it insists on STARTTLS, which this port does not offer.
 	c, err := smtp.Dial(s.SMTPAddr)
 	if err == nil {
@@ -284,8 +291,15 @@ func (s *Stack) Send(t testing.TB, from string, to []string, raw []byte) {
 		_ = c.Close()
 	}
 	if err != nil {
-		t.Fatalf("mailstack: send from %s to %v: %v", from, to, err)
+		return fmt.Errorf("send from %s to %v: %w", from, to, err)
 	}
+	return nil
+}
+
+// TryMessages is Messages that returns the error instead of failing the
+// test (while Dovecot restarts, say).
+func (s *Stack) TryMessages(user, pass, mailbox string) ([][]byte, error) {
+	return s.messages(user, pass, mailbox)
 }
 
 // Messages returns every message in mailbox, raw, in mailbox order, without
@@ -423,6 +437,23 @@ func (s *Stack) Mailboxes(t testing.TB, user, pass string) []string {
 	sort.Strings(names)
 	_ = c.Logout().Wait()
 	return names
+}
+
+// StopPostfix stops Postfix (an outage: SMTP connections are refused) until
+// StartPostfix. Mail it had queued stays queued.
+func (s *Stack) StopPostfix(t testing.TB) {
+	t.Helper()
+	if out, err := s.run(time.Minute, "postfix-stop"); err != nil {
+		t.Fatalf("mailstack postfix-stop: %v\n%s", err, out)
+	}
+}
+
+// StartPostfix ends an outage begun by StopPostfix.
+func (s *Stack) StartPostfix(t testing.TB) {
+	t.Helper()
+	if out, err := s.run(time.Minute, "postfix-start"); err != nil {
+		t.Fatalf("mailstack postfix-start: %v\n%s", err, out)
+	}
 }
 
 // RestartDovecot stops and starts Dovecot (Postfix keeps running and

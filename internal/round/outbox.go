@@ -38,6 +38,11 @@ func (o Outbox) Due(ctx context.Context, now time.Time, limit int) ([]sender.Ite
 	return items, nil
 }
 
+// NextDue returns when the next item comes due.
+func (o Outbox) NextDue(ctx context.Context) (time.Time, error) {
+	return store.NextOutboxDue(ctx, o.E.Store.DB())
+}
+
 // Sending records that DATA is about to begin.
 func (o Outbox) Sending(ctx context.Context, id int64, at, check time.Time) error {
 	return store.MarkSending(ctx, o.E.Store.DB(), id, at, check)

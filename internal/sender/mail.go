@@ -45,16 +45,16 @@ type Attachment struct {
 // change that causes it is committed, and built into MIME only at delivery,
 // so that a redelivery sends the same Message-ID.
 type Mail struct {
-	MessageID    string    `json:"message_id"` // without <>, on the coalition's domain; required
-	Date         time.Time `json:"date"`       // zero => time of delivery
-	From         Address   `json:"from"`
-	ReplyTo      *Address  `json:"reply_to,omitempty"`
-	To           []Address `json:"to,omitempty"`
-	Cc           []Address `json:"cc,omitempty"`
+	MessageID string    `json:"message_id"` // without <>, on the coalition's domain; required
+	Date      time.Time `json:"date"`       // zero => time of delivery
+	From      Address   `json:"from"`
+	ReplyTo   *Address  `json:"reply_to,omitempty"`
+	To        []Address `json:"to,omitempty"`
+	Cc        []Address `json:"cc,omitempty"`
 	// Bcc are envelope recipients only: never written in a header. consultd
 	// puts the coalition's own address here, so that the copy arriving in
 	// its mailbox proves the delivery after a crash.
-	Bcc []Address `json:"bcc,omitempty"`
+	Bcc          []Address `json:"bcc,omitempty"`
 	EnvelopeFrom string    `json:"envelope_from,omitempty"` // MAIL FROM; "" => From.Addr
 	Subject      string    `json:"subject"`
 	Text         string    `json:"text"`           // text/plain, always sent

@@ -43,6 +43,8 @@ type Outbox interface {
 	// Failed records that the item will never be delivered. rejected lists
 	// the refused recipients when that is the cause.
 	Failed(ctx context.Context, id int64, reason string, rejected []Rejection) error
+	// NextDue returns when the earliest item not yet due will be (zero: none).
+	NextDue(ctx context.Context) (time.Time, error)
 }
 
 // Finder looks for the coalition's own copy of a message (sent to it as a
@@ -129,7 +131,7 @@ func (l *Loop) Run(ctx context.Context) error {
 		if err := l.Pass(ctx); err != nil && ctx.Err() == nil {
 			log.Error("outbox pass failed", "err", err)
 		}
-		timer.Reset(poll)
+		timer.Reset(l.untilNext(ctx, poll))
 	}
 }
 
@@ -324,6 +326,16 @@ func (l *Loop) givenUp(it Item, attempts int, now time.Time) bool {
 		maxAge = 24 * time.Hour
 	}
 	return attempts >= maxAttempts || (!it.Queued.IsZero() && now.Sub(it.Queued) >= maxAge)
+}
+
+// untilNext is how long to wait for the next pass: until the earliest item
+// comes due (a retry, a look for proof), but at most poll.
+func (l *Loop) untilNext(ctx context.Context, poll time.Duration) time.Duration {
+	next, err := l.Outbox.NextDue(ctx)
+	if err != nil || next.IsZero() {
+		return poll
+	}
+	return min(max(next.Sub(l.now()), time.Second), poll) // a floor: never spin on an item that keeps failing
 }
 
 func (l *Loop) proofWait() time.Duration {

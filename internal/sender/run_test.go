@@ -50,6 +50,8 @@ func (ob *fakeOutbox) Due(_ context.Context, now time.Time, limit int) ([]Item, 
 	return out, nil
 }
 
+func (ob *fakeOutbox) NextDue(context.Context) (time.Time, error) { return time.Time{}, nil }
+
 func (ob *fakeOutbox) record(id int64, f func(it *fakeItem)) error {
 	ob.mu.Lock()
 	f(ob.items[id])

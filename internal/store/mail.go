@@ -143,6 +143,17 @@ func DueOutbox(ctx context.Context, q Querier, now time.Time, limit int) ([]*Out
 	return queryOutbox(ctx, q, `WHERE state IN ('pending','sending') AND due_at <= ? ORDER BY due_at, id LIMIT ?`, unix(now), limit)
 }
 
+// NextOutboxDue returns the due time of the earliest pending or 'sending'
+// message (zero when there is none).
+func NextOutboxDue(ctx context.Context, q Querier) (time.Time, error) {
+	var due sql.NullInt64
+	err := q.QueryRowContext(ctx, `SELECT MIN(due_at) FROM outbox WHERE state IN ('pending','sending')`).Scan(&due)
+	if err != nil || !due.Valid {
+		return time.Time{}, err
+	}
+	return fromUnix(due.Int64), nil
+}
+
 // OutboxByRound returns a round's outgoing messages in order.
 func OutboxByRound(ctx context.Context, q Querier, roundID string) ([]*OutboxRow, error) {
 	return queryOutbox(ctx, q, `WHERE round_id=? ORDER BY id`, roundID)
