@@ -256,8 +256,14 @@ func TestKillsAtRandomMomentsSendNothingTwice(t *testing.T) {
 		twice += byKind[k][1]
 		parts = append(parts, fmt.Sprintf("%s %d/%d", k, byKind[k][0], byKind[k][1]))
 	}
-	t.Logf("kill test: %d SIGKILLs, %d members, Dovecot restarted, Postfix stopped 3 s: %d lost, %d counted twice, %d delivered twice (lost/twice by kind: %s)",
-		kills.Load(), members, lost, countedTwice, twice, strings.Join(parts, ", "))
+	byCopy := 0
+	for _, o := range w.outbox(roundID) {
+		if o.Proof == "copy" {
+			byCopy++
+		}
+	}
+	t.Logf("kill test: %d SIGKILLs, %d members, Dovecot restarted, Postfix stopped 3 s: %d lost, %d counted twice, %d delivered twice (lost/twice by kind: %s); %d interrupted deliveries proven by the coalition's copy",
+		kills.Load(), members, lost, countedTwice, twice, strings.Join(parts, ", "), byCopy)
 }
 
 func waitHeld(t *testing.T, held <-chan string, p *proc) string {
