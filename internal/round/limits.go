@@ -50,22 +50,24 @@ const (
 type reactionKind struct {
 	perSender    int  // per sender per hour
 	coordinators bool // a notice to the coordinators, not an answer to the sender
+	// deliberate: answers what a person asked for (a command), so even a
+	// reply to a digest gets it; an auto-responder's reply is never a command.
+	deliberate bool
 	// describe says, for the digest, what was not sent (%[1]s sender, %[2]s round).
 	describe string
 }
 
 var reactionKinds = map[string]reactionKind{
-	"receipt":      {maxReceiptsPerHour, false, "receipts for answers from %[1]s in round %[2]s (the answers were recorded)"},
-	"unclear":      {maxUnclearPerHour, false, "requests to answer clearly, to %[1]s in round %[2]s"},
-	"command":      {10, false, "replies to commands from %[1]s"},
-	"confirmation": {3, false, "confirmation requests to %[1]s"},
-	"untokened":    {1, true, "notices about mail from %[1]s without a reply token (in Needs-Review)"},
-	"late":         {1, true, "notices about late answers from %[1]s to round %[2]s (in Needs-Review)"},
-	"unverified":   {1, true, "notices about unverified mail in the name of %[1]s (in Needs-Review)"},
-	"no-invitation": {1, true,
-		"notices about mail from %[1]s without a forwarded invitation (in Needs-Review)"},
-	"intake": {3, true, "notices about forwards from %[1]s that opened no round"},
-	"bounce": {1, true, "notices about delivery failures for %[1]s"},
+	"receipt":       {maxReceiptsPerHour, false, false, "receipts for answers from %[1]s in round %[2]s (the answers were recorded)"},
+	"unclear":       {maxUnclearPerHour, false, false, "requests to answer clearly, to %[1]s in round %[2]s"},
+	"command":       {10, false, true, "replies to commands from %[1]s"},
+	"confirmation":  {3, false, true, "confirmation requests to %[1]s"},
+	"untokened":     {1, true, false, "notices about mail from %[1]s without a reply token (in Needs-Review)"},
+	"late":          {1, true, false, "notices about late answers from %[1]s to round %[2]s (in Needs-Review)"},
+	"unverified":    {1, true, false, "notices about unverified mail in the name of %[1]s (in Needs-Review)"},
+	"no-invitation": {1, true, false, "notices about mail from %[1]s without a forwarded invitation (in Needs-Review)"},
+	"intake":        {3, true, false, "notices about forwards from %[1]s that opened no round"},
+	"bounce":        {1, true, false, "notices about delivery failures for %[1]s"},
 }
 
 // reaction is one automatic mail about to be sent in reaction to in.
@@ -100,7 +102,7 @@ func (e *Engine) allow(ctx context.Context, st *step, r reaction) (bool, error) 
 	rec := store.Reaction{At: st.now, Kind: r.kind, Sender: sender, RoundID: r.roundID, Coordinators: k.coordinators,
 		What: fmt.Sprintf(k.describe, label, r.roundID)}
 	var why string
-	if r.in != nil && e.answersDigest(r.in) {
+	if r.in != nil && !k.deliberate && e.answersDigest(r.in) {
 		// Answering a reply to the digest is how a digest would feed itself.
 		why, rec.Digested = answersADigestIsIgnored, true
 	} else {

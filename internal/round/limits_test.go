@@ -234,3 +234,19 @@ func TestAnAutoResponderAnsweringTheDigestGetsNothing(t *testing.T) {
 		t.Errorf("the reply to the digest is not recorded with why it was not answered: %q", last)
 	}
 }
+
+func TestACommandInReplyToTheDigestIsStillAnswered(t *testing.T) {
+	h := newHarness(t, false)
+	r, _ := h.open()
+	h.handle(forgedVote("info@sjac.example", 1))
+	h.handle(forgedVote("info@sjac.example", 2))
+	h.tick()
+	ds := h.outbox("digest")
+	if len(ds) != 1 {
+		t.Fatalf("%d digests, want 1", len(ds))
+	}
+	h.handle(coordMail("Rania <rania@coal.example>", "Re: "+ds[0].Subject, "st-1@coal.example", ds[0].MessageID, "STATUS "+r.ID+"\n"))
+	if n := len(h.outbox("status")); n != 1 {
+		t.Fatalf("a coordinator's STATUS in reply to the digest got %d replies, want 1", n)
+	}
+}
