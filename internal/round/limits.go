@@ -196,9 +196,13 @@ func (e *Engine) digest(ctx context.Context) error {
 			lines = append(lines, fmt.Sprintf("… and %d more kinds or senders", len(groups)-maxDigestLines))
 		}
 		see := "the Needs-Review folder"
-		sort.Strings(rounds)
-		for _, id := range rounds {
-			see += fmt.Sprintf(", `consultd round %s`", id)
+		if len(rounds) > 0 {
+			sort.Strings(rounds)
+			var cmds []string
+			for _, id := range rounds {
+				cmds = append(cmds, "`consultd round "+id+"`")
+			}
+			see += ", and " + strings.Join(cmds, ", ") + " for a round's history"
 		}
 		text := fmt.Sprintf("To keep a flood of mail (forged, or from an auto-responder) from becoming a flood of mail from "+
 			"consultd, it answers only a few messages an hour per sender, per round and in all. %d more messages like this "+
