@@ -323,6 +323,9 @@ func parseExtension(arg string, deadline time.Time) (time.Time, error) {
 
 // commandReply answers a coordinator in the thread of their command.
 func (e *Engine) commandReply(ctx context.Context, st *step, m *mimeparse.Message, r *store.Round, title, text string) error {
+	if ok, err := e.allow(ctx, st, reaction{kind: "command", sender: firstFrom(m), roundID: r.ID, in: m}); err != nil || !ok {
+		return err
+	}
 	return e.tell(ctx, st, note{kind: "command-reply", to: e.replyTargets(m), roundID: r.ID, title: title, text: text,
 		inReplyTo: m.MessageID, refs: threadRefs(m)})
 }
@@ -336,6 +339,9 @@ func (e *Engine) replyTargets(m *mimeparse.Message) []sender.Address {
 }
 
 func (e *Engine) help(ctx context.Context, st *step, m *mimeparse.Message, c Command) error {
+	if ok, err := e.allow(ctx, st, reaction{kind: "command", sender: firstFrom(m), in: m}); err != nil || !ok {
+		return err
+	}
 	open, err := store.ListRounds(ctx, st.tx, store.StateOpen, store.StateDraft, store.StateUndecided)
 	if err != nil {
 		return err
@@ -370,6 +376,9 @@ func (e *Engine) help(ctx context.Context, st *step, m *mimeparse.Message, c Com
 
 // status answers STATUS with the tally so far.
 func (e *Engine) status(ctx context.Context, st *step, m *mimeparse.Message, r *store.Round) error {
+	if ok, err := e.allow(ctx, st, reaction{kind: "command", sender: firstFrom(m), roundID: r.ID, in: m}); err != nil || !ok {
+		return err
+	}
 	ps, err := store.Participants(ctx, st.tx, r.ID)
 	if err != nil {
 		return err

@@ -63,6 +63,7 @@ type step struct {
 	now    time.Time
 	queued int
 	after  []func() // run once the transaction has committed
+	notes  []string // what the reaction limits kept from being sent (limits.go)
 }
 
 // Handle understands one inbound message and commits its effects. A message
@@ -94,6 +95,9 @@ func (e *Engine) Handle(ctx context.Context, in Incoming) (Disposition, error) {
 			if err != nil {
 				return err
 			}
+		}
+		if len(st.notes) > 0 {
+			o.note = strings.Join(append([]string{o.note}, st.notes...), "; ")
 		}
 		disp = o.disp
 		queued, after = st.queued, st.after

@@ -20,13 +20,9 @@ func (e *Engine) handleCoordinatorMail(ctx context.Context, st *step, m *mimepar
 	res := forward.Parse(m, st.now)
 	if res.Invitation == nil {
 		o := outcome{kind: "unknown", disp: Review, note: "coordinator mail without a forwarded invitation"}
-		// Loop guard: a coordinator's auto-responder without Auto-Submitted
-		// would answer every notice; one notice per hour per coordinator.
-		from := firstFrom(m)
-		if n, err := store.CountRepliesSince(ctx, st.tx, "", from, "no-invitation", st.now.Add(-time.Hour)); err != nil || n > 0 {
-			return o, err
-		}
-		if err := store.NoteReplySent(ctx, st.tx, "", from, "no-invitation", st.now); err != nil {
+		// A coordinator's auto-responder without Auto-Submitted would answer
+		// every notice: the limit allows one an hour per coordinator.
+		if ok, err := e.allow(ctx, st, reaction{kind: "no-invitation", sender: firstFrom(m), in: m}); err != nil || !ok {
 			return o, err
 		}
 		err := e.notice(ctx, st, "", "No invitation found in your message",
@@ -49,10 +45,14 @@ func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, 
 		inviter = *dir.Inviter
 	}
 	if inviter.Address == "" {
+		o := outcome{kind: "invitation", disp: Review, note: "no inviter address"}
+		if ok, err := e.allow(ctx, st, reaction{kind: "intake", sender: firstFrom(m), in: m}); err != nil || !ok {
+			return o, err
+		}
 		err := e.notice(ctx, st, "", "Invitation without an inviter address",
 			"I found a forwarded invitation in \""+m.Subject+"\" but not the address of whoever sent it, so no round was opened. "+
 				"Forward it again with a line \"Inviter: Name <address>\" above the forwarded part.", dir.Errors, m.MessageID)
-		return outcome{kind: "invitation", disp: Review, note: "no inviter address"}, err
+		return o, err
 	}
 	if inviter.Name == "" {
 		inviter.Name = inviter.Address
@@ -61,10 +61,14 @@ func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, 
 	if prev, err := e.sameInvitation(ctx, st, inv, inviter.Address); err != nil {
 		return outcome{}, err
 	} else if prev != nil {
+		o := outcome{kind: "invitation", roundID: prev.ID, disp: Processed, note: "same invitation as round " + prev.ID}
+		if ok, err := e.allow(ctx, st, reaction{kind: "intake", sender: firstFrom(m), roundID: prev.ID, in: m}); err != nil || !ok {
+			return o, err
+		}
 		err := e.notice(ctx, st, prev.ID, "Already in round "+prev.ID,
 			fmt.Sprintf("The invitation \"%s\" from %s is already being handled in round %s (%s, opened by %s). No second round was opened. "+
 				"Send STATUS %s to see the answers so far.", inv.Subject, inviter.Address, prev.ID, prev.State, prev.OpenedBy, prev.ID), nil, m.MessageID)
-		return outcome{kind: "invitation", roundID: prev.ID, disp: Processed, note: "same invitation as round " + prev.ID}, err
+		return o, err
 	}
 	deadline, source, w := e.deadline(st.now, dir, inv)
 	warnings = append(warnings, w...)

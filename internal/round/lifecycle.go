@@ -52,6 +52,9 @@ func (e *Engine) Tick(ctx context.Context) error {
 			e.Kick()
 		}
 	}
+	if err := e.digest(ctx); err != nil {
+		e.Log.Error("reaction digest failed", "err", err)
+	}
 	return nil
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"consultd/internal/answer"
 	"consultd/internal/automail"
@@ -13,14 +12,6 @@ import (
 	"consultd/internal/mimeparse"
 	"consultd/internal/sender"
 	"consultd/internal/store"
-)
-
-// Loop guard limits: whatever arrives, a sender gets at most one "please answer
-// clearly"/"not recognised" reply and at most maxReceiptsPerHour receipts per
-// round per hour; mail beyond that is recorded, not answered.
-const (
-	maxUnclearPerHour  = 1
-	maxReceiptsPerHour = 10
 )
 
 // handleReply records a member's answer, matched by its token.
@@ -34,6 +25,9 @@ func (e *Engine) handleReply(ctx context.Context, st *step, m *mimeparse.Message
 	if r.State != store.StateOpen {
 		o.note = fmt.Sprintf("reply from %s after the round %s closed (%s); not counted", p.MemberID, r.ID, r.State)
 		o.disp = Review
+		if ok, err := e.allow(ctx, st, reaction{kind: "late", sender: from, roundID: r.ID, in: m}); err != nil || !ok {
+			return o, err
+		}
 		err := e.notice(ctx, st, r.ID, "Late answer from "+p.Name,
 			fmt.Sprintf("%s answered after round %s was closed (%s). The answer was not counted; it is in the review folder.",
 				p.Name, r.ID, r.State), nil, "")
@@ -54,7 +48,7 @@ func (e *Engine) handleReply(ctx context.Context, st *step, m *mimeparse.Message
 		if err := event(ctx, st, r.ID, "reply from %s (%s) had no recognisable position; asked to answer clearly", p.MemberID, from); err != nil {
 			return o, err
 		}
-		return o, e.guardedReply(ctx, st, r, p, m, "unclear", from, recipients, map[string]any{"Round": r, "Member": p, "Text": a.Text}, maxUnclearPerHour)
+		return o, e.guardedReply(ctx, st, r, p, m, "unclear", from, recipients, map[string]any{"Round": r, "Member": p, "Text": a.Text})
 	}
 	replaced := p.Answered()
 	p.Position = string(a.Position)
@@ -74,7 +68,7 @@ func (e *Engine) handleReply(ctx context.Context, st *step, m *mimeparse.Message
 	}
 	o.note = fmt.Sprintf("%s %s %s", p.MemberID, verb, p.Position)
 	data := map[string]any{"Round": r, "Member": p, "Replaced": replaced, "Sign": signText(p.Sign)}
-	if err := e.guardedReply(ctx, st, r, p, m, "receipt", from, recipients, data, maxReceiptsPerHour); err != nil {
+	if err := e.guardedReply(ctx, st, r, p, m, "receipt", from, recipients, data); err != nil {
 		return o, err
 	}
 	if e.Cfg.Policy.CloseWhenAllAnswered {
@@ -99,15 +93,11 @@ func (e *Engine) handleReply(ctx context.Context, st *step, m *mimeparse.Message
 }
 
 // guardedReply queues a receipt or an "answer clearly" request in the member's
-// conversation, unless the loop guard says this sender had enough this hour.
+// conversation, unless the reaction limits say no.
 func (e *Engine) guardedReply(ctx context.Context, st *step, r *store.Round, p *store.Participant, m *mimeparse.Message,
-	kind, from string, to []string, data map[string]any, perHour int) error {
-	n, err := store.CountRepliesSince(ctx, st.tx, r.ID, from, kind, st.now.Add(-time.Hour))
-	if err != nil {
+	kind, from string, to []string, data map[string]any) error {
+	if ok, err := e.allow(ctx, st, reaction{kind: kind, sender: from, roundID: r.ID, in: m}); err != nil || !ok {
 		return err
-	}
-	if n >= perHour {
-		return event(ctx, st, r.ID, "loop guard: no %s sent to %s for %s (already %d this hour)", kind, from, p.MemberID, n)
 	}
 	subj, body, err := e.Render.Text(p.Language, kind, data)
 	if err != nil {
@@ -116,23 +106,25 @@ func (e *Engine) guardedReply(ctx context.Context, st *step, r *store.Round, p *
 	if subj == "" {
 		subj = reSubject(m.Subject)
 	}
-	if _, err := e.queue(ctx, st, mail{roundID: r.ID, kind: kind, token: p.Token, lang: p.Language,
+	_, err = e.queue(ctx, st, mail{roundID: r.ID, kind: kind, token: p.Token, lang: p.Language,
 		to: addresses(dedupeFold(to)), replyTo: e.Cfg.PlusAddress(p.Token), subject: subj, text: body,
-		inReplyTo: m.MessageID, refs: threadRefs(m)}); err != nil {
-		return err
-	}
-	return store.NoteReplySent(ctx, st.tx, r.ID, from, kind, st.now)
+		inReplyTo: m.MessageID, refs: threadRefs(m)})
+	return err
 }
 
 // handleUntokenedMember: mail from a member's address without a valid token is
 // never counted (From: can be forged); a person looks at it.
 func (e *Engine) handleUntokenedMember(ctx context.Context, st *step, m *mimeparse.Message, memberID string) (outcome, error) {
 	mem := e.Cfg.MemberByID(memberID)
+	o := outcome{kind: "reply", disp: Review, note: "member address without a valid token; not counted"}
+	if ok, err := e.allow(ctx, st, reaction{kind: "untokened", sender: firstFrom(m), in: m}); err != nil || !ok {
+		return o, err
+	}
 	err := e.notice(ctx, st, "", "Mail from "+mem.Name+" without a reply token",
 		fmt.Sprintf("A message from %s (%s) with the subject \"%s\" does not carry the reply address of any consultation, "+
 			"so it was NOT counted as an answer: the From: address alone can be forged. It is in the review folder. "+
 			"If it is a genuine answer, ask them to reply to the consultation email itself.", firstFrom(m), mem.Name, m.Subject), nil, "")
-	return outcome{kind: "reply", disp: Review, note: "member address without a valid token; not counted"}, err
+	return o, err
 }
 
 // handleAutoReply records an out-of-office or auto-responder; it is never
@@ -177,6 +169,13 @@ func (e *Engine) handleBounce(ctx context.Context, st *step, m *mimeparse.Messag
 		return o, err
 	}
 	if r == nil {
+		about := firstFrom(m)
+		if len(b.Recipients) > 0 {
+			about = b.Recipients[0].Address
+		}
+		if ok, err := e.allow(ctx, st, reaction{kind: "bounce", sender: about, in: m}); err != nil || !ok {
+			return o, err
+		}
 		err := e.tell(ctx, st, note{to: tell, title: "A message could not be delivered", text: "A delivery failure report arrived that does not belong to an open round:", lines: lines})
 		return o, err
 	}
@@ -223,6 +222,11 @@ func (e *Engine) handleBounce(ctx context.Context, st *step, m *mimeparse.Messag
 			}
 			if err := event(ctx, st, r.ID, "%s", msg); err != nil {
 				return o, err
+			}
+			if ok, err := e.allow(ctx, st, reaction{kind: "bounce", sender: rc.Address, roundID: r.ID, in: m}); err != nil {
+				return o, err
+			} else if !ok {
+				continue
 			}
 			if err := e.tell(ctx, st, note{to: tell, roundID: r.ID, title: "Undeliverable contact: " + p.Name, text: msg}); err != nil {
 				return o, err

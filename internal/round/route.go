@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"time"
 
 	"consultd/internal/automail"
 	"consultd/internal/mimeparse"
@@ -167,14 +166,10 @@ func (e *Engine) findToken(m *mimeparse.Message) string {
 func (e *Engine) unverifiedCoordinator(ctx context.Context, st *step, m *mimeparse.Message, authserv string) (outcome, error) {
 	o := outcome{kind: "unverified", disp: Review, note: "claims a coordinator's address but is not authenticated by " + authserv}
 	from := firstFrom(m)
-	n, err := store.CountRepliesSince(ctx, st.tx, "", from, "unverified", st.now.Add(-time.Hour))
-	if err != nil || n > 0 {
+	if ok, err := e.allow(ctx, st, reaction{kind: "unverified", sender: from, in: m}); err != nil || !ok {
 		return o, err
 	}
-	if err := store.NoteReplySent(ctx, st.tx, "", from, "unverified", st.now); err != nil {
-		return o, err
-	}
-	err = e.notice(ctx, st, "", "Unverified mail in a coordinator's name",
+	err := e.notice(ctx, st, "", "Unverified mail in a coordinator's name",
 		fmt.Sprintf("A message with the subject \"%s\" claims to come from %s, but %s did not authenticate it "+
 			"(no dmarc=pass or dkim=pass for that domain in its Authentication-Results). It may be forged, so it opened "+
 			"no round and ran no command; it is in the review folder. If you sent it, check your mail server's SPF/DKIM "+

@@ -228,18 +228,3 @@ func MarkFailed(ctx context.Context, q Querier, id int64, reason string) error {
 	_, err := q.ExecContext(ctx, `UPDATE outbox SET state='failed', attempts=attempts+1, last_error=? WHERE id=? AND state IN ('pending','sending')`, reason, id)
 	return err
 }
-
-// CountRepliesSince counts automatic answers of a kind sent to an address in a round since t (loop guard).
-func CountRepliesSince(ctx context.Context, q Querier, roundID, address, kind string, since time.Time) (int, error) {
-	var n int
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM replies_sent WHERE round_id=? AND address=? AND kind=? AND at>=?`,
-		roundID, strings.ToLower(address), kind, unix(since)).Scan(&n)
-	return n, err
-}
-
-// NoteReplySent records an automatic answer for the loop guard.
-func NoteReplySent(ctx context.Context, tx *sql.Tx, roundID, address, kind string, at time.Time) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO replies_sent (round_id, address, kind, at) VALUES (?,?,?,?)`,
-		roundID, strings.ToLower(address), kind, unix(at))
-	return err
-}

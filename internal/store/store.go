@@ -175,6 +175,24 @@ CREATE INDEX replies_sent_by ON replies_sent(round_id, address, kind, at);
 ALTER TABLE outbox ADD COLUMN sending_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE outbox ADD COLUMN proof TEXT NOT NULL DEFAULT '';
 `,
+	// 3: the reaction limiter (round/limits.go) replaces replies_sent, which
+	// only some reactions used; every automatic answer, sent or suppressed.
+	`
+CREATE TABLE reactions (
+	id           INTEGER PRIMARY KEY,
+	at           INTEGER NOT NULL,
+	kind         TEXT NOT NULL,                -- receipt | unclear | untokened | late | ... | digest
+	sender       TEXT NOT NULL,                -- lower-cased address whose mail caused it
+	round_id     TEXT NOT NULL DEFAULT '',
+	coordinators INTEGER NOT NULL DEFAULT 0,   -- 1: a notice to the coordinators
+	sent         INTEGER NOT NULL,             -- 0: suppressed by the limit
+	digested     INTEGER NOT NULL DEFAULT 0,   -- suppressed and already reported in a digest
+	what         TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX reactions_at ON reactions(at);
+CREATE INDEX reactions_undigested ON reactions(sent, digested);
+DROP TABLE replies_sent;
+`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {

@@ -148,7 +148,7 @@ func TestConcurrentTransactionsSerialiseWithoutBusyErrors(t *testing.T) {
 	}
 }
 
-func TestSeenAndLoopGuardCounts(t *testing.T) {
+func TestSeenAndReactionCounts(t *testing.T) {
 	ctx := context.Background()
 	s := open(t, filepath.Join(t.TempDir(), "c.db"))
 	defer s.Close()
@@ -158,11 +158,19 @@ func TestSeenAndLoopGuardCounts(t *testing.T) {
 			return err
 		}
 		for i := 0; i < 3; i++ {
-			if err := NoteReplySent(ctx, tx, "2026-01", "Info@Baytna.example", "receipt", now.Add(time.Duration(i)*40*time.Minute)); err != nil {
+			r := Reaction{At: now.Add(time.Duration(i) * 40 * time.Minute), Kind: "receipt", Sender: "Info@Baytna.example", RoundID: "2026-01", Sent: true}
+			if err := RecordReaction(ctx, tx, r); err != nil {
 				return err
 			}
 		}
-		return nil
+		// Suppressed reactions are not counted against the limit, but wait for a digest.
+		for i := 0; i < 4; i++ {
+			r := Reaction{At: now.Add(90 * time.Minute), Kind: "untokened", Sender: "info@sjac.example", Coordinators: true, What: "x"}
+			if err := RecordReaction(ctx, tx, r); err != nil {
+				return err
+			}
+		}
+		return RecordReaction(ctx, tx, Reaction{At: now.Add(90 * time.Minute), Kind: "untokened", Sender: "info@sjac.example", Coordinators: true, Sent: true})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -173,7 +181,27 @@ func TestSeenAndLoopGuardCounts(t *testing.T) {
 	if sn, _ := GetSeen(ctx, s.DB(), "other"); sn != nil {
 		t.Fatalf("unknown key seen")
 	}
-	if n, _ := CountRepliesSince(ctx, s.DB(), "2026-01", "info@baytna.EXAMPLE", "receipt", now.Add(30*time.Minute)); n != 2 {
-		t.Fatalf("per-sender count %d, want 2 (case-insensitive, since t)", n)
+	c, err := CountReactions(ctx, s.DB(), Reaction{Kind: "receipt", Sender: "info@baytna.EXAMPLE", RoundID: "2026-01"}, now.Add(30*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (ReactionCounts{SenderKind: 2, Sender: 2, Round: 2, Coordinators: 1, All: 3}); c != want {
+		t.Fatalf("counts %+v, want %+v (case-insensitive, since t, sent only)", c, want)
+	}
+	groups, upTo, err := Undigested(ctx, s.DB())
+	if err != nil || len(groups) != 1 || groups[0].Count != 4 || groups[0].Sender != "info@sjac.example" {
+		t.Fatalf("undigested %+v %v", groups, err)
+	}
+	if err := s.Tx(ctx, func(tx *sql.Tx) error { return MarkDigested(ctx, tx, upTo) }); err != nil {
+		t.Fatal(err)
+	}
+	if groups, _, _ := Undigested(ctx, s.DB()); len(groups) != 0 {
+		t.Fatalf("still undigested after MarkDigested: %+v", groups)
+	}
+	if err := s.Tx(ctx, func(tx *sql.Tx) error { return PruneReactions(ctx, tx, now.Add(time.Hour)) }); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := CountReactions(ctx, s.DB(), Reaction{Kind: "receipt"}, now.Add(-time.Hour)); c.All != 2 {
+		t.Fatalf("after pruning rows before +1h, %d sent reactions left, want 2", c.All)
 	}
 }
