@@ -167,6 +167,25 @@ CREATE TABLE replies_sent (                    -- loop guard: automatic answers 
 );
 CREATE INDEX replies_sent_by ON replies_sent(round_id, address, kind, at);
 `,
+	// N (appended by wt-auth; the integrator numbers it): coordinator actions
+	// waiting for a CONFIRM reply.
+	`
+CREATE TABLE pending_actions (
+	token       TEXT PRIMARY KEY,              -- sent only to the coordinator's configured address
+	coordinator TEXT NOT NULL,                 -- that address, lower case
+	kind        TEXT NOT NULL,                 -- forward | command
+	summary     TEXT NOT NULL,                 -- what CONFIRM will do, for people
+	round_id    TEXT NOT NULL DEFAULT '',      -- a command's round, if known
+	message_id  TEXT NOT NULL,                 -- the coordinator's original message
+	raw         BLOB NOT NULL,                 -- that message, replayed on CONFIRM
+	why         TEXT NOT NULL,                 -- why it was not trusted at once
+	created_at  INTEGER NOT NULL,
+	expires_at  INTEGER NOT NULL,
+	state       TEXT NOT NULL DEFAULT 'pending', -- pending | done
+	done_at     INTEGER NOT NULL DEFAULT 0,
+	done_by     TEXT NOT NULL DEFAULT ''       -- Message-ID of the CONFIRM reply
+);
+`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {
