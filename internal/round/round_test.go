@@ -42,7 +42,6 @@ policy: {consultation_period: 72h, reminders_before: [24h, 6h], quorum: 0.5, dec
 // runs with the default (confirmationPolicy) and tests the trust itself.
 const confirmationPolicy = "coordinator_confirmation: never"
 
-
 type harness struct {
 	t   *testing.T
 	e   *Engine

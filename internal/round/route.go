@@ -19,17 +19,17 @@ import (
 type class int
 
 const (
-	classOwn         class = iota // our own mail came back
-	classBounce                   // a delivery failure report
-	classAutoReply                // an out-of-office or auto-responder
-	classMachine                  // other machine-generated mail
-	classReply                    // carries a member's valid token
-	classUnverified               // claims a coordinator; proven forged, or unproven with confirmations off
-	classConfirmation             // answers a confirmation request (confirm.go)
-	classCommand                  // a coordinator's command
-	classCoordinator              // other coordinator mail (a forwarded invitation?)
-	classMember                   // a member's address without a valid token
-	classUnknown                  // anyone else
+	classOwn          class = iota // our own mail came back
+	classBounce                    // a delivery failure report
+	classAutoReply                 // an out-of-office or auto-responder
+	classMachine                   // other machine-generated mail
+	classReply                     // carries a member's valid token
+	classUnverified                // claims a coordinator; proven forged, or unproven with confirmations off
+	classConfirmation              // answers a confirmation request (confirm.go)
+	classCommand                   // a coordinator's command
+	classCoordinator               // other coordinator mail (a forwarded invitation?)
+	classMember                    // a member's address without a valid token
+	classUnknown                   // anyone else
 )
 
 // classified is a class with what deciding it found.
