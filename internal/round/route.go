@@ -19,17 +19,17 @@ import (
 type class int
 
 const (
-	classOwn          class = iota // our own mail came back
-	classBounce                    // a delivery failure report
-	classAutoReply                 // an out-of-office or auto-responder
-	classMachine                   // other machine-generated mail
-	classReply                     // carries a member's valid token
-	classUnverified                // claims a coordinator; proven forged, or unproven with confirmations off
-	classConfirmation              // answers a confirmation request (confirm.go)
-	classCommand                   // a coordinator's command
-	classCoordinator               // other coordinator mail (a forwarded invitation?)
-	classMember                    // a member's address without a valid token
-	classUnknown                   // anyone else
+	classOwn         class = iota // our own mail came back
+	classBounce                   // a delivery failure report
+	classAutoReply                // an out-of-office or auto-responder
+	classMachine                  // other machine-generated mail
+	classReply                    // carries a member's valid token
+	classUnverified               // claims a coordinator; proven forged, or unproven with confirmations off
+	classConfirm                  // answers a confirmation request (confirm.go)
+	classCommand                  // a coordinator's command
+	classCoordinator              // other coordinator mail (a forwarded invitation?)
+	classMember                   // a member's address without a valid token
+	classUnknown                  // anyone else
 )
 
 // classified is a class with what deciding it found.
@@ -38,7 +38,7 @@ type classified struct {
 	bounce     *automail.Bounce
 	why        string             // auto-reply reason, or why a coordinator's mail is not trusted
 	confirm    bool               // classCommand/classCoordinator: ask the coordinator to confirm first
-	pending    *store.Pending     // classConfirmation (nil: CONFIRM without a known token)
+	pending    *store.Pending     // classConfirm (nil: CONFIRM without a known token)
 	p          *store.Participant // classReply
 	cmd        Command            // classCommand
 	memberID   string             // classMember
@@ -80,7 +80,7 @@ func (e *Engine) classify(ctx context.Context, q store.Querier, m *mimeparse.Mes
 		}
 		pa, err := store.PendingByToken(ctx, q, tok)
 		if err == nil {
-			return classified{class: classConfirmation, pending: pa}, nil
+			return classified{class: classConfirm, pending: pa}, nil
 		}
 		if !errors.Is(err, store.ErrNotFound) {
 			return c, err
@@ -88,7 +88,7 @@ func (e *Engine) classify(ctx context.Context, q store.Querier, m *mimeparse.Mes
 		c.staleToken = true
 	}
 	if (c.staleToken || e.Cfg.IsCoordinator(from)) && isConfirmation(m) {
-		c.class = classConfirmation
+		c.class = classConfirm
 		return c, nil
 	}
 	switch {
@@ -121,7 +121,7 @@ func (e *Engine) route(ctx context.Context, st *step, m *mimeparse.Message) (out
 		return e.handleReply(ctx, st, m, c.p)
 	case classUnverified:
 		return e.unverifiedCoordinator(ctx, st, m, c.why)
-	case classConfirmation:
+	case classConfirm:
 		return e.handleConfirmation(ctx, st, m, c.pending)
 	case classCommand:
 		if c.confirm {

@@ -96,7 +96,7 @@ func Understand(ctx context.Context, m *mimeparse.Message, cfg *config.Config, q
 		}
 	case classUnverified:
 		u.Notes = append(u.Notes, "claims a coordinator's address but the mail server did not authenticate it ("+c.why+"): would open nothing and run nothing (Needs-Review)")
-	case classConfirmation:
+	case classConfirm:
 		u.Kind = "confirmation"
 		if c.pending == nil {
 			u.Notes = append(u.Notes, "says CONFIRM but carries no token of a pending confirmation request: would do nothing (Needs-Review)")
