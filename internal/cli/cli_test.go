@@ -603,7 +603,7 @@ func TestDemo(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
-	for _, want := range []string{"Round opened",
+	for _, want := range []string{"Please confirm: open a round for", "replies CONFIRM", "Round opened",
 		"– Baytna Syria", "– Syria Justice and Accountability Center (SJAC)", "– Violations Documentation Center (VDC)",
 		"– AlKawakbi Center For Transitional Justice and Human Rights", "Published for the website"} {
 		if !strings.Contains(r.stdout, want) {
