@@ -52,7 +52,9 @@ func TestForgedCoordinatorsOpenNothingAndTheRealOneConfirms(t *testing.T) {
 	w.appendConfig(authserv)
 	w.Start()
 	at := time.Now()
-	fwd := func(i int) []byte { return story.Forward("Rania", w.coord, w.coalition, at.Add(time.Duration(i)*time.Second)) }
+	fwd := func(i int) []byte {
+		return story.Forward("Rania", w.coord, w.coalition, at.Add(time.Duration(i)*time.Second))
+	}
 	dom := w.domain
 
 	// 1. No header at all: a request goes to the coordinator's own mailbox.
