@@ -19,7 +19,7 @@ const (
 
 var (
 	confirmations = []string{ConfirmWhenUnauthenticated, ConfirmAlways, ConfirmNever}
-	providers     = []string{"", ProviderMicrosoft365}
+	providers     = []string{ProviderMicrosoft365}
 )
 
 // Trust is whose Authentication-Results headers consultd believes.
@@ -40,7 +40,7 @@ func (v *validator) authDefaults() {
 func (v *validator) validateAuthentication() {
 	a := v.c.Authentication
 	v.oneOf("policy.coordinator_confirmation", v.c.Policy.CoordinatorConfirmation, confirmations)
-	if v.oneOf("authentication.provider", a.Provider, providers) && a.Provider == ProviderMicrosoft365 && a.AuthservID != "" {
+	if a.Provider != "" && v.oneOf("authentication.provider", a.Provider, providers) && a.AuthservID != "" {
 		v.errf("authentication.authserv_id", "must be empty with provider %s: Exchange Online writes its Authentication-Results without an authserv-id", ProviderMicrosoft365)
 	}
 	if strings.ContainsAny(a.AuthservID, " \t;=()\"") {

@@ -87,7 +87,9 @@ func (e *Engine) classify(ctx context.Context, q store.Querier, m *mimeparse.Mes
 		}
 		c.staleToken = true
 	}
-	if (c.staleToken || e.Cfg.IsCoordinator(from)) && isConfirmation(m) {
+	// A CONFIRM whose token matches nothing (made up, or mistyped) is a
+	// clear "nothing done", not a command or an answer.
+	if c.staleToken && isConfirmation(m) {
 		c.class = classConfirm
 		return c, nil
 	}
