@@ -149,8 +149,8 @@ func (e *Engine) confirmCommand(ctx context.Context, st *step, m *mimeparse.Mess
 	if err != nil {
 		return outcome{}, err
 	}
-	if r == nil {
-		return e.handleCommand(ctx, st, m, c)
+	if r == nil || !wouldChange(r, c, st.now) {
+		return e.handleCommand(ctx, st, m, c) // it only explains, to the configured address
 	}
 	var what string
 	switch {
@@ -169,6 +169,31 @@ func (e *Engine) confirmCommand(ctx context.Context, st *step, m *mimeparse.Mess
 	}
 	return e.askConfirmation(ctx, st, m, pendingAsk{kind: "command", roundID: r.ID, action: c.Verb + " " + r.ID,
 		summary: what, why: why, lang: "en"})
+}
+
+// wouldChange reports whether handleCommand would change round r, rather
+// than only answer why not (so there is nothing worth confirming).
+func wouldChange(r *store.Round, c Command, now time.Time) bool {
+	switch c.Verb {
+	case "EXTEND":
+		d, err := parseExtension(c.Arg, r.Deadline)
+		return r.State == store.StateOpen && err == nil && d.After(now)
+	case "CLOSE":
+		return r.State == store.StateOpen
+	case "CANCEL":
+		return r.State != store.StateSent && r.State != store.StateCancelled
+	case "APPROVE":
+		switch r.State {
+		case store.StateDraft:
+			unchanged := c.Edited != "" && !c.Explicit &&
+				strings.Join(strings.Fields(c.Edited), " ") == strings.Join(strings.Fields(r.Statement), " ")
+			return !unchanged
+		case store.StateUndecided:
+			a := strings.ToLower(c.Arg)
+			return a == "accept" || a == "decline"
+		}
+	}
+	return false
 }
 
 type pendingAsk struct {

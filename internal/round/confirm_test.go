@@ -372,3 +372,19 @@ func TestInspectSaysAForwardWouldBeConfirmedFirst(t *testing.T) {
 		t.Fatalf("inspect of the CONFIRM reply: kind %s, notes %v", u.Kind, u.Notes)
 	}
 }
+
+func TestACommandThatWouldChangeNothingIsAnsweredWithoutConfirmation(t *testing.T) {
+	h := newTrustHarness(t, false)
+	h.handle(h.forward(0))
+	h.handle(confirmReply(h.onlyConfirmation(), "rania@coal.example", "CONFIRM", 1))
+	r := h.rounds()[0]
+	for i, subj := range []string{"APPROVE " + r.ID, "EXTEND " + r.ID + " soon"} {
+		h.handle(coordMail("Rania <rania@coal.example>", subj, fmt.Sprintf("noop-%d@coal.example", i), "", ""))
+	}
+	if n := len(h.outbox("confirmation")); n != 1 {
+		t.Errorf("%d confirmation requests, want only the forward's: APPROVE of an open round and a bad EXTEND change nothing", n)
+	}
+	if n := len(h.outbox("command-reply")); n != 2 {
+		t.Errorf("%d command replies, want 2 (each says why nothing was done)", n)
+	}
+}
