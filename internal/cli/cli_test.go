@@ -888,3 +888,17 @@ func confirmFromOutbox(t *testing.T, st *store.Store, deliver func([]byte)) erro
 	}
 	return fmt.Errorf("no confirmation request in the outbox")
 }
+
+func TestRoundsListsAForwardAwaitingConfirmation(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir)
+	fwd := story.Forward("Rania", "rania@coal.example", "coalition@coal.example", time.Now().UTC())
+	if d := deliver(t, cfg, 1, fwd); d != round.Processed {
+		t.Fatalf("forward: disposition %v", d)
+	}
+	r := consultd(t, "", "rounds", "--config", cfg)
+	if r.code != 0 || !strings.Contains(r.stdout, "forward by rania@coal.example: open a consultation round") ||
+		!strings.Contains(r.stdout, "awaiting confirmation until") || !strings.Contains(r.stdout, "no rounds yet") {
+		t.Fatalf("exit %d, stdout:\n%s", r.code, r.stdout)
+	}
+}
