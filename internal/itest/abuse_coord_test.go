@@ -9,6 +9,7 @@ import (
 
 	"consultd/internal/demo/story"
 	"consultd/internal/mailstack"
+	"consultd/internal/mimeparse"
 )
 
 // confirm plays the coordinator answering consultd's nth confirmation
@@ -16,7 +17,18 @@ import (
 // through Postfix to the request's Reply-To.
 func (w *world) confirm(n int) {
 	w.t.Helper()
-	req := w.inbox(w.coord, "INBOX", "Please confirm", n)[n-1]
+	var reqs []*mimeparse.Message
+	w.waitFor(fmt.Sprintf("confirmation request %d in %s's mailbox", n, w.coord), func() bool {
+		reqs = reqs[:0]
+		for _, raw := range w.ms.Messages(w.t, w.coord, pass, "INBOX") {
+			// English or Arabic, as the forward was written.
+			if m, _ := mimeparse.Parse(raw); m != nil && (strings.Contains(m.Subject, "Please confirm") || strings.Contains(m.Subject, "يرجى التأكيد")) {
+				reqs = append(reqs, m)
+			}
+		}
+		return len(reqs) >= n
+	})
+	req := reqs[n-1]
 	if len(req.ReplyTo) != 1 {
 		w.t.Fatalf("confirmation request without one Reply-To: %v", req.ReplyTo)
 	}

@@ -129,10 +129,12 @@ func (e *Engine) confirmForward(ctx context.Context, st *step, m *mimeparse.Mess
 		lang = "ar"
 	}
 	summary := fmt.Sprintf("open a consultation round on %q for %s and consult the %d member organisations", title, formatAddr(inviter), len(e.Cfg.Members))
+	action := "open a round for " + formatAddr(inviter)
 	if lang == "ar" {
 		summary = fmt.Sprintf("فتح جولة مشاورة حول «%s» بدعوة من %s واستشارة المنظمات الأعضاء (%d)", title, formatAddr(inviter), len(e.Cfg.Members))
+		action = "فتح جولة لدعوة " + formatAddr(inviter)
 	}
-	return e.askConfirmation(ctx, st, m, pendingAsk{kind: "forward", action: "open a round for " + formatAddr(inviter),
+	return e.askConfirmation(ctx, st, m, pendingAsk{kind: "forward", action: action, note: "open a round for " + formatAddr(inviter),
 		summary: summary, why: why, lang: lang})
 }
 
@@ -168,7 +170,7 @@ func (e *Engine) confirmCommand(ctx context.Context, st *step, m *mimeparse.Mess
 		what = fmt.Sprintf("cancel round %s (%q); nothing would be sent to the inviter", r.ID, r.Title)
 	}
 	return e.askConfirmation(ctx, st, m, pendingAsk{kind: "command", roundID: r.ID, action: c.Verb + " " + r.ID,
-		summary: what, why: why, lang: "en"})
+		note: c.Verb + " " + r.ID, summary: what, why: why, lang: "en"})
 }
 
 // wouldChange reports whether handleCommand would change round r, rather
@@ -197,7 +199,11 @@ func wouldChange(r *store.Round, c Command, now time.Time) bool {
 }
 
 type pendingAsk struct {
-	kind, roundID, action, summary, why, lang string
+	kind, roundID string
+	action        string // for the subject, in lang
+	note          string // the same in English, for logs and events
+	summary, why  string
+	lang          string
 }
 
 // askConfirmation stores the message as a pending action and mails the
@@ -214,7 +220,7 @@ func (e *Engine) askConfirmation(ctx context.Context, st *step, m *mimeparse.Mes
 	}
 	if n >= maxConfirmationsPerHour {
 		return outcome{kind: "awaiting_confirmation", roundID: a.roundID, disp: Review,
-			note: fmt.Sprintf("%d confirmation requests were mailed to %s in the last hour; no further one is sent (%s)", n, addr, a.action)}, nil
+			note: fmt.Sprintf("%d confirmation requests were mailed to %s in the last hour; no further one is sent (%s)", n, addr, a.note)}, nil
 	}
 	tok := newToken()
 	p := &store.Pending{Token: tok, Coordinator: addr, Kind: a.kind, Summary: a.summary, RoundID: a.roundID,
@@ -245,12 +251,12 @@ func (e *Engine) askConfirmation(ctx context.Context, st *step, m *mimeparse.Mes
 		return outcome{}, err
 	}
 	if a.roundID != "" {
-		if err := event(ctx, st, a.roundID, "%s in %s's name awaits confirmation by email (%s)", a.action, addr, a.why); err != nil {
+		if err := event(ctx, st, a.roundID, "%s in %s's name awaits confirmation by email (%s)", a.note, addr, a.why); err != nil {
 			return outcome{}, err
 		}
 	}
 	return outcome{kind: "awaiting_confirmation", roundID: a.roundID, disp: Processed,
-		note: fmt.Sprintf("%s: confirmation requested from %s (%s)", a.action, addr, a.why)}, nil
+		note: fmt.Sprintf("%s: confirmation requested from %s (%s)", a.note, addr, a.why)}, nil
 }
 
 // handleConfirmation acts on a reply to a confirmation request. p is nil
