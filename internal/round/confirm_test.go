@@ -388,3 +388,24 @@ func TestACommandThatWouldChangeNothingIsAnsweredWithoutConfirmation(t *testing.
 		t.Errorf("%d command replies, want 2 (each says why nothing was done)", n)
 	}
 }
+
+func TestACoordinatorWritingArabicIsAskedInArabic(t *testing.T) {
+	h := newTrustHarness(t, false)
+	raw := strings.Replace(string(h.forward(0)), "Dear all, please see the invitation below. Let us answer together.",
+		"الزملاء الأعزاء، تجدون الدعوة أدناه. لنرد عليها معاً.", 1)
+	if !strings.Contains(raw, "الزملاء") {
+		t.Fatal("the fixture's note was not replaced")
+	}
+	h.handle([]byte(raw))
+	c := h.onlyConfirmation()
+	if !strings.Contains(c.Subject, "يرجى التأكيد") || !strings.Contains(c.Text, "تأكيد") || !strings.Contains(c.Text, "CONFIRM") || c.Lang != "ar" {
+		t.Fatalf("the request is not in Arabic (lang %s):\n%s\n%s", c.Lang, c.Subject, c.Text)
+	}
+	if c.HTML == "" || !strings.Contains(c.HTML, `dir="rtl"`) {
+		t.Error("the Arabic request has no right-to-left HTML part")
+	}
+	h.handle(confirmReply(c, "rania@coal.example", "تأكيد", 1))
+	if len(h.rounds()) != 1 {
+		t.Fatal("تأكيد did not open the round")
+	}
+}
