@@ -19,6 +19,7 @@ import (
 	"consultd/internal/config"
 	"consultd/internal/demo/story"
 	"consultd/internal/mailserver"
+	"consultd/internal/mimeparse"
 	"consultd/internal/render"
 	"consultd/internal/round"
 	"consultd/internal/sender"
@@ -437,6 +438,10 @@ func openRound(t *testing.T, cfgPath string) (roundID string, cons map[string]co
 		t.Fatal(err)
 	}
 	defer st.Close()
+	// Nothing authenticates the forward: Rania confirms it, as she would.
+	if err := confirmFromOutbox(t, st, func(raw []byte) { deliver(t, cfgPath, 1000, raw) }); err != nil {
+		t.Fatal(err)
+	}
 	rounds, err := store.ListRounds(ctx, st.DB())
 	if err != nil || len(rounds) != 1 {
 		t.Fatalf("rounds %v err %v", rounds, err)
@@ -603,7 +608,7 @@ func TestDemo(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
-	for _, want := range []string{"Round opened",
+	for _, want := range []string{"Please confirm: open a round for", "replies CONFIRM", "Round opened",
 		"– Baytna Syria", "– Syria Justice and Accountability Center (SJAC)", "– Violations Documentation Center (VDC)",
 		"– AlKawakbi Center For Transitional Justice and Human Rights", "Published for the website"} {
 		if !strings.Contains(r.stdout, want) {
@@ -819,6 +824,15 @@ func TestRunOpensARound(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
+	// Nothing authenticates the forward, so Rania is asked to confirm it
+	// and replies CONFIRM.
+	reqs, err := srv.WaitMessages(ctx, "rania@coal.example", "INBOX", 1)
+	if err != nil {
+		t.Fatalf("no confirmation request reached the coordinator: %v\n%s", err, log.String())
+	}
+	if err := srv.Deliver("coalition@coal.example", story.ConfirmReply(consultationOf(reqs[0]), "Rania", "rania@coal.example", time.Now())); err != nil {
+		t.Fatal(err)
+	}
 	msgs, err := srv.WaitMessages(ctx, "info@kawakibi.example", "INBOX", 1)
 	if err != nil {
 		t.Fatalf("no consultation reached a member: %v\n%s", err, log.String())
@@ -835,5 +849,56 @@ func TestRunOpensARound(t *testing.T) {
 	}
 	if strings.Contains(log.String(), testPassword) {
 		t.Error("the password is in the log")
+	}
+}
+
+// consultationOf reads what a mail client needs to reply to one of
+// consultd's messages.
+func consultationOf(raw []byte) story.Consultation {
+	m, _ := mimeparse.Parse(raw)
+	if m == nil {
+		return story.Consultation{}
+	}
+	c := story.Consultation{MessageID: m.MessageID, Subject: m.Subject, Body: m.Text, Date: m.Date}
+	if len(m.ReplyTo) > 0 {
+		c.ReplyTo = m.ReplyTo[0].Address
+	}
+	return c
+}
+
+// confirmFromOutbox finds the one confirmation request queued and hands
+// the coordinator's CONFIRM reply to it to deliver.
+func confirmFromOutbox(t *testing.T, st *store.Store, deliver func([]byte)) error {
+	t.Helper()
+	rows, err := store.DueOutbox(context.Background(), st.DB(), time.Now().Add(1000*time.Hour), 1000)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if r.Kind != "confirmation" {
+			continue
+		}
+		var m sender.Mail
+		if err := json.Unmarshal(r.Payload, &m); err != nil {
+			return err
+		}
+		c := story.Consultation{MessageID: m.MessageID, Subject: m.Subject, Body: m.Text, Date: m.Date, ReplyTo: m.ReplyTo.Addr}
+		deliver(story.ConfirmReply(c, "Rania", m.To[0].Addr, time.Now()))
+		return nil
+	}
+	return fmt.Errorf("no confirmation request in the outbox")
+}
+
+func TestRoundsListsAForwardAwaitingConfirmation(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir)
+	fwd := story.Forward("Rania", "rania@coal.example", "coalition@coal.example", time.Now().UTC())
+	if d := deliver(t, cfg, 1, fwd); d != round.Processed {
+		t.Fatalf("forward: disposition %v", d)
+	}
+	r := consultd(t, "", "rounds", "--config", cfg)
+	if r.code != 0 || !strings.Contains(r.stdout, "forward by rania@coal.example: open a consultation round") ||
+		!strings.Contains(r.stdout, "awaiting confirmation until") || !strings.Contains(r.stdout, "no rounds yet") {
+		t.Fatalf("exit %d, stdout:\n%s", r.code, r.stdout)
 	}
 }

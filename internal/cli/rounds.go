@@ -65,6 +65,10 @@ func roundsCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "consultd:", err)
 		return 1
 	}
+	if err := printPending(ctx, st, stdout); err != nil {
+		fmt.Fprintln(stderr, "consultd:", err)
+		return 1
+	}
 	if len(rounds) == 0 {
 		fmt.Fprintln(stdout, "no rounds yet")
 		return 0

@@ -94,6 +94,10 @@ type Policy struct {
 	CloseWhenAllAnswered bool       `yaml:"close_when_all_answered"`
 	RequireApproval      bool       `yaml:"require_approval"`
 	MinimumNotice        Duration   `yaml:"minimum_notice"` // a reply-by date closer than this is ignored
+	// CoordinatorConfirmation: when a coordinator's forward or destructive
+	// command must first be confirmed by a reply to a mail sent to that
+	// coordinator's configured address (see round/confirm.go).
+	CoordinatorConfirmation string `yaml:"coordinator_confirmation"` // when_unauthenticated | always | never
 }
 
 // Vocabulary adds words for understanding replies in another language.
@@ -129,4 +133,8 @@ type Authentication struct {
 	// Authentication-Results headers (e.g. mx.google.com, or the host name of
 	// your MX). Empty: coordinators are recognised by From: alone.
 	AuthservID string `yaml:"authserv_id"`
+	// Provider: "microsoft365" trusts Exchange Online's Authentication-Results
+	// (written without an authserv-id) and X-MS-Exchange-Organization-AuthAs;
+	// authserv_id must then be empty.
+	Provider string `yaml:"provider"`
 }

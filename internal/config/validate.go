@@ -130,6 +130,7 @@ func (v *validator) defaults() {
 	}
 	setDur(&p.MinimumNotice, "policy.minimum_notice", DefaultMinimumNotice)
 
+	v.authDefaults()
 	setStr(&c.Log.Level, DefaultLogLevel)
 	setStr(&c.Log.Format, DefaultLogFormat)
 	for i := range c.Members {
@@ -144,6 +145,7 @@ func (v *validator) validate() {
 	v.validatePeople()
 	v.validateVocabulary()
 	v.validatePolicy()
+	v.validateAuthentication()
 	v.oneOf("log.level", v.c.Log.Level, logLevels)
 	v.oneOf("log.format", v.c.Log.Format, logFormats)
 }

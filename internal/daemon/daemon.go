@@ -144,9 +144,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	run("clock", func() error { return d.tick(ctx) })
 	d.Log.Info("consultd running", "coalition", cfg.Coalition.Address, "members", len(cfg.Members),
 		"imap", net.JoinHostPort(cfg.IMAP.Host, strconv.Itoa(cfg.IMAP.Port)), "smtp", net.JoinHostPort(cfg.SMTP.Host, strconv.Itoa(cfg.SMTP.Port)))
-	if cfg.Authentication.AuthservID == "" {
-		d.Log.Warn("coordinators are recognised by their From: address alone; set authentication.authserv_id so that forged mail in their name opens nothing")
-	}
+	coordinatorTrustNote(d.Log, cfg)
 	d.Kick() // deliver anything left in the outbox by a previous run
 	<-ctx.Done()
 	wg.Wait()

@@ -93,6 +93,19 @@ func Run(ctx context.Context, o Options) error {
 	if err := send(srv.SMTPAddr(), coord.Email, cfg.Coalition.Address, story.Forward(coord.Name, coord.Email, cfg.Coalition.Address, time.Now())); err != nil {
 		return err
 	}
+	// No mail server vouches for the forward (the demo configures no
+	// authentication), so consultd asks the coordinator herself.
+	reqs, err := waitMail(ctx, srv, coord.Email, "Please confirm", 1)
+	if err != nil {
+		return err
+	}
+	req := ParseConsultation(reqs[0])
+	step("No mail server proves the forward is %s's (a From: line is easy to forge), so consultd asks her first, at her configured address: %q", coord.Name, req.Subject)
+	fmt.Fprintln(out, indent(req.Body, "    | "))
+	step("%s replies CONFIRM from her mail client (a forger would never see this request)", coord.Name)
+	if err := send(srv.SMTPAddr(), coord.Email, req.ReplyTo, story.ConfirmReply(req, coord.Name, coord.Email, time.Now())); err != nil {
+		return err
+	}
 	opened, err := waitMail(ctx, srv, coord.Email, "Round opened", 1)
 	if err != nil {
 		return err
@@ -155,7 +168,7 @@ func Run(ctx context.Context, o Options) error {
 The servers keep running (Ctrl-C stops them). Point a mail client at them:
   IMAP  host %s  port %s  no TLS   user %s (or any member, e.g. %s)  password %s
   SMTP  host %s  port %s  no TLS   no authentication needed
-Forward another invitation from %s to %s to open a new round.
+Forward another invitation from %s to %s to open a new round (reply CONFIRM to the request it brings).
 State is in %s.
 `, host, port, cfg.Coalition.Address, contact["tda"], Password, host, sport, coord.Email, cfg.Coalition.Address, dir)
 		<-ctx.Done()

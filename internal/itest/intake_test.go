@@ -37,6 +37,7 @@ func TestForwardInEachClientFormOpensARoundAndReachesEveryMember(t *testing.T) {
 				t.Fatal(err)
 			}
 			w.send(w.coord, []string{w.coalition}, readdress(raw, w.coord, w.coalition))
+			w.confirm(1) // nothing authenticates it: Rania confirms by replying
 			w.inbox(w.coord, "INBOX", "Round opened", 1)
 			for _, m := range w.members {
 				got := w.inbox(m.emails[0], "INBOX", "[Consultation ", 1)
@@ -60,7 +61,7 @@ func TestForwardInEachClientFormOpensARoundAndReachesEveryMember(t *testing.T) {
 				t.Fatalf("the reply through the Reply-To was not counted: %+v", p)
 			}
 			// The forward itself is out of the inbox, in Processed.
-			w.waitFor("the forward and the reply to be moved to Processed", func() bool { return w.count(w.coalition, "Processed", "") >= 2 })
+			w.waitFor("the forward, the confirmation and the reply to be moved to Processed", func() bool { return w.count(w.coalition, "Processed", "") >= 3 })
 			if n := w.count(w.coalition, "INBOX", ""); n != 0 {
 				t.Errorf("%d message(s) left in the coalition's INBOX after handling", n)
 			}
@@ -90,6 +91,7 @@ func TestRestartInTheMiddleSendsNothingTwice(t *testing.T) {
 	w := newWorld(t, ms, []string{"A", "B", "C", "D", "E"}, nil, "")
 	w.Start()
 	w.send(w.coord, []string{w.coalition}, story.Forward("Rania", w.coord, w.coalition, time.Now()))
+	w.confirm(1)
 	// Stop as soon as the round is committed, while its mail is still being delivered.
 	w.waitFor("the round to be opened", func() bool { return len(w.rounds()) == 1 })
 	w.Stop()
@@ -116,6 +118,9 @@ func TestRestartInTheMiddleSendsNothingTwice(t *testing.T) {
 	if n := w.count(w.coord, "INBOX", "Round opened"); n != 1 {
 		t.Fatalf("coordinator told %d times that the round opened", n)
 	}
+	if n := w.count(w.coord, "INBOX", "Please confirm"); n != 1 {
+		t.Fatalf("coordinator asked %d times to confirm, want exactly 1", n)
+	}
 	if rs := w.rounds(); len(rs) != 1 {
 		t.Fatalf("%d rounds after restarts", len(rs))
 	}
@@ -128,6 +133,7 @@ func TestDovecotRestartedUnderARunningConsultdIsReconnected(t *testing.T) {
 	w.waitFor("the first IMAP sync", func() bool { return !w.d.Status().LastSync.IsZero() })
 	ms.RestartDovecot(t)
 	w.send(w.coord, []string{w.coalition}, story.Forward("Rania", w.coord, w.coalition, time.Now()))
+	w.confirm(1)
 	w.inbox(w.members[0].emails[0], "INBOX", "[Consultation ", 1)
 	if w.d.Status().Reconnects == 0 {
 		t.Errorf("consultd reports no reconnect after Dovecot restarted")

@@ -37,7 +37,9 @@ func TestSeedStoryThroughDovecotAndPostfix(t *testing.T) {
 	}
 
 	// 1. The coordinator forwards the invitation as an attachment, with a Deadline: directive.
+	// Nothing authenticates it, so consultd asks Rania first; she replies CONFIRM.
 	w.send(w.coord, []string{w.coalition}, story.ForwardAttached("Rania", w.coord, w.coalition, w.inviter, time.Now()))
+	w.confirm(1)
 	opened := w.inbox(w.coord, "INBOX", "Round opened", 1)[0]
 	if !strings.Contains(opened.Text, "<"+story.InviteID+">") || !strings.Contains(opened.Text, "from your Deadline: line") {
 		t.Errorf("the coordinator's note lacks the invitation's Message-ID or the deadline's source:\n%s", opened.Text)

@@ -32,6 +32,10 @@ func sampleData(name string) any {
 	case "opened":
 		return map[string]any{"Round": round, "Inviter": "Office <cssr@envoy.example>", "DeadlineSource": "the policy", "Attachments": []string{"agenda.pdf"},
 			"Participants": []map[string]any{{"Name": "Baytna", "Emails": []string{"info@baytna.example"}, "Language": "en"}}, "Warnings": []string{"check"}}
+	case "confirmation":
+		return map[string]any{"RoundID": "", "Action": "open a round for Office <cssr@envoy.example>", "Summary": "open a consultation round",
+			"From": "rania@coal.example", "Subject": "Fwd: Invitation", "Received": deadline, "Expires": deadline.Add(72 * time.Hour),
+			"Hours": 72, "Why": "no authentication is configured", "Fix": "Set authentication.authserv_id.", "Coalition": "Test Coalition"}
 	case "receipt":
 		return map[string]any{"Round": round, "Member": member, "Replaced": true, "Sign": "yes"}
 	case "reminder", "unclear":

@@ -64,6 +64,7 @@ type step struct {
 	queued int
 	after  []func() // run once the transaction has committed
 	notes  []string // what the reaction limits kept from being sent (limits.go)
+	raw    []byte   // the message being handled, as received (kept for confirmations)
 }
 
 // Handle understands one inbound message and commits its effects. A message
@@ -86,7 +87,7 @@ func (e *Engine) Handle(ctx context.Context, in Incoming) (Disposition, error) {
 			e.Log.Info("message already handled", "message_id", key, "kind", seen.Kind, "round", seen.RoundID, "to", disp)
 			return nil
 		}
-		st := &step{tx: tx, now: now}
+		st := &step{tx: tx, now: now, raw: in.Raw}
 		var o outcome
 		if m == nil {
 			o = outcome{kind: "unreadable", disp: Review, note: fmt.Sprintf("cannot be read as an email: %v", perr)}

@@ -61,7 +61,7 @@ var reactionKinds = map[string]reactionKind{
 	"receipt":       {maxReceiptsPerHour, false, false, "receipts for answers from %[1]s in round %[2]s (the answers were recorded)"},
 	"unclear":       {maxUnclearPerHour, false, false, "requests to answer clearly, to %[1]s in round %[2]s"},
 	"command":       {10, false, true, "replies to commands from %[1]s"},
-	"confirmation":  {3, false, true, "confirmation requests to %[1]s"},
+	"confirmation":  {5, false, true, "confirmation requests to %[1]s"},
 	"untokened":     {1, true, false, "notices about mail from %[1]s without a reply token (in Needs-Review)"},
 	"late":          {1, true, false, "notices about late answers from %[1]s to round %[2]s (in Needs-Review)"},
 	"unverified":    {1, true, false, "notices about unverified mail in the name of %[1]s (in Needs-Review)"},

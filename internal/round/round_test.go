@@ -33,8 +33,14 @@ members:
   - {id: sjac, name: "Syria Justice and Accountability Center (SJAC)", emails: [info@sjac.example], language: en}
   - {id: kawakibi, name: "AlKawakbi Center", emails: [info@kawakibi.example], language: ar}
 policy: {consultation_period: 72h, reminders_before: [24h, 6h], quorum: 0.5, decision: majority,
-         on_no_quorum: decline, close_when_all_answered: true, require_approval: POLICY_APPROVAL}
+         on_no_quorum: decline, close_when_all_answered: true, require_approval: POLICY_APPROVAL,
+         coordinator_confirmation: never}
 `
+
+// testConfig trusts coordinators by From: (coordinator_confirmation: never)
+// because most tests are about the workflow after intake; confirm_test.go
+// runs with the default (confirmationPolicy) and tests the trust itself.
+const confirmationPolicy = "coordinator_confirmation: never"
 
 type harness struct {
 	t   *testing.T

@@ -23,7 +23,8 @@ const (
 	classAutoReply                // an out-of-office or auto-responder
 	classMachine                  // other machine-generated mail
 	classReply                    // carries a member's valid token
-	classUnverified               // claims a coordinator, not authenticated by our server
+	classUnverified               // claims a coordinator; proven forged, or unproven with confirmations off
+	classConfirm                  // answers a confirmation request (confirm.go)
 	classCommand                  // a coordinator's command
 	classCoordinator              // other coordinator mail (a forwarded invitation?)
 	classMember                   // a member's address without a valid token
@@ -34,7 +35,9 @@ const (
 type classified struct {
 	class      class
 	bounce     *automail.Bounce
-	why        string             // auto-reply reason, or the authserv-id that did not vouch
+	why        string             // auto-reply reason, or why a coordinator's mail is not trusted
+	confirm    bool               // classCommand/classCoordinator: ask the coordinator to confirm first
+	pending    *store.Pending     // classConfirm (nil: CONFIRM without a known token)
 	p          *store.Participant // classReply
 	cmd        Command            // classCommand
 	memberID   string             // classMember
@@ -74,17 +77,24 @@ func (e *Engine) classify(ctx context.Context, q store.Querier, m *mimeparse.Mes
 		if !errors.Is(err, store.ErrNotFound) {
 			return c, err
 		}
+		pa, err := store.PendingByToken(ctx, q, tok)
+		if err == nil {
+			return classified{class: classConfirm, pending: pa}, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return c, err
+		}
 		c.staleToken = true
+	}
+	// A CONFIRM whose token matches nothing (made up, or mistyped) is a
+	// clear "nothing done", not a command or an answer.
+	if c.staleToken && isConfirmation(m) {
+		c.class = classConfirm
+		return c, nil
 	}
 	switch {
 	case e.Cfg.IsCoordinator(from):
-		if id := e.Cfg.Authentication.AuthservID; id != "" && !verifiedSender(m, id) {
-			c.class, c.why = classUnverified, id
-		} else if cmd, ok := ParseCommand(m); ok {
-			c.class, c.cmd = classCommand, cmd
-		} else {
-			c.class = classCoordinator
-		}
+		c = e.classifyCoordinator(m, c)
 	case e.Cfg.MemberByEmail(from) != nil:
 		c.class, c.memberID = classMember, e.Cfg.MemberByEmail(from).ID
 	default:
@@ -112,9 +122,17 @@ func (e *Engine) route(ctx context.Context, st *step, m *mimeparse.Message) (out
 		return e.handleReply(ctx, st, m, c.p)
 	case classUnverified:
 		return e.unverifiedCoordinator(ctx, st, m, c.why)
+	case classConfirm:
+		return e.handleConfirmation(ctx, st, m, c.pending)
 	case classCommand:
+		if c.confirm {
+			return e.confirmCommand(ctx, st, m, c.cmd, c.why)
+		}
 		return e.handleCommand(ctx, st, m, c.cmd)
 	case classCoordinator:
+		if c.confirm {
+			return e.confirmForward(ctx, st, m, c.why)
+		}
 		return e.handleCoordinatorMail(ctx, st, m)
 	case classMember:
 		return e.handleUntokenedMember(ctx, st, m, c.memberID)
@@ -160,19 +178,21 @@ func (e *Engine) findToken(m *mimeparse.Message) string {
 	return ""
 }
 
-// unverifiedCoordinator: mail that claims a coordinator's address but that our
-// mail server did not authenticate may be forged; it opens nothing and runs
-// nothing. The coordinators are told (once an hour per address).
-func (e *Engine) unverifiedCoordinator(ctx context.Context, st *step, m *mimeparse.Message, authserv string) (outcome, error) {
-	o := outcome{kind: "unverified", disp: Review, note: "claims a coordinator's address but is not authenticated by " + authserv}
+// unverifiedCoordinator: mail that claims a coordinator's address but that
+// the trusted server proved forged (dmarc=fail), or did not prove while
+// confirmations are off, opens nothing and runs nothing. It gets no
+// confirmation request: a forged From: proven as such would only make the
+// real coordinator's inbox noisy. The coordinators are told (once an hour
+// per address).
+func (e *Engine) unverifiedCoordinator(ctx context.Context, st *step, m *mimeparse.Message, why string) (outcome, error) {
+	o := outcome{kind: "unverified", disp: Review, note: "claims a coordinator's address but was not authenticated: " + why}
 	from := firstFrom(m)
 	if ok, err := e.allow(ctx, st, reaction{kind: "unverified", sender: from, in: m}); err != nil || !ok {
 		return o, err
 	}
 	err := e.notice(ctx, st, "", "Unverified mail in a coordinator's name",
-		fmt.Sprintf("A message with the subject \"%s\" claims to come from %s, but %s did not authenticate it "+
-			"(no dmarc=pass or dkim=pass for that domain in its Authentication-Results). It may be forged, so it opened "+
-			"no round and ran no command; it is in the review folder. If you sent it, check your mail server's SPF/DKIM "+
-			"settings, or forward it again from your usual account.", m.Subject, from, authserv), nil, "")
+		fmt.Sprintf("A message with the subject \"%s\" claims to come from %s, but the mail server did not authenticate it "+
+			"(%s). It may be forged, so it opened no round and ran no command; it is in the review folder. If you sent it, "+
+			"check your mail server's SPF/DKIM/DMARC settings, or send it again from your usual account.", m.Subject, from, why), nil, "")
 	return o, err
 }

@@ -86,9 +86,25 @@ func Understand(ctx context.Context, m *mimeparse.Message, cfg *config.Config, q
 		return readReply(u, reader.Read(m))
 	case classCommand:
 		u.Kind, u.Command = "command", &c.cmd
+		if c.confirm {
+			u.Notes = append(u.Notes, "would be confirmed by email first ("+c.why+"): the coordinator's configured address is asked to reply CONFIRM")
+		}
 		return u
+	case classCoordinator:
+		if c.confirm {
+			u.Notes = append(u.Notes, "a forward would be confirmed by email first ("+c.why+"): the coordinator's configured address is asked to reply CONFIRM")
+		}
 	case classUnverified:
-		u.Notes = append(u.Notes, "claims a coordinator's address but "+c.why+" did not authenticate it: would open nothing and run nothing (Needs-Review)")
+		u.Notes = append(u.Notes, "claims a coordinator's address but the mail server did not authenticate it ("+c.why+"): would open nothing and run nothing (Needs-Review)")
+	case classConfirm:
+		u.Kind = "confirmation"
+		if c.pending == nil {
+			u.Notes = append(u.Notes, "says CONFIRM but carries no token of a pending confirmation request: would do nothing (Needs-Review)")
+		} else {
+			u.Round = c.pending.RoundID
+			u.Notes = append(u.Notes, "answers the confirmation request to "+c.pending.Coordinator+" ("+c.pending.State+"): "+c.pending.Summary)
+		}
+		return u
 	case classMember:
 		u.Member = c.memberID
 		u.Notes = append(u.Notes, "from a member address but without a valid reply token: would not be counted (Needs-Review)")

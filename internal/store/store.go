@@ -193,6 +193,25 @@ CREATE INDEX reactions_at ON reactions(at);
 CREATE INDEX reactions_undigested ON reactions(sent, digested);
 DROP TABLE replies_sent;
 `,
+	// 4: coordinator actions
+	// waiting for a CONFIRM reply.
+	`
+CREATE TABLE pending_actions (
+	token       TEXT PRIMARY KEY,              -- sent only to the coordinator's configured address
+	coordinator TEXT NOT NULL,                 -- that address, lower case
+	kind        TEXT NOT NULL,                 -- forward | command
+	summary     TEXT NOT NULL,                 -- what CONFIRM will do, for people
+	round_id    TEXT NOT NULL DEFAULT '',      -- a command's round, if known
+	message_id  TEXT NOT NULL,                 -- the coordinator's original message
+	raw         BLOB NOT NULL,                 -- that message, replayed on CONFIRM
+	why         TEXT NOT NULL,                 -- why it was not trusted at once
+	created_at  INTEGER NOT NULL,
+	expires_at  INTEGER NOT NULL,
+	state       TEXT NOT NULL DEFAULT 'pending', -- pending | done
+	done_at     INTEGER NOT NULL DEFAULT 0,
+	done_by     TEXT NOT NULL DEFAULT ''       -- Message-ID of the CONFIRM reply
+);
+`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {

@@ -286,3 +286,10 @@ func isASCII(s string) bool {
 	}
 	return true
 }
+
+// ConfirmReply is a coordinator's Gmail reply "CONFIRM" to consultd's
+// confirmation request c (read like a consultation: Reply-To, Message-ID),
+// top-posted with the request quoted below.
+func ConfirmReply(c Consultation, name, from string, at time.Time) []byte {
+	return gmailReply(c, name, from, at, "CONFIRM")
+}
