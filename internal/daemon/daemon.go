@@ -91,6 +91,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Daemon, er
 		Inbox:             cfg.IMAP.Inbox, Processed: cfg.IMAP.Processed, Review: cfg.IMAP.Review,
 		PollInterval: cfg.IMAP.PollInterval.Duration, Logger: log.With("part", "imap"),
 	}, handler, store.Checkpoints{S: d.Store})
+	warnInsecure(cfg, log)
 	return d, nil
 }
 
