@@ -178,6 +178,9 @@ func TestAbuseInjectionThroughEveryMemberField(t *testing.T) {
 
 	// The whole log: no password, no token.
 	logs := w.logs.String()
+	if !strings.Contains(logs, w.coalition) {
+		t.Fatalf("consultd's log was not captured (%d bytes): the scan below would prove nothing", len(logs))
+	}
 	if strings.Contains(logs, pass) {
 		t.Errorf("the IMAP password is in consultd's log")
 	}
