@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"consultd/internal/inert"
 	"consultd/internal/sender"
 	"consultd/internal/store"
 )
@@ -88,7 +89,7 @@ func roundsCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%s\t%s\t%s\t%s\n", r.ID, r.State, n, len(ps), r.Deadline.Format("2006-01-02 15:04 MST"),
-			dash(r.Outcome), r.InviterAddress, r.Title)
+			dash(r.Outcome), line(r.InviterAddress), line(r.Title))
 	}
 	tw.Flush()
 	return 0
@@ -145,7 +146,7 @@ func roundCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "Round %s — %s\n", r.ID, r.State)
 	fmt.Fprintf(stdout, "  Invitation: %s\n  Inviter:    %s <%s>\n  Subject:    %s\n  Message-ID: %s\n  Opened:     %s by %s\n  Deadline:   %s (%s)\n",
-		r.Title, r.InviterName, r.InviterAddress, r.OrigSubject, dash(r.OrigMessageID), r.CreatedAt.Format(time.RFC1123),
+		line(r.Title), line(r.InviterName), line(r.InviterAddress), line(r.OrigSubject), line(dash(r.OrigMessageID)), r.CreatedAt.Format(time.RFC1123),
 		r.OpenedBy, r.Deadline.Format(time.RFC1123), r.DeadlineSource)
 	if r.Outcome != "" {
 		fmt.Fprintf(stdout, "  Outcome:    %s\n", r.Outcome)
@@ -178,17 +179,17 @@ func roundCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		}
 		extra := ""
 		if o.LastError != "" {
-			extra = " — " + o.LastError
+			extra = " — " + line(o.LastError)
 		}
-		fmt.Fprintf(tw, "  #%d\t%s\t%s\t%s\t%s%s\n", o.ID, o.Kind, o.State, m.Subject, recipients(o.Recipients), extra)
+		fmt.Fprintf(tw, "  #%d\t%s\t%s\t%s\t%s%s\n", o.ID, o.Kind, o.State, line(m.Subject), recipients(o.Recipients), extra)
 	}
 	tw.Flush()
 	fmt.Fprintln(stdout, "\nHistory:")
 	for _, e := range evs {
-		fmt.Fprintf(stdout, "  %s  %s\n", e.At.Format("2006-01-02 15:04:05"), e.Text)
+		fmt.Fprintf(stdout, "  %s  %s\n", e.At.Format("2006-01-02 15:04:05"), inert.Text(e.Text))
 	}
 	if r.Statement != "" {
-		fmt.Fprintf(stdout, "\nStatement:\n%s\n", r.Statement)
+		fmt.Fprintf(stdout, "\nStatement:\n%s\n", inert.Text(r.Statement))
 	}
 	return 0
 }
@@ -209,3 +210,8 @@ func dash(s string) string {
 	}
 	return s
 }
+
+// line is text from mail (an inviter's name, a subject) as one line for the
+// terminal: no escape sequence a sender wrote can recolour, rewrite or hide
+// what the administrator reads.
+func line(s string) string { return inert.Header(s) }

@@ -45,6 +45,9 @@ type IMAP struct {
 	Review             string   `yaml:"review"`    // default Needs-Review
 	PollInterval       Duration `yaml:"poll_interval"`
 	InsecureSkipVerify bool     `yaml:"insecure_skip_verify"`
+	// AllowInsecureAuth permits the password over security: none to a host
+	// that is not loopback; without it that is a configuration error.
+	AllowInsecureAuth bool `yaml:"allow_insecure_auth"`
 
 	// Secret is the password resolved by Load from password, password_file or
 	// password_env; read it with Pass. It prints as [redacted].
@@ -68,6 +71,8 @@ type SMTP struct {
 	// ProofWait is how long such a copy may take to arrive before an
 	// interrupted delivery counts as lost and is sent again.
 	ProofWait Duration `yaml:"proof_wait"`
+	// AllowInsecureAuth: as for IMAP.
+	AllowInsecureAuth bool `yaml:"allow_insecure_auth"`
 
 	// Secret is the password resolved by Load; read it with Pass.
 	Secret Secret `yaml:"-"`

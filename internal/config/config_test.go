@@ -98,7 +98,8 @@ func TestPortDefaultsFollowSecurity(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			line := map[string]int{"imap": 5, "smtp": 9}[tc.server]
 			host := map[string]string{"imap": "imap.example", "smtp": "smtp.example"}[tc.server]
-			cfg := mustLoad(t, edit(base, line, "  host: "+host+"\n  security: "+tc.security))
+			// The password over security: none to a remote host needs allow_insecure_auth.
+			cfg := mustLoad(t, edit(base, line, "  host: "+host+"\n  security: "+tc.security+"\n  allow_insecure_auth: true"))
 			got := map[string]int{"imap": cfg.IMAP.Port, "smtp": cfg.SMTP.Port}[tc.server]
 			if got != tc.want {
 				t.Errorf("port = %d, want %d", got, tc.want)

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"consultd/internal/serverconf"
 )
 
 // Defaults, kept together so configs/example.yaml can be checked against them.
@@ -38,7 +40,6 @@ const (
 var BuiltinLanguages = []string{"en", "ar"}
 
 var (
-	securities  = []string{"tls", "starttls", "none"}
 	decisions   = []string{"majority", "consensus"}
 	noQuorum    = []string{"decline", "accept", "ask"}
 	logLevels   = []string{"debug", "info", "warn", "error"}
@@ -163,11 +164,8 @@ func (v *validator) validateCoalition() {
 
 func (v *validator) validateIMAP() {
 	m := v.c.IMAP
-	v.required("imap.host", m.Host)
+	v.server("imap", m.Server(v.anySource("imap")))
 	v.required("imap.username", m.Username)
-	if v.oneOf("imap.security", m.Security, securities) || v.present("imap.port") {
-		v.port("imap.port", m.Port)
-	}
 	folders := map[string]string{}
 	for _, f := range []struct{ key, name string }{{"imap.inbox", m.Inbox}, {"imap.processed", m.Processed}, {"imap.review", m.Review}} {
 		// INBOX is case-insensitive in IMAP; treat all names that way to be safe.
@@ -181,13 +179,18 @@ func (v *validator) validateIMAP() {
 }
 
 func (v *validator) validateSMTP() {
-	s := v.c.SMTP
-	v.required("smtp.host", s.Host)
+	v.server("smtp", v.c.SMTP.Server(v.anySource("smtp")))
+	v.positive("smtp.proof_wait", v.c.SMTP.ProofWait)
+}
+
+// server reports the rules of package serverconf (the same ones the watcher
+// and the sender apply) at the keys of section.
+func (v *validator) server(section string, s serverconf.Server) {
 	// Without a valid security the default port is unknown; one error is enough.
-	if v.oneOf("smtp.security", s.Security, securities) || v.present("smtp.port") {
-		v.port("smtp.port", s.Port)
+	checkPort := slices.Contains(serverconf.Securities, s.Security) || v.present(section+".port")
+	for _, p := range s.Problems(checkPort) {
+		v.errf(section+"."+p.Key, "%s", p.Msg)
 	}
-	v.positive("smtp.proof_wait", s.ProofWait)
 }
 
 func (v *validator) validatePeople() {
@@ -313,12 +316,6 @@ func (v *validator) oneOf(path, value string, allowed []string) bool {
 		return false
 	}
 	return true
-}
-
-func (v *validator) port(path string, p int) {
-	if p < 1 || p > 65535 {
-		v.errf(path, "port %d must be between 1 and 65535", p)
-	}
 }
 
 func (v *validator) positive(path string, d Duration) bool {

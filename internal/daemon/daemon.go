@@ -87,9 +87,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Daemon, er
 	d.watcher = mailbox.New(mailbox.Config{
 		Addr: net.JoinHostPort(cfg.IMAP.Host, strconv.Itoa(cfg.IMAP.Port)), Security: cfg.IMAP.Security,
 		Username: cfg.IMAP.Username, Password: cfg.IMAP.Pass(), InsecureSkipVerify: cfg.IMAP.InsecureSkipVerify,
-		Inbox: cfg.IMAP.Inbox, Processed: cfg.IMAP.Processed, Review: cfg.IMAP.Review,
+		AllowInsecureAuth: cfg.IMAP.AllowInsecureAuth,
+		Inbox:             cfg.IMAP.Inbox, Processed: cfg.IMAP.Processed, Review: cfg.IMAP.Review,
 		PollInterval: cfg.IMAP.PollInterval.Duration, Logger: log.With("part", "imap"),
 	}, handler, store.Checkpoints{S: d.Store})
+	warnInsecure(cfg, log)
 	return d, nil
 }
 
@@ -116,7 +118,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	cfg := d.Cfg
 	snd := sender.New(sender.Config{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Security: cfg.SMTP.Security,
 		Username: cfg.SMTP.Username, Password: cfg.SMTP.Pass(), HELO: cfg.SMTP.HELO,
-		InsecureSkipVerify: cfg.SMTP.InsecureSkipVerify, Timeout: 30 * time.Second})
+		InsecureSkipVerify: cfg.SMTP.InsecureSkipVerify, AllowInsecureAuth: cfg.SMTP.AllowInsecureAuth, Timeout: 30 * time.Second})
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -67,12 +67,11 @@ func (w *Watcher) session(ctx context.Context) (synced bool, err error) {
 // The whole exchange is bounded by CommandTimeout and by ctx.
 func (s *session) dial(ctx context.Context) error {
 	cfg := s.w.cfg
-	host, _, err := net.SplitHostPort(cfg.Addr)
-	if err != nil {
+	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
 		return fmt.Errorf("imap server address %q: %w", cfg.Addr, err)
 	}
 	opts := &imapclient.Options{
-		TLSConfig:   &tls.Config{ServerName: host, InsecureSkipVerify: cfg.InsecureSkipVerify}, //nolint:gosec // opt-in, for self-signed servers
+		TLSConfig:   cfg.server().TLSConfig(),
 		WordDecoder: &mime.WordDecoder{CharsetReader: charset.Reader},
 		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
 			// Runs on the client's reader goroutine: signal, never block.

@@ -32,8 +32,11 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"strconv"
 	"sync"
 	"time"
+
+	"consultd/internal/serverconf"
 )
 
 // Defaults applied by New when a Config field is left zero.
@@ -64,6 +67,10 @@ type Config struct {
 	Security           string // "tls" (default), "starttls" or "none"
 	Username, Password string
 	InsecureSkipVerify bool
+	// AllowInsecureAuth permits LOGIN over security "none" to a host that is
+	// not loopback; without it such a Config is refused (the password would
+	// travel in clear).
+	AllowInsecureAuth bool
 
 	Inbox     string // watched folder; default INBOX
 	Processed string // created if missing; default "Processed"
@@ -204,21 +211,28 @@ func New(cfg Config, h Handler, cp Checkpoint) *Watcher {
 }
 
 func (cfg *Config) validate() error {
-	switch cfg.Security {
-	case "tls", "starttls", "none":
-	default:
-		return fmt.Errorf("imap: unknown security %q (want tls, starttls or none)", cfg.Security)
-	}
 	if cfg.Addr == "" {
 		return errors.New("imap: no server address")
 	}
 	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
 		return fmt.Errorf("imap: server address %q must be host:port: %w", cfg.Addr, err)
 	}
+	// The same rules as check-config (security, cleartext password).
+	if err := cfg.server().Err("imap"); err != nil {
+		return err
+	}
 	if cfg.Processed == cfg.Inbox || cfg.Review == cfg.Inbox {
 		return fmt.Errorf("imap: the processed and review folders must differ from the watched folder %q", cfg.Inbox)
 	}
 	return nil
+}
+
+// server is cfg as package serverconf checks it.
+func (cfg *Config) server() serverconf.Server {
+	host, port, _ := net.SplitHostPort(cfg.Addr)
+	p, _ := strconv.Atoi(port)
+	return serverconf.Server{Host: host, Port: p, Security: cfg.Security, Credentials: cfg.Username != "" || cfg.Password != "",
+		AllowInsecureAuth: cfg.AllowInsecureAuth, InsecureSkipVerify: cfg.InsecureSkipVerify}
 }
 
 // Run watches the inbox until ctx is done, reconnecting with backoff after

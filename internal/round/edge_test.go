@@ -563,7 +563,7 @@ func TestPublishedStatementIsEscapedHTMLAndMarkdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(string(md), "# Statement by Test Coalition") || !strings.Contains(string(md), "{{.Coalition}} must not be expanded") {
+	if !strings.HasPrefix(string(md), "# Statement by Test Coalition") || !strings.Contains(string(md), `\{\{.Coalition\}\} must not be expanded`) {
 		t.Errorf("Markdown:\n%s", md)
 	}
 	if strings.Contains(string(html), "<script>") || !strings.Contains(string(html), "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more") {

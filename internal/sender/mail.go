@@ -22,10 +22,11 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	gomail "github.com/wneessen/go-mail"
+
+	"consultd/internal/inert"
 )
 
 // Address is a mailbox with an optional display name (any script).
@@ -149,10 +150,12 @@ func Build(m Mail) (*gomail.Msg, error) {
 		return nil, fmt.Errorf("message %s: %w", id, err)
 	}
 
-	text := strings.ToValidUTF8(m.Text, "\uFFFD")
+	// Bodies carry what members and inviters wrote: no control characters
+	// or bidi overrides reach a reader (inert.Text).
+	text := inert.Text(m.Text)
 	msg.SetBodyString(gomail.TypeTextPlain, text, gomail.WithPartEncoding(bodyEncoding(text)))
 	if m.HTML != "" {
-		html := strings.ToValidUTF8(m.HTML, "\uFFFD")
+		html := inert.Text(m.HTML)
 		msg.AddAlternativeString(gomail.TypeTextHTML, html, gomail.WithPartEncoding(bodyEncoding(html)))
 	}
 	for i, a := range m.Attachments {
@@ -245,26 +248,11 @@ func cleanFilename(s string) string {
 	return s
 }
 
-// cleanHeader turns text into a single-line header value: line breaks (CR,
-// LF, NEL, U+2028/9) and other controls become spaces, runs of spaces shrink
-// to one, and invalid UTF-8 is replaced.
-func cleanHeader(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	var b strings.Builder
-	space := false
-	for _, r := range s {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.IsSpace(r) {
-			if !space && b.Len() > 0 {
-				b.WriteByte(' ')
-			}
-			space = true
-			continue
-		}
-		space = false
-		b.WriteRune(r)
-	}
-	return strings.TrimRight(b.String(), " ")
-}
+// cleanHeader turns text into a single-line header value (inert.Header):
+// encoded words are decoded and checked again, line breaks (CR, LF, NEL,
+// U+2028/9) and other controls become spaces, bidi overrides go, runs of
+// spaces shrink to one, and invalid UTF-8 is replaced.
+func cleanHeader(s string) string { return inert.Header(s) }
 
 // normalizeMsgID strips <> and whitespace and checks the id-left@id-right shape.
 func normalizeMsgID(s string) (string, bool) {

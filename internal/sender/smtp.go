@@ -14,41 +14,34 @@ import (
 
 	gomail "github.com/wneessen/go-mail"
 	gosmtp "github.com/wneessen/go-mail/smtp"
+
+	"consultd/internal/serverconf"
 )
 
 // Config says how to reach the coalition's submission server.
 type Config struct {
 	Host     string
 	Port     int    // 0 => 465 for tls, 587 for starttls, 25 for none
-	Security string // "tls" (implicit TLS), "starttls" (required), "none" (loopback only)
+	Security string // "tls" (implicit TLS), "starttls" (required), "none" (loopback, or AllowInsecureAuth)
 	Username string // "" => no AUTH
 	Password string
 	HELO     string // "" => go-mail's default (the host name)
 	// InsecureSkipVerify accepts any certificate (self-signed test servers).
 	InsecureSkipVerify bool
-	Timeout            time.Duration // per SMTP command; 0 => 30s
+	// AllowInsecureAuth permits AUTH without TLS to a host that is not loopback.
+	AllowInsecureAuth bool
+	Timeout           time.Duration // per SMTP command; 0 => 30s
 }
 
-// Validate reports configuration that can never work. Sending a password
-// in clear text is refused except to loopback.
-func (c Config) Validate() error {
-	if strings.TrimSpace(c.Host) == "" {
-		return errors.New("smtp: no host")
-	}
-	switch c.Security {
-	case "tls", "starttls":
-	case "none":
-		if c.Username != "" && !isLoopback(c.Host) {
-			return fmt.Errorf("smtp: refusing to send the password for %s without TLS (security: none is only for loopback)", c.Host)
-		}
-	default:
-		return fmt.Errorf("smtp: security %q: want tls, starttls or none", c.Security)
-	}
-	if c.Port < 0 || c.Port > 65535 {
-		return fmt.Errorf("smtp: port %d out of range", c.Port)
-	}
-	return nil
+// server is c as package serverconf checks it: the same rules as check-config.
+func (c Config) server() serverconf.Server {
+	return serverconf.Server{Host: c.Host, Port: c.Port, Security: c.Security, Credentials: c.Username != "",
+		AllowInsecureAuth: c.AllowInsecureAuth, InsecureSkipVerify: c.InsecureSkipVerify}
 }
+
+// Validate reports configuration that can never work or would leak the
+// password: the rules check-config applies (package serverconf).
+func (c Config) Validate() error { return c.server().Err("smtp") }
 
 func (c Config) port() int {
 	switch {
@@ -67,14 +60,6 @@ func (c Config) timeout() time.Duration {
 		return c.Timeout
 	}
 	return 30 * time.Second
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Sender delivers Mails through one SMTP server, one connection per Mail.
@@ -297,7 +282,7 @@ func (s *Sender) SendWith(ctx context.Context, m Mail, h Hooks) (Report, error) 
 func (s *Sender) dial(ctx context.Context) (c *gosmtp.Client, stop func() bool, err error) {
 	cfg := s.cfg
 	t := cfg.timeout()
-	tlsConf := &tls.Config{ServerName: cfg.Host, MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.InsecureSkipVerify}
+	tlsConf := cfg.server().TLSConfig()
 
 	var conn *cancelConn
 	stop = func() bool { return false }
@@ -333,7 +318,8 @@ func (s *Sender) dial(ctx context.Context) (c *gosmtp.Client, stop func() bool, 
 		opts = append(opts, gomail.WithHELO(cfg.HELO))
 	}
 	if cfg.Username != "" {
-		opts = append(opts, gomail.WithSMTPAuthCustom(&plainOrLogin{user: cfg.Username, pass: cfg.Password, host: cfg.Host}))
+		opts = append(opts, gomail.WithSMTPAuthCustom(&plainOrLogin{user: cfg.Username, pass: cfg.Password, host: cfg.Host,
+			allowPlain: cfg.server().PlainAuthAllowed()}))
 	}
 	client, err := gomail.NewClient(cfg.Host, opts...)
 	if err != nil {
@@ -424,9 +410,11 @@ var errNoUsableAuth = errors.New("server offers neither AUTH PLAIN nor LOGIN")
 
 // plainOrLogin authenticates with PLAIN, or LOGIN when the server offers
 // only that (Microsoft 365). go-mail's own checks refuse both without TLS
-// unless the server is localhost.
+// unless the server is localhost; allowPlain (loopback, or
+// allow_insecure_auth) lifts that refusal.
 type plainOrLogin struct {
 	user, pass, host string
+	allowPlain       bool
 	inner            gosmtp.Auth
 }
 
@@ -441,9 +429,9 @@ func (a *plainOrLogin) Start(si *gosmtp.ServerInfo) (string, []byte, error) {
 	}
 	switch {
 	case has("PLAIN"):
-		a.inner = gosmtp.PlainAuth("", a.user, a.pass, a.host, false)
+		a.inner = gosmtp.PlainAuth("", a.user, a.pass, a.host, a.allowPlain)
 	case has("LOGIN"):
-		a.inner = gosmtp.LoginAuth(a.user, a.pass, a.host, false)
+		a.inner = gosmtp.LoginAuth(a.user, a.pass, a.host, a.allowPlain)
 	default:
 		return "", nil, errNoUsableAuth
 	}

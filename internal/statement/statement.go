@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode"
 
+	"consultd/internal/inert"
 	"consultd/internal/render"
 )
 
@@ -221,25 +222,27 @@ func Summary(body string) string {
 }
 
 // Markdown renders a statement text (generated or edited by a coordinator) for
-// publication: the first line is the title.
+// publication: the first line is the title. Everything else is plain text,
+// escaped (package inert) so that site generators (marked, Hugo/goldmark,
+// Jekyll/kramdown) show what members wrote and never turn it into a link,
+// an image, HTML, a heading or a list.
 func Markdown(text string) string {
 	title, rest := splitTitle(text)
-	// Escaped so that a site generator passing raw HTML through cannot run what a member wrote.
-	esc := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
-	return "# " + esc.Replace(title) + "\n\n" + esc.Replace(rest) + "\n"
+	return "# " + inert.MarkdownLine(title) + "\n\n" + inert.Markdown(rest) + "\n"
 }
 
 // HTML renders a statement text as a standalone page; Arabic is right-to-left.
-// The text is escaped: nothing a member wrote can become markup.
+// The text is cleaned (inert.Text: no controls, no bidi overrides) and
+// escaped: nothing a member wrote can become markup, and no link is made.
 func HTML(lang, text string) string {
-	title, rest := splitTitle(text)
+	title, rest := splitTitle(inert.Text(text))
 	dir := "ltr"
 	if lang == "ar" {
 		dir = "rtl"
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "<!DOCTYPE html>\n<html lang=\"%s\" dir=\"%s\">\n<head><meta charset=\"utf-8\"><title>%s</title></head>\n<body>\n<h1>%s</h1>\n",
-		lang, dir, html.EscapeString(title), html.EscapeString(title))
+		html.EscapeString(lang), dir, html.EscapeString(title), html.EscapeString(title))
 	for _, para := range strings.Split(rest, "\n\n") {
 		if strings.TrimSpace(para) == "" {
 			continue
