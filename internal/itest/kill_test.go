@@ -41,6 +41,7 @@ func TestKillInsideTheSMTPExchange(t *testing.T) {
 	held := rl.holdNext(true, isConsultation)
 	p := w.startProc()
 	w.send(w.coord, []string{w.coalition}, story.ForwardAttached("Rania", w.coord, w.coalition, w.inviter, time.Now()))
+	w.confirm(1) // no Authentication-Results here: the coordinator confirms by email
 	heldID := waitHeld(t, held, p)
 	p.kill()
 	rl.releaseHeld()
@@ -147,6 +148,8 @@ func TestKillsAtRandomMomentsSendNothingTwice(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	var kills atomic.Int32
+	var confirmed atomic.Bool
+	dovecotRestarted, postfixStopped := false, false
 	var p *proc
 	stopKilling := make(chan struct{})
 	killerDone := make(chan struct{})
@@ -161,10 +164,14 @@ func TestKillsAtRandomMomentsSendNothingTwice(t *testing.T) {
 			case <-time.After(time.Duration(200+rand.IntN(1800)) * time.Millisecond):
 			}
 			p.kill()
-			switch kills.Add(1) {
-			case 15:
+			n := kills.Add(1)
+			// Once the coordinator has confirmed (the test's own mail must get through).
+			switch {
+			case n >= 15 && confirmed.Load() && !dovecotRestarted:
+				dovecotRestarted = true
 				ms.RestartDovecot(t)
-			case 30:
+			case n >= 30 && dovecotRestarted && !postfixStopped:
+				postfixStopped = true
 				ms.StopPostfix(t)
 				time.Sleep(3 * time.Second) // the outage, while consultd keeps being killed and restarted
 				ms.StartPostfix(t)
@@ -173,6 +180,8 @@ func TestKillsAtRandomMomentsSendNothingTwice(t *testing.T) {
 	}()
 
 	w.send(w.coord, []string{w.coalition}, story.ForwardAttached("Rania", w.coord, w.coalition, w.inviter, time.Now()))
+	w.confirm(1)
+	confirmed.Store(true)
 	// Each member answers once its consultation arrives.
 	answered := map[string]bool{}
 	err := waitCtx(ctx, func() bool {
@@ -208,6 +217,9 @@ func TestKillsAtRandomMomentsSendNothingTwice(t *testing.T) {
 	close(stopKilling)
 	<-killerDone
 	defer p.kill()
+	if !dovecotRestarted || !postfixStopped {
+		t.Errorf("the crash loop ended before Dovecot was restarted (%v) and Postfix stopped (%v)", dovecotRestarted, postfixStopped)
+	}
 	if err != nil {
 		t.Fatalf("after %d kills the statement has not reached the inviter", kills.Load())
 	}
