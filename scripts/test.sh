@@ -14,7 +14,7 @@ GO_TEST_TIMEOUT=${GO_TEST_TIMEOUT:-30m}
 step() { printf '\n== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
 
 if [[ $(id -u) != 0 ]]; then
-	echo "scripts/test.sh must run as root: it installs dovecot-imapd, dovecot-lmtpd and postfix" >&2
+	echo "scripts/test.sh must run as root: it installs dovecot-imapd, dovecot-lmtpd, postfix and node-marked" >&2
 	echo "with apt-get and runs them on loopback for the integration tests." >&2
 	echo "(Unit tests alone: go test ./... — the mail-stack tests then skip.)" >&2
 	exit 1
@@ -51,6 +51,15 @@ fi
 
 step "mail stack packages"
 bash scripts/mailstack.sh install
+
+step "test tools"
+# marked renders the published Markdown as many site generators do
+# (internal/mdcheck); the tests fail without it under CI=true.
+if ! command -v marked >/dev/null; then
+	echo "installing node-marked"
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends node-marked >/dev/null
+fi
+command -v marked
 # The tests start the stack (internal/mailstack); stop it however we leave.
 trap 'bash scripts/mailstack.sh stop >/dev/null 2>&1 || true' EXIT
 
