@@ -181,7 +181,14 @@ func roundCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		if o.LastError != "" {
 			extra = " — " + line(o.LastError)
 		}
-		fmt.Fprintf(tw, "  #%d\t%s\t%s\t%s\t%s%s\n", o.ID, o.Kind, o.State, line(m.Subject), recipients(o.Recipients), extra)
+		state := o.State
+		switch {
+		case o.State == "sent" && o.Proof == sender.ProofCopy:
+			state = "sent (proven by the coalition's copy)"
+		case o.State == "sending":
+			state = "sending (interrupted; looking for the coalition's copy before sending again)"
+		}
+		fmt.Fprintf(tw, "  #%d\t%s\t%s\t%s\t%s%s\n", o.ID, o.Kind, state, line(m.Subject), recipients(o.Recipients), extra)
 	}
 	tw.Flush()
 	fmt.Fprintln(stdout, "\nHistory:")
