@@ -22,6 +22,7 @@ import (
 	"consultd/internal/daemon"
 	"consultd/internal/mailstack"
 	"consultd/internal/mimeparse"
+	"consultd/internal/round"
 	"consultd/internal/store"
 )
 
@@ -127,7 +128,7 @@ func (w *world) Start() {
 		w.t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	d, err := daemon.New(ctx, cfg, slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	d, err := daemon.New(ctx, cfg, slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug, ReplaceAttr: round.RedactAttr})))
 	if err != nil {
 		w.t.Fatal(err)
 	}
