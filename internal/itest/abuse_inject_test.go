@@ -52,6 +52,7 @@ func TestAbuseInjectionThroughEveryMemberField(t *testing.T) {
 	}, []string{"en", "en", "ar"}, "")
 	evil := "evil@" + w.prefix + ".evil.test"
 	ms.AddUser(t, evil, pass)
+	w.trustCoordinator() // proven by the server's header: this test is about members
 	w.Start()
 
 	// The forward, with the original attached: the inviter's display name
@@ -68,7 +69,7 @@ func TestAbuseInjectionThroughEveryMemberField(t *testing.T) {
 		"Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nDeadline: " +
 		sent.Add(72*time.Hour).UTC().Format("2006-01-02 15:04 -07:00") + "\r\n\r\nPlease see the attached invitation.\r\n\r\n" +
 		"--b1\r\nContent-Type: message/rfc822\r\n\r\n" + inner + "\r\n--b1--\r\n"
-	w.send(w.coord, []string{w.coalition}, []byte(fwd))
+	w.send(w.coord, []string{w.coalition}, w.vouch([]byte(fwd)))
 	w.inbox(w.coord, "INBOX", "Round opened", 1)
 	roundID := w.rounds()[0].ID
 

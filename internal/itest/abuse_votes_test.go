@@ -110,16 +110,17 @@ func plainMail(from, to, subject, msgID, inReplyTo, body string) []byte {
 func TestForgedVotesChangeNoVoteAndBringBoundedNotices(t *testing.T) {
 	ms := mailstack.Start(t)
 	w := newWorld(t, ms, []string{"Baytna Syria", "The Day After (TDA)", "Syrians for Truth and Justice (STJ)"}, nil, "")
+	w.trustCoordinator() // proven by the server's header: this test is about members
 	w.Start()
 	m1, m2, m3 := w.members[0].emails[0], w.members[1].emails[0], w.members[2].emails[0]
 	id := func(s string) string { return fmt.Sprintf("%s.%d@%s.mua.test", s, seq.Add(1), w.prefix) }
 
 	// Round A: m1 answers, then the coordinator cancels the round.
-	w.sendAndWait(w.coord, []string{w.coalition}, story.Forward("Rania", w.coord, w.coalition, time.Now()))
+	w.sendAndWait(w.coord, []string{w.coalition}, w.vouch(story.Forward("Rania", w.coord, w.coalition, time.Now())))
 	a := w.rounds()[0].ID
 	ca1 := w.consultation(m1, a)
 	w.sendAndWait(m1, []string{ca1.ReplyTo}, plainMail(m1, ca1.ReplyTo, "Re: "+ca1.Subject, id("a1"), ca1.MessageID, "DECLINE"))
-	w.sendAndWait(w.coord, []string{w.coalition}, plainMail(w.coord, w.coalition, "CANCEL "+a, id("cancel"), "", ""))
+	w.sendAndWait(w.coord, []string{w.coalition}, w.vouch(plainMail(w.coord, w.coalition, "CANCEL "+a, id("cancel"), "", "")))
 	if s := w.roundState(a); s != store.StateCancelled {
 		t.Fatalf("round %s is %s after CANCEL", a, s)
 	}
@@ -127,7 +128,7 @@ func TestForgedVotesChangeNoVoteAndBringBoundedNotices(t *testing.T) {
 	w.sendAndWait(m1, []string{ca1.ReplyTo}, plainMail(m1, ca1.ReplyTo, "Re: "+ca1.Subject, id("a1-late"), ca1.MessageID, "ACCEPT"))
 
 	// Round B: the same invitation again (A was cancelled).
-	w.sendAndWait(w.coord, []string{w.coalition}, story.Forward("Rania", w.coord, w.coalition, time.Now()))
+	w.sendAndWait(w.coord, []string{w.coalition}, w.vouch(story.Forward("Rania", w.coord, w.coalition, time.Now())))
 	var b string
 	for _, r := range w.rounds() {
 		if r.ID != a {
@@ -149,7 +150,7 @@ func TestForgedVotesChangeNoVoteAndBringBoundedNotices(t *testing.T) {
 	madeUp := "coalition+" + strings.Repeat("ab", 13) + "@" + w.domain
 	w.sendAndWait(m3, []string{madeUp}, plainMail(m3, madeUp, "Re: "+cb1.Subject, id("madeup"), "", "ACCEPT"))
 	// A closed round's token.
-	w.sendAndWait(w.coord, []string{w.coalition}, plainMail(w.coord, w.coalition, "CLOSE "+b, id("close"), "", ""))
+	w.sendAndWait(w.coord, []string{w.coalition}, w.vouch(plainMail(w.coord, w.coalition, "CLOSE "+b, id("close"), "", "")))
 	if s := w.roundState(b); s == store.StateOpen {
 		t.Fatalf("round %s still open after CLOSE", b)
 	}
@@ -219,9 +220,10 @@ func TestForgedVotesChangeNoVoteAndBringBoundedNotices(t *testing.T) {
 func TestAnAutoResponderWithoutRFC3834HeadersIsAnsweredBoundedly(t *testing.T) {
 	ms := mailstack.Start(t)
 	w := newWorld(t, ms, []string{"Baytna Syria", "The Day After (TDA)"}, nil, "")
+	w.trustCoordinator() // proven by the server's header: this test is about members
 	w.Start()
 	responders := []string{w.members[1].emails[0], w.coord}
-	w.send(w.coord, []string{w.coalition}, story.Forward("Rania", w.coord, w.coalition, time.Now()))
+	w.send(w.coord, []string{w.coalition}, w.vouch(story.Forward("Rania", w.coord, w.coalition, time.Now())))
 
 	const (
 		runFor     = time.Minute
