@@ -55,7 +55,10 @@ func (w *world) startProc() *proc {
 		w.t.Fatal(err)
 	}
 	p := &proc{cmd: cmd, done: make(chan error, 1)}
-	go func() { p.done <- cmd.Wait(); logf.Close() }()
+	exited := make(chan struct{})
+	go func() { p.done <- cmd.Wait(); logf.Close(); close(exited) }()
+	// However the test ends, no consultd outlives it.
+	w.t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
 	return p
 }
 
