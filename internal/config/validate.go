@@ -129,6 +129,7 @@ func (v *validator) defaults() {
 	for i := range c.Members {
 		setStr(&c.Members[i].Language, DefaultLanguage)
 	}
+	v.sizeDefaults()
 }
 
 func (v *validator) validate() {
@@ -140,6 +141,7 @@ func (v *validator) validate() {
 	v.validatePolicy()
 	v.oneOf("log.level", v.c.Log.Level, logLevels)
 	v.oneOf("log.format", v.c.Log.Format, logFormats)
+	v.validateSizes()
 }
 
 func (v *validator) validateCoalition() {
