@@ -33,9 +33,16 @@ var (
 // readReduced reads one message from r. whole is called with the top-level
 // header; when it returns true the message is read in full.
 func readReduced(r io.Reader, size int64, whole func(header []byte) bool) (raw []byte, elided int64, err error) {
+	return newReducer(reduceTextCap, reduceOtherCap).read(r, size, whole)
+}
+
+func newReducer(textCap, otherCap int64) *reducer {
+	return &reducer{out: &bytes.Buffer{}, boundaries: map[string]bool{}, textCap: textCap, otherCap: otherCap}
+}
+
+func (red *reducer) read(r io.Reader, size int64, whole func(header []byte) bool) (raw []byte, elided int64, err error) {
 	br := bufio.NewReaderSize(r, 64<<10)
-	var out bytes.Buffer
-	red := &reducer{out: &out, boundaries: map[string]bool{}, otherCap: reduceOtherCap}
+	out := red.out
 
 	// The top-level header first, to decide.
 	for !red.inBody {
@@ -88,6 +95,7 @@ type reducer struct {
 	out        *bytes.Buffer
 	boundaries map[string]bool
 	elided     int64
+	textCap    int64 // bytes kept of a text part
 	otherCap   int64 // bytes kept of a non-text part
 
 	inBody    bool
@@ -142,9 +150,9 @@ func (r *reducer) startBody() {
 	case typ == "message/rfc822" || typ == "message/global":
 		return // the embedded message's header follows
 	case bytes.HasPrefix([]byte(typ), []byte("text/")) || typ == "":
-		r.bodyCap = reduceTextCap
+		r.bodyCap = r.textCap
 	case bytes.HasPrefix([]byte(typ), []byte("multipart/")):
-		r.bodyCap = reduceOtherCap // preamble
+		r.bodyCap = min(r.otherCap, reduceOtherCap) // preamble
 	default:
 		r.bodyCap = r.otherCap
 	}
@@ -167,7 +175,7 @@ func (r *reducer) body(line []byte, full bool) {
 			}
 			r.keep(line)
 			if closing && r.boundaries[b] {
-				r.bodyCap, r.bodyLen, r.bodyCut = reduceOtherCap, 0, false // epilogue
+				r.bodyCap, r.bodyLen, r.bodyCut = min(r.otherCap, reduceOtherCap), 0, false // epilogue
 				return
 			}
 			r.inBody = false // a part header follows
