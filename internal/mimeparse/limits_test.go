@@ -82,7 +82,7 @@ func TestAttachmentBudget(t *testing.T) {
 func TestTextAndHeaderCaps(t *testing.T) {
 	tests := []struct {
 		name, raw, warn string
-		check          func(t *testing.T, m *Message)
+		check           func(t *testing.T, m *Message)
 	}{
 		{
 			name: "15 MB of base64 text is cut to MaxTextBytes",
