@@ -94,3 +94,31 @@ func readLiteral(lit imap.LiteralReader, limit int64) (body []byte, tooLarge boo
 	}
 	return body, false, nil
 }
+
+// maxOversizedHeader bounds the header read from an oversized message.
+const maxOversizedHeader = 256 << 10
+
+// fetchHeader returns the header of one message (BODY.PEEK[HEADER]), or nil
+// when the server sends none or one over maxOversizedHeader.
+func (s *session) fetchHeader(uid imap.UID) ([]byte, error) {
+	section := &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, Peek: true}
+	opts := &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}
+	var header []byte
+	err := s.do("fetch header", func() error {
+		cmd := s.c.Fetch(imap.UIDSetNum(uid), opts)
+		for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+			for item := msg.Next(); item != nil; item = msg.Next() {
+				if it, ok := item.(imapclient.FetchItemDataBodySection); ok && it.Literal != nil {
+					b, _, err := readLiteral(it.Literal, maxOversizedHeader)
+					if err != nil {
+						cmd.Close()
+						return err
+					}
+					header = b
+				}
+			}
+		}
+		return cmd.Close()
+	})
+	return header, err
+}

@@ -137,9 +137,23 @@ func (s *session) processChunk(ctx context.Context, msgs []pending) error {
 	return flush()
 }
 
+// fileOversized hands the Handler only the header of a message over
+// MaxMessageSize (so that it can tell the coordinators who sent what), then
+// moves it to Review whatever the Handler says.
 func (s *session) fileOversized(ctx context.Context, m pending) error {
 	s.w.log.Warn("imap watcher: message too large to read, moving it to review unhandled",
 		"uid", m.uid, "size", m.size, "limit", s.w.cfg.MaxMessageSize, "folder", s.w.cfg.Review)
+	header, err := s.fetchHeader(m.uid)
+	if err != nil {
+		return err
+	}
+	msg := Message{
+		Mailbox: s.w.cfg.Inbox, UIDValidity: s.uidValidity, UID: uint32(m.uid),
+		Raw: header, InternalDate: m.internalDate, TooLarge: true, Size: m.size,
+	}
+	if _, err := s.callHandler(ctx, msg); err != nil {
+		return fmt.Errorf("handler failed for the oversized uid %d (left in the inbox, will retry): %w", m.uid, err)
+	}
 	return s.file(ctx, m.uid, Review)
 }
 

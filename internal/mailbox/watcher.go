@@ -73,7 +73,7 @@ type Config struct {
 	// longest a single IDLE runs before a resync (capped at 10 minutes).
 	PollInterval time.Duration
 	// MaxMessageSize: larger messages are not read but handed over as their
-	// header alone (Message.TooLarge) and moved to Review. Default 25 MiB.
+	// header alone (Message.TooLarge), then moved to Review. Default 25 MiB.
 	MaxMessageSize int64
 	// WholeMessage says, from its header, whether a big message (over 4 MiB)
 	// is read in full. Otherwise only its text and the first bytes of each
@@ -99,6 +99,10 @@ type Message struct {
 	// Elided counts the bytes of big non-text parts that were not read
 	// (see Config.WholeMessage); Raw then holds the rest.
 	Elided int64
+	// TooLarge: the message is over MaxMessageSize (Size bytes); Raw holds
+	// its header only, and it goes to Review whatever the Handler says.
+	TooLarge bool
+	Size     int64
 }
 
 // Disposition says where a handled message goes.
