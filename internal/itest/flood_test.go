@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -174,8 +173,11 @@ func startConsultdProcess(t *testing.T, cfgPath string) (*floodChild, string) {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "consultd")
 	goTool, err := exec.LookPath("go")
+	if err != nil && os.Getenv("GOROOT") != "" {
+		goTool, err = filepath.Join(os.Getenv("GOROOT"), "bin", "go"), nil
+	}
 	if err != nil {
-		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+		t.Fatalf("the flood test builds consultd and needs the go command on PATH: %v", err)
 	}
 	if out, err := exec.Command(goTool, "build", "-o", bin, "consultd/cmd/consultd").CombinedOutput(); err != nil {
 		t.Fatalf("go build consultd: %v\n%s", err, out)
