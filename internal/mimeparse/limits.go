@@ -18,7 +18,7 @@ const (
 	SmallAttachmentBytes = 1 << 20
 	// MaxTextBytes caps each text body part (plain or HTML); the rest is
 	// read and dropped with a warning. No reply or invitation is this long.
-	MaxTextBytes = 2 << 20
+	MaxTextBytes = 1 << 20
 	// MaxHeaderLine caps one header line (RFC 5322 allows 998 characters;
 	// real References headers reach a few kilobytes). Longer lines are cut.
 	MaxHeaderLine = 64 << 10
