@@ -38,6 +38,7 @@ func runContext(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 		return 1
 	}
 	log := newLogger(cfg, stderr)
+	setMemoryLimit(cfg, log)
 	d, err := daemon.New(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "consultd:", err)

@@ -19,6 +19,9 @@ type Config struct {
 	Policy       Policy       `yaml:"policy"`
 	Vocabulary   []Vocabulary `yaml:"vocabulary"` // extra languages for understanding replies
 	Log          Log          `yaml:"log"`
+	// MemoryLimit is the Go runtime's soft memory limit for `run`
+	// (0: none; the GOMEMLIMIT environment variable wins).
+	MemoryLimit Size `yaml:"memory_limit"`
 
 	// Authentication says how mail from coordinators is verified.
 	Authentication Authentication `yaml:"authentication"`
@@ -48,6 +51,9 @@ type IMAP struct {
 	// AllowInsecureAuth permits the password over security: none to a host
 	// that is not loopback; without it that is a configuration error.
 	AllowInsecureAuth bool `yaml:"allow_insecure_auth"`
+	// MaxMessageSize: larger inbound mail is moved to the review folder
+	// unread, and the coordinators are told.
+	MaxMessageSize Size `yaml:"max_message_size"`
 
 	// Secret is the password resolved by Load from password, password_file or
 	// password_env; read it with Pass. It prints as [redacted].

@@ -126,6 +126,10 @@ func (d *decoder) decode(node ast.Node, v reflect.Value, path string) {
 		v.Set(reflect.ValueOf(dur))
 		return
 	}
+	if v.Type() == sizeType {
+		d.decodeSize(node, v, path)
+		return
+	}
 	switch v.Kind() {
 	case reflect.Struct:
 		d.decodeStruct(node, v, path)

@@ -137,6 +137,7 @@ func (v *validator) defaults() {
 	for i := range c.Members {
 		setStr(&c.Members[i].Language, DefaultLanguage)
 	}
+	v.sizeDefaults()
 }
 
 func (v *validator) validate() {
@@ -149,6 +150,7 @@ func (v *validator) validate() {
 	v.validateAuthentication()
 	v.oneOf("log.level", v.c.Log.Level, logLevels)
 	v.oneOf("log.format", v.c.Log.Format, logFormats)
+	v.validateSizes()
 }
 
 func (v *validator) validateCoalition() {

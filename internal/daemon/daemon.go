@@ -75,6 +75,10 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Daemon, er
 	d.Engine = round.New(cfg, st, r, log)
 	d.Engine.Kick = d.Kick
 	handler := mailbox.HandlerFunc(func(ctx context.Context, m mailbox.Message) (mailbox.Disposition, error) {
+		if m.TooLarge {
+			return mailbox.Review, d.Engine.HandleTooLarge(ctx, round.TooLarge{Header: m.Raw, Size: m.Size,
+				Limit: cfg.IMAP.MaxMessageSize.Bytes, Mailbox: m.Mailbox, UIDValidity: m.UIDValidity, UID: m.UID})
+		}
 		disp, err := d.Engine.Handle(ctx, round.Incoming{Raw: m.Raw, Mailbox: m.Mailbox, UIDValidity: m.UIDValidity, UID: m.UID})
 		if err != nil {
 			return 0, err
@@ -90,6 +94,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Daemon, er
 		AllowInsecureAuth: cfg.IMAP.AllowInsecureAuth,
 		Inbox:             cfg.IMAP.Inbox, Processed: cfg.IMAP.Processed, Review: cfg.IMAP.Review,
 		PollInterval: cfg.IMAP.PollInterval.Duration, Logger: log.With("part", "imap"),
+		MaxMessageSize: cfg.IMAP.MaxMessageSize.Bytes, WholeMessage: d.Engine.WholeMessage,
 	}, handler, store.Checkpoints{S: d.Store})
 	warnInsecure(cfg, log)
 	return d, nil

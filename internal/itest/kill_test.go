@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"strconv"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -147,7 +147,7 @@ func TestKillsAtRandomMomentsSendNothingTwice(t *testing.T) {
 	w.setSMTP(rl.Addr, ", proof_wait: 3s")
 	defer func() {
 		if t.Failed() {
-			t.Logf("consultd log (tail):\n%s", tail(w.procLog(), 200))
+			t.Logf("consultd log (tail):\n%s", tailLines(w.procLog(), 200))
 		}
 	}()
 
@@ -372,7 +372,7 @@ func assertProof(t *testing.T, w *world, roundID, messageID, proof string) {
 	t.Errorf("message %s is not in the round's outbox", messageID)
 }
 
-func tail(s string, n int) string {
+func tailLines(s string, n int) string {
 	lines := strings.Split(s, "\n")
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]

@@ -14,9 +14,9 @@ import (
 )
 
 const (
-	metaChunk      = 200      // UIDs per size/date fetch (no bodies: small)
-	bodyBatchCount = 20       // messages per body fetch
-	bodyBatchBytes = 32 << 20 // bytes per body fetch, to bound memory
+	metaChunk      = 200     // UIDs per size/date fetch (no bodies: small)
+	bodyBatchCount = 20      // messages per body fetch
+	bodyBatchBytes = 4 << 20 // bytes per body fetch; a larger message is fetched alone
 	minBodyTimeout = 10 * time.Minute
 )
 
@@ -137,13 +137,29 @@ func (s *session) processChunk(ctx context.Context, msgs []pending) error {
 	return flush()
 }
 
+// fileOversized hands the Handler only the header of a message over
+// MaxMessageSize (so that it can tell the coordinators who sent what), then
+// moves it to Review whatever the Handler says.
 func (s *session) fileOversized(ctx context.Context, m pending) error {
 	s.w.log.Warn("imap watcher: message too large to read, moving it to review unhandled",
 		"uid", m.uid, "size", m.size, "limit", s.w.cfg.MaxMessageSize, "folder", s.w.cfg.Review)
+	header, err := s.fetchHeader(m.uid)
+	if err != nil {
+		return err
+	}
+	msg := Message{
+		Mailbox: s.w.cfg.Inbox, UIDValidity: s.uidValidity, UID: uint32(m.uid),
+		Raw: header, InternalDate: m.internalDate, TooLarge: true, Size: m.size,
+	}
+	if _, err := s.callHandler(ctx, msg); err != nil {
+		return fmt.Errorf("handler failed for the oversized uid %d (left in the inbox, will retry): %w", m.uid, err)
+	}
 	return s.file(ctx, m.uid, Review)
 }
 
-// processBatch fetches the bodies of batch and handles them one by one.
+// processBatch fetches the bodies of batch and handles them one by one,
+// dropping each body as soon as it is handled so that memory holds at most
+// one batch.
 func (s *session) processBatch(ctx context.Context, batch []pending) error {
 	if len(batch) == 0 {
 		return nil
@@ -152,34 +168,32 @@ func (s *session) processBatch(ctx context.Context, batch []pending) error {
 	for i, m := range batch {
 		uids[i] = m.uid
 	}
-	section := &imap.FetchItemBodySection{Peek: true} // BODY.PEEK[]: leave \Seen alone
-	opts := &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}
-	bodies := make(map[imap.UID][]byte, len(batch))
-	timeout := max(s.w.cfg.CommandTimeout, minBodyTimeout)
-	if err := s.doWithin("fetch bodies", timeout, func() error {
-		bufs, err := s.c.Fetch(imap.UIDSetNum(uids...), opts).Collect()
-		if err != nil {
-			return err
-		}
-		for _, b := range bufs {
-			if raw := b.FindBodySection(section); raw != nil {
-				bodies[b.UID] = raw
-			}
-		}
-		return nil
-	}); err != nil {
+	bodies, tooLarge, err := s.fetchBodies(uids)
+	if err != nil {
 		return err
 	}
 	for _, m := range batch {
-		raw, ok := bodies[m.uid]
+		if tooLarge[m.uid] {
+			m.size = max(m.size, s.w.cfg.MaxMessageSize+1)
+			if err := s.fileOversized(ctx, m); err != nil {
+				return err
+			}
+			continue
+		}
+		body, ok := bodies[m.uid]
 		if !ok {
 			// Expunged by another client between the two fetches.
 			s.w.log.Warn("imap watcher: message vanished before it was read", "uid", m.uid)
 			continue
 		}
+		delete(bodies, m.uid)
+		if body.elided > 0 {
+			s.w.log.Info("imap watcher: big message read without the bulk of its attachments",
+				"uid", m.uid, "size", m.size, "not_read", body.elided)
+		}
 		msg := Message{
 			Mailbox: s.w.cfg.Inbox, UIDValidity: s.uidValidity, UID: uint32(m.uid),
-			Raw: raw, InternalDate: m.internalDate,
+			Raw: body.raw, Elided: body.elided, InternalDate: m.internalDate,
 		}
 		if err := s.handle(ctx, msg); err != nil {
 			return err
@@ -190,29 +204,33 @@ func (s *session) processBatch(ctx context.Context, batch []pending) error {
 
 // handle gives one message to the Handler and files it as told.
 func (s *session) handle(ctx context.Context, msg Message) error {
+	// Only copies of the small fields outlive the call, so the body can be
+	// collected as soon as the Handler is done with it.
+	uid, size := msg.UID, len(msg.Raw)
 	d, err := s.callHandler(ctx, msg)
 	if err != nil {
-		return fmt.Errorf("handler failed for uid %d (left in the inbox, will retry): %w", msg.UID, err)
+		return fmt.Errorf("handler failed for uid %d (left in the inbox, will retry): %w", uid, err)
 	}
 	s.w.countHandled()
-	s.w.log.Info("imap watcher: message handled", "uid", msg.UID, "disposition", d, "size", len(msg.Raw))
-	return s.file(ctx, imap.UID(msg.UID), d)
+	s.w.log.Info("imap watcher: message handled", "uid", uid, "disposition", d, "size", size)
+	return s.file(ctx, imap.UID(uid), d)
 }
 
 // callHandler runs the Handler, turning a panic into Review so that one bad
 // message cannot stop the daemon nor block the inbox forever.
 func (s *session) callHandler(ctx context.Context, msg Message) (d Disposition, err error) {
+	uid := msg.UID
 	defer func() {
 		if r := recover(); r != nil {
 			s.w.log.Error("imap watcher: handler panicked; moving the message to review",
-				"uid", msg.UID, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				"uid", uid, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			d, err = Review, nil
 		}
 	}()
 	d, err = s.w.h.Handle(ctx, msg)
 	if err == nil && d != Processed && d != Review && d != Keep {
 		s.w.log.Warn("imap watcher: handler returned an unknown disposition; moving the message to review",
-			"uid", msg.UID, "disposition", d)
+			"uid", uid, "disposition", d)
 		d = Review
 	}
 	return d, err

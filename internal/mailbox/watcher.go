@@ -79,9 +79,14 @@ type Config struct {
 	// PollInterval is the polling period when the server lacks IDLE, and the
 	// longest a single IDLE runs before a resync (capped at 10 minutes).
 	PollInterval time.Duration
-	// MaxMessageSize: larger messages are not handed over but moved to
-	// Review, with a log line. Default 25 MiB.
+	// MaxMessageSize: larger messages are not read but handed over as their
+	// header alone (Message.TooLarge), then moved to Review. Default 25 MiB.
 	MaxMessageSize int64
+	// WholeMessage says, from its header, whether a big message (over 4 MiB)
+	// is read in full. Otherwise only its text and the first bytes of each
+	// other part are read (Message.Elided counts the rest), which keeps
+	// memory low under a flood. nil: every message is read in full.
+	WholeMessage func(header []byte) bool
 	// MinBackoff and MaxBackoff bound the reconnect delay (default 1 s, 60 s).
 	MinBackoff, MaxBackoff time.Duration
 	// CommandTimeout bounds each IMAP command (default 2 minutes); body
@@ -98,6 +103,13 @@ type Message struct {
 	UID          uint32
 	Raw          []byte // the full RFC 5322 message (BODY.PEEK[], \Seen untouched)
 	InternalDate time.Time
+	// Elided counts the bytes of big non-text parts that were not read
+	// (see Config.WholeMessage); Raw then holds the rest.
+	Elided int64
+	// TooLarge: the message is over MaxMessageSize (Size bytes); Raw holds
+	// its header only, and it goes to Review whatever the Handler says.
+	TooLarge bool
+	Size     int64
 }
 
 // Disposition says where a handled message goes.

@@ -25,7 +25,9 @@ type Attachment struct {
 	ContentID   string
 	Inline      bool   // Content-Disposition: inline
 	Disposition string // "attachment", "inline" or "" (none given), lower case
-	Data        []byte // transfer-decoded bytes, exactly as sent
+	Data        []byte // transfer-decoded bytes, exactly as sent (cut short when Truncated)
+	Size        int64  // decoded size of the whole part
+	Truncated   bool   // Data holds only the first bytes: the message exceeded the attachment budget (see Options)
 }
 
 // Message is what consultd knows about one message.

@@ -26,7 +26,11 @@ const (
 // Parse reads a raw message. It returns an error only when nothing usable could
 // be read at all; otherwise problems are recorded in Message.Warnings.
 func Parse(raw []byte) (m *Message, err error) {
-	p := &parser{}
+	return parseWith(raw, Options{})
+}
+
+func parseWith(raw []byte, opt Options) (m *Message, err error) {
+	p := &parser{opt: opt, keepBudget: DefaultAttachmentBytes, maxHeld: 2*int64(len(raw)) + 1<<20}
 	defer func() {
 		if r := recover(); r != nil {
 			if m == nil {
@@ -40,8 +44,14 @@ func Parse(raw []byte) (m *Message, err error) {
 }
 
 type parser struct {
+	opt     Options
 	parts   int // parts seen so far, across embedded messages
 	retries int // re-reads after repairing part headers
+
+	keepBudget int64 // attachment bytes that may be kept (Options.AttachmentBytes)
+	kept       int64 // attachment bytes kept so far
+	held       int64 // raw bytes of the messages being parsed (the top one and the embedded ones around this point)
+	maxHeld    int64 // limit on held: embedded messages beyond it are not parsed
 }
 
 var errTooManyParts = errors.New("too many MIME parts")
@@ -52,6 +62,12 @@ func (p *parser) parse(raw []byte, depth int) (*Message, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return m, errors.New("mimeparse: empty message")
 	}
+	if capped, n := capHeaderLines(raw); n > 0 {
+		raw = capped
+		m.Warnings = append(m.Warnings, fmt.Sprintf("malformed header: %d line(s) longer than %d bytes cut short", n, MaxHeaderLine))
+	}
+	p.held += int64(len(raw))
+	defer func() { p.held -= int64(len(raw)) }()
 
 	e, err := message.Read(bytes.NewReader(raw))
 	if e == nil && !fieldLine.Match(firstLine(raw)) {
@@ -73,13 +89,18 @@ func (p *parser) parse(raw []byte, depth int) (*Message, error) {
 		m.Warnings = append(m.Warnings, describeEntityErr("message", err))
 	}
 	p.readHeader(m, e.Header)
-	partsBefore := p.parts
+	if depth == 0 && p.opt.AttachmentBytes != nil {
+		if b := p.opt.AttachmentBytes(m); b > 0 {
+			p.keepBudget = b
+		}
+	}
+	partsBefore, keptBefore := p.parts, p.kept
 	if werr := p.walkBody(m, e, err, raw, depth); werr != nil && !errors.Is(werr, errTooManyParts) {
 		// A part header or delimiter go-message could not read: repair the
 		// part structure and read the message again.
 		if fixed, n := repairPartHeaders(raw); n > 0 && p.retries < 3 {
 			p.retries++
-			p.parts = partsBefore
+			p.parts, p.kept = partsBefore, keptBefore
 			em, perr := p.parse(fixed, depth)
 			if em != nil {
 				em.Size = len(raw)
@@ -587,11 +608,26 @@ func guessBoundary(data []byte) string {
 // leaf sorts one non-multipart part.
 func (p *parser) leaf(m *Message, st *bodyState, path []int, part *message.Entity, typ string, params map[string]string, strict bool, werr error, depth int) {
 	where := partName(path)
-	data, rerr := io.ReadAll(io.LimitReader(part.Body, MaxPartSize))
+	disp, dparams, _ := parseMediaType(unfold(part.Header.Get("Content-Disposition")))
+	// Read no more than this part can use: what may be kept as an
+	// attachment, MaxTextBytes of a body, or enough of an embedded message
+	// to parse it. The rest is decoded and dropped, never held.
+	limit := p.keepRoom()
+	switch {
+	case typ == "message/delivery-status" || typ == "message/global-delivery-status":
+		limit = maxStatusBytes
+	case typ == "message/rfc822" || typ == "message/global":
+		if depth+1 < MaxDepth {
+			limit = max(limit, p.maxHeld-p.held)
+		}
+	case (typ == "text/plain" || typ == "text/html") && disp != "attachment":
+		limit = max(limit, MaxTextBytes)
+	}
+	data, total, rerr := readCapped(part.Body, min(limit, MaxPartSize))
 	if rerr != nil {
 		m.Warnings = append(m.Warnings, fmt.Sprintf("%s: body damaged (%v); %d bytes kept", where, rerr, len(data)))
 	}
-	disp, dparams, _ := parseMediaType(unfold(part.Header.Get("Content-Disposition")))
+	complete := total == int64(len(data))
 	filename := firstNonEmpty(dparams["filename"], params["name"], params["filename"], params["file"])
 	filename = strings.TrimSpace(decodeHeader(filename))
 
@@ -606,10 +642,17 @@ func (p *parser) leaf(m *Message, st *bodyState, path []int, part *message.Entit
 			m.DeliveryStatus = []byte{} // non-nil: the part exists, even if empty
 		}
 		m.DeliveryStatus = append(m.DeliveryStatus, data...)
+		if !complete {
+			m.Warnings = append(m.Warnings, fmt.Sprintf("%s: delivery status longer than %s; the rest ignored", where, sizeText(maxStatusBytes)))
+		}
 		return
 	case "message/rfc822", "message/global":
-		p.embedded(m, data, depth, where)
-		m.Attachments = append(m.Attachments, attachment(part, typ, filename, disp, data))
+		if complete {
+			p.embedded(m, data, depth, where)
+		} else if depth+1 < MaxDepth {
+			m.Warnings = append(m.Warnings, fmt.Sprintf("%s: embedded message of %s not parsed: too large at this depth", where, sizeText(total)))
+		}
+		m.Attachments = append(m.Attachments, p.attachment(m, part, typ, filename, disp, data, total, where))
 		return
 	}
 
@@ -624,8 +667,12 @@ func (p *parser) leaf(m *Message, st *bodyState, path []int, part *message.Entit
 		isBody = false
 	}
 	if !isBody {
-		m.Attachments = append(m.Attachments, attachment(part, typ, filename, disp, data))
+		m.Attachments = append(m.Attachments, p.attachment(m, part, typ, filename, disp, data, total, where))
 		return
+	}
+	if len(data) > MaxTextBytes || !complete {
+		data = data[:min(len(data), MaxTextBytes)]
+		m.Warnings = append(m.Warnings, fmt.Sprintf("%s: text of %s cut to its first %s", where, sizeText(total), sizeText(MaxTextBytes)))
 	}
 
 	text := p.decodeText(m, part, params, strict, werr, data, where)
@@ -643,7 +690,7 @@ func (p *parser) leaf(m *Message, st *bodyState, path []int, part *message.Entit
 		claimed := st.altClaimed[parent.altID]
 		branch := path[parent.altLevel] + 1
 		if claimed[idx] != 0 && claimed[idx] != branch {
-			m.Attachments = append(m.Attachments, attachment(part, typ, filename, disp, data))
+			m.Attachments = append(m.Attachments, p.attachment(m, part, typ, filename, disp, data, total, where))
 			return
 		}
 		claimed[idx] = branch
@@ -710,17 +757,27 @@ func firstNonEmpty(ss ...string) string {
 	return ""
 }
 
-func attachment(part *message.Entity, typ, filename, disp string, data []byte) Attachment {
+// attachment records a part of total decoded bytes, of which data was read,
+// keeping as much of data as the budget allows.
+func (p *parser) attachment(m *Message, part *message.Entity, typ, filename, disp string, data []byte, total int64, where string) Attachment {
 	cid := strings.TrimSpace(part.Header.Get("Content-Id"))
 	cid = strings.TrimSuffix(strings.TrimPrefix(cid, "<"), ">")
-	return Attachment{
+	kept := p.keep(data)
+	a := Attachment{
 		Filename:    filename,
 		ContentType: typ,
 		ContentID:   cid,
 		Inline:      disp == "inline",
 		Disposition: disp,
-		Data:        data,
+		Data:        kept,
+		Size:        total,
+		Truncated:   int64(len(kept)) < total,
 	}
+	if a.Truncated {
+		m.Warnings = append(m.Warnings, fmt.Sprintf("%s: attachment %q of %s: only its first %s kept (limit on attachment data per message)",
+			where, filename, sizeText(total), sizeText(int64(len(kept)))))
+	}
+	return a
 }
 
 // embedded parses a message/rfc822 part recursively, within MaxDepth.

@@ -71,7 +71,7 @@ type step struct {
 // seen before (same Message-ID, or same bytes) changes nothing and goes where
 // it went the first time, so a restart between commit and move is harmless.
 func (e *Engine) Handle(ctx context.Context, in Incoming) (Disposition, error) {
-	m, perr := mimeparse.Parse(in.Raw)
+	m, perr := mimeparse.ParseWith(in.Raw, e.parseOptions())
 	key := messageKey(m, in.Raw)
 	now := e.Now()
 	var disp Disposition

@@ -68,6 +68,7 @@ var reactionKinds = map[string]reactionKind{
 	"no-invitation": {1, true, false, "notices about mail from %[1]s without a forwarded invitation (in Needs-Review)"},
 	"intake":        {3, true, false, "notices about forwards from %[1]s that opened no round"},
 	"bounce":        {1, true, false, "notices about delivery failures for %[1]s"},
+	"too_large":     {1, true, false, "notices about messages too large to read from %[1]s (in Needs-Review)"},
 }
 
 // reaction is one automatic mail about to be sent in reaction to in.
