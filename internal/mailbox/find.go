@@ -14,21 +14,15 @@ import (
 // server took it. It uses a connection of its own, read-only (EXAMINE), so it
 // never disturbs the watcher's session.
 func (w *Watcher) Find(ctx context.Context, messageID string) (bool, error) {
-	s := &session{w: w, wake: make(chan struct{}, 1)}
-	if err := s.dial(ctx); err != nil {
+	s, closeSession, err := w.connect(ctx)
+	if err != nil {
 		return false, err
 	}
-	defer s.c.Close()
-	stop := context.AfterFunc(ctx, func() { s.c.Close() })
-	defer stop()
-
+	defer closeSession()
+	if err := s.login(); err != nil {
+		return false, err
+	}
 	cfg := w.cfg
-	if err := s.do("greeting", func() error { return s.c.WaitGreeting() }); err != nil {
-		return false, err
-	}
-	if err := s.do("login", func() error { return s.c.Login(cfg.Username, cfg.Password).Wait() }); err != nil {
-		return false, err
-	}
 	id := "<" + strings.Trim(strings.TrimSpace(messageID), "<>") + ">"
 	for _, folder := range []string{cfg.Inbox, cfg.Processed, cfg.Review} {
 		var found bool

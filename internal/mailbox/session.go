@@ -35,14 +35,11 @@ type session struct {
 // then alternates sync and wait until something fails or ctx is done.
 // synced reports whether at least one sync completed.
 func (w *Watcher) session(ctx context.Context) (synced bool, err error) {
-	s := &session{w: w, wake: make(chan struct{}, 1)}
-	if err := s.dial(ctx); err != nil {
+	s, closeSession, err := w.connect(ctx)
+	if err != nil {
 		return false, err
 	}
-	defer s.c.Close()
-	// Closing the connection is the only way to interrupt a blocked command.
-	stop := context.AfterFunc(ctx, func() { s.c.Close() })
-	defer stop()
+	defer closeSession()
 
 	if err := s.open(ctx); err != nil {
 		return false, err
@@ -126,14 +123,31 @@ func (s *session) dial(ctx context.Context) error {
 	return nil
 }
 
-// open logs in, creates the destination folders, selects the inbox and
-// reconciles the checkpoint with the inbox's UIDVALIDITY.
-func (s *session) open(ctx context.Context) error {
+// connect dials a new session; closing it (the returned func) also ends it
+// when ctx is done, the only way to interrupt a blocked command.
+func (w *Watcher) connect(ctx context.Context) (*session, func(), error) {
+	s := &session{w: w, wake: make(chan struct{}, 1)}
+	if err := s.dial(ctx); err != nil {
+		return nil, nil, err
+	}
+	stop := context.AfterFunc(ctx, func() { s.c.Close() })
+	return s, func() { stop(); s.c.Close() }, nil
+}
+
+// login waits for the greeting and logs in.
+func (s *session) login() error {
 	cfg := s.w.cfg
 	if err := s.do("greeting", func() error { return s.c.WaitGreeting() }); err != nil {
 		return err
 	}
-	if err := s.do("login", func() error { return s.c.Login(cfg.Username, cfg.Password).Wait() }); err != nil {
+	return s.do("login", func() error { return s.c.Login(cfg.Username, cfg.Password).Wait() })
+}
+
+// open logs in, creates the destination folders, selects the inbox and
+// reconciles the checkpoint with the inbox's UIDVALIDITY.
+func (s *session) open(ctx context.Context) error {
+	cfg := s.w.cfg
+	if err := s.login(); err != nil {
 		return err
 	}
 	// Capabilities are read once here: Caps() may send a command, which
