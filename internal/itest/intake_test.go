@@ -62,9 +62,9 @@ func TestForwardInEachClientFormOpensARoundAndReachesEveryMember(t *testing.T) {
 			}
 			// The forward itself is out of the inbox, in Processed.
 			w.waitFor("the forward, the confirmation and the reply to be moved to Processed", func() bool { return w.count(w.coalition, "Processed", "") >= 3 })
-			if n := w.count(w.coalition, "INBOX", ""); n != 0 {
-				t.Errorf("%d message(s) left in the coalition's INBOX after handling", n)
-			}
+			// consultd's own copies of what it sent (proof of delivery) keep
+			// arriving for a moment; they too must be filed.
+			w.waitFor("the coalition's INBOX to be empty", func() bool { return w.count(w.coalition, "INBOX", "") == 0 })
 		})
 	}
 }
