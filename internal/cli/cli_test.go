@@ -603,7 +603,7 @@ func TestDemo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the demo plays the whole story on built-in servers")
 	}
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "kept") // --dir creates a folder that does not exist yet
 	r := consultd(t, "", "demo", "--dir", dir)
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)

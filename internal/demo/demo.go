@@ -47,6 +47,8 @@ func Run(ctx context.Context, o Options) error {
 		if !o.Keep {
 			defer os.RemoveAll(d)
 		}
+	} else if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("demo --dir: %w", err)
 	}
 	srv, err := mailserver.Start(mailserver.Options{CatchAll: ""})
 	if err != nil {
