@@ -17,9 +17,9 @@ import (
 	"time"
 
 	"consultd/internal/config"
+	"consultd/internal/demo"
 	"consultd/internal/demo/story"
 	"consultd/internal/mailserver"
-	"consultd/internal/mimeparse"
 	"consultd/internal/render"
 	"consultd/internal/round"
 	"consultd/internal/sender"
@@ -830,7 +830,7 @@ func TestRunOpensARound(t *testing.T) {
 	if err != nil {
 		t.Fatalf("no confirmation request reached the coordinator: %v\n%s", err, log.String())
 	}
-	if err := srv.Deliver("coalition@coal.example", story.ConfirmReply(consultationOf(reqs[0]), "Rania", "rania@coal.example", time.Now())); err != nil {
+	if err := srv.Deliver("coalition@coal.example", story.ConfirmReply(demo.ParseConsultation(reqs[0]), "Rania", "rania@coal.example", time.Now())); err != nil {
 		t.Fatal(err)
 	}
 	msgs, err := srv.WaitMessages(ctx, "info@kawakibi.example", "INBOX", 1)
@@ -850,20 +850,6 @@ func TestRunOpensARound(t *testing.T) {
 	if strings.Contains(log.String(), testPassword) {
 		t.Error("the password is in the log")
 	}
-}
-
-// consultationOf reads what a mail client needs to reply to one of
-// consultd's messages.
-func consultationOf(raw []byte) story.Consultation {
-	m, _ := mimeparse.Parse(raw)
-	if m == nil {
-		return story.Consultation{}
-	}
-	c := story.Consultation{MessageID: m.MessageID, Subject: m.Subject, Body: m.Text, Date: m.Date}
-	if len(m.ReplyTo) > 0 {
-		c.ReplyTo = m.ReplyTo[0].Address
-	}
-	return c
 }
 
 // confirmFromOutbox finds the one confirmation request queued and hands

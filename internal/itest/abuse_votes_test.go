@@ -44,21 +44,14 @@ func (w *world) sendAndWait(from string, to []string, raw []byte) {
 	w.waitFor("consultd to handle the message from "+from, func() bool { return w.handled() > before })
 }
 
-// settleAll waits until nothing is pending in the whole outbox, then passes a
-// marker through Postfix to each user (see settle).
+// settleAll waits until nothing is pending or in flight in the whole outbox,
+// then passes a marker through Postfix to each user (see settle).
 func (w *world) settleAll(users ...string) {
 	w.t.Helper()
 	w.waitFor("consultd's whole outbox to be delivered", func() bool {
-		return w.query(`SELECT COUNT(*) FROM outbox WHERE state='pending'`) == 0
+		return w.query(`SELECT COUNT(*) FROM outbox WHERE state IN ('pending','sending')`) == 0
 	})
-	subj := fmt.Sprintf("settle-%d", seq.Add(1))
-	for _, u := range users {
-		w.send("marker@"+w.prefix+".test", []string{u}, []byte("From: <marker@"+w.prefix+".test>\r\nTo: <"+u+
-			">\r\nSubject: "+subj+"\r\nMessage-ID: <"+subj+"."+u+">\r\n\r\nmarker\r\n"))
-	}
-	for _, u := range users {
-		w.inbox(u, "INBOX", subj, 1)
-	}
+	w.passMarker(users...)
 }
 
 // consultation is the member's consultation of one round, from its mailbox.

@@ -322,6 +322,12 @@ func (w *world) settle(roundID string, users ...string) {
 		}
 		return true
 	})
+	w.passMarker(users...)
+}
+
+// passMarker sends a marker through Postfix to each user and waits for it.
+func (w *world) passMarker(users ...string) {
+	w.t.Helper()
 	subj := fmt.Sprintf("settle-%d", seq.Add(1))
 	for _, u := range users {
 		w.send("marker@"+w.prefix+".test", []string{u}, []byte("From: <marker@"+w.prefix+".test>\r\nTo: <"+u+
