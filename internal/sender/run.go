@@ -111,10 +111,7 @@ func DefaultBackoff(attempts int) time.Duration {
 // Run makes a pass at once, then on every wake-up and every Poll interval,
 // until ctx is done; it returns ctx's error.
 func (l *Loop) Run(ctx context.Context) error {
-	log := l.Log
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := l.logger()
 	poll := l.Poll
 	if poll <= 0 {
 		poll = 30 * time.Second
@@ -168,10 +165,7 @@ func (l *Loop) Pass(ctx context.Context) error {
 // crash leaves either a pending item (never reached DATA) or an in-flight one,
 // whose fate is found out from the coalition's copy before anything is resent.
 func (l *Loop) deliver(ctx context.Context, it Item) error {
-	log := l.Log
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := l.logger()
 	log = log.With("outbox_id", it.ID) // not the Message-ID: it may carry a reply token
 	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
@@ -294,10 +288,7 @@ func (l *Loop) flushUnrecorded(ctx context.Context) error {
 		ids = append(ids, id)
 	}
 	l.mu.Unlock()
-	log := l.Log
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := l.logger()
 	for _, id := range ids {
 		if r, ok := l.takeUnrecorded(id); ok {
 			if err := l.recordSent(context.WithoutCancel(ctx), log.With("outbox_id", id), id, r); err != nil {
@@ -336,6 +327,14 @@ func (l *Loop) untilNext(ctx context.Context, poll time.Duration) time.Duration 
 		return poll
 	}
 	return min(max(next.Sub(l.now()), time.Second), poll) // a floor: never spin on an item that keeps failing
+}
+
+// logger is Log, or a logger that discards when none was set.
+func (l *Loop) logger() *slog.Logger {
+	if l.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return l.Log
 }
 
 func (l *Loop) proofWait() time.Duration {
