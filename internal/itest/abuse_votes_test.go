@@ -33,15 +33,20 @@ func (w *world) query(q string, args ...any) int {
 	return n
 }
 
-func (w *world) handled() int { return w.query(`SELECT COUNT(*) FROM seen`) }
 
 // sendAndWait sends one message and waits until consultd has handled it, so
 // that the next one is read after it.
 func (w *world) sendAndWait(from string, to []string, raw []byte) {
 	w.t.Helper()
-	before := w.handled()
+	m := msgIDHeader.FindSubmatch(raw)
+	if m == nil {
+		w.t.Fatal("sendAndWait needs a message with a Message-ID")
+	}
 	w.send(from, to, raw)
-	w.waitFor("consultd to handle the message from "+from, func() bool { return w.handled() > before })
+	// By its Message-ID: consultd's own proof copies are handled meanwhile too.
+	w.waitFor("consultd to handle the message from "+from, func() bool {
+		return w.query(`SELECT COUNT(*) FROM seen WHERE key=?`, string(m[1])) > 0
+	})
 }
 
 // settleAll waits until nothing is pending or in flight in the whole outbox,
