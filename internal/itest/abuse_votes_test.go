@@ -33,7 +33,6 @@ func (w *world) query(q string, args ...any) int {
 	return n
 }
 
-
 // sendAndWait sends one message and waits until consultd has handled it, so
 // that the next one is read after it.
 func (w *world) sendAndWait(from string, to []string, raw []byte) {
