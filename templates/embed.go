@@ -5,7 +5,7 @@ package templates
 
 import "embed"
 
-// FS holds en/*.tmpl and ar/*.tmpl.
+// FS holds one folder per built-in language (internal/lang): en, ar, fr.
 //
-//go:embed en ar
+//go:embed en ar fr
 var FS embed.FS

@@ -10,6 +10,7 @@ import (
 	"consultd/internal/automail"
 	"consultd/internal/config"
 	"consultd/internal/mimeparse"
+	"consultd/internal/render"
 	"consultd/internal/sender"
 	"consultd/internal/store"
 )
@@ -48,7 +49,7 @@ func (e *Engine) handleReply(ctx context.Context, st *step, m *mimeparse.Message
 		if err := event(ctx, st, r.ID, "reply from %s (%s) had no recognisable position; asked to answer clearly", p.MemberID, from); err != nil {
 			return o, err
 		}
-		return o, e.guardedReply(ctx, st, r, p, m, "unclear", from, recipients, map[string]any{"Round": r, "Member": p, "Text": a.Text})
+		return o, e.guardedReply(ctx, st, r, p, m, "unclear", from, recipients, render.Unclear{Round: r, Member: p, Coalition: e.Cfg.Coalition.Name, Text: a.Text})
 	}
 	replaced := p.Answered()
 	p.Position = string(a.Position)
@@ -67,7 +68,7 @@ func (e *Engine) handleReply(ctx context.Context, st *step, m *mimeparse.Message
 		return o, err
 	}
 	o.note = fmt.Sprintf("%s %s %s", p.MemberID, verb, p.Position)
-	data := map[string]any{"Round": r, "Member": p, "Replaced": replaced, "Sign": signText(p.Sign)}
+	data := render.Receipt{Round: r, Member: p, Coalition: e.Cfg.Coalition.Name, Replaced: replaced, Sign: signText(p.Sign)}
 	if err := e.guardedReply(ctx, st, r, p, m, "receipt", from, recipients, data); err != nil {
 		return o, err
 	}
@@ -95,11 +96,11 @@ func (e *Engine) handleReply(ctx context.Context, st *step, m *mimeparse.Message
 // guardedReply queues a receipt or an "answer clearly" request in the member's
 // conversation, unless the reaction limits say no.
 func (e *Engine) guardedReply(ctx context.Context, st *step, r *store.Round, p *store.Participant, m *mimeparse.Message,
-	kind, from string, to []string, data map[string]any) error {
+	kind, from string, to []string, data render.Data) error {
 	if ok, err := e.allow(ctx, st, reaction{kind: kind, sender: from, roundID: r.ID, in: m}); err != nil || !ok {
 		return err
 	}
-	subj, body, err := e.Render.Text(p.Language, kind, data)
+	subj, body, err := e.Render.Render(p.Language, data)
 	if err != nil {
 		return err
 	}
