@@ -48,9 +48,9 @@ type Language struct {
 
 // Keywords are what a member writes to answer, as the templates show them.
 type Keywords struct {
-	Accept, Decline, Abstain string // the first line of an answer
-	Concerns, Recommendations    string // section headings
-	Sign, Yes, No                string // "Sign: yes"
+	Accept, Decline, Abstain  string // the first line of an answer
+	Concerns, Recommendations string // section headings
+	Sign, Yes, No             string // "Sign: yes"
 }
 
 // Number writes n in the language's digits.

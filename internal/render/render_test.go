@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-		"unicode"
+	"unicode"
 
 	"consultd/internal/lang"
 	"consultd/templates"
