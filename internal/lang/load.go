@@ -3,6 +3,7 @@ package lang
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -52,6 +53,11 @@ func Load(dir string) (*Registry, error) {
 		return Builtin(), nil
 	}
 	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		// As before languages could be added: a templates_dir not made yet
+		// overrides nothing.
+		return Builtin(), nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("templates_dir %s: %w", dir, err)
 	}
