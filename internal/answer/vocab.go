@@ -80,7 +80,7 @@ var French = Vocabulary{
 		"s'abstient", "pas de position", "sans position", "aucune position", "neutre", "sans avis"},
 	// Not "pas", "plus" or "sans" alone: "Pas de souci, nous acceptons", "De
 	// plus, nous participerons", "sans réserve" would read as declines.
-	Negations: []string{"ne", "jamais", "impossible de", "incapables de", "incapable de"},
+	Negations:       []string{"ne", "jamais", "impossible de", "incapables de", "incapable de"},
 	Concerns:        []string{"préoccupations", "préoccupation", "nos préoccupations", "inquiétudes", "nos inquiétudes", "réserves", "nos réserves"},
 	Recommendations: []string{"recommandations", "recommandation", "nos recommandations", "propositions", "nos propositions", "suggestions"},
 	Sign:            []string{"signer", "signature", "signataire", "signer le texte", "signer la déclaration"},
