@@ -9,15 +9,15 @@ import (
 	"consultd/internal/lang"
 )
 
-// directiveKeys maps folded directive names (English and Arabic) to canonical ones.
+// directiveKeys maps folded directive names (English, Arabic, French) to canonical ones.
 var directiveKeys = map[string]string{}
 
 func init() {
 	for canon, names := range map[string][]string{
-		"deadline": {"deadline", "الموعد النهائي", "موعد نهائي", "الموعد الأخير"},
-		"inviter":  {"inviter", "الداعي", "الجهة الداعية"},
-		"title":    {"title", "العنوان"},
-		"language": {"language", "lang", "اللغة"},
+		"deadline": {"deadline", "الموعد النهائي", "موعد نهائي", "الموعد الأخير", "date limite", "échéance"},
+		"inviter":  {"inviter", "الداعي", "الجهة الداعية", "invitant", "organisateur"},
+		"title":    {"title", "العنوان", "titre"},
+		"language": {"language", "lang", "اللغة", "langue"},
 	} {
 		for _, n := range names {
 			directiveKeys[fold(n)] = canon
