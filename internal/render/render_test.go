@@ -113,3 +113,48 @@ func hasArabic(s string) bool {
 	}
 	return false
 }
+
+// A language added in templates_dir: its own folder with every required
+// template and a language.yaml saying how it writes dates and which way.
+func TestTemplatesDirAddsALanguage(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "fa")
+	os.MkdirAll(sub, 0o755)
+	for _, name := range lang.Required {
+		src := `{{define "subject"}}موضوع{{end}}{{define "body"}}سلام{{end}}`
+		if name == "reminder" {
+			src = `{{define "subject"}}یادآوری: [Consultation {{.Round.ID}}]{{end}}{{define "body"}}مهلت: {{date .Round.Deadline}} — {{num 12}}{{end}}`
+		}
+		os.WriteFile(filepath.Join(sub, name+".tmpl"), []byte(src), 0o644)
+	}
+	os.WriteFile(filepath.Join(sub, lang.SpecFile), []byte(`name: Persian
+native: فارسی
+direction: rtl
+months: [ژانویه, فوریه, مارس, آوریل, مه, ژوئن, ژوئیه, اوت, سپتامبر, اکتبر, نوامبر, دسامبر]
+datetime: "{day} {month} {year}، ساعت {time} ({zone})"
+digits: "۰۱۲۳۴۵۶۷۸۹"
+`), 0o644)
+	r, err := New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subj, body, err := r.Render("fa", Samples()["reminder"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if subj != "یادآوری: [Consultation 2026-07]" || body != "مهلت: 1 دسامبر 2026، ساعت 16:00 (UTC) — ۱۲\n" {
+		t.Errorf("fa reminder: %q\n%q", subj, body)
+	}
+	if l := r.Language("fa"); l.Dir != lang.RTL || l.Native != "فارسی" || !strings.Contains(HTML(l, body), `dir="rtl"`) {
+		t.Errorf("fa: %+v", l)
+	}
+	// Coordinators' mail has no Persian template: English.
+	if _, body, err := r.Render("fa", Samples()["notice"]); err != nil || !strings.Contains(body, "consultation service") {
+		t.Errorf("fa notice: %v %q", err, body)
+	}
+	// A template naming a field its data lacks is refused when loaded.
+	os.WriteFile(filepath.Join(sub, "unclear.tmpl"), []byte(`{{define "body"}}{{.Round.Deadlin}}{{end}}`), 0o644)
+	if _, err := New(dir); err == nil || !strings.Contains(err.Error(), filepath.Join(sub, "unclear.tmpl")) {
+		t.Errorf("a template with a misspelt field loaded: %v", err)
+	}
+}

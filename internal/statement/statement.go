@@ -197,6 +197,8 @@ func Summary(body string) string {
 		p := strings.Join(strings.Fields(para), " ")
 		low := strings.ToLower(p)
 		if len([]rune(p)) < 40 || strings.HasPrefix(low, "dear") || strings.HasPrefix(low, "hello") ||
+			strings.HasPrefix(low, "madame") || strings.HasPrefix(low, "mesdames") || strings.HasPrefix(low, "bonjour") ||
+			strings.HasPrefix(low, "cher ") || strings.HasPrefix(low, "chers ") || strings.HasPrefix(low, "chère") ||
 			strings.HasPrefix(p, "السادة") || strings.HasPrefix(p, "الأعزاء") || strings.HasPrefix(p, "تحية") {
 			continue
 		}

@@ -256,6 +256,9 @@ func TestSummarySkipsGreetingsAndShortensAtASentence(t *testing.T) {
 	if got := Summary("السادة الأعزاء،\n\nيسرنا دعوتكم لحضور اجتماعات غرفة دعم المجتمع المدني في جنيف لمناقشة الإصلاح الدستوري."); !strings.HasPrefix(got, "يسرنا") {
 		t.Errorf("Arabic Summary = %q", got)
 	}
+	if got := Summary("Madame, Monsieur, chers partenaires de la société civile syrienne,\n\nNous avons le plaisir de vous inviter aux réunions de Genève sur la réforme constitutionnelle."); !strings.HasPrefix(got, "Nous avons le plaisir") {
+		t.Errorf("French Summary = %q", got)
+	}
 }
 
 func TestMergeNeverMergesPointsThatDifferOnlyInALeadingNumber(t *testing.T) {
