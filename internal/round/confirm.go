@@ -14,6 +14,7 @@ import (
 	"consultd/internal/reply"
 	"consultd/internal/sender"
 	"consultd/internal/store"
+	"consultd/internal/token"
 )
 
 // Coordinators have no reply token. A forward or a destructive command in a
@@ -216,7 +217,14 @@ func (e *Engine) askConfirmation(ctx context.Context, st *step, m *mimeparse.Mes
 		return outcome{kind: "awaiting_confirmation", roundID: a.roundID, disp: Review,
 			note: fmt.Sprintf("too many confirmation requests were mailed to %s in the last hour; no further one is sent (%s)", addr, a.note)}, err
 	}
-	tok := newToken()
+	tok, err := token.New()
+	if err != nil {
+		return outcome{}, err
+	}
+	confirmID, err := e.messageID("confirm", tok)
+	if err != nil {
+		return outcome{}, err
+	}
 	p := &store.Pending{Token: tok, Coordinator: addr, Kind: a.kind, Summary: a.summary, RoundID: a.roundID,
 		MessageID: m.MessageID, Raw: st.raw, Why: a.why, CreatedAt: st.now, ExpiresAt: st.now.Add(ConfirmationValidity)}
 	if err := store.InsertPending(ctx, st.tx, p); err != nil {
@@ -240,7 +248,7 @@ func (e *Engine) askConfirmation(ctx context.Context, st *step, m *mimeparse.Mes
 	}
 	if _, err := e.queue(ctx, st, mail{roundID: a.roundID, kind: "confirmation", lang: a.lang,
 		to: []sender.Address{{Name: coord.Name, Addr: coord.Email}}, replyTo: e.Cfg.PlusAddress(tok),
-		messageID: e.messageID("confirm", tok), subject: subj, text: body,
+		messageID: confirmID, subject: subj, text: body,
 		inReplyTo: m.MessageID, refs: nonEmpty(m.MessageID)}); err != nil {
 		return outcome{}, err
 	}

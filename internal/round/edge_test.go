@@ -17,6 +17,7 @@ import (
 	"consultd/internal/render"
 	"consultd/internal/sender"
 	"consultd/internal/store"
+	"consultd/internal/token"
 )
 
 // newHarnessWith is newHarness with edits to the test configuration (each
@@ -442,15 +443,27 @@ func TestBounceOfAContactConfiguredInMixedCase(t *testing.T) {
 
 func TestTokenIsFoundInEveryKindOfOurMessageIDs(t *testing.T) {
 	h := newHarness(t, false)
-	for _, tok := range []string{newToken(), "abcdefghijklmnopqrstuvwxyz"} { // a token can be all letters
+	fresh, err := token.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{fresh, "abcdefghijklmnopqrstuvwxyz"} { // a token can be all letters
 		for _, kind := range []string{"c", "reminder", "receipt", "unclear", "consultation-resend"} {
-			m := &mimeparse.Message{InReplyTo: []string{h.e.messageID(kind, tok)}}
+			id, err := h.e.messageID(kind, tok)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := &mimeparse.Message{InReplyTo: []string{id}}
 			if got := h.e.findToken(m); got != tok {
 				t.Errorf("kind %s: token %q, want %q", kind, got, tok)
 			}
 		}
 	}
-	if got := h.e.findToken(&mimeparse.Message{InReplyTo: []string{h.e.messageID("d", "")}}); got != "" {
+	draftID, err := h.e.messageID("d", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := h.e.findToken(&mimeparse.Message{InReplyTo: []string{draftID}}); got != "" {
 		t.Errorf("a draft's Message-ID yielded token %q", got)
 	}
 }

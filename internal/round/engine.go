@@ -7,10 +7,8 @@ package round
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/base32"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -23,6 +21,7 @@ import (
 	"consultd/internal/render"
 	"consultd/internal/sender"
 	"consultd/internal/store"
+	"consultd/internal/token"
 )
 
 // Disposition says where a handled message goes.
@@ -151,26 +150,9 @@ func firstFrom(m *mimeparse.Message) string {
 	return m.From[0].Address
 }
 
-// newToken returns 128 random bits, base32 lower case: unguessable, and safe in
-// a local part and a Message-ID.
-func newToken() string {
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	return strings.ToLower(strings.TrimRight(base32.StdEncoding.EncodeToString(b), "="))
-}
-
-// messageID returns a new Message-ID (without <>) on the coalition's domain.
-// kind and, for a member's conversation, the member's token are kept in it so
-// that replies to any of our mails carry the token in In-Reply-To/References.
-func (e *Engine) messageID(kind, token string) string {
-	b := make([]byte, 6)
-	rand.Read(b)
-	if token != "" {
-		return fmt.Sprintf("%s-%s-%s@%s", kind, token, hex.EncodeToString(b), e.Cfg.Domain())
-	}
-	return fmt.Sprintf("%s-%s@%s", kind, hex.EncodeToString(b), e.Cfg.Domain())
+// messageID returns a new Message-ID on the coalition's domain (package token).
+func (e *Engine) messageID(kind, tok string) (string, error) {
+	return token.MessageID(kind, tok, e.Cfg.Domain())
 }
 
 // mail is what the engine asks to send; queue turns it into an outbox row.
@@ -197,7 +179,10 @@ func (e *Engine) queue(ctx context.Context, st *step, m mail) (string, error) {
 	}
 	id := m.messageID
 	if id == "" {
-		id = e.messageID(m.kind, m.token)
+		var err error
+		if id, err = e.messageID(m.kind, m.token); err != nil {
+			return "", err
+		}
 	}
 	out := sender.Mail{
 		MessageID:   id,

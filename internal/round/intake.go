@@ -13,6 +13,7 @@ import (
 	"consultd/internal/sender"
 	"consultd/internal/statement"
 	"consultd/internal/store"
+	"consultd/internal/token"
 )
 
 // handleCoordinatorMail opens a round when a coordinator forwards an invitation.
@@ -96,9 +97,16 @@ func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, 
 	}
 	var ps []*store.Participant
 	for _, mem := range e.Cfg.Members {
-		tok := newToken()
+		tok, err := token.New()
+		if err != nil {
+			return outcome{}, err
+		}
+		cid, err := e.messageID("c", tok)
+		if err != nil {
+			return outcome{}, err
+		}
 		ps = append(ps, &store.Participant{RoundID: id, MemberID: mem.ID, Name: mem.Name, Language: mem.Language,
-			Emails: mem.Emails, Token: tok, ConsultMessageID: e.messageID("c", tok)})
+			Emails: mem.Emails, Token: tok, ConsultMessageID: cid})
 	}
 	if err := store.InsertRound(ctx, st.tx, r, atts, ps); err != nil {
 		return outcome{}, err

@@ -185,7 +185,11 @@ func (e *Engine) conclude(ctx context.Context, st *step, r *store.Round, outcome
 // draft sends the statement to the coordinators for approval.
 func (e *Engine) draft(ctx context.Context, st *step, r *store.Round, reason string) error {
 	r.State = store.StateDraft
-	r.DraftMessageID = e.messageID("d", "")
+	id, err := e.messageID("d", "")
+	if err != nil {
+		return err
+	}
+	r.DraftMessageID = id
 	text := fmt.Sprintf("Round %s has closed: %s.\n\nThe joint %s below goes to %s <%s> once approved. Reply with:\n"+
 		"  APPROVE             to send it as it is,\n"+
 		"  an edited text      between the two marker lines (keep them) to send your version,\n"+

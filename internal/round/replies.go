@@ -12,6 +12,7 @@ import (
 	"consultd/internal/mimeparse"
 	"consultd/internal/sender"
 	"consultd/internal/store"
+	"consultd/internal/token"
 )
 
 // handleReply records a member's answer, matched by its token.
@@ -245,12 +246,11 @@ func (e *Engine) bouncedParticipants(ctx context.Context, st *step, m *mimeparse
 		ids = append(ids, em.InReplyTo...)
 	}
 	for _, id := range ids {
-		id = strings.ToLower(strings.Trim(id, "<> "))
-		mm := tokenInID.FindStringSubmatch(id)
-		if mm == nil {
+		tok := token.FromMessageID(id, "")
+		if tok == "" {
 			continue
 		}
-		p, err := store.ParticipantByToken(ctx, st.tx, mm[1])
+		p, err := store.ParticipantByToken(ctx, st.tx, tok)
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}

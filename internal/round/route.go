@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"consultd/internal/automail"
 	"consultd/internal/mimeparse"
 	"consultd/internal/store"
+	"consultd/internal/token"
 )
 
 // class is what a message is, decided in a fixed order: machine mail is
@@ -140,42 +140,15 @@ func (e *Engine) route(ctx context.Context, st *step, m *mimeparse.Message) (out
 	return outcome{kind: "unknown", disp: Review, note: "not from a coordinator and carries no reply token"}, nil
 }
 
-var tokenInID = regexp.MustCompile(`^[a-z]+(?:-[a-z]+)*-([a-z2-7]{26})-`)
-
-// findToken looks for a member's reply token: in a plus address on our domain
-// (To, Cc, Delivered-To), then in In-Reply-To and References pointing at one of
-// our messages. It returns a candidate; the caller checks it in the store.
+// findToken looks for a member's reply token in m (package token); the
+// caller checks it in the store.
 func (e *Engine) findToken(m *mimeparse.Message) string {
-	local, domain := strings.ToLower(e.Cfg.Coalition.Local()), e.Cfg.Domain() // addresses are compared lower-cased
 	var addrs []string
 	for _, a := range append(append([]mimeparse.Address{}, m.To...), m.Cc...) {
 		addrs = append(addrs, a.Address)
 	}
 	addrs = append(addrs, m.DeliveredTo...)
-	for _, a := range addrs {
-		a = strings.ToLower(strings.Trim(strings.TrimSpace(a), "<>"))
-		at := strings.LastIndexByte(a, '@')
-		if at < 0 || a[at+1:] != domain {
-			continue
-		}
-		lp := a[:at]
-		if strings.HasPrefix(lp, local+"+") {
-			if t := lp[len(local)+1:]; len(t) == 26 {
-				return t
-			}
-		}
-	}
-	ids := append(append([]string{}, m.InReplyTo...), m.References...)
-	for i := len(ids) - 1; i >= 0; i-- { // the most recent reference first
-		id := strings.ToLower(strings.Trim(ids[i], "<> "))
-		if !strings.HasSuffix(id, "@"+domain) {
-			continue
-		}
-		if mm := tokenInID.FindStringSubmatch(id); mm != nil {
-			return mm[1]
-		}
-	}
-	return ""
+	return token.Find(e.Cfg.Coalition.Local(), e.Cfg.Domain(), addrs, append(append([]string{}, m.InReplyTo...), m.References...))
 }
 
 // unverifiedCoordinator: mail that claims a coordinator's address but that
