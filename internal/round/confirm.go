@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"consultd/internal/authres"
+	"consultd/internal/command"
 	"consultd/internal/config"
 	"consultd/internal/forward"
 	"consultd/internal/mimeparse"
-	"consultd/internal/reply"
 	"consultd/internal/sender"
 	"consultd/internal/store"
 	"consultd/internal/token"
@@ -29,19 +29,6 @@ import (
 // ConfirmationValidity is how long a confirmation request can be answered.
 const ConfirmationValidity = 72 * time.Hour
 
-// confirmWords are accepted as the first word of a confirmation reply.
-var confirmWords = map[string]bool{"CONFIRM": true, "CONFIRMED": true, "تأكيد": true, "أؤكد": true}
-
-// destructive commands change a round; STATUS and HELP only answer the
-// coordinator's configured address and need no confirmation.
-func destructive(verb string) bool {
-	switch verb {
-	case "CLOSE", "CANCEL", "APPROVE", "EXTEND":
-		return true
-	}
-	return false
-}
-
 // authenticate asks the trusted server's headers whether m's From: is proven.
 func (e *Engine) authenticate(m *mimeparse.Message) authres.Evidence {
 	return authres.Check(e.Cfg.Authentication.Trust(), authres.Message{From: firstFrom(m),
@@ -54,14 +41,14 @@ func (e *Engine) authenticate(m *mimeparse.Message) authres.Evidence {
 // or trusted.
 func (e *Engine) classifyCoordinator(m *mimeparse.Message, c classified) classified {
 	ev := e.authenticate(m)
-	cmd, isCmd := ParseCommand(m)
+	cmd, isCmd := command.Parse(m)
 	mode := e.Cfg.Policy.CoordinatorConfirmation
 	trustSet := e.Cfg.Authentication.Trust().Configured()
 	switch {
 	case ev.Verdict == authres.Fail:
 		c.class, c.why = classUnverified, ev.Reason
 		return c
-	case isCmd && !destructive(cmd.Verb):
+	case isCmd && !cmd.Verb.Destructive():
 		c.class, c.cmd = classCommand, cmd
 		return c
 	case mode == config.ConfirmAlways || (mode != config.ConfirmNever && ev.Verdict != authres.Pass):
@@ -79,18 +66,6 @@ func (e *Engine) classifyCoordinator(m *mimeparse.Message, c classified) classif
 		c.class = classCoordinator
 	}
 	return c
-}
-
-// isConfirmation reports whether the new text of m starts with CONFIRM.
-func isConfirmation(m *mimeparse.Message) bool {
-	for _, l := range strings.Split(reply.Trim(m.Text), "\n") {
-		f := strings.Fields(strings.Trim(strings.TrimSpace(l), "*_ "))
-		if len(f) == 0 {
-			continue
-		}
-		return len(f) <= 4 && confirmWords[strings.ToUpper(strings.Trim(f[0], "*_.,:;!"))]
-	}
-	return false
 }
 
 // confirmForward asks the coordinator to confirm a forwarded invitation,
@@ -137,7 +112,7 @@ func (e *Engine) confirmForward(ctx context.Context, st *step, m *mimeparse.Mess
 
 // confirmCommand asks the coordinator to confirm a destructive command,
 // unless it names no round it could act on (then the help answers it).
-func (e *Engine) confirmCommand(ctx context.Context, st *step, m *mimeparse.Message, c Command, why string) (outcome, error) {
+func (e *Engine) confirmCommand(ctx context.Context, st *step, m *mimeparse.Message, c command.Command, why string) (outcome, error) {
 	var r *store.Round
 	var err error
 	if c.RoundID == "" {
@@ -153,35 +128,35 @@ func (e *Engine) confirmCommand(ctx context.Context, st *step, m *mimeparse.Mess
 	}
 	var what string
 	switch {
-	case c.Verb == "APPROVE" && c.Edited != "":
+	case c.Verb == command.Approve && c.Edited != "":
 		what = fmt.Sprintf("send your edited statement for round %s (%q) to the inviter", r.ID, r.Title)
-	case c.Verb == "APPROVE" && c.Arg != "":
+	case c.Verb == command.Approve && c.Arg != "":
 		what = fmt.Sprintf("decide round %s (%q): %s", r.ID, r.Title, strings.ToUpper(c.Arg))
-	case c.Verb == "APPROVE":
+	case c.Verb == command.Approve:
 		what = fmt.Sprintf("approve the draft statement of round %s (%q) and send it to the inviter", r.ID, r.Title)
-	case c.Verb == "EXTEND":
+	case c.Verb == command.Extend:
 		what = fmt.Sprintf("extend the deadline of round %s (%q): %s", r.ID, r.Title, c.Arg)
-	case c.Verb == "CLOSE":
+	case c.Verb == command.Close:
 		what = fmt.Sprintf("close round %s (%q) now and draft the joint answer", r.ID, r.Title)
-	case c.Verb == "CANCEL":
+	case c.Verb == command.Cancel:
 		what = fmt.Sprintf("cancel round %s (%q); nothing would be sent to the inviter", r.ID, r.Title)
 	}
-	return e.askConfirmation(ctx, st, m, pendingAsk{kind: "command", roundID: r.ID, action: c.Verb + " " + r.ID,
-		note: c.Verb + " " + r.ID, summary: what, why: why, lang: "en"})
+	return e.askConfirmation(ctx, st, m, pendingAsk{kind: "command", roundID: r.ID, action: c.Verb.String() + " " + r.ID,
+		note: c.Verb.String() + " " + r.ID, summary: what, why: why, lang: "en"})
 }
 
 // wouldChange reports whether handleCommand would change round r, rather
 // than only answer why not (so there is nothing worth confirming).
-func wouldChange(r *store.Round, c Command, now time.Time) bool {
+func wouldChange(r *store.Round, c command.Command, now time.Time) bool {
 	switch c.Verb {
-	case "EXTEND":
-		d, err := parseExtension(c.Arg, r.Deadline)
+	case command.Extend:
+		d, err := command.ParseExtension(c.Arg, r.Deadline)
 		return r.State == store.StateOpen && err == nil && d.After(now)
-	case "CLOSE":
+	case command.Close:
 		return r.State == store.StateOpen
-	case "CANCEL":
+	case command.Cancel:
 		return r.State != store.StateSent && r.State != store.StateCancelled
-	case "APPROVE":
+	case command.Approve:
 		switch r.State {
 		case store.StateDraft:
 			unchanged := c.Edited != "" && !c.Explicit &&
@@ -279,7 +254,7 @@ func (e *Engine) handleConfirmation(ctx context.Context, st *step, m *mimeparse.
 		o.disp = Processed
 		o.note = "the confirmation request was already used on " + p.DoneAt.Format(time.RFC3339) + "; nothing done again"
 		return o, nil
-	case !isConfirmation(m):
+	case !command.IsConfirmation(m):
 		o.note = "answers a confirmation request without CONFIRM on its first line; nothing done"
 		return o, nil
 	case e.Cfg.Coordinator(p.Coordinator) == nil:
@@ -313,7 +288,7 @@ func (e *Engine) handleConfirmation(ctx context.Context, st *step, m *mimeparse.
 		}
 		done, err = e.openRound(ctx, st, orig, res)
 	case "command":
-		c, ok := ParseCommand(orig)
+		c, ok := command.Parse(orig)
 		if !ok {
 			o.note = "the stored command no longer reads as a command; nothing done"
 			return o, nil

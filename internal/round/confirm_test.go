@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"consultd/internal/command"
 	"consultd/internal/demo/story"
 	"consultd/internal/mimeparse"
 	"consultd/internal/sender"
@@ -284,7 +285,7 @@ func TestAnEditedStatementAndExtendAreConfirmed(t *testing.T) {
 	}
 	edited := "Thanks.\n\nWe decline, with our edits.\n" // an edited text between the markers
 	h.handle(coordMail("Rania <rania@coal.example>", "Re: "+draft[0].Subject, "edit-1@coal.example", draft[0].MessageID,
-		"Here is our version.\n\n"+BeginMarker+"\n"+edited+EndMarker+"\n"))
+		"Here is our version.\n\n"+command.BeginMarker+"\n"+edited+command.EndMarker+"\n"))
 	if n := len(h.outbox("statement")); n != 0 || h.round(r.ID).State != store.StateDraft {
 		t.Fatalf("an unconfirmed edited statement was sent (%d statements)", n)
 	}

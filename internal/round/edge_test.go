@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"consultd/internal/command"
 	"consultd/internal/config"
 	"consultd/internal/demo/story"
 	"consultd/internal/mimeparse"
@@ -162,7 +163,7 @@ func TestReplyingApproveToTheDraftSendsItExactlyOnce(t *testing.T) {
 	if len(st) != 1 || h.round(r.ID).State != store.StateSent {
 		t.Fatalf("APPROVE to the draft: %d statements, state %s", len(st), h.round(r.ID).State)
 	}
-	if !strings.Contains(st[0].Text, "Invitations come too late.") || strings.Contains(st[0].Text, BeginMarker) {
+	if !strings.Contains(st[0].Text, "Invitations come too late.") || strings.Contains(st[0].Text, command.BeginMarker) {
 		t.Errorf("the statement sent is not the draft's text:\n%s", st[0].Text)
 	}
 	h.handle(coordMail("Rania <rania@coal.example>", "Re: "+d.Subject, "CAGapprove-2@mail.gmail.com", d.MessageID, reply))

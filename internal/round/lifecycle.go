@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"consultd/internal/command"
 	"consultd/internal/sender"
 	"consultd/internal/statement"
 	"consultd/internal/store"
@@ -195,7 +196,7 @@ func (e *Engine) draft(ctx context.Context, st *step, r *store.Round, reason str
 		"  an edited text      between the two marker lines (keep them) to send your version,\n"+
 		"  CANCEL %s      to send nothing.\n\n%s\n%s\n%s",
 		r.ID, reason, map[string]string{"accept": "acceptance", "decline": "declining statement"}[r.Outcome],
-		r.InviterName, r.InviterAddress, r.ID, BeginMarker, r.Statement, EndMarker)
+		r.InviterName, r.InviterAddress, r.ID, command.BeginMarker, r.Statement, command.EndMarker)
 	subj := fmt.Sprintf("[Consultation %s] Draft statement for approval: %s", r.ID, r.OrigSubject)
 	if _, err := e.queue(ctx, st, mail{roundID: r.ID, kind: "draft", lang: "en", to: e.coordinators(), subject: subj,
 		text: text, messageID: r.DraftMessageID}); err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"consultd/internal/automail"
+	"consultd/internal/command"
 	"consultd/internal/mimeparse"
 	"consultd/internal/store"
 	"consultd/internal/token"
@@ -39,7 +40,7 @@ type classified struct {
 	confirm    bool               // classCommand/classCoordinator: ask the coordinator to confirm first
 	pending    *store.Pending     // classConfirm (nil: CONFIRM without a known token)
 	p          *store.Participant // classReply
-	cmd        Command            // classCommand
+	cmd        command.Command    // classCommand
 	memberID   string             // classMember
 	staleToken bool               // carried a token that matches no round
 }
@@ -88,7 +89,7 @@ func (e *Engine) classify(ctx context.Context, q store.Querier, m *mimeparse.Mes
 	}
 	// A CONFIRM whose token matches nothing (made up, or mistyped) is a
 	// clear "nothing done", not a command or an answer.
-	if c.staleToken && isConfirmation(m) {
+	if c.staleToken && command.IsConfirmation(m) {
 		c.class = classConfirm
 		return c, nil
 	}

@@ -6,6 +6,7 @@ import (
 
 	"consultd/internal/answer"
 	"consultd/internal/automail"
+	"consultd/internal/command"
 	"consultd/internal/config"
 	"consultd/internal/forward"
 	"consultd/internal/mimeparse"
@@ -27,7 +28,7 @@ type Understanding struct {
 	Round           string             `json:"round,omitempty"`
 	Member          string             `json:"member,omitempty"`
 	Invitation      *InvitationInfo    `json:"invitation,omitempty"`
-	Command         *Command           `json:"command,omitempty"`
+	Command         *command.Command   `json:"command,omitempty"`
 	Bounce          *automail.Bounce   `json:"bounce,omitempty"`
 	AutoReply       string             `json:"auto_reply_reason,omitempty"`
 	Notes           []string           `json:"notes,omitempty"`
@@ -58,7 +59,7 @@ func Understand(ctx context.Context, m *mimeparse.Message, cfg *config.Config, q
 	c, machine := classifyMachine(m)
 	if !machine {
 		c = classified{class: classCoordinator}
-		if cmd, ok := ParseCommand(m); ok {
+		if cmd, ok := command.Parse(m); ok {
 			c = classified{class: classCommand, cmd: cmd}
 		}
 	}
