@@ -47,14 +47,13 @@ type classified struct {
 
 // classifyMachine recognises mail no person wrote.
 func classifyMachine(m *mimeparse.Message) (classified, bool) {
-	if b := automail.ParseBounce(m); b != nil {
-		return classified{class: classBounce, bounce: b}, true
-	}
-	if auto, why := automail.IsAutoReply(m); auto {
-		return classified{class: classAutoReply, why: why}, true
-	}
-	if automail.IsMachineGenerated(m) {
-		return classified{class: classMachine, why: "machine-generated"}, true
+	switch v := automail.Classify(m); v.Kind {
+	case automail.Bounced:
+		return classified{class: classBounce, bounce: v.Bounce}, true
+	case automail.AutoReplied:
+		return classified{class: classAutoReply, why: v.Why}, true
+	case automail.Machine:
+		return classified{class: classMachine, why: v.Why}, true
 	}
 	return classified{}, false
 }
