@@ -74,10 +74,9 @@ func (e *Engine) Handle(ctx context.Context, in Incoming) (Disposition, error) {
 	key := messageKey(m, in.Raw)
 	now := e.Now()
 	var disp Disposition
-	var queued int
-	var after []func()
-	err := e.Store.Tx(ctx, func(tx *sql.Tx) error {
-		seen, err := store.GetSeen(ctx, tx, key)
+	err := e.commit(ctx, now, func(st *step) error {
+		st.raw = in.Raw
+		seen, err := store.GetSeen(ctx, st.tx, key)
 		if err != nil {
 			return err
 		}
@@ -86,7 +85,6 @@ func (e *Engine) Handle(ctx context.Context, in Incoming) (Disposition, error) {
 			e.Log.Info("message already handled", "message_id", key, "kind", seen.Kind, "round", seen.RoundID, "to", disp)
 			return nil
 		}
-		st := &step{tx: tx, now: now, raw: in.Raw}
 		var o outcome
 		if m == nil {
 			o = outcome{kind: "unreadable", disp: Review, note: fmt.Sprintf("cannot be read as an email: %v", perr)}
@@ -100,8 +98,7 @@ func (e *Engine) Handle(ctx context.Context, in Incoming) (Disposition, error) {
 			o.note = strings.Join(append([]string{o.note}, st.notes...), "; ")
 		}
 		disp = o.disp
-		queued, after = st.queued, st.after
-		if err := store.InsertSeen(ctx, tx, &store.Seen{Key: key, Mailbox: in.Mailbox, UIDValidity: in.UIDValidity,
+		if err := store.InsertSeen(ctx, st.tx, &store.Seen{Key: key, Mailbox: in.Mailbox, UIDValidity: in.UIDValidity,
 			UID: in.UID, Kind: o.kind, RoundID: o.roundID, Disposition: string(o.disp), Note: o.note, At: now}); err != nil {
 			return err
 		}
@@ -116,13 +113,28 @@ func (e *Engine) Handle(ctx context.Context, in Incoming) (Disposition, error) {
 	if err != nil {
 		return "", fmt.Errorf("handle message %s: %w", key, err)
 	}
-	for _, f := range after {
-		f()
+	return disp, nil
+}
+
+// commit runs f in one store transaction with a fresh step: everything a step
+// changes, and the mail it queues, commit together or not at all. Once the
+// transaction has committed, the step's after-commit hooks run and the
+// sender is woken if mail was queued.
+func (e *Engine) commit(ctx context.Context, now time.Time, f func(st *step) error) error {
+	var st *step
+	if err := e.Store.Tx(ctx, func(tx *sql.Tx) error {
+		st = &step{tx: tx, now: now}
+		return f(st)
+	}); err != nil {
+		return err
 	}
-	if queued > 0 {
+	for _, h := range st.after {
+		h()
+	}
+	if st.queued > 0 {
 		e.Kick()
 	}
-	return disp, nil
+	return nil
 }
 
 // outcome is what routing decided about one message.

@@ -2,7 +2,6 @@ package round
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -23,11 +22,8 @@ func (e *Engine) Tick(ctx context.Context) error {
 		return fmt.Errorf("list open rounds: %w", err)
 	}
 	for _, r := range open {
-		queued := 0
-		var after []func()
-		err := e.Store.Tx(ctx, func(tx *sql.Tx) error {
-			st := &step{tx: tx, now: e.Now()}
-			r, err := store.GetRound(ctx, tx, r.ID) // fresh, inside the lock
+		err := e.commit(ctx, e.Now(), func(st *step) error {
+			r, err := store.GetRound(ctx, st.tx, r.ID) // fresh, inside the lock
 			if err != nil || r.State != store.StateOpen {
 				return err
 			}
@@ -39,18 +35,10 @@ func (e *Engine) Tick(ctx context.Context) error {
 			} else {
 				err = e.remind(ctx, st, r)
 			}
-			queued, after = st.queued, st.after
 			return err
 		})
 		if err != nil {
 			e.Log.Error("round tick failed", "round", r.ID, "err", err)
-			continue
-		}
-		for _, f := range after {
-			f()
-		}
-		if queued > 0 {
-			e.Kick()
 		}
 	}
 	if err := e.digest(ctx); err != nil {

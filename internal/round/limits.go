@@ -2,7 +2,6 @@ package round
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"sort"
@@ -164,9 +163,8 @@ func (e *Engine) answersDigest(m *mimeparse.Message) bool {
 // from being answered since the last digest. It runs from the clock, never
 // from incoming mail, so no mail can make it go out more often.
 func (e *Engine) digest(ctx context.Context) error {
-	queued := 0
-	err := e.Store.Tx(ctx, func(tx *sql.Tx) error {
-		st := &step{tx: tx, now: e.Now()}
+	return e.commit(ctx, e.Now(), func(st *step) error {
+		tx := st.tx
 		if err := store.PruneReactions(ctx, tx, st.now.Add(-reactionHistoryKeptFor)); err != nil {
 			return err
 		}
@@ -217,11 +215,6 @@ func (e *Engine) digest(ctx context.Context) error {
 			return err
 		}
 		e.Log.Warn("reaction limits: digest to the coordinators", "not_answered", total, "groups", len(groups))
-		queued = st.queued
 		return store.RecordReaction(ctx, tx, store.Reaction{At: st.now, Kind: digestKind, Sent: true})
 	})
-	if queued > 0 {
-		e.Kick()
-	}
-	return err
 }
