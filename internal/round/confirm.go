@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"consultd/internal/authres"
 	"consultd/internal/command"
 	"consultd/internal/config"
 	"consultd/internal/forward"
@@ -28,45 +27,6 @@ import (
 
 // ConfirmationValidity is how long a confirmation request can be answered.
 const ConfirmationValidity = 72 * time.Hour
-
-// authenticate asks the trusted server's headers whether m's From: is proven.
-func (e *Engine) authenticate(m *mimeparse.Message) authres.Evidence {
-	return authres.Check(e.Cfg.Authentication.Trust(), authres.Message{From: firstFrom(m),
-		AuthenticationResults: m.Header["Authentication-Results"],
-		AuthAs:                m.Header["X-Ms-Exchange-Organization-Authas"]})
-}
-
-// classifyCoordinator decides what a coordinator's mail is: forged (proven
-// by dmarc=fail), refused (unproven, with confirmations off), to be confirmed,
-// or trusted.
-func (e *Engine) classifyCoordinator(m *mimeparse.Message, c classified) classified {
-	ev := e.authenticate(m)
-	cmd, isCmd := command.Parse(m)
-	mode := e.Cfg.Policy.CoordinatorConfirmation
-	trustSet := e.Cfg.Authentication.Trust().Configured()
-	switch {
-	case ev.Verdict == authres.Fail:
-		c.class, c.why = classUnverified, ev.Reason
-		return c
-	case isCmd && !cmd.Verb.Destructive():
-		c.class, c.cmd = classCommand, cmd
-		return c
-	case mode == config.ConfirmAlways || (mode != config.ConfirmNever && ev.Verdict != authres.Pass):
-		c.confirm, c.why = true, ev.Reason
-		if mode == config.ConfirmAlways {
-			c.why = "policy.coordinator_confirmation is set to always"
-		}
-	case mode == config.ConfirmNever && trustSet && ev.Verdict != authres.Pass:
-		c.class, c.why = classUnverified, ev.Reason
-		return c
-	}
-	if isCmd {
-		c.class, c.cmd = classCommand, cmd
-	} else {
-		c.class = classCoordinator
-	}
-	return c
-}
 
 // confirmForward asks the coordinator to confirm a forwarded invitation,
 // unless opening it would change nothing anyway (no invitation, no inviter,

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"consultd/internal/classify"
 	"consultd/internal/command"
 	"consultd/internal/demo/story"
 	"consultd/internal/mimeparse"
@@ -362,14 +363,14 @@ func TestConfirmationRequestsAreCappedPerCoordinator(t *testing.T) {
 func TestInspectSaysAForwardWouldBeConfirmedFirst(t *testing.T) {
 	h := newTrustHarness(t, false)
 	m, _ := mimeparse.Parse(h.forward(0))
-	u := Understand(h.ctx, m, h.e.Cfg, h.e.Store.DB(), nil, h.now)
+	u := classify.Understand(h.ctx, m, h.e.Cfg, h.e.Store.DB(), nil, h.now)
 	if u.Kind != "invitation" || !strings.Contains(strings.Join(u.Notes, " "), "confirmed by email first") {
 		t.Fatalf("inspect: kind %s, notes %v; want an invitation that would be confirmed first", u.Kind, u.Notes)
 	}
 	h.handle(h.forward(0))
 	c := h.onlyConfirmation()
 	m, _ = mimeparse.Parse(confirmReply(c, "rania@coal.example", "CONFIRM", 1))
-	u = Understand(h.ctx, m, h.e.Cfg, h.e.Store.DB(), nil, h.now)
+	u = classify.Understand(h.ctx, m, h.e.Cfg, h.e.Store.DB(), nil, h.now)
 	if u.Kind != "confirmation" || !strings.Contains(strings.Join(u.Notes, " "), "open a consultation round") {
 		t.Fatalf("inspect of the CONFIRM reply: kind %s, notes %v", u.Kind, u.Notes)
 	}

@@ -8,7 +8,7 @@ import (
 
 	"consultd/internal/answer"
 	"consultd/internal/automail"
-	"consultd/internal/config"
+	"consultd/internal/classify"
 	"consultd/internal/mimeparse"
 	"consultd/internal/sender"
 	"consultd/internal/store"
@@ -284,18 +284,7 @@ func (e *Engine) bouncedParticipants(ctx context.Context, st *step, m *mimeparse
 	return nil, nil, nil
 }
 
-func (e *Engine) reader() *answer.Reader { return answer.NewReader(Vocabulary(e.Cfg)...) }
-
-// Vocabulary converts the configuration's extra languages for package answer.
-func Vocabulary(cfg *config.Config) []answer.Vocabulary {
-	var vs []answer.Vocabulary
-	for _, v := range cfg.Vocabulary {
-		vs = append(vs, answer.Vocabulary{Language: v.Language, Accept: v.Accept, Decline: v.Decline, Abstain: v.Abstain,
-			Negations: v.Negations, Concerns: v.Concerns, Recommendations: v.Recommendations, Sign: v.Sign, Yes: v.Yes, No: v.No,
-			NotPosition: v.NotPosition, NoPoints: v.NoPoints})
-	}
-	return vs
-}
+func (e *Engine) reader() *answer.Reader { return answer.NewReader(classify.Vocabulary(e.Cfg)...) }
 
 func signText(b *bool) string {
 	switch {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"consultd/internal/classify"
 	"consultd/internal/command"
 	"consultd/internal/config"
 	"consultd/internal/demo/story"
@@ -553,7 +554,7 @@ func TestInspectSaysWhatTheEngineWouldDoWithAForgedCoordinatorForward(t *testing
 	h := newHarness(t, false)
 	h.e.Cfg.Authentication.AuthservID = "mx.coal.example"
 	m, _ := mimeparse.Parse(story.Forward("Rania", "rania@coal.example", "coalition@coal.example", h.now))
-	u := Understand(h.ctx, m, h.e.Cfg, h.e.Store.DB(), nil, h.now)
+	u := classify.Understand(h.ctx, m, h.e.Cfg, h.e.Store.DB(), nil, h.now)
 	if !strings.Contains(strings.Join(u.Notes, " "), "did not authenticate") {
 		t.Fatalf("inspect does not say the forward would be refused: %+v", u.Notes)
 	}
