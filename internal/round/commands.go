@@ -15,7 +15,7 @@ import (
 )
 
 func (e *Engine) handleCommand(ctx context.Context, st *step, m *mimeparse.Message, c command.Command) (outcome, error) {
-	o := outcome{kind: "command", disp: Processed}
+	o := outcome{kind: "command", disp: store.Processed}
 	var r *store.Round
 	if c.RoundID == "" {
 		var err error
@@ -45,7 +45,7 @@ func (e *Engine) handleCommand(ctx context.Context, st *step, m *mimeparse.Messa
 		return o, e.status(ctx, st, m, r)
 	case command.Extend:
 		if r.State != store.StateOpen {
-			return o, e.commandReply(ctx, st, m, r, "EXTEND "+r.ID+": not done", "The round is "+r.State+"; only an open round can be extended.")
+			return o, e.commandReply(ctx, st, m, r, "EXTEND "+r.ID+": not done", "The round is "+r.State.String()+"; only an open round can be extended.")
 		}
 		d, err := command.ParseExtension(c.Arg, r.Deadline)
 		if err == nil && !d.After(st.now) {
@@ -68,7 +68,7 @@ func (e *Engine) handleCommand(ctx context.Context, st *step, m *mimeparse.Messa
 		return o, e.commandReply(ctx, st, m, r, "Deadline of "+r.ID+" extended", "The new deadline is "+d.Format("Monday 2 January 2006, 15:04 MST")+".")
 	case command.Close:
 		if r.State != store.StateOpen {
-			return o, e.commandReply(ctx, st, m, r, "CLOSE "+r.ID+": already closed", "The round is "+r.State+".")
+			return o, e.commandReply(ctx, st, m, r, "CLOSE "+r.ID+": already closed", "The round is "+r.State.String()+".")
 		}
 		if err := event(ctx, st, r.ID, "%s closed the round", by); err != nil {
 			return o, err
@@ -76,7 +76,7 @@ func (e *Engine) handleCommand(ctx context.Context, st *step, m *mimeparse.Messa
 		return o, e.close(ctx, st, r, "closed by "+by, nil)
 	case command.Cancel:
 		if r.State == store.StateSent || r.State == store.StateCancelled {
-			return o, e.commandReply(ctx, st, m, r, "CANCEL "+r.ID+": too late", "The round is "+r.State+"; nothing to stop.")
+			return o, e.commandReply(ctx, st, m, r, "CANCEL "+r.ID+": too late", "The round is "+r.State.String()+"; nothing to stop.")
 		}
 		r.State, r.ClosedAt = store.StateCancelled, st.now
 		if err := store.UpdateRound(ctx, st.tx, r); err != nil {
@@ -136,8 +136,8 @@ func (e *Engine) approve(ctx context.Context, st *step, m *mimeparse.Message, r 
 		}
 		return e.send(ctx, st, r, text, nil)
 	case store.StateUndecided:
-		outcome := strings.ToLower(c.Arg)
-		if outcome != "accept" && outcome != "decline" {
+		outcome := store.Outcome(strings.ToLower(c.Arg))
+		if outcome != store.Accept && outcome != store.Decline {
 			return e.commandReply(ctx, st, m, r, "APPROVE "+r.ID+": which answer?",
 				"The round closed without a decision. Write \"APPROVE "+r.ID+" DECLINE\" or \"APPROVE "+r.ID+" ACCEPT\" to decide, or \"CANCEL "+r.ID+"\".")
 		}
@@ -150,7 +150,7 @@ func (e *Engine) approve(ctx context.Context, st *step, m *mimeparse.Message, r 
 		}
 		return e.conclude(ctx, st, r, outcome, "decided by "+by, ps)
 	default:
-		return e.commandReply(ctx, st, m, r, "APPROVE "+r.ID+": nothing to approve", "The round is "+r.State+".")
+		return e.commandReply(ctx, st, m, r, "APPROVE "+r.ID+": nothing to approve", "The round is "+r.State.String()+".")
 	}
 }
 
@@ -159,7 +159,7 @@ func (e *Engine) commandReply(ctx context.Context, st *step, m *mimeparse.Messag
 	if ok, err := e.allow(ctx, st, reaction{kind: "command", sender: firstFrom(m), roundID: r.ID, in: m}); err != nil || !ok {
 		return err
 	}
-	return e.tell(ctx, st, note{kind: "command-reply", to: e.replyTargets(m), roundID: r.ID, title: title, text: text,
+	return e.tell(ctx, st, note{kind: store.MailCommandReply, to: e.replyTargets(m), roundID: r.ID, title: title, text: text,
 		inReplyTo: m.MessageID, refs: threadRefs(m)})
 }
 
@@ -203,7 +203,7 @@ func (e *Engine) help(ctx context.Context, st *step, m *mimeparse.Message, c com
 	} else {
 		text += "\nThere is no round in progress."
 	}
-	return e.tell(ctx, st, note{kind: "help", to: e.replyTargets(m), title: title, text: text, lines: lines,
+	return e.tell(ctx, st, note{kind: store.MailHelp, to: e.replyTargets(m), title: title, text: text, lines: lines,
 		inReplyTo: m.MessageID, refs: threadRefs(m)})
 }
 
@@ -235,7 +235,7 @@ func (e *Engine) status(ctx context.Context, st *step, m *mimeparse.Message, r *
 	if r.State == store.StateOpen && t.Outcome != "" {
 		text += " If it closed now, the answer would be: " + strings.ToUpper(t.Outcome) + "."
 	}
-	return e.tell(ctx, st, note{kind: "status", to: e.replyTargets(m), roundID: r.ID, title: "Status", text: text,
+	return e.tell(ctx, st, note{kind: store.MailStatus, to: e.replyTargets(m), roundID: r.ID, title: "Status", text: text,
 		lines: lines, inReplyTo: m.MessageID, refs: threadRefs(m)})
 }
 

@@ -143,13 +143,13 @@ type pendingAsk struct {
 func (e *Engine) askConfirmation(ctx context.Context, st *step, m *mimeparse.Message, a pendingAsk) (outcome, error) {
 	coord := e.Cfg.Coordinator(firstFrom(m))
 	if coord == nil { // classify only sends coordinators here
-		return outcome{kind: "unknown", disp: Review, note: "not from a coordinator"}, nil
+		return outcome{kind: "unknown", disp: store.Review, note: "not from a coordinator"}, nil
 	}
 	addr := strings.ToLower(coord.Email)
 	// The reaction limiter bounds the requests mailed to one coordinator, so
 	// a flood of forged mail in her name is not a flood in her inbox.
 	if ok, err := e.allow(ctx, st, reaction{kind: "confirmation", sender: addr, in: m}); err != nil || !ok {
-		return outcome{kind: "awaiting_confirmation", roundID: a.roundID, disp: Review,
+		return outcome{kind: "awaiting_confirmation", roundID: a.roundID, disp: store.Review,
 			note: fmt.Sprintf("too many confirmation requests were mailed to %s in the last hour; no further one is sent (%s)", addr, a.note)}, err
 	}
 	tok, err := token.New()
@@ -181,7 +181,7 @@ func (e *Engine) askConfirmation(ctx context.Context, st *step, m *mimeparse.Mes
 	if err != nil {
 		return outcome{}, err
 	}
-	if _, err := e.queue(ctx, st, mail{roundID: a.roundID, kind: "confirmation", lang: a.lang,
+	if _, err := e.queue(ctx, st, mail{roundID: a.roundID, kind: store.MailConfirmation, lang: a.lang,
 		to: []sender.Address{{Name: coord.Name, Addr: coord.Email}}, replyTo: e.Cfg.PlusAddress(tok),
 		messageID: confirmID, subject: subj, text: body,
 		inReplyTo: m.MessageID, refs: nonEmpty(m.MessageID)}); err != nil {
@@ -192,14 +192,14 @@ func (e *Engine) askConfirmation(ctx context.Context, st *step, m *mimeparse.Mes
 			return outcome{}, err
 		}
 	}
-	return outcome{kind: "awaiting_confirmation", roundID: a.roundID, disp: Processed,
+	return outcome{kind: "awaiting_confirmation", roundID: a.roundID, disp: store.Processed,
 		note: fmt.Sprintf("%s: confirmation requested from %s (%s)", a.note, addr, a.why)}, nil
 }
 
 // handleConfirmation acts on a reply to a confirmation request. p is nil
 // when the reply says CONFIRM but carries no token of a pending action.
 func (e *Engine) handleConfirmation(ctx context.Context, st *step, m *mimeparse.Message, p *store.Pending) (outcome, error) {
-	o := outcome{kind: "confirmation", disp: Review}
+	o := outcome{kind: "confirmation", disp: store.Review}
 	from := strings.ToLower(firstFrom(m))
 	if p == nil {
 		o.note = "says CONFIRM but carries no token of a pending confirmation request; nothing done"
@@ -211,7 +211,7 @@ func (e *Engine) handleConfirmation(ctx context.Context, st *step, m *mimeparse.
 		o.note = fmt.Sprintf("answers a confirmation request sent to %s, but comes from %s; nothing done", p.Coordinator, orUnknown(from))
 		return o, nil
 	case p.State == store.PendingDone:
-		o.disp = Processed
+		o.disp = store.Processed
 		o.note = "the confirmation request was already used on " + p.DoneAt.Format(time.RFC3339) + "; nothing done again"
 		return o, nil
 	case !command.IsConfirmation(m):
@@ -221,9 +221,9 @@ func (e *Engine) handleConfirmation(ctx context.Context, st *step, m *mimeparse.
 		o.note = p.Coordinator + " is no longer a coordinator; nothing done"
 		return o, nil
 	case st.now.After(p.ExpiresAt):
-		o.disp = Processed
+		o.disp = store.Processed
 		o.note = "the confirmation request expired on " + p.ExpiresAt.Format(time.RFC3339) + "; nothing done"
-		return o, e.tell(ctx, st, note{kind: "command-reply", to: e.replyTargets(m), roundID: p.RoundID,
+		return o, e.tell(ctx, st, note{kind: store.MailCommandReply, to: e.replyTargets(m), roundID: p.RoundID,
 			title: "Confirmation expired",
 			text: fmt.Sprintf("Your confirmation came after the request expired (%s), so nothing was done. The request was to %s. "+
 				"If you still want it, send the forward or the command again.", p.ExpiresAt.Format("Monday 2 January 2006, 15:04 MST"), p.Summary),
@@ -266,7 +266,7 @@ func (e *Engine) handleConfirmation(ctx context.Context, st *step, m *mimeparse.
 			return o, err
 		}
 	}
-	return outcome{kind: "confirmation", roundID: done.roundID, disp: Processed,
+	return outcome{kind: "confirmation", roundID: done.roundID, disp: store.Processed,
 		note: "confirmed by " + p.Coordinator + ": " + done.note}, nil
 }
 

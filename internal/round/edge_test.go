@@ -106,13 +106,13 @@ func TestUndecidedRoundWaitsForACoordinatorsDecision(t *testing.T) {
 
 	// A member (not a coordinator) writing the command is not obeyed, not even read as a command.
 	d := h.handle(coordMail("Baytna <info@baytna.example>", "APPROVE "+r.ID+" ACCEPT", "m-approve@baytna.example", "", "APPROVE "+r.ID+" ACCEPT\n"))
-	if d != Review || len(h.outbox("statement")) != 0 || len(h.outbox("command-reply")) != 0 || h.round(r.ID).State != store.StateUndecided {
+	if d != store.Review || len(h.outbox("statement")) != 0 || len(h.outbox("command-reply")) != 0 || h.round(r.ID).State != store.StateUndecided {
 		t.Fatalf("a member's APPROVE had an effect (disposition %s)", d)
 	}
 	// A forged From: of a coordinator is a coordinator as far as mail goes; the
 	// stranger below is not.
 	d = h.handle(coordMail("Mallory <mallory@evil.example>", "APPROVE "+r.ID+" ACCEPT", "m-approve@evil.example", "", "APPROVE "+r.ID+" ACCEPT\n"))
-	if d != Review || len(h.outbox("statement")) != 0 {
+	if d != store.Review || len(h.outbox("statement")) != 0 {
 		t.Fatalf("a stranger's APPROVE had an effect (disposition %s)", d)
 	}
 
@@ -241,7 +241,7 @@ func TestReplyAfterTheRoundClosedIsNotCounted(t *testing.T) {
 		t.Fatalf("state after CLOSE %s", got.State)
 	}
 	receipts := len(h.outbox("receipt"))
-	if d := h.handle(answerMail(cons["info@kawakibi.example"], "info@kawakibi.example", "ACCEPT\nSign: yes", 3)); d != Review {
+	if d := h.handle(answerMail(cons["info@kawakibi.example"], "info@kawakibi.example", "ACCEPT\nSign: yes", 3)); d != store.Review {
 		t.Fatalf("late reply went to %s, want review", d)
 	}
 	if p := participant(t, h, r.ID, "kawakibi"); p.Answered() {
@@ -354,7 +354,7 @@ func TestHardBounceOfOneContactResendsToTheOtherAndTellsCoordinators(t *testing.
 	r, _ := h.open()
 	orig := consultationTo(t, h, "info@baytna.example")
 	d := h.handle(dsn("info@baytna.example", orig, "5.1.1", "550 5.1.1 <info@baytna.example>: Recipient address rejected: User unknown"))
-	if d != Processed {
+	if d != store.Processed {
 		t.Fatalf("bounce went to %s", d)
 	}
 	p := participant(t, h, r.ID, "baytna")
@@ -542,7 +542,7 @@ func TestDedupeByMessageIDAndByContent(t *testing.T) {
 	first := answerMail(cons["info@baytna.example"], "info@baytna.example", "DECLINE", 60)
 	second := answerMail(cons["info@baytna.example"], "info@baytna.example", "ACCEPT", 60)
 	h.handle(first)
-	if d := h.handle(second); d != Processed {
+	if d := h.handle(second); d != store.Processed {
 		t.Fatalf("reused Message-ID went to %s", d)
 	}
 	if p := participant(t, h, r.ID, "baytna"); p.Position != "decline" || p.AnswersCount != 1 {
@@ -616,7 +616,7 @@ func outlookReply(text string, d sender.Mail) string {
 func TestOutlookReplyToTheDraftIsReadByItsFirstLine(t *testing.T) {
 	cases := []struct {
 		name, text string
-		state      string
+		state      store.RoundState
 		sent       int
 	}{
 		{"CANCEL above the unquoted draft", "CANCEL\n\nRania", store.StateCancelled, 0},
@@ -639,7 +639,7 @@ func TestPlusAddressTokenFoundWhenTheCoalitionAddressHasCapitals(t *testing.T) {
 	r, cons := h.open()
 	// Only the plus address carries the token: the client threaded to nothing.
 	c := story.Consultation{MessageID: "unrelated-1@mail.gmail.com", ReplyTo: cons["info@baytna.example"].ReplyTo, Subject: cons["info@baytna.example"].Subject}
-	if d := h.handle(answerMail(c, "info@baytna.example", "DECLINE", 1)); d != Processed {
+	if d := h.handle(answerMail(c, "info@baytna.example", "DECLINE", 1)); d != store.Processed {
 		t.Fatalf("reply to Coalition+TOKEN@ went to %s", d)
 	}
 	if p := participant(t, h, r.ID, "baytna"); p.Position != "decline" {

@@ -24,14 +24,6 @@ import (
 	"consultd/internal/token"
 )
 
-// Disposition says where a handled message goes.
-type Disposition string
-
-const (
-	Processed Disposition = "processed"
-	Review    Disposition = "review" // a person should look at it (Needs-Review)
-)
-
 // Incoming is one message read from the mailbox.
 type Incoming struct {
 	Raw         []byte
@@ -69,11 +61,11 @@ type step struct {
 // Handle understands one inbound message and commits its effects. A message
 // seen before (same Message-ID, or same bytes) changes nothing and goes where
 // it went the first time, so a restart between commit and move is harmless.
-func (e *Engine) Handle(ctx context.Context, in Incoming) (Disposition, error) {
+func (e *Engine) Handle(ctx context.Context, in Incoming) (store.Disposition, error) {
 	m, perr := mimeparse.ParseWith(in.Raw, e.parseOptions())
 	key := messageKey(m, in.Raw)
 	now := e.Now()
-	var disp Disposition
+	var disp store.Disposition
 	err := e.commit(ctx, now, func(st *step) error {
 		st.raw = in.Raw
 		seen, err := store.GetSeen(ctx, st.tx, key)
@@ -81,13 +73,13 @@ func (e *Engine) Handle(ctx context.Context, in Incoming) (Disposition, error) {
 			return err
 		}
 		if seen != nil {
-			disp = Disposition(seen.Disposition)
+			disp = store.Disposition(seen.Disposition)
 			e.Log.Info("message already handled", "message_id", key, "kind", seen.Kind, "round", seen.RoundID, "to", disp)
 			return nil
 		}
 		var o outcome
 		if m == nil {
-			o = outcome{kind: "unreadable", disp: Review, note: fmt.Sprintf("cannot be read as an email: %v", perr)}
+			o = outcome{kind: "unreadable", disp: store.Review, note: fmt.Sprintf("cannot be read as an email: %v", perr)}
 		} else {
 			o, err = e.route(ctx, st, m)
 			if err != nil {
@@ -99,15 +91,15 @@ func (e *Engine) Handle(ctx context.Context, in Incoming) (Disposition, error) {
 		}
 		disp = o.disp
 		if err := store.InsertSeen(ctx, st.tx, &store.Seen{Key: key, Mailbox: in.Mailbox, UIDValidity: in.UIDValidity,
-			UID: in.UID, Kind: o.kind, RoundID: o.roundID, Disposition: string(o.disp), Note: o.note, At: now}); err != nil {
+			UID: in.UID, Kind: o.kind, RoundID: o.roundID, Disposition: o.disp, Note: o.note, At: now}); err != nil {
 			return err
 		}
 		level := slog.LevelInfo
-		if o.disp == Review {
+		if o.disp == store.Review {
 			level = slog.LevelWarn
 		}
 		e.Log.Log(ctx, level, "message handled", "message_id", key, "from", firstFrom(m), "kind", o.kind,
-			"round", o.roundID, "to", string(o.disp), "note", o.note)
+			"round", o.roundID, "to", o.disp, "note", o.note)
 		return nil
 	})
 	if err != nil {
@@ -141,7 +133,7 @@ func (e *Engine) commit(ctx context.Context, now time.Time, f func(st *step) err
 type outcome struct {
 	kind    string // invitation | reply | command | auto_reply | bounce | own | unknown | ...
 	roundID string
-	disp    Disposition
+	disp    store.Disposition
 	note    string
 }
 
@@ -170,7 +162,7 @@ func (e *Engine) messageID(kind, tok string) (string, error) {
 // mail is what the engine asks to send; queue turns it into an outbox row.
 type mail struct {
 	roundID   string
-	kind      string
+	kind      store.MailKind
 	token     string // the member conversation this mail belongs to, if any
 	lang      string
 	to, cc    []sender.Address
@@ -192,7 +184,7 @@ func (e *Engine) queue(ctx context.Context, st *step, m mail) (string, error) {
 	id := m.messageID
 	if id == "" {
 		var err error
-		if id, err = e.messageID(m.kind, m.token); err != nil {
+		if id, err = e.messageID(m.kind.String(), m.token); err != nil {
 			return "", err
 		}
 	}
@@ -248,7 +240,7 @@ func (e *Engine) coordinators() []sender.Address {
 // note is a short English message to coordinators, rendered from
 // templates/en/notice.tmpl.
 type note struct {
-	kind      string           // outbox kind; "" means "notice"
+	kind      store.MailKind   // "" means notice
 	to        []sender.Address // nil means every coordinator
 	roundID   string
 	title     string
@@ -266,7 +258,7 @@ func (e *Engine) tell(ctx context.Context, st *step, n note) error {
 		return err
 	}
 	if n.kind == "" {
-		n.kind = "notice"
+		n.kind = store.MailNotice
 	}
 	if n.to == nil {
 		n.to = e.coordinators()

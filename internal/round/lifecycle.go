@@ -75,7 +75,7 @@ func (e *Engine) remind(ctx context.Context, st *step, r *store.Round) error {
 		if err != nil {
 			return err
 		}
-		if _, err := e.queue(ctx, st, mail{roundID: r.ID, kind: "reminder", token: p.Token, lang: p.Language,
+		if _, err := e.queue(ctx, st, mail{roundID: r.ID, kind: store.MailReminder, token: p.Token, lang: p.Language,
 			to: addresses(to), replyTo: e.Cfg.PlusAddress(p.Token), subject: subj, text: body,
 			inReplyTo: p.ConsultMessageID, refs: []string{p.ConsultMessageID}}); err != nil {
 			return err
@@ -149,14 +149,14 @@ func (e *Engine) close(ctx context.Context, st *step, r *store.Round, reason str
 			fmt.Sprintf("Round %s (%s) closed: %s.\n\nReply \"APPROVE %s DECLINE\" or \"APPROVE %s ACCEPT\" to send a joint answer, or \"CANCEL %s\" to send nothing.",
 				r.ID, r.Title, t.Reason, r.ID, r.ID, r.ID), nil, "")
 	}
-	return e.conclude(ctx, st, r, t.Outcome, t.Reason, ps)
+	return e.conclude(ctx, st, r, store.Outcome(t.Outcome), t.Reason, ps)
 }
 
 // conclude writes the statement for outcome and sends it, or drafts it for the
 // coordinators when nobody signs it or the policy wants their approval.
-func (e *Engine) conclude(ctx context.Context, st *step, r *store.Round, outcome, reason string, ps []*store.Participant) error {
+func (e *Engine) conclude(ctx context.Context, st *step, r *store.Round, outcome store.Outcome, reason string, ps []*store.Participant) error {
 	inv := statement.Invitation{Title: r.Title, InviterName: r.InviterName, Date: r.OrigDate, Summary: statement.Summary(r.OrigBody)}
-	stmt, err := statement.Compose(e.Render, r.Language, e.Cfg.Coalition.Name, outcome, inv, members(ps))
+	stmt, err := statement.Compose(e.Render, r.Language, e.Cfg.Coalition.Name, outcome.String(), inv, members(ps))
 	if err != nil {
 		return err
 	}
@@ -183,10 +183,10 @@ func (e *Engine) draft(ctx context.Context, st *step, r *store.Round, reason str
 		"  APPROVE             to send it as it is,\n"+
 		"  an edited text      between the two marker lines (keep them) to send your version,\n"+
 		"  CANCEL %s      to send nothing.\n\n%s\n%s\n%s",
-		r.ID, reason, map[string]string{"accept": "acceptance", "decline": "declining statement"}[r.Outcome],
+		r.ID, reason, map[store.Outcome]string{store.Accept: "acceptance", store.Decline: "declining statement"}[r.Outcome],
 		r.InviterName, r.InviterAddress, r.ID, command.BeginMarker, r.Statement, command.EndMarker)
 	subj := fmt.Sprintf("[Consultation %s] Draft statement for approval: %s", r.ID, r.OrigSubject)
-	if _, err := e.queue(ctx, st, mail{roundID: r.ID, kind: "draft", lang: "en", to: e.coordinators(), subject: subj,
+	if _, err := e.queue(ctx, st, mail{roundID: r.ID, kind: store.MailDraft, lang: "en", to: e.coordinators(), subject: subj,
 		text: text, messageID: r.DraftMessageID}); err != nil {
 		return err
 	}
@@ -219,7 +219,7 @@ func (e *Engine) send(ctx context.Context, st *step, r *store.Round, text string
 	if r.OrigMessageID != "" {
 		refs = []string{r.OrigMessageID}
 	}
-	if _, err := e.queue(ctx, st, mail{roundID: r.ID, kind: "statement", lang: r.Language,
+	if _, err := e.queue(ctx, st, mail{roundID: r.ID, kind: store.MailStatement, lang: r.Language,
 		to: []sender.Address{{Name: r.InviterName, Addr: r.InviterAddress}}, cc: cc,
 		subject: reSubject(r.OrigSubject), text: text, inReplyTo: r.OrigMessageID, refs: refs,
 		messageID: fmt.Sprintf("statement-%s@%s", r.ID, e.Cfg.Domain()),

@@ -33,7 +33,7 @@ func (o Outbox) Due(ctx context.Context, now time.Time, limit int) ([]sender.Ite
 			continue
 		}
 		items = append(items, sender.Item{ID: r.ID, Attempts: r.Attempts, Queued: r.CreatedAt, Mail: m,
-			InFlight: r.State == "sending"})
+			InFlight: r.State == store.OutboxSending})
 	}
 	return items, nil
 }
@@ -97,7 +97,7 @@ func (o Outbox) report(ctx context.Context, id int64, reason string, rejected []
 			lines = append([]string{reason}, lines...)
 		}
 		e.Log.Error("delivery failed", "outbox_id", id, "kind", row.Kind, "round", row.RoundID, "reason", strings.Join(lines, "; "))
-		if row.Kind == "notice" || row.Kind == "delivery-failure" {
+		if row.Kind == store.MailNotice || row.Kind == store.MailDeliveryFailure {
 			return nil // never report a failed report: that way lies a loop
 		}
 		if row.RoundID != "" {
@@ -112,7 +112,7 @@ func (o Outbox) report(ctx context.Context, id int64, reason string, rejected []
 		if reason == "" {
 			what = "was delivered, except to these recipients, which the mail server refused:"
 		}
-		return e.tell(ctx, st, note{kind: "delivery-failure", roundID: row.RoundID, title: "Delivery failed: " + row.Kind,
+		return e.tell(ctx, st, note{kind: store.MailDeliveryFailure, roundID: row.RoundID, title: "Delivery failed: " + row.Kind.String(),
 			text:  fmt.Sprintf("The %s message to %s %s", row.Kind, strings.Join(row.Recipients, ", "), what),
 			lines: lines})
 	})
@@ -155,8 +155,8 @@ func (e *Engine) handleOwn(ctx context.Context, st *step, m *mimeparse.Message) 
 		}
 		if proved {
 			e.Log.Info("an interrupted delivery arrived: its copy is in the coalition's mailbox; it will not be sent again")
-			return outcome{kind: "own", disp: Processed, note: "our own copy: proves an interrupted delivery"}, nil
+			return outcome{kind: "own", disp: store.Processed, note: "our own copy: proves an interrupted delivery"}, nil
 		}
 	}
-	return outcome{kind: "own", disp: Processed, note: "our own mail came back"}, nil
+	return outcome{kind: "own", disp: store.Processed, note: "our own mail came back"}, nil
 }

@@ -82,7 +82,7 @@ func newHarness(t *testing.T, requireApproval bool) *harness {
 
 var uid uint32
 
-func (h *harness) handle(raw []byte) Disposition {
+func (h *harness) handle(raw []byte) store.Disposition {
 	h.t.Helper()
 	uid++
 	d, err := h.e.Handle(h.ctx, Incoming{Raw: raw, Mailbox: "INBOX", UIDValidity: 1, UID: uid})
@@ -93,7 +93,7 @@ func (h *harness) handle(raw []byte) Disposition {
 }
 
 // outbox returns queued mails of a kind, decoded.
-func (h *harness) outbox(kind string) []sender.Mail {
+func (h *harness) outbox(kind store.MailKind) []sender.Mail {
 	h.t.Helper()
 	rows, err := store.DueOutbox(h.ctx, h.e.Store.DB(), h.now.Add(1000*time.Hour), 10000)
 	if err != nil {
@@ -115,7 +115,7 @@ func (h *harness) outbox(kind string) []sender.Mail {
 
 func (h *harness) open() (*store.Round, map[string]story.Consultation) {
 	h.t.Helper()
-	if d := h.handle(story.Forward("Rania", "rania@coal.example", "coalition@coal.example", h.now)); d != Processed {
+	if d := h.handle(story.Forward("Rania", "rania@coal.example", "coalition@coal.example", h.now)); d != store.Processed {
 		h.t.Fatalf("forward from coordinator went to %s", d)
 	}
 	rounds, _ := store.ListRounds(h.ctx, h.e.Store.DB())
@@ -198,7 +198,7 @@ func TestForwardFromCoordinatorOpensRoundAndConsultsEveryMember(t *testing.T) {
 
 func TestForwardFromStrangerNeverOpensARound(t *testing.T) {
 	h := newHarness(t, false)
-	if d := h.handle(story.Forward("Mallory", "mallory@evil.example", "coalition@coal.example", h.now)); d != Review {
+	if d := h.handle(story.Forward("Mallory", "mallory@evil.example", "coalition@coal.example", h.now)); d != store.Review {
 		t.Fatalf("stranger's forward went to %s, want review", d)
 	}
 	rounds, _ := store.ListRounds(h.ctx, h.e.Store.DB())
@@ -241,7 +241,7 @@ func TestForgedReplyWithoutTokenChangesNothing(t *testing.T) {
 	r, cons := h.open()
 	c := cons["info@sjac.example"]
 	c.ReplyTo, c.MessageID = "coalition@coal.example", "someone-else@gmail.com" // no token anywhere
-	if d := h.handle(answerMail(c, "info@sjac.example", "ACCEPT", 2)); d != Review {
+	if d := h.handle(answerMail(c, "info@sjac.example", "ACCEPT", 2)); d != store.Review {
 		t.Fatalf("forged reply went to %s", d)
 	}
 	if p := participant(t, h, r.ID, "sjac"); p.Answered() {
@@ -510,7 +510,7 @@ func TestForgedCoordinatorMailOpensNothingWhenTheServerDidNotAuthenticateIt(t *t
 		if got := len(rounds) == 1; got != c.opens {
 			t.Fatalf("%s: round opened = %v, want %v", c.name, got, c.opens)
 		}
-		if !c.opens && d != Review {
+		if !c.opens && d != store.Review {
 			t.Errorf("%s: went to %s, want review", c.name, d)
 		}
 	}
@@ -558,7 +558,7 @@ func TestInspectSaysWhatTheEngineWouldDoWithAForgedCoordinatorForward(t *testing
 	if !strings.Contains(strings.Join(u.Notes, " "), "did not authenticate") {
 		t.Fatalf("inspect does not say the forward would be refused: %+v", u.Notes)
 	}
-	if d := h.handle(story.Forward("Rania", "rania@coal.example", "coalition@coal.example", h.now)); d != Review {
+	if d := h.handle(story.Forward("Rania", "rania@coal.example", "coalition@coal.example", h.now)); d != store.Review {
 		t.Fatalf("the engine sent it to %s, want review", d)
 	}
 }
@@ -589,7 +589,7 @@ func TestUnreadableMailGoesToReviewAndIsNeverAnswered(t *testing.T) {
 	}
 	for name, raw := range cases {
 		for i := 0; i < 2; i++ { // a replay goes where the first one went
-			if d := h.handle(raw); d != Review {
+			if d := h.handle(raw); d != store.Review {
 				t.Errorf("%s (try %d): went to %s, want review", name, i+1, d)
 			}
 		}

@@ -6,6 +6,7 @@ import (
 
 	"consultd/internal/classify"
 	"consultd/internal/mimeparse"
+	"consultd/internal/store"
 )
 
 // route decides what a message is and applies it.
@@ -22,7 +23,7 @@ func (e *Engine) route(ctx context.Context, st *step, m *mimeparse.Message) (out
 	case classify.AutoReply:
 		return e.handleAutoReply(ctx, st, m, c.Why)
 	case classify.Machine:
-		return outcome{kind: "auto_reply", disp: Processed, note: "machine-generated mail; not answered"}, nil
+		return outcome{kind: "auto_reply", disp: store.Processed, note: "machine-generated mail; not answered"}, nil
 	case classify.Reply:
 		return e.handleReply(ctx, st, m, c.Participant)
 	case classify.Unverified:
@@ -42,7 +43,7 @@ func (e *Engine) route(ctx context.Context, st *step, m *mimeparse.Message) (out
 	case classify.Member:
 		return e.handleUntokenedMember(ctx, st, m, c.MemberID)
 	}
-	return outcome{kind: "unknown", disp: Review, note: "not from a coordinator and carries no reply token"}, nil
+	return outcome{kind: "unknown", disp: store.Review, note: "not from a coordinator and carries no reply token"}, nil
 }
 
 // findToken looks for a member's reply token in m; the caller checks it.
@@ -55,7 +56,7 @@ func (e *Engine) findToken(m *mimeparse.Message) string { return classify.FindTo
 // real coordinator's inbox noisy. The coordinators are told (once an hour
 // per address).
 func (e *Engine) unverifiedCoordinator(ctx context.Context, st *step, m *mimeparse.Message, why string) (outcome, error) {
-	o := outcome{kind: "unverified", disp: Review, note: "claims a coordinator's address but was not authenticated: " + why}
+	o := outcome{kind: "unverified", disp: store.Review, note: "claims a coordinator's address but was not authenticated: " + why}
 	from := firstFrom(m)
 	if ok, err := e.allow(ctx, st, reaction{kind: "unverified", sender: from, in: m}); err != nil || !ok {
 		return o, err

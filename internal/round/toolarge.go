@@ -48,11 +48,11 @@ func (e *Engine) HandleTooLarge(ctx context.Context, in TooLarge) error {
 			return err
 		}
 		if err := store.InsertSeen(ctx, st.tx, &store.Seen{Key: key, Mailbox: in.Mailbox, UIDValidity: in.UIDValidity,
-			UID: in.UID, Kind: "too_large", Disposition: string(Review), Note: note, At: now}); err != nil {
+			UID: in.UID, Kind: "too_large", Disposition: store.Review, Note: note, At: now}); err != nil {
 			return err
 		}
 		e.Log.Log(ctx, slog.LevelWarn, "message handled", "message_id", key, "from", from, "kind", "too_large",
-			"round", "", "to", string(Review), "note", note)
+			"round", "", "to", store.Review, "note", note)
 		return nil
 	})
 	if err != nil {
