@@ -252,7 +252,7 @@ func scanParticipant(sc scanner) (*Participant, error) {
 	}
 	for _, f := range []struct {
 		name, data string
-		into *[]string
+		into       *[]string
 	}{{"emails", emails, &p.Emails}, {"undeliverable", undeliv, &p.Undeliverable}, {"concerns", conc, &p.Concerns},
 		{"recommendations", recs, &p.Recommendations}} {
 		if err := unmarshalList(f.data, f.into); err != nil {
@@ -348,7 +348,6 @@ func nonNil(s []string) []string {
 	}
 	return s
 }
-
 
 // unmarshalList reads a JSON list column; an empty column is an empty list.
 func unmarshalList(data string, into *[]string) error {
