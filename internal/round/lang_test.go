@@ -138,7 +138,7 @@ func TestLanguageDirectiveMakesTheStatementFrench(t *testing.T) {
 	if !bytes.Contains(fwd, []byte("Langue : fran")) {
 		t.Fatal("the directive was not put into the forward")
 	}
-	if d := h.handle(fwd); d != Processed {
+	if d := h.handle(fwd); d != store.Processed {
 		t.Fatalf("forward went to %s", d)
 	}
 	rounds, _ := store.ListRounds(h.ctx, h.e.Store.DB())
