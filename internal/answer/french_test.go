@@ -30,6 +30,8 @@ func TestParseFrench(t *testing.T) {
 		{"n'acceptons pas", "Nous n'acceptons pas l'invitation.", Decline, nil, nil, nil},
 		{"elided d'accepter", "Après discussion, nous avons décidé d'accepter l'invitation.", Accept, nil, nil, nil},
 		{"ne manquerons pas de", "Nous ne manquerons pas de participer.", Accept, nil, nil, nil},
+		{"NE Syria is no negation", "Our members in NE Syria will attend.", Accept, nil, nil, nil},
+		{"ne … pas around another verb", "Malheureusement, il ne nous sera pas possible de participer.", Decline, nil, nil, nil},
 		{"pas de souci is no negation", "Pas de souci, nous acceptons.", Accept, nil, nil, nil},
 		{"apology for the delay is no position", "Veuillez accepter nos excuses pour le retard.", None, nil, nil, nil},
 		{"agreeing to sign is not accepting", "Nous acceptons de signer la déclaration.", None, nil, nil, nil},

@@ -78,9 +78,16 @@ var French = Vocabulary{
 		"n'accepterons pas", "contre l'acceptation", "en faveur du refus", "défavorable", "défavorables", "ne pas accepter"},
 	Abstain: []string{"s'abstenir", "abstention", "nous nous abstenons", "abstenons", "je m'abstiens", "m'abstiens",
 		"s'abstient", "pas de position", "sans position", "aucune position", "neutre", "sans avis"},
-	// Not "pas", "plus" or "sans" alone: "Pas de souci, nous acceptons", "De
-	// plus, nous participerons", "sans réserve" would read as declines.
-	Negations:       []string{"ne", "jamais", "impossible de", "incapables de", "incapable de"},
+	// "ne" opens the verb it negates ("nous ne pourrons pas participer"), so
+	// it counts with that verb: "ne" alone would read "our members in NE
+	// Syria will attend" as a decline. Not "pas", "plus" or "sans" alone
+	// either: "Pas de souci, nous acceptons", "De plus, nous participerons",
+	// "sans réserve".
+	Negations: []string{"ne pas", "ne pourrons", "ne pouvons", "ne pourra", "ne pourront", "ne peut", "ne peuvent",
+		"ne souhaitons", "ne souhaite", "ne voulons", "ne sommes", "ne serons", "ne sera", "ne serait", "ne pensons",
+		"ne nous", "ne participerons", "ne participera", "n'acceptons", "n'accepterons", "n'accepte", "n'avons",
+		"n'est", "n'êtes", "n'y", "jamais", "impossible de", "incapables de", "incapable de", "pas en mesure de",
+		"pas possible de"},
 	Concerns:        []string{"préoccupations", "préoccupation", "nos préoccupations", "inquiétudes", "nos inquiétudes", "réserves", "nos réserves"},
 	Recommendations: []string{"recommandations", "recommandation", "nos recommandations", "propositions", "nos propositions", "suggestions"},
 	Sign:            []string{"signer", "signature", "signataire", "signer le texte", "signer la déclaration"},
