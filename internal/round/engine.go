@@ -10,7 +10,6 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -172,7 +171,7 @@ type mail struct {
 	text      string
 	inReplyTo string
 	refs      []string
-	atts      []sender.Attachment
+	atts      []store.AttachmentRef
 	messageID string // optional: a fixed Message-ID
 	headers   map[string]string
 }
@@ -189,12 +188,12 @@ func (e *Engine) queue(ctx context.Context, st *step, m mail) (string, error) {
 			return "", err
 		}
 	}
-	out := sender.Mail{
+	out := store.Mail{
 		MessageID:   id,
 		Date:        st.now,
-		From:        sender.Address{Name: e.Cfg.Coalition.Name, Addr: e.Cfg.Coalition.Address},
-		To:          m.to,
-		Cc:          m.cc,
+		From:        store.MailAddress{Name: e.Cfg.Coalition.Name, Addr: e.Cfg.Coalition.Address},
+		To:          mailAddresses(m.to),
+		Cc:          mailAddresses(m.cc),
 		Subject:     m.subject,
 		Text:        m.text,
 		Lang:        m.lang,
@@ -204,16 +203,16 @@ func (e *Engine) queue(ctx context.Context, st *step, m mail) (string, error) {
 		Headers:     m.headers,
 	}
 	if m.replyTo != "" {
-		out.ReplyTo = &sender.Address{Name: e.Cfg.Coalition.Name, Addr: m.replyTo}
+		out.ReplyTo = &store.MailAddress{Name: e.Cfg.Coalition.Name, Addr: m.replyTo}
 	}
 	if e.Cfg.SMTP.ProofCopy {
 		// The copy in the coalition's mailbox proves the delivery after a crash.
-		out.Bcc = []sender.Address{{Addr: e.Cfg.Coalition.Address}}
+		out.Bcc = []store.MailAddress{{Addr: e.Cfg.Coalition.Address}}
 	}
 	if l := e.Render.Language(m.lang); l.Dir == lang.RTL {
 		out.HTML = render.HTML(l, m.text)
 	}
-	payload, err := json.Marshal(out)
+	payload, err := out.Encode()
 	if err != nil {
 		return "", err
 	}
@@ -227,6 +226,14 @@ func (e *Engine) queue(ctx context.Context, st *step, m mail) (string, error) {
 	}
 	st.queued++
 	return id, nil
+}
+
+func mailAddresses(as []sender.Address) []store.MailAddress {
+	var out []store.MailAddress
+	for _, a := range as {
+		out = append(out, store.MailAddress{Name: a.Name, Addr: a.Addr})
+	}
+	return out
 }
 
 // coordinators returns every coordinator as a recipient list.

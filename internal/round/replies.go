@@ -203,7 +203,7 @@ func (e *Engine) handleBounce(ctx context.Context, st *step, m *mimeparse.Messag
 			left := p.Deliverable()
 			msg := fmt.Sprintf("%s (%s) is undeliverable (%s).", rc.Address, p.Name, rc.Status)
 			if len(left) > 0 && !p.Answered() && r.State == store.StateOpen {
-				atts, err := store.Attachments(ctx, st.tx, r.ID)
+				atts, err := store.AttachmentRefs(ctx, st.tx, r.ID)
 				if err != nil {
 					return o, err
 				}
