@@ -107,3 +107,14 @@ func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bo
 		t.Fatalf("timed out after %s waiting for: %s", timeout, what)
 	}
 }
+
+// SkipUnderRace skips a test that measures time or memory against a budget:
+// the race detector makes code 5-25 times slower and allocate more, so the
+// budget would either fail or have to be loosened until it proves nothing.
+// scripts/test.sh runs these tests without -race.
+func SkipUnderRace(t testing.TB, budget string) {
+	t.Helper()
+	if RaceEnabled {
+		t.Skipf("the race detector distorts this budget (%s); checked without -race", budget)
+	}
+}

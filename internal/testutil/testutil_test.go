@@ -127,3 +127,22 @@ func TestPollIntervalFollowsTheTimeout(t *testing.T) {
 		}
 	}
 }
+
+func (f *fakeTB) Skipf(format string, args ...any) {
+	f.fatal = "skip: " + fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+
+func TestSkipUnderRaceSkipsOnlyARaceBuild(t *testing.T) {
+	f := &fakeTB{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		SkipUnderRace(f, "1 s of CPU")
+	}()
+	<-done
+	skipped := strings.HasPrefix(f.fatal, "skip: ") && strings.Contains(f.fatal, "1 s of CPU")
+	if skipped != RaceEnabled {
+		t.Errorf("race build %v: skip message %q", RaceEnabled, f.fatal)
+	}
+}
