@@ -22,9 +22,9 @@ import (
 	"consultd/internal/daemon"
 	"consultd/internal/mailstack"
 	"consultd/internal/mimeparse"
-	"consultd/internal/round"
 	"consultd/internal/store"
 	"consultd/internal/testutil"
+	"consultd/internal/token"
 )
 
 const pass = "secret-pw"
@@ -129,7 +129,7 @@ func (w *world) Start() {
 		w.t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	d, err := daemon.New(ctx, cfg, w.logs.Logger(&slog.HandlerOptions{Level: slog.LevelDebug, ReplaceAttr: round.RedactAttr}))
+	d, err := daemon.New(ctx, cfg, w.logs.Logger(&slog.HandlerOptions{Level: slog.LevelDebug, ReplaceAttr: token.RedactAttr}))
 	if err != nil {
 		w.t.Fatal(err)
 	}
