@@ -22,9 +22,10 @@ failed=()
 started=$(date +%s)
 
 step "gofmt"
-# git may refuse a checkout owned by another user ("dubious ownership");
-# find then lists the same files.
-files=$(git ls-files '*.go' 2>/dev/null) || files=$(find . -name '*.go' -not -path './.git/*')
+# Tracked and new (untracked, not ignored) files. git may refuse a checkout
+# owned by another user ("dubious ownership"); find then lists the same files.
+files=$(git ls-files --cached --others --exclude-standard '*.go' 2>/dev/null) ||
+	files=$(find . -name '*.go' -not -path './.git/*')
 unformatted=$(gofmt -l $files)
 if [[ -n $unformatted ]]; then
 	echo "these files need gofmt -w:"
