@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -113,5 +114,46 @@ func TestAnAttachmentIsStoredOnceAndSentToEveryMember(t *testing.T) {
 		if !bytes.Equal(first[id], b) {
 			t.Fatalf("%s built twice differs", id)
 		}
+	}
+}
+
+// TestABatchOfRepliesIsHandledAsEachAlone: replies handled together in one
+// transaction are counted, answered and recorded exactly as one by one; the
+// same reply twice in a batch counts once.
+func TestABatchOfRepliesIsHandledAsEachAlone(t *testing.T) {
+	h := newHarness(t, false)
+	r, cons := h.open()
+	baytna := answerMail(cons["info@baytna.example"], "info@baytna.example", "ACCEPT\nSign: yes", 500)
+	batch := [][]byte{
+		baytna,
+		answerMail(cons["info@sjac.example"], "info@sjac.example", "DECLINE\nConcerns:\n1. Too late.", 501),
+		baytna, // a second copy of the same message
+		[]byte("From: <x@stranger.example>\r\nTo: <coalition@coal.example>\r\nSubject: hello\r\nMessage-ID: <s-1@stranger.example>\r\n\r\nhi\r\n"),
+	}
+	var ins []Incoming
+	for i, raw := range batch {
+		ins = append(ins, Incoming{Raw: raw, Mailbox: "INBOX", UIDValidity: 1, UID: uint32(900 + i)})
+	}
+	ds, err := h.e.HandleBatch(h.ctx, ins)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.Disposition{store.Processed, store.Processed, store.Processed, store.Review}
+	if !slices.Equal(ds, want) {
+		t.Fatalf("dispositions %v, want %v", ds, want)
+	}
+	ps, err := store.Participants(h.ctx, h.e.Store.DB(), r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, p := range ps {
+		got[p.MemberID] = p.Position + fmt.Sprint(p.AnswersCount)
+	}
+	if got["baytna"] != "accept1" || got["sjac"] != "decline1" || got["kawakibi"] != "0" {
+		t.Fatalf("answers recorded: %v", got)
+	}
+	if n := len(h.outbox("receipt")); n != 2 {
+		t.Fatalf("%d receipts queued, want one per answering member", n)
 	}
 }

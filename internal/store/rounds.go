@@ -424,3 +424,10 @@ func unmarshalList(data string, into *[]string) error {
 	}
 	return json.Unmarshal([]byte(data), into)
 }
+
+// CountUnanswered returns how many of a round's members have not answered.
+func CountUnanswered(ctx context.Context, q Querier, roundID string) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM participants WHERE round_id=? AND position=''`, roundID).Scan(&n)
+	return n, err
+}
