@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +23,7 @@ import (
 	"consultd/internal/round"
 	"consultd/internal/sender"
 	"consultd/internal/store"
+	"consultd/internal/testutil"
 )
 
 // result is what a user sees after one command.
@@ -621,44 +621,25 @@ func TestDemo(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer the daemon's goroutines may log into while
-// the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestRunKeepsGoingWhenTheMailServerIsDown(t *testing.T) {
 	dir := t.TempDir()
 	cfg := writeConfig(t, dir)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr testutil.LogBuffer
 	done := make(chan int, 1)
 	go func() { done <- runContext(ctx, []string{"--config", cfg}, strings.NewReader(""), &stdout, &stderr) }()
 
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(stderr.String(), "connection refused") {
+	logged := testutil.WaitFor(10*time.Second, func() bool {
 		select {
 		case code := <-done:
 			t.Fatalf("run stopped by itself with exit %d while the server was down:\n%s", code, stderr.String())
-		case <-time.After(20 * time.Millisecond):
+		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no connection failure logged within 10s:\n%s", stderr.String())
-		}
+		return strings.Contains(stderr.String(), "connection refused")
+	})
+	if !logged {
+		t.Fatalf("no connection failure logged within 10s:\n%s", stderr.String())
 	}
 	// The failure line itself must say which server (the start-up line names it too).
 	var failure string
@@ -734,7 +715,7 @@ func FuzzInspect(f *testing.F) {
 
 // startRun runs `consultd run --config cfg` until the returned stop is called;
 // stop returns the exit code.
-func startRun(t *testing.T, cfg string, log *syncBuffer) (stop func() int) {
+func startRun(t *testing.T, cfg string, log *testutil.LogBuffer) (stop func() int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
@@ -759,14 +740,10 @@ func startRun(t *testing.T, cfg string, log *syncBuffer) (stop func() int) {
 }
 
 // waitLog waits until the log contains want, failing after 10s.
-func waitLog(t *testing.T, log *syncBuffer, want string) {
+func waitLog(t *testing.T, log *testutil.LogBuffer, want string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(log.String(), want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("log lacks %q after 10s:\n%s", want, log.String())
-		}
-		time.Sleep(20 * time.Millisecond) // polling a log, not standing in for a condition
+	if !testutil.WaitFor(10*time.Second, func() bool { return log.Contains(want) }) {
+		t.Fatalf("log lacks %q after 10s:\n%s", want, log.String())
 	}
 }
 
@@ -789,7 +766,7 @@ func TestRunWithAWrongPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := serverConfig(t, t.TempDir(), srv, testPassword)
-	var log syncBuffer
+	var log testutil.LogBuffer
 	stop := startRun(t, cfg, &log)
 	waitLog(t, &log, "level=ERROR")
 	if code := stop(); code != 0 {
@@ -816,7 +793,7 @@ func TestRunOpensARound(t *testing.T) {
 		}
 	}
 	cfg := serverConfig(t, t.TempDir(), srv, testPassword)
-	var log syncBuffer
+	var log testutil.LogBuffer
 	stop := startRun(t, cfg, &log)
 	fwd := story.Forward("Rania", "rania@coal.example", "coalition@coal.example", time.Now().UTC())
 	if err := srv.Deliver("coalition@coal.example", fwd); err != nil {

@@ -2,6 +2,7 @@ package mimeparse
 
 import (
 	"bytes"
+	"consultd/internal/testutil"
 	"encoding/base64"
 	"fmt"
 	"mime/quotedprintable"
@@ -558,6 +559,7 @@ func TestParseBounds(t *testing.T) {
 // TestParseLargeMessage checks that a 20 MB message parses well under a
 // second per MB and that allocation stays proportional to its size.
 func TestParseLargeMessage(t *testing.T) {
+	testutil.SkipUnderRace(t, "CPU seconds and bytes allocated per MB")
 	if testing.Short() {
 		t.Skip("large message")
 	}
@@ -634,6 +636,7 @@ func TestParseHTMLCharsetInMetaOnly(t *testing.T) {
 
 // TestParseLargeBodies checks that big text and HTML bodies stay linear.
 func TestParseLargeBodies(t *testing.T) {
+	testutil.SkipUnderRace(t, "CPU seconds per MB")
 	if testing.Short() {
 		t.Skip("large message")
 	}
