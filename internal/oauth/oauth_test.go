@@ -363,7 +363,7 @@ func TestMechanismIsChosenFromWhatTheServerOffers(t *testing.T) {
 		want    string
 	}{
 		{[]string{"PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER"}, OAuthBearer}, // Gmail, Dovecot
-		{[]string{"LOGIN", "XOAUTH2"}, XOAuth2},                            // Microsoft 365
+		{[]string{"LOGIN", "XOAUTH2"}, XOAuth2},                             // Microsoft 365
 		{[]string{"xoauth2"}, XOAuth2},
 		{[]string{"PLAIN", "LOGIN"}, ""},
 	}
