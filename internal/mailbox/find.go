@@ -14,17 +14,18 @@ import (
 // server took it. It uses a connection of its own, read-only (EXAMINE), so it
 // never disturbs the watcher's session.
 func (w *Watcher) Find(ctx context.Context, messageID string) (bool, error) {
-	s, closeSession, err := w.connect(ctx)
+	s, closeSession, err := w.connectLoggedIn(ctx)
 	if err != nil {
 		return false, err
 	}
 	defer closeSession()
-	if err := s.login(); err != nil {
-		return false, err
-	}
 	cfg := w.cfg
 	id := "<" + strings.Trim(strings.TrimSpace(messageID), "<>") + ">"
-	for _, folder := range []string{cfg.Inbox, cfg.Processed, cfg.Review} {
+	folders := []string{cfg.Inbox, cfg.Processed, cfg.Review}
+	if cfg.Junk != "" {
+		folders = append(folders, cfg.Junk)
+	}
+	for _, folder := range folders {
 		var found bool
 		err := s.do("look for a message in "+folder, func() error {
 			if _, err := s.c.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {

@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -161,14 +162,22 @@ func serviceAccount(s Settings) (func(context.Context) (*oauth2.Token, error), e
 
 // refreshToken uses the token `consultd login` stored, and stores the new
 // refresh token whenever the provider rotates it (Microsoft does).
-func refreshToken(s Settings) (func(context.Context) (*oauth2.Token, error), error) {
+func refreshToken(s Settings) (func(context.Context) (*oauth2.Token, error), func() string, error) {
 	stored, err := LoadToken(s.TokenFile)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cfg := s.oauth2Config("")
-	var current = stored.RefreshToken
+	var mu sync.Mutex
+	current := stored.RefreshToken
+	key := func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return Fingerprint(current)
+	}
 	return func(ctx context.Context) (*oauth2.Token, error) {
+		mu.Lock()
+		defer mu.Unlock()
 		t, err := cfg.TokenSource(s.ctx(ctx), &oauth2.Token{RefreshToken: current}).Token()
 		if err != nil {
 			return nil, err
@@ -180,7 +189,7 @@ func refreshToken(s Settings) (func(context.Context) (*oauth2.Token, error), err
 			current = t.RefreshToken
 		}
 		return t, nil
-	}, nil
+	}, key, nil
 }
 
 func (s Settings) oauth2Config(redirect string) *oauth2.Config {

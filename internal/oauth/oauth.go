@@ -141,6 +141,9 @@ type GrantError struct {
 	Grant string
 	Code  string // the OAuth error code
 	Desc  string // the endpoint's description, cut short
+	// Key identifies the refused credential (a Fingerprint), so that one
+	// refusal is reported once and a new sign-in's refusal again.
+	Key string
 }
 
 func (e *GrantError) Error() string {
@@ -207,6 +210,7 @@ type Source struct {
 	grant string
 	fetch func(ctx context.Context) (*oauth2.Token, error)
 	now   func() time.Time
+	key   func() string // Fingerprint of the credential in use
 
 	mu      sync.Mutex
 	tok     *oauth2.Token
@@ -227,10 +231,12 @@ func New(s Settings) (*Source, error) {
 	switch s.Grant {
 	case GrantClientCredentials:
 		src.fetch, err = clientCredentials(s)
+		src.key = func() string { return Fingerprint(s.ClientID + "\x00" + s.ClientSecret + "\x00" + s.CertificateFile) }
 	case GrantServiceAccount:
 		src.fetch, err = serviceAccount(s)
+		src.key = func() string { return Fingerprint(s.KeyFile + "\x00" + s.Subject) }
 	case GrantRefreshToken:
-		src.fetch, err = refreshToken(s)
+		src.fetch, src.key, err = refreshToken(s)
 	default:
 		err = fmt.Errorf("oauth2: unknown grant %q", s.Grant)
 	}
@@ -269,8 +275,13 @@ func (s *Source) Token(ctx context.Context) (string, error) {
 	if err != nil {
 		err = cleanErr(s.grant, err)
 		var ge *GrantError
-		if errors.As(err, &ge) && s.OnGrantError != nil {
-			s.OnGrantError(ge)
+		if errors.As(err, &ge) {
+			if s.key != nil {
+				ge.Key = s.key()
+			}
+			if s.OnGrantError != nil {
+				s.OnGrantError(ge)
+			}
 		}
 		return "", err
 	}
