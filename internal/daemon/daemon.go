@@ -119,7 +119,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Daemon, er
 		Addr: net.JoinHostPort(cfg.IMAP.Host, strconv.Itoa(cfg.IMAP.Port)), Security: cfg.IMAP.Security,
 		Username: cfg.IMAP.Username, Password: cfg.IMAP.Pass(), InsecureSkipVerify: cfg.IMAP.InsecureSkipVerify,
 		AllowInsecureAuth: cfg.IMAP.AllowInsecureAuth, Login: auth.IMAP,
-		Inbox:             cfg.IMAP.Inbox, Processed: cfg.IMAP.Processed, Review: cfg.IMAP.Review, Junk: cfg.IMAP.Junk,
+		Inbox: cfg.IMAP.Inbox, Processed: cfg.IMAP.Processed, Review: cfg.IMAP.Review, Junk: cfg.IMAP.Junk,
 		PollInterval: cfg.IMAP.PollInterval.Duration, Logger: log.With("part", "imap"),
 		MaxMessageSize: cfg.IMAP.MaxMessageSize.Bytes, WholeMessage: d.Engine.WholeMessage,
 	}, handler, store.Checkpoints{S: d.Store})

@@ -31,7 +31,7 @@ type Config struct {
 	// Invalidate() bool method that returns true (a token was refused and
 	// forgotten), the sender connects once more with a fresh one.
 	Auth func(ctx context.Context) gosmtp.Auth
-	HELO     string // "" => go-mail's default (the host name)
+	HELO string // "" => go-mail's default (the host name)
 	// InsecureSkipVerify accepts any certificate (self-signed test servers).
 	InsecureSkipVerify bool
 	// AllowInsecureAuth permits AUTH without TLS to a host that is not loopback.
