@@ -19,6 +19,7 @@ const (
 const (
 	AuthPassword = "password"
 	AuthOAuth2   = "oauth2"
+	AuthNone     = "none" // smtp only: send without AUTH (a relay that trusts this host)
 )
 
 var (
@@ -164,6 +165,12 @@ func (v *validator) validateProvider() {
 		section, auth string
 	}{{"imap", c.IMAP.Auth}, {"smtp", c.SMTP.Auth}} {
 		if s.auth == "" {
+			continue
+		}
+		if s.section == "smtp" && s.auth == AuthNone {
+			if c.SMTP.Username != "" || v.anySource("smtp") {
+				v.errf("smtp.auth", "is none (no AUTH), so remove smtp.username and the password")
+			}
 			continue
 		}
 		if !slices.Contains(authKinds, s.auth) {

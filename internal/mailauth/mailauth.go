@@ -82,7 +82,7 @@ func (a *Auth) SMTP(ctx context.Context) gosmtp.Auth {
 	switch {
 	case s.Auth == config.AuthOAuth2:
 		return oauth.NewSMTPAuth(ctx, a.src, s.Username, s.Port)
-	case s.Username == "":
+	case s.Auth == config.AuthNone || s.Username == "":
 		return nil
 	}
 	srv := serverconf.Server{Host: s.Host, Port: s.Port, Security: s.Security, Credentials: true,
@@ -94,7 +94,7 @@ func (a *Auth) SMTP(ctx context.Context) gosmtp.Auth {
 // secret).
 func Describe(cfg *config.Config) string {
 	smtp := cfg.SMTP.Auth
-	if smtp == "" {
+	if smtp == "" || smtp == config.AuthNone {
 		if cfg.SMTP.Username == "" {
 			smtp = "none"
 		} else {

@@ -120,6 +120,18 @@ func (s *Server) Stats() Stats {
 	return Stats{Issued: s.issued, Grants: g, Introspected: s.introspected, Active: s.activeAnswers, Inactive: s.inactiveAnswers}
 }
 
+// Issued lists every access token issued so far (tests check that none
+// reached a log).
+func (s *Server) Issued() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, 0, len(s.access))
+	for k := range s.access {
+		out = append(out, k)
+	}
+	return out
+}
+
 // LastForm is the body of the last token request (tests read assertions).
 func (s *Server) LastForm() url.Values {
 	s.mu.Lock()
