@@ -43,7 +43,7 @@ type Stack struct {
 	// /introspect): a test that logs in with tokens runs its token server
 	// here (internal/oauth/oauthtest), one test at a time.
 	OAuth2Addr string
-	Dir            string // state directory (configs, logs, Maildirs)
+	Dir        string // state directory (configs, logs, Maildirs)
 
 	// Catchall receives mail for unknown users and foreign domains.
 	Catchall         string
