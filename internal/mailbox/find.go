@@ -9,7 +9,7 @@ import (
 )
 
 // Find reports whether a message with this Message-ID (without <>) is in the
-// watched folder, Processed or Needs-Review. The sender asks it after a
+// watched folder, Processed, Needs-Review or (when set) the Junk folder. The sender asks it after a
 // crash: the coalition's own copy of a message is the proof that the SMTP
 // server took it. It uses a connection of its own, read-only (EXAMINE), so it
 // never disturbs the watcher's session.
