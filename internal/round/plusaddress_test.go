@@ -3,6 +3,8 @@ package round
 import (
 	"strings"
 	"testing"
+
+	"consultd/internal/store"
 )
 
 // Where the provider does not deliver coalition+TOKEN@… (plus_addressing:
@@ -22,7 +24,7 @@ func TestWithoutPlusAddressingAReplyIsMatchedByItsThreadingHeaders(t *testing.T)
 	if !strings.Contains(c.MessageID, p.Token) {
 		t.Fatalf("the consultation's Message-ID %q does not carry the member's token", c.MessageID)
 	}
-	if d := h.handle(answerMail(c, "info@baytna.example", "DECLINE", 1)); d != Processed {
+	if d := h.handle(answerMail(c, "info@baytna.example", "DECLINE", 1)); d != store.Processed {
 		t.Fatalf("the reply went to %s", d)
 	}
 	if p := participant(t, h, r.ID, "baytna"); p.Position != "decline" {
@@ -38,7 +40,7 @@ func TestWithoutPlusAddressingAReplyIsMatchedByItsThreadingHeaders(t *testing.T)
 	// A new mail to the bare address with no thread is not guessed.
 	c3 := cons["info@kawakibi.example"]
 	c3.MessageID = "unrelated@example.org"
-	if d := h.handle(answerMail(c3, "info@kawakibi.example", "ACCEPT", 3)); d != Review {
+	if d := h.handle(answerMail(c3, "info@kawakibi.example", "ACCEPT", 3)); d != store.Review {
 		t.Fatalf("an untokened mail went to %s", d)
 	}
 	if p := participant(t, h, r.ID, "kawakibi"); p.Answered() {
