@@ -15,6 +15,8 @@ import (
 	"encoding/pem"
 	"errors"
 	"math/big"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -400,4 +402,78 @@ func FuzzChallengeStatus(f *testing.F) {
 			t.Fatalf("status not cut short: %d bytes", len(s))
 		}
 	})
+}
+
+// urlWriter passes on the first http(s) address written to it.
+type urlWriter struct {
+	bytes.Buffer
+	urls chan string
+}
+
+func (w *urlWriter) Write(p []byte) (int, error) {
+	for _, f := range strings.Fields(string(p)) {
+		if strings.HasPrefix(f, "http://") || strings.HasPrefix(f, "https://") {
+			select {
+			case w.urls <- f:
+			default:
+			}
+		}
+	}
+	return w.Buffer.Write(p)
+}
+
+// Google's way for an installed app: consultd prints a sign-in address
+// with a PKCE challenge; the browser comes back to consultd's loopback
+// listener with a code, which is exchanged for the refresh token.
+func TestLoopbackLoginExchangesTheCodeTheBrowserBringsBack(t *testing.T) {
+	srv := startServer(t)
+	file := filepath.Join(t.TempDir(), "tok.json")
+	out := &urlWriter{urls: make(chan string, 1)}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- Login(ctx, Settings{Grant: GrantRefreshToken, Provider: ProviderGoogle, ClientID: "desktop-client",
+			ClientSecret: "desktop-secret", TokenURL: srv.URL + "/token", AuthURL: "https://accounts.example/auth", TokenFile: file}, out)
+	}()
+	var signIn string
+	select {
+	case signIn = <-out.urls:
+	case err := <-done:
+		t.Fatalf("Login ended before printing the address: %v", err)
+	case <-ctx.Done():
+		t.Fatal("no sign-in address printed")
+	}
+	u, err := url.Parse(signIn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	if q.Get("code_challenge_method") != "S256" || q.Get("code_challenge") == "" || q.Get("access_type") != "offline" ||
+		q.Get("scope") != ScopeGoogleMail || !strings.HasPrefix(q.Get("redirect_uri"), "http://127.0.0.1:") {
+		t.Fatalf("sign-in address lacks PKCE, offline access, the scope or a loopback redirect: %s", signIn)
+	}
+	// A forged callback (wrong state) is refused; the real one completes.
+	bad, err := http.Get(q.Get("redirect_uri") + "?code=good-code&state=forged")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad.Body.Close()
+	if bad.StatusCode != http.StatusBadRequest {
+		t.Fatalf("a callback with the wrong state got HTTP %d", bad.StatusCode)
+	}
+	resp, err := http.Get(q.Get("redirect_uri") + "?code=good-code&state=" + url.QueryEscape(q.Get("state")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("Login: %v", err)
+	}
+	if f := srv.LastForm(); f.Get("grant_type") != "authorization_code" || f.Get("code_verifier") == "" {
+		t.Fatalf("token request %v", f)
+	}
+	if tok, err := LoadToken(file); err != nil || !strings.HasPrefix(tok.RefreshToken, "rt-") || tok.Provider != ProviderGoogle {
+		t.Fatalf("stored %+v, %v", tok, err)
+	}
 }

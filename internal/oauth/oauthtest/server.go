@@ -192,6 +192,15 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 			oauthErr(w, 400, "invalid_grant")
 			return
 		}
+	case "authorization_code":
+		// The loopback flow (RFC 8252): the code the browser brought back,
+		// with the PKCE verifier (RFC 7636) of the challenge in the sign-in URL.
+		if r.PostForm.Get("code") != "good-code" || r.PostForm.Get("code_verifier") == "" || r.PostForm.Get("redirect_uri") == "" {
+			oauthErr(w, 400, "invalid_grant")
+			return
+		}
+		newRefresh = "rt-" + random()
+		s.refresh[newRefresh] = true
 	case "urn:ietf:params:oauth:grant-type:device_code":
 		code := r.PostForm.Get("device_code")
 		left, ok := s.devices[code]
