@@ -2,13 +2,22 @@ package itest
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-imap/v2/imapclient"
+	gomail "github.com/wneessen/go-mail"
+	gosmtp "github.com/wneessen/go-mail/smtp"
+	"golang.org/x/oauth2"
 
 	"consultd/internal/demo/story"
 	"consultd/internal/mailstack"
@@ -189,4 +198,83 @@ func TestARevokedSignInIsReportedToTheCoordinatorsOnce(t *testing.T) {
 		t.Fatalf("%d notes about the refused sign-in, want 1", n)
 	}
 	w.noSecretInLogs(srv, rt)
+}
+
+// TestBothSASLMechanismsWorkWithDovecotAndPostfix logs in with XOAUTH2 (what
+// Microsoft and Google document) and OAUTHBEARER (RFC 7628) over IMAP and
+// SMTP, and checks that a token the provider no longer vouches for is
+// refused in the shape consultd retries on.
+func TestBothSASLMechanismsWorkWithDovecotAndPostfix(t *testing.T) {
+	ms := mailstack.Start(t)
+	user, userPass := ms.NewUser(t, "box")
+	srv := tokenServer(t, ms, user)
+	src, err := oauth.New(oauth.Settings{Grant: oauth.GrantClientCredentials, ClientID: "consultd-test",
+		ClientSecret: "s3cret-client", TokenURL: srv.URL + "/token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	host, portS, _ := net.SplitHostPort(ms.IMAPAddr)
+	port, _ := strconv.Atoi(portS)
+	imapLogin := func(mech, tok string) error {
+		c, err := imapclient.DialInsecure(ms.IMAPAddr, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if err := c.Authenticate(oauth.SASLClient(mech, user, tok, host, port)); err != nil {
+			return err
+		}
+		if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+			t.Fatalf("%s: logged in but SELECT INBOX failed: %v", mech, err)
+		}
+		return c.Logout().Wait()
+	}
+	shost, sportS, _ := net.SplitHostPort(ms.SMTPAddr)
+	sport, _ := strconv.Atoi(sportS)
+	smtpSend := func(auth gosmtp.Auth, subject string) error {
+		c, err := gomail.NewClient(shost, gomail.WithPort(sport), gomail.WithTLSPolicy(gomail.NoTLS),
+			gomail.WithSMTPAuthCustom(auth), gomail.WithTimeout(20*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := gomail.NewMsg()
+		_ = m.From(user)
+		_ = m.To(user)
+		m.Subject(subject)
+		m.SetBodyString(gomail.TypeTextPlain, "probe")
+		return c.DialAndSendWithContext(ctx, m)
+	}
+
+	for _, mech := range []string{oauth.XOAuth2, oauth.OAuthBearer} {
+		tok, err := src.Token(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := imapLogin(mech, tok); err != nil {
+			t.Fatalf("IMAP %s with a good token: %v", mech, err)
+		}
+		subject := "probe " + mech + " " + mailstack.Unique("s")
+		if err := smtpSend(oauth.NewSMTPAuth(ctx, src, user, sport).WithMechanism(mech), subject); err != nil {
+			t.Fatalf("SMTP %s with a good token: %v", mech, err)
+		}
+		got := ms.WaitMatch(t, user, userPass, "INBOX", subject, 30*time.Second)
+		if !bytes.Contains(got, []byte("(Authenticated sender: "+user+")")) {
+			t.Fatalf("SMTP %s: the message went through without AUTH:\n%s", mech, got)
+		}
+
+		srv.RevokeAccessTokens()
+		var refused *oauth.RefusedError
+		if err := imapLogin(mech, tok); !errors.As(err, &refused) {
+			t.Fatalf("IMAP %s with a revoked token: %v, want a RefusedError", mech, err)
+		}
+		stale := oauth.NewFunc("test", func(context.Context) (*oauth2.Token, error) {
+			return &oauth2.Token{AccessToken: tok, Expiry: time.Now().Add(time.Hour)}, nil
+		})
+		err = smtpSend(oauth.NewSMTPAuth(ctx, stale, user, sport).WithMechanism(mech), "never")
+		if err == nil || !strings.Contains(err.Error(), "535") {
+			t.Fatalf("SMTP %s with a revoked token: %v, want 535", mech, err)
+		}
+		src.Invalidate(tok)
+	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-sasl"
 	gosmtp "github.com/wneessen/go-mail/smtp"
 )
 
@@ -81,6 +82,14 @@ func ChooseIMAP(caps imap.CapSet) (string, error) {
 	return "", errors.New("the IMAP server offers neither AUTH=OAUTHBEARER nor AUTH=XOAUTH2")
 }
 
+// SASLClient is the go-sasl client of one IMAP login attempt with mech
+// (XOAuth2 or OAuthBearer) and token. Its error challenge ends the attempt
+// with a *RefusedError. LoginIMAP chooses the mechanism and the token; this
+// is for a caller (a connection check) that wants one mechanism.
+func SASLClient(mech, user, token, host string, port int) sasl.Client {
+	return &imapClient{mech: mech, resp: initial(mech, user, token, host, port)}
+}
+
 // imapClient is a go-sasl client for one attempt.
 type imapClient struct {
 	mech string
@@ -109,7 +118,7 @@ func LoginIMAP(ctx context.Context, c *imapclient.Client, src *Source, user, hos
 	if err != nil {
 		return err
 	}
-	err = c.Authenticate(&imapClient{mech: mech, resp: initial(mech, user, tok, host, port)})
+	err = c.Authenticate(SASLClient(mech, user, tok, host, port))
 	if err == nil {
 		return nil
 	}
@@ -150,10 +159,11 @@ func ChooseSMTP(offered []string) (string, error) {
 // the Source when the server asks, choosing the mechanism from the server's
 // EHLO. After a failed AUTH, call Invalidate before trying again.
 type SMTPAuth struct {
-	ctx  context.Context
-	src  *Source
-	user string
-	port int
+	ctx   context.Context
+	src   *Source
+	user  string
+	port  int
+	force string // a mechanism to use whatever the server offers first
 
 	mech, tok string
 }
@@ -163,9 +173,25 @@ func NewSMTPAuth(ctx context.Context, src *Source, user string, port int) *SMTPA
 	return &SMTPAuth{ctx: ctx, src: src, user: user, port: port}
 }
 
+// WithMechanism makes a use mech (XOAuth2 or OAuthBearer) when the server
+// offers it, instead of the preferred one (for connection checks and tests).
+func (a *SMTPAuth) WithMechanism(mech string) *SMTPAuth {
+	a.force = mech
+	return a
+}
+
 // Start implements smtp.Auth.
 func (a *SMTPAuth) Start(si *gosmtp.ServerInfo) (string, []byte, error) {
-	mech, err := ChooseSMTP(si.Auth)
+	offered := si.Auth
+	if a.force != "" {
+		offered = nil
+		for _, m := range si.Auth {
+			if strings.EqualFold(m, a.force) {
+				offered = []string{m}
+			}
+		}
+	}
+	mech, err := ChooseSMTP(offered)
 	if err != nil {
 		return "", nil, err
 	}
