@@ -39,13 +39,15 @@ func TestLoginStoresTheSignInBesideTheDatabase(t *testing.T) {
   device_auth_url: %s/devicecode
 `, srv.URL, srv.URL))
 
-	// Before the login, run says what to do.
-	r := consultd(t, "", "run", "--config", cfg)
-	if r.code != 1 || !strings.Contains(r.stderr, "consultd login") {
-		t.Fatalf("run before login: exit %d\n%s", r.code, r.stderr)
+	// Before the login, check-config and run say what to do.
+	for _, cmd := range []string{"check-config", "run"} {
+		r := consultd(t, "", cmd, "--config", cfg)
+		if r.code != 1 || !strings.Contains(r.stderr, "consultd login") {
+			t.Fatalf("%s before login: exit %d\n%s", cmd, r.code, r.stderr)
+		}
 	}
 
-	r = consultd(t, "", "login", "--config", cfg)
+	r := consultd(t, "", "login", "--config", cfg)
 	if r.code != 0 {
 		t.Fatalf("login: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
@@ -63,6 +65,9 @@ func TestLoginStoresTheSignInBesideTheDatabase(t *testing.T) {
 	}
 	if strings.Contains(r.stdout+r.stderr, tok.RefreshToken) {
 		t.Fatal("login printed the refresh token")
+	}
+	if r := consultd(t, "", "check-config", "--config", cfg); r.code != 0 {
+		t.Fatalf("check-config after login: exit %d\n%s", r.code, r.stderr)
 	}
 }
 

@@ -191,9 +191,9 @@ func TestARevokedSignInIsReportedToTheCoordinatorsOnce(t *testing.T) {
 	if !strings.Contains(note.Text, "consultd login --config "+w.cfgPath) {
 		t.Fatalf("the note does not give the command that fixes it:\n%s", note.Text)
 	}
-	// consultd keeps trying (1 s, 2 s, 4 s … apart); the note is not repeated.
+	// consultd keeps trying (1 s, then 2 s later, …); the note is not repeated.
 	refusals := func() int { return strings.Count(w.logs.String(), "refused consultd's sign-in") }
-	w.waitFor("three more refused attempts", func() bool { return refusals() >= 4 })
+	w.waitFor("two more refused attempts", func() bool { return refusals() >= 3 })
 	if n := w.query(`SELECT COUNT(*) FROM outbox WHERE kind = 'notice' AND payload LIKE '%can no longer sign in%'`); n != 1 {
 		t.Fatalf("%d notes about the refused sign-in, want 1", n)
 	}
