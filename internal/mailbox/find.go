@@ -23,7 +23,7 @@ func (w *Watcher) Find(ctx context.Context, messageID string) (bool, error) {
 	id := "<" + strings.Trim(strings.TrimSpace(messageID), "<>") + ">"
 	folders := []string{cfg.Inbox, cfg.Processed, cfg.Review}
 	if cfg.Junk != "" {
-		folders = append(folders, cfg.Junk)
+		folders = append(folders, s.junkFolder(cfg.Junk))
 	}
 	for _, folder := range folders {
 		var found bool
@@ -53,4 +53,28 @@ func (w *Watcher) Find(ctx context.Context, messageID string) (bool, error) {
 	}
 	_ = s.c.Logout().Wait()
 	return false, nil
+}
+
+// junkFolder is the server's own spam folder when it names one with the
+// \Junk attribute (RFC 6154): providers translate it ("Junk Email",
+// "Courrier indésirable", "[Gmail]/Spam" in each language), so the
+// configured name is only the fallback.
+func (s *session) junkFolder(configured string) string {
+	name := configured
+	_ = s.do("list the junk folder", func() error {
+		if caps := s.c.Caps(); !caps.Has(imap.CapSpecialUse) && !caps.Has(imap.CapIMAP4rev2) {
+			return nil
+		}
+		list, err := s.c.List("", "*", &imap.ListOptions{ReturnSpecialUse: true}).Collect()
+		for _, m := range list {
+			for _, a := range m.Attrs {
+				if a == imap.MailboxAttrJunk {
+					name = m.Mailbox
+					return nil
+				}
+			}
+		}
+		return err
+	})
+	return name
 }
