@@ -107,6 +107,16 @@ func (v *validator) validateOAuth2() {
 			secrets++
 		}
 	}
+	switch {
+	case o.Grant == GrantClientCredentials && o.Provider == OAuth2Google:
+		v.errf("oauth2.grant", "client_credentials is Microsoft's app-only access; for Google Workspace use "+
+			"service_account (domain-wide delegation) or refresh_token")
+	case o.Grant == GrantServiceAccount && o.Provider == OAuth2Microsoft:
+		v.errf("oauth2.grant", "service_account is Google's; for Microsoft 365 use client_credentials (app-only access) or refresh_token")
+	case o.Grant == GrantRefreshToken && o.Provider == OAuth2Google && secrets == 0:
+		v.errf("oauth2", "Google's sign-in needs the OAuth client's secret (a Desktop app client): set client_secret_file, "+
+			"client_secret_env or client_secret")
+	}
 	switch o.Grant {
 	case GrantClientCredentials:
 		need("client_id", o.ClientID, "the Application (client) ID of the app registration")

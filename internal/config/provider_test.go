@@ -127,6 +127,10 @@ func TestOAuth2ConfigurationErrorsSayWhatToDo(t *testing.T) {
 			[]string{`4:48: oauth2.token_url: "http://login.example/token" must use https (http only to loopback, for tests)`}},
 		{"unknown grant", head + "imap: {host: h.example, username: u@x.example}\noauth2: {grant: password}\n" + people,
 			[]string{`4:10: oauth2.grant: "password" is not allowed (use client_credentials, service_account, refresh_token)`}},
+		{"client credentials at Google", head + "imap: {host: h.example, username: u@x.example}\noauth2: {grant: client_credentials, provider: google, client_id: a, client_secret: s}\n" + people,
+			[]string{"4:10: oauth2.grant: client_credentials is Microsoft's app-only access; for Google Workspace use service_account (domain-wide delegation) or refresh_token"}},
+		{"Google sign-in without the client secret", head + "imap: {host: h.example, username: u@x.example}\noauth2: {grant: refresh_token, provider: google, client_id: a}\n" + people,
+			[]string{"4:1: oauth2: Google's sign-in needs the OAuth client's secret (a Desktop app client): set client_secret_file, client_secret_env or client_secret"}},
 		{"oauth2 block nobody uses", "coalition: {name: C, address: coalition@coalition.example}\nsmtp: {host: s.example, username: u@x.example, password: p}\nimap: {host: h.example, username: u@x.example, password: p}\noauth2: {grant: refresh_token, client_id: a}\n" + people,
 			[]string{"4:1: oauth2: is set but neither imap.auth nor smtp.auth is oauth2: remove it, or set auth: oauth2"}},
 	}
