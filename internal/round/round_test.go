@@ -54,9 +54,14 @@ type harness struct {
 
 func newHarness(t *testing.T, requireApproval bool) *harness {
 	t.Helper()
+	return newHarnessConfig(t, strings.Replace(testConfig, "POLICY_APPROVAL", fmt.Sprint(requireApproval), 1))
+}
+
+// newHarnessConfig is newHarness with the configuration y.
+func newHarnessConfig(t *testing.T, y string) *harness {
+	t.Helper()
 	dir := t.TempDir()
 	p := filepath.Join(dir, "c.yaml")
-	y := strings.Replace(testConfig, "POLICY_APPROVAL", fmt.Sprint(requireApproval), 1)
 	if err := os.WriteFile(p, []byte(y), 0o600); err != nil {
 		t.Fatal(err)
 	}
