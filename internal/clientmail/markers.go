@@ -124,8 +124,23 @@ var ForwardMarkers = []ForwardMarker{
 	{"mailmate", "en", "Forwarded message", MarkerColon},
 }
 
-// foldMarker is the form marker texts are compared in.
+// foldMarker is the form marker texts are compared in: lower case, single
+// spaces, Arabic without vowel marks or tatweel and with one alef and yeh
+// ("المُعاد" is "المعاد").
 func foldMarker(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r >= '\u064b' && r <= '\u065f', r == '\u0670', r == '\u0640':
+			return -1
+		case r == 'أ', r == 'إ', r == 'آ', r == 'ٱ':
+			return 'ا'
+		case r == 'ى':
+			return 'ي'
+		case r == 'ة':
+			return 'ه'
+		}
+		return r
+	}, s)
 	return strings.ToLower(strings.Join(strings.Fields(s), " "))
 }
 

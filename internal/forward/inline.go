@@ -3,6 +3,8 @@ package forward
 import (
 	"regexp"
 	"strings"
+
+	"consultd/internal/clientmail"
 )
 
 // Inline is a forwarded message found in a plain-text body.
@@ -12,28 +14,18 @@ type Inline struct {
 	Embedded string            // the forwarded message from its header block on, quote markers removed
 	Header   map[string]string // canonical keys: from, date, subject, to, cc, reply-to, message-id; values as written
 	Body     string            // the forwarded message's text after its header block, trimmed
+	// Uncertain lists what was guessed about the shape, in words a
+	// coordinator can check ("the line … was taken for the forward marker").
+	Uncertain []string
 }
 
 // headerKeys maps the (folded) labels clients print in a forwarded header
-// block, in the languages consultd meets, to canonical names.
+// block to canonical names; the labels are clientmail's table.
 var headerKeys = map[string]string{}
 
 func init() {
-	for canon, labels := range map[string][]string{
-		"from": {"from", "من", "المرسل", "de", "von", "da", "från", "fra", "van", "od", "от", "від", "expéditeur", "remitente"},
-		"date": {"date", "sent", "التاريخ", "تاريخ الإرسال", "أرسل", "أرسلت", "تم الإرسال", "datum", "data", "fecha", "enviado",
-			"enviada", "envoyé", "envoye", "gesendet", "skickat", "sendt", "verzonden", "wysłano", "отправлено", "дата", "date d'envoi"},
-		"subject":    {"subject", "الموضوع", "موضوع", "asunto", "oggetto", "betreff", "objet", "assunto", "ämne", "emne", "onderwerp", "temat", "тема"},
-		"to":         {"to", "إلى", "الى", "para", "a", "an", "à", "till", "til", "aan", "do", "кому", "destinataire"},
-		"cc":         {"cc", "نسخة", "نسخة إلى", "kopie", "copie", "cco", "kopia"},
-		"bcc":        {"bcc", "نسخة مخفية", "نسخة مخفية الوجهة"},
-		"reply-to":   {"reply-to", "risposta", "responder a", "répondre à", "antwort an", "الرد إلى"},
-		"message-id": {"message-id", "message-id:", "messageid"},
-		"importance": {"importance", "الأهمية", "wichtigkeit", "priorité"},
-	} {
-		for _, l := range labels {
-			headerKeys[fold(l)] = canon
-		}
+	for _, l := range clientmail.Labels {
+		headerKeys[fold(clientmail.NormalizeLabel(l.Text))] = string(l.Field)
 	}
 }
 
@@ -57,37 +49,43 @@ func headerLine(line string) (key, value string, ok bool) {
 	return canon, strings.TrimSpace(strings.Trim(m[2], "*")), true
 }
 
-// marker is a line a client writes above a forwarded message.
-type marker struct {
-	re   *regexp.Regexp
-	form string
-}
-
-var markers = []marker{
-	{regexp.MustCompile(`^-{2,}\s*(forwarded message|الرسالة المعاد توجيهها|رسالة معاد توجيهها|message transfere|message transféré|weitergeleitete nachricht|mensaje reenviado|messaggio inoltrato|mensagem encaminhada|doorgestuurd bericht|vidarebefordrat meddelande|videresendt meddelelse|пересылаемое сообщение)\s*-{2,}$`), "gmail"},
-	{regexp.MustCompile(`^-{2,}\s*(original message|الرسالة الاصلية|الرسالة الأصلية|message d'origine|ursprungliche nachricht|ursprüngliche nachricht|mensaje original|messaggio originale|mensagem original|oorspronkelijk bericht|ursprungligt meddelande|opprinnelig melding|oryginalna wiadomość|исходное сообщение)\s*-{2,}$`), "outlook"},
-	{regexp.MustCompile(`^-{3,}\s*forwarded message from .{1,100}-{3,}$`), "mutt"},
-	{regexp.MustCompile(`^(begin forwarded message|بدايه الرساله المعاد توجيهها|بداية الرسالة المعاد توجيهها|debut du message reexpedie|début du message réexpédié|anfang der weitergeleiteten nachricht|inicio del mensaje reenviado|inizio messaggio inoltrato)\s*:?$`), "apple"},
-}
+// reMutt is Mutt's marker, which names the original sender.
+var reMutt = regexp.MustCompile(`^-{3,}\s*forwarded message from .{1,100}-{3,}$`)
 
 // reEndForward is the line Mutt and Yahoo write under a forwarded message.
 var reEndForward = regexp.MustCompile(`(?im)^[ \t]*-{3,}\s*end (?:of )?forwarded message\s*-{3,}[ \t]*$`)
 
 // markerForm returns the client form of a marker line, or "".
 func markerForm(line string) string {
-	l := strings.TrimSpace(fold(line))
-	if len(l) > 120 || l == "" {
+	l := strings.TrimSpace(stripBidi(line))
+	if len(l) > 200 || l == "" {
 		return ""
 	}
-	for _, m := range markers {
-		if m.re.MatchString(l) {
-			if m.form == "gmail" && strings.HasPrefix(l, "-------- ") && strings.HasSuffix(l, " --------") {
-				return "thunderbird" // Thunderbird: eight dashes each side
-			}
-			return m.form
-		}
+	if reMutt.MatchString(strings.ToLower(l)) {
+		return "mutt"
 	}
-	return ""
+	m, ok := clientmail.MatchForwardMarker(l)
+	if !ok {
+		return ""
+	}
+	if m.Shape == clientmail.MarkerColon {
+		return m.Client
+	}
+	// The same words are drawn differently by each client: count the dashes.
+	lead := len(l) - len(strings.TrimLeft(l, "-"))
+	switch {
+	case m.Client == "outlook" && lead < 8:
+		return "outlook"
+	case lead == 5:
+		return "yahoo"
+	case lead == 8 && strings.HasSuffix(l, " --------"):
+		return "thunderbird"
+	case m.Client == "outlook":
+		return "outlook"
+	case lead >= 9 && m.Client == "thunderbird":
+		return "gmail" // HubSpot and Gmail-like clients with a translated caption
+	}
+	return m.Client
 }
 
 // isSeparator reports a rule line (underscores, dashes, equals) Outlook draws
