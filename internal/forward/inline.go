@@ -1,8 +1,12 @@
 package forward
 
 import (
+	"fmt"
 	"regexp"
+	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"consultd/internal/clientmail"
 )
@@ -17,6 +21,7 @@ type Inline struct {
 	// Uncertain lists what was guessed about the shape, in words a
 	// coordinator can check ("the line … was taken for the forward marker").
 	Uncertain []string
+	lang      string // the UI language the From label gives away, when only one language writes it
 }
 
 // headerKeys maps the (folded) labels clients print in a forwarded header
@@ -121,13 +126,61 @@ type block struct {
 	start, end int // line indexes, end exclusive
 	fields     map[string]string
 	keys       []string // canonical keys in order
+	fromLabel  string   // the From label as written, which tells the UI language
+	unknown    []string // lines with a label consultd does not know, kept out of every value
+	joined     []string // values read over two lines at the end of the block
 }
 
+// reUnknownLabel is a "Label: value" line whose label may be a header label
+// consultd does not know: one to three words of letters, then a colon.
+var reUnknownLabel = regexp.MustCompile(`^[*_]{0,2}(\pL[\pL\pM'’.\-]*(?: [\pL\pM'’.\-()]+){0,2}?)[*_]{0,2} ?[:：][*_]{0,2}(?:[ \t]+\S|[^\x00-\x7f])`)
+
+// unknownLabel reports a line shaped like a header line with a label not in
+// the table.
+func unknownLabel(line string) (string, bool) {
+	l := strings.TrimSpace(stripBidi(line))
+	m := reUnknownLabel.FindStringSubmatch(l)
+	if m == nil {
+		return "", false
+	}
+	switch strings.ToLower(m[1]) {
+	case "http", "https", "mailto", "tel", "ftp":
+		return "", false
+	}
+	return m[1], true
+}
+
+// unknownBelongs says an unknown-label line at i is part of the header block
+// rather than the first line of the body: a known header follows it, or it
+// closes a block of several headers and its value looks like a header value
+// (a date or an address).
+func unknownBelongs(lines []string, i int, b block) bool {
+	for j := i + 1; j < len(lines) && j <= i+2; j++ {
+		if _, _, ok := headerLine(lines[j]); ok {
+			return true
+		}
+		if strings.TrimSpace(lines[j]) == "" {
+			break
+		}
+	}
+	if len(b.keys) < 2 || i+1 < len(lines) && strings.TrimSpace(lines[i+1]) != "" {
+		return false
+	}
+	v := lines[i][strings.IndexAny(lines[i], ":：")+1:]
+	return len(v) < 100 && (strings.Contains(v, "@") || strings.ContainsAny(v, "0123456789"))
+}
+
+// wrapWidth is about where clients hard-wrap plain text; a header line this
+// long may go on, wrapped, on the next line.
+const wrapWidth = 64
+
 // readBlock reads header lines from start; wrapped values (a Subject broken
-// over two lines) are joined when the next line is again a header.
+// over two lines) are joined when the next line is again a header, or when a
+// long value is followed by one short line and a blank line.
 func readBlock(lines []string, start int) block {
 	b := block{start: start, end: start, fields: map[string]string{}}
 	last := ""
+	const skipping = "\x00unknown"
 	for i := start; i < len(lines) && i < start+blockWindow; i++ {
 		key, val, ok := headerLine(lines[i])
 		if ok {
@@ -138,10 +191,21 @@ func readBlock(lines []string, start int) block {
 			} else {
 				b.fields[key] = val
 				b.keys = append(b.keys, key)
+				if key == "from" {
+					b.fromLabel = strings.TrimSpace(lines[i][:strings.IndexAny(lines[i], ":：")])
+				}
 			}
 			last = key
 			b.end = i + 1
 			continue
+		}
+		if last != "" {
+			if _, unk := unknownLabel(lines[i]); unk && unknownBelongs(lines, i, b) {
+				b.unknown = append(b.unknown, cleanValue(lines[i]))
+				last = skipping
+				b.end = i + 1
+				continue
+			}
 		}
 		// A continuation line: not blank, followed (within two lines) by a header.
 		if last == "" || strings.TrimSpace(lines[i]) == "" {
@@ -159,10 +223,24 @@ func readBlock(lines []string, start int) block {
 				break
 			}
 		}
+		atEnd := false
+		if !cont && last != skipping && len([]rune(prev)) >= wrapWidth && (i+1 == len(lines) || strings.TrimSpace(lines[i+1]) == "") {
+			// The last header, wrapped: a short line, then the blank line
+			// before the body. A line ending like a sentence is the body.
+			t := strings.TrimSpace(lines[i])
+			if !strings.ContainsAny(t[len(t)-1:], ",:;.!?") && len([]rune(t)) < wrapWidth {
+				cont, atEnd = true, true
+			}
+		}
 		if !cont {
 			break
 		}
-		b.fields[last] = strings.TrimSpace(b.fields[last] + " " + strings.TrimSpace(lines[i]))
+		if last != skipping {
+			b.fields[last] = strings.TrimSpace(b.fields[last] + " " + strings.TrimSpace(lines[i]))
+			if atEnd {
+				b.joined = append(b.joined, last)
+			}
+		}
 		b.end = i + 1
 	}
 	return b
@@ -182,13 +260,17 @@ func (b block) strongEnough() bool {
 }
 
 // FindInline finds the first forwarded message in a plain-text body: a
-// client's forward marker followed by a header block, or an Outlook-style
+// client's forward marker followed by a header block, Outlook's "On …,
+// "Name" <addr> wrote:" opening above an indented body, or an Outlook-style
 // header block (From/Sent/To/Subject) on its own. ok is false when the text
-// holds neither.
+// holds none of them.
 func FindInline(text string) (in Inline, ok bool) {
-	lines := splitLines(text)
+	lines := expandOneLineHeaders(splitLines(text))
 	for i := 0; i < len(lines); i++ {
 		if in, ok := tryMarker(lines, i); ok {
+			return in, true
+		}
+		if in, ok := tryAttribution(lines, i); ok {
 			return in, true
 		}
 		if in, ok := tryBareBlock(lines, i); ok {
@@ -196,6 +278,167 @@ func FindInline(text string) (in Inline, ok bool) {
 		}
 	}
 	return Inline{}, false
+}
+
+// reLabelAnywhere finds known labels inside a line, for Yahoo's header block
+// written on one line. Longer labels come first so "Data" wins over "Da".
+var reLabelAnywhere = func() *regexp.Regexp {
+	seen := map[string]bool{}
+	var texts []string
+	for _, l := range clientmail.Labels {
+		if k := strings.ToLower(l.Text); !seen[k] {
+			seen[k] = true
+			texts = append(texts, regexp.QuoteMeta(l.Text))
+		}
+	}
+	sort.Slice(texts, func(i, j int) bool { return len(texts[i]) > len(texts[j]) })
+	return regexp.MustCompile(`(?i)(` + strings.Join(texts, "|") + `) ?[:：]`)
+}()
+
+// expandOneLineHeaders splits Yahoo's "----- Forwarded Message ----- From:
+// …To: …Subject: …" into a marker line and one line per header.
+func expandOneLineHeaders(lines []string) []string {
+	var out []string
+	for i, l := range lines {
+		var parts []string
+		if len(l) > 40 && len(l) < 4000 && strings.Contains(l, "@") {
+			if marker, rest, ok := clientmail.SplitDashedPrefix(stripBidi(l)); ok && markerForm(marker) != "" {
+				if p := splitAtLabels(rest); len(p) >= 3 {
+					parts = append([]string{marker}, p...)
+				}
+			}
+		}
+		if parts == nil {
+			if out != nil {
+				out = append(out, l)
+			}
+			continue
+		}
+		if out == nil {
+			out = append(out, lines[:i]...)
+		}
+		out = append(out, parts...)
+	}
+	if out == nil {
+		return lines
+	}
+	return out
+}
+
+// splitAtLabels cuts "From: a <a@x>To: b <b@x>Subject: s" at each known
+// label. A label counts where a header could start: after ">", a digit or
+// quote, or as a capital right after a lower-case letter ("…comCc:"); short
+// labels ("A:", "De:") only after ">" or a digit, so "Plan A: budget" stays
+// whole.
+func splitAtLabels(s string) []string {
+	idx := reLabelAnywhere.FindAllStringSubmatchIndex(s, 40)
+	var cuts []int
+	for _, m := range idx {
+		at := m[2]
+		label := s[m[2]:m[3]]
+		if at == 0 {
+			cuts = append(cuts, at)
+			continue
+		}
+		prev, _ := utf8.DecodeLastRuneInString(s[:at])
+		first, _ := utf8.DecodeRuneInString(label)
+		short := utf8.RuneCountInString(label) <= 2
+		switch {
+		case prev == '>' || prev == '"' || unicode.IsDigit(prev):
+			cuts = append(cuts, at)
+		case !short && unicode.IsSpace(prev):
+			cuts = append(cuts, at)
+		case !short && unicode.IsLower(prev) && unicode.IsUpper(first):
+			cuts = append(cuts, at)
+		}
+	}
+	if len(cuts) == 0 || cuts[0] != 0 {
+		return nil
+	}
+	var out []string
+	for k, c := range cuts {
+		end := len(s)
+		if k+1 < len(cuts) {
+			end = cuts[k+1]
+		}
+		out = append(out, strings.TrimSpace(s[c:end]))
+	}
+	return out
+}
+
+// tryAttribution checks for Outlook 2016-2021's forward opening, "On
+// 28/10/2021 12:46, "Name" <addr> wrote:", above a body indented by four
+// spaces or quoted with ">".
+func tryAttribution(lines []string, i int) (Inline, bool) {
+	line, quoted := unquote(lines[i])
+	date, name, addr, _, ok := clientmail.MatchForwardAttribution(line)
+	if !ok {
+		return Inline{}, false
+	}
+	j := i + 1
+	for j < len(lines) && j < i+4 {
+		l, _ := unquote(lines[j])
+		if quoted {
+			l = lines[j]
+		}
+		if strings.TrimSpace(l) != "" {
+			break
+		}
+		j++
+	}
+	if j >= len(lines) {
+		return Inline{}, false
+	}
+	region := lines[j:]
+	if quoted {
+		region = unquoteRegion(lines[i+1:])
+		for len(region) > 0 && strings.TrimSpace(region[0]) == "" {
+			region = region[1:]
+		}
+	}
+	var body []string
+	switch {
+	case len(region) > 0 && indented(region[0]):
+		body = dedentRegion(region)
+	case len(region) > 0 && isQuoted(region[0]):
+		body = unquoteRegion(region)
+	default:
+		return Inline{}, false
+	}
+	in := Inline{
+		Form:     "outlook-wrote",
+		Before:   strings.TrimSpace(strings.Join(lines[:i], "\n")),
+		Header:   map[string]string{"from": name + " <" + addr + ">", "date": date},
+		Embedded: strings.TrimSpace(strings.Join(lines[i:], "\n")),
+		Body:     strings.TrimSpace(strings.Join(body, "\n")),
+	}
+	return in, true
+}
+
+func indented(l string) bool { return strings.HasPrefix(l, "    ") || strings.HasPrefix(l, "\t") }
+
+func isQuoted(l string) bool {
+	_, q := unquote(l)
+	return q
+}
+
+// dedentRegion removes Outlook's four-space indent; the indented text ends
+// at the first line that is neither blank nor indented.
+func dedentRegion(lines []string) []string {
+	out := make([]string, 0, len(lines))
+	for _, l := range lines {
+		switch {
+		case strings.TrimSpace(l) == "":
+			out = append(out, "")
+		case strings.HasPrefix(l, "    "):
+			out = append(out, l[4:])
+		case strings.HasPrefix(l, "\t"):
+			out = append(out, l[1:])
+		default:
+			return out
+		}
+	}
+	return out
 }
 
 // tryMarker checks for a forward marker at line i.
@@ -261,14 +504,44 @@ func tryBareBlock(lines []string, i int) (Inline, bool) {
 	for k > 0 && strings.TrimSpace(lines[k-1]) == "" {
 		k--
 	}
+	var uncertain []string
 	if k > 0 && isSeparator(lines[k-1]) {
 		k--
+	} else if k > 0 {
+		// A marker the table does not know (another language or client)
+		// must not become the coordinator's note: drop a dashed caption, or
+		// a short line ending in a colon standing alone above the block.
+		prev, _ := unquote(lines[k-1])
+		if p := strings.TrimSpace(prev); clientmail.LooksLikeMarker(p) || standaloneColonLine(lines, k-1) {
+			uncertain = append(uncertain, fmt.Sprintf("the line %q right above the forwarded header was taken for your mail client's forward marker and left out of your note", cleanValue(p)))
+			k--
+		}
 	}
 	form := "headers"
 	if _, sent := b.fields["date"]; sent {
 		form = "outlook"
 	}
-	return makeInline(form, lines[:k], region, b), true
+	in := makeInline(form, lines[:k], region, b)
+	in.Uncertain = append(uncertain, in.Uncertain...)
+	return in, true
+}
+
+// standaloneColonLine reports a short line ending in a colon with a blank
+// line (or nothing) above it, as forward markers stand.
+func standaloneColonLine(lines []string, i int) bool {
+	l, _ := unquote(lines[i])
+	l = strings.TrimSpace(stripBidi(l))
+	if !strings.HasSuffix(l, ":") && !strings.HasSuffix(l, "：") || utf8.RuneCountInString(l) > 60 {
+		return false
+	}
+	if _, _, ok := headerLine(l); ok {
+		return false
+	}
+	if i == 0 {
+		return true
+	}
+	above, _ := unquote(lines[i-1])
+	return strings.TrimSpace(above) == ""
 }
 
 // unquoteRegion returns lines with one quote level removed; the quoted
@@ -313,5 +586,26 @@ func makeInline(form string, before, body []string, b block) Inline {
 	if loc := reEndForward.FindStringIndex(in.Body); loc != nil {
 		in.Body = strings.TrimSpace(in.Body[:loc[0]])
 	}
+	for _, u := range b.unknown {
+		in.Uncertain = append(in.Uncertain, fmt.Sprintf("the forwarded header has a line consultd does not know, %q; it was left out of the inviter, subject and date", u))
+	}
+	for _, k := range b.joined {
+		in.Uncertain = append(in.Uncertain, fmt.Sprintf("the %s was read over two lines: %q", k, b.fields[k]))
+	}
+	in.lang = labelLanguage(b.fromLabel)
 	return in
+}
+
+// labelLanguage is the one language whose From label this is, or "".
+func labelLanguage(label string) string {
+	lang := ""
+	for _, l := range clientmail.Labels {
+		if l.Field == clientmail.FieldFrom && clientmail.NormalizeLabel(l.Text) == clientmail.NormalizeLabel(label) {
+			if lang != "" && lang != l.Lang {
+				return ""
+			}
+			lang = l.Lang
+		}
+	}
+	return lang
 }
