@@ -5,6 +5,7 @@
 package forward
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -31,7 +32,11 @@ type Invitation struct {
 	Body        string    // the original text
 	Attachments []mimeparse.Attachment
 	ReplyBy     time.Time // a reply-by / RSVP date found in the body; zero if none; 23:59 (UTC unless a zone is written) when only a day is given
-	Form        string    // "gmail", "outlook", "apple", "iphone", "thunderbird", "mutt", "headers" (bare header block), "rfc822"; for logs
+	Form        string    // "gmail", "outlook", "outlook-wrote", "apple", "iphone", "thunderbird", "yahoo", "mailmate", "mutt", "headers" (bare header block), "rfc822"; for logs
+	Cc          []mimeparse.Address // the original's Cc line, when the forward shows it
+	// Uncertain says, in words for the coordinators' "round opened" note,
+	// what was guessed about this forward; empty when its shape was clear.
+	Uncertain []string
 }
 
 // Result is what Parse found.
@@ -87,7 +92,7 @@ func bodyText(m *mimeparse.Message) string {
 // only a bare header block or "Original Message" is ambiguous, and then the
 // outer subject decides.
 func isReply(m *mimeparse.Message, in Inline) bool {
-	if in.Form != "outlook" && in.Form != "headers" {
+	if in.Form != "outlook" && in.Form != "headers" && in.Form != "outlook-wrote" {
 		return false
 	}
 	s := strings.TrimSpace(stripBidi(m.Subject))
@@ -95,7 +100,10 @@ func isReply(m *mimeparse.Message, in Inline) bool {
 }
 
 var (
-	reForwardPrefix = regexp.MustCompile(`(?i)^\s*(?:fwd?|tr|wg|rv|enc|إعادة توجيه|اعادة توجيه|توجيه)\s*(?:\[\d+\])?\s*[:：]\s*`)
+	// Forward prefixes: clientmail's subject rows are the replies side's; these
+	// are the ones Outlook, Gmail, Yahoo and Thunderbird write (crisp-oss
+	// email-forward-parser's fixtures) plus the Arabic UIs.
+	reForwardPrefix = regexp.MustCompile(`(?i)^\s*(?:fwd?|tr|wg|rv|enc|vs|vb|vl|pd|i|redir\.|videresend|İlt|إعادة توجيه|اعادة توجيه|توجيه)\s*(?:\[\d+\])?\s*[:：]\s*`)
 	reReplyPrefix   = regexp.MustCompile(`(?i)^\s*(?:re|aw|sv|antw|rif|رد)\s*(?:\[\d+\])?\s*[:：]`)
 )
 
@@ -144,7 +152,7 @@ func domainOf(addr string) string {
 }
 
 func fromInline(m *mimeparse.Message, in Inline, now time.Time) *Invitation {
-	inv := &Invitation{Form: in.Form, Attachments: m.Attachments}
+	inv := &Invitation{Form: in.Form, Attachments: m.Attachments, Uncertain: in.Uncertain}
 	if a, ok := parseAddress(in.Header["from"]); ok {
 		inv.Inviter = a
 	}
@@ -152,13 +160,27 @@ func fromInline(m *mimeparse.Message, in Inline, now time.Time) *Invitation {
 		inv.Subject = cleanValue(s)
 	} else {
 		inv.Subject = stripForwardPrefixes(m.Subject)
+		// Outlook's "On … wrote:" forward never shows the subject; its FW:
+		// subject line is the original's. Anything else is a guess.
+		if in.Form != "outlook-wrote" || !reForwardPrefix.MatchString(stripBidi(m.Subject)) {
+			inv.Uncertain = append(inv.Uncertain, fmt.Sprintf("the forwarded text shows no subject; %q was taken from your message's subject line", inv.Subject))
+		}
+	}
+	if in.Form == "outlook-wrote" && !reForwardPrefix.MatchString(stripBidi(m.Subject)) {
+		inv.Uncertain = append(inv.Uncertain, fmt.Sprintf("the text was read as a forward of mail from %s because of its %q line, though your subject does not say FW:", inv.Inviter.Address, "… wrote:"))
 	}
 	if d := in.Header["date"]; d != "" {
-		p := readDate(d, 0)
+		p := readHeaderDate(d, in.lang)
 		if p.hasYear {
 			inv.Date, _ = p.resolve(now)
 		}
+		if inv.Date.IsZero() {
+			inv.Uncertain = append(inv.Uncertain, fmt.Sprintf("the original's date %q could not be read", cleanValue(d)))
+		} else if ambiguousNumericDate(d) {
+			inv.Uncertain = append(inv.Uncertain, fmt.Sprintf("the original's date %q was read day first, as %s", cleanValue(d), inv.Date.Format("2 January 2006")))
+		}
 	}
+	inv.Cc = parseAddressList(in.Header["cc"])
 	inv.MessageID = strings.Trim(cleanValue(in.Header["message-id"]), "<>")
 	inv.Body = stripSignatureOf(in.Body, m.From)
 	inv.ReplyBy = findReplyBy(inv.Body, now)
@@ -228,6 +250,48 @@ func parseAddress(v string) (mimeparse.Address, bool) {
 	}
 	a.Name = trimName(v)
 	return a, a.Name != ""
+}
+
+// parseAddressList reads a Cc value: addresses separated by "," (Gmail,
+// Apple, Thunderbird) or ";" (Outlook, Yahoo); a comma inside quotes or
+// before the address ("Sheltan, Walter <w@x>") does not separate.
+func parseAddressList(v string) []mimeparse.Address {
+	v = cleanValue(v)
+	if v == "" {
+		return nil
+	}
+	var out []mimeparse.Address
+	var cur strings.Builder
+	inQuote, inAngle := false, false
+	flush := func() {
+		part := strings.TrimSpace(cur.String())
+		cur.Reset()
+		if part == "" {
+			return
+		}
+		if a, ok := parseAddress(part); ok && a.Address != "" {
+			out = append(out, a)
+		}
+	}
+	for _, r := range v {
+		switch {
+		case r == '"':
+			inQuote = !inQuote
+		case r == '<' || r == '[':
+			inAngle = true
+		case r == '>' || r == ']':
+			inAngle = false
+		case (r == ',' || r == ';') && !inQuote && !inAngle:
+			// "Sheltan, Walter <w@x>": a comma before any address is part of the name.
+			if strings.Contains(cur.String(), "@") {
+				flush()
+				continue
+			}
+		}
+		cur.WriteRune(r)
+	}
+	flush()
+	return out
 }
 
 func trimName(s string) string {
