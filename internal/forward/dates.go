@@ -94,6 +94,8 @@ var zoneAbbrevs = map[string]int{
 	"eet": 2 * 3600, "eest": 3 * 3600, "msk": 3 * 3600, "ast": 3 * 3600, "gst": 4 * 3600,
 	"est": -5 * 3600, "edt": -4 * 3600, "cdt": -5 * 3600, "mst": -7 * 3600, "mdt": -6 * 3600,
 	"pst": -8 * 3600, "pdt": -7 * 3600,
+	// German (Apple Mail de): MEZ/MESZ Central European, OEZ/OESZ Eastern European.
+	"mez": 1 * 3600, "mesz": 2 * 3600, "oez": 2 * 3600, "oesz": 3 * 3600,
 }
 
 // monthsByLang are month names whose meaning depends on the language: in

@@ -582,7 +582,7 @@ func makeInline(form string, before, body []string, b block) Inline {
 		Header: b.fields,
 	}
 	in.Embedded = strings.TrimSpace(strings.Join(body[b.start:], "\n"))
-	in.Body = strings.TrimSpace(strings.Join(body[b.end:], "\n"))
+	in.Body = strings.TrimSpace(strings.Join(cleanBody(body[b.end:]), "\n"))
 	if loc := reEndForward.FindStringIndex(in.Body); loc != nil {
 		in.Body = strings.TrimSpace(in.Body[:loc[0]])
 	}
@@ -594,6 +594,34 @@ func makeInline(form string, before, body []string, b block) Inline {
 	}
 	in.lang = labelLanguage(b.fromLabel)
 	return in
+}
+
+// cleanBody unquotes a body every line of which is quoted (Missive quotes
+// the forwarded text under a plain header block) and empties lines of only
+// spaces (IONOS writes "> " plus a space for blank lines).
+func cleanBody(lines []string) []string {
+	all, some := true, false
+	for _, l := range lines {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		some = true
+		if !isQuoted(l) {
+			all = false
+			break
+		}
+	}
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		if all && some {
+			l, _ = unquote(l)
+		}
+		if strings.TrimSpace(l) == "" {
+			l = ""
+		}
+		out[i] = l
+	}
+	return out
 }
 
 // labelLanguage is the one language whose From label this is, or "".
