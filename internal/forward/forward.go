@@ -31,8 +31,8 @@ type Invitation struct {
 	MessageID   string    // without <>; "" if the forward did not carry it
 	Body        string    // the original text
 	Attachments []mimeparse.Attachment
-	ReplyBy     time.Time // a reply-by / RSVP date found in the body; zero if none; 23:59 (UTC unless a zone is written) when only a day is given
-	Form        string    // "gmail", "outlook", "outlook-wrote", "apple", "iphone", "thunderbird", "yahoo", "mailmate", "mutt", "headers" (bare header block), "rfc822"; for logs
+	ReplyBy     time.Time           // a reply-by / RSVP date found in the body; zero if none; 23:59 (UTC unless a zone is written) when only a day is given
+	Form        string              // "gmail", "outlook", "outlook-wrote", "apple", "iphone", "thunderbird", "yahoo", "mailmate", "mutt", "headers" (bare header block), "rfc822"; for logs
 	Cc          []mimeparse.Address // the original's Cc line, when the forward shows it
 	// Uncertain says, in words for the coordinators' "round opened" note,
 	// what was guessed about this forward; empty when its shape was clear.
