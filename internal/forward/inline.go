@@ -199,7 +199,9 @@ func readBlock(lines []string, start int) block {
 			b.end = i + 1
 			continue
 		}
-		if last != "" {
+		if last != "" || i == start {
+			// At the start too: a block whose From label is unknown ("از:")
+			// still has its other lines read, and the inviter is missing.
 			if _, unk := unknownLabel(lines[i]); unk && unknownBelongs(lines, i, b) {
 				b.unknown = append(b.unknown, cleanValue(lines[i]))
 				last = skipping
