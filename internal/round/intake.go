@@ -100,6 +100,7 @@ func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, 
 		ps = append(ps, &store.Participant{RoundID: id, MemberID: mem.ID, Name: mem.Name, Language: mem.Language,
 			Emails: mem.Emails, Token: tok, ConsultMessageID: e.messageID("c", tok)})
 	}
+	warnings = append(warnings, forwardGuesses(inv, id)...)
 	if err := store.InsertRound(ctx, st.tx, r, atts, ps); err != nil {
 		return outcome{}, err
 	}
