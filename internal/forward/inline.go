@@ -301,10 +301,12 @@ var reLabelAnywhere = func() *regexp.Regexp {
 // …To: …Subject: …" into a marker line and one line per header.
 func expandOneLineHeaders(lines []string) []string {
 	var out []string
+	tries := 0 // a real forward has one or two such lines; bound the work on floods
 	for i, l := range lines {
 		var parts []string
-		if len(l) > 40 && len(l) < 4000 && strings.Contains(l, "@") {
+		if tries < 5 && len(l) > 40 && len(l) < 4000 && strings.Contains(l, "@") {
 			if marker, rest, ok := clientmail.SplitDashedPrefix(stripBidi(l)); ok && markerForm(marker) != "" {
+				tries++
 				if p := splitAtLabels(rest); len(p) >= 3 {
 					parts = append([]string{marker}, p...)
 				}
