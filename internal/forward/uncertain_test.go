@@ -55,18 +55,18 @@ func TestNothingWrongGoesOutSilently(t *testing.T) {
 		},
 		{
 			name: "Outlook's On … wrote: under Re: is a reply, not a forward", subject: "RE: Invitation",
-			text: "We agree.\n\nOn 28/10/2021 12:46, \"Office of the Special Envoy\" <office@envoy.example> wrote:\n\n    Dear colleagues,\n",
+			text:       "We agree.\n\nOn 28/10/2021 12:46, \"Office of the Special Envoy\" <office@envoy.example> wrote:\n\n    Dear colleagues,\n",
 			notForward: true,
 		},
 		{
 			name: "Outlook's On … wrote: without FW: in the subject is flagged", subject: "Invitation to the consultation",
-			text: "FYI\n\nOn 28/10/2021 12:46, \"Office of the Special Envoy\" <office@envoy.example> wrote:\n\n    Dear colleagues,\n",
+			text:        "FYI\n\nOn 28/10/2021 12:46, \"Office of the Special Envoy\" <office@envoy.example> wrote:\n\n    Dear colleagues,\n",
 			inviterAddr: "office@envoy.example", wantSubject: "Invitation to the consultation", wantNote: "FYI",
 			wantUncertain: "does not say FW:",
 		},
 		{
 			name: "a day-month date that could be month-day is flagged", subject: "FW: Invitation to the consultation",
-			text: "FYI\n\nOn 05/10/2021 12:46, \"Office of the Special Envoy\" <office@envoy.example> wrote:\n\n    Dear colleagues,\n",
+			text:        "FYI\n\nOn 05/10/2021 12:46, \"Office of the Special Envoy\" <office@envoy.example> wrote:\n\n    Dear colleagues,\n",
 			inviterAddr: "office@envoy.example", wantSubject: "Invitation to the consultation", wantNote: "FYI",
 			wantUncertain: "read day first, as 5 October 2021",
 		},
