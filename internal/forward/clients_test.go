@@ -136,3 +136,27 @@ func TestClientFixturesAreMail(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkParseClientForwards: MIME parsing and forward reading of each
+// client fixture, per message.
+func BenchmarkParseClientForwards(b *testing.B) {
+	var raws [][]byte
+	for _, c := range loadClientCases(b) {
+		raw, err := os.ReadFile(filepath.Join("testdata", "clients", c.File))
+		if err != nil {
+			b.Fatal(err)
+		}
+		raws = append(raws, raw)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, raw := range raws {
+			m, err := mimeparse.Parse(raw)
+			if err != nil {
+				b.Fatal(err)
+			}
+			Parse(m, now)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(raws)), "ns/msg")
+}
