@@ -1,7 +1,12 @@
 // Package forward recognises an invitation forwarded by a coordinator — inline
-// (Gmail, Outlook desktop and web, Apple Mail, Thunderbird; English and Arabic
-// UIs) or attached as message/rfc822 — and recovers the original invitation and
-// the coordinator's directives written above it.
+// or attached as message/rfc822 — and recovers the original invitation
+// (inviter, subject, date, Cc, body) and the coordinator's directives and note
+// written above it. Inline forwards are read by the shapes clients write
+// (Gmail, Outlook desktop incl. its "On … wrote:" form, new Outlook, Outlook
+// on the web, Apple Mail and iPhone, Thunderbird, Yahoo, HubSpot, MailMate,
+// Missive, IONOS) with the labels and markers of internal/clientmail. What
+// the parser had to guess is listed in Invitation.Uncertain for the
+// coordinators; it never fills a value with a line it does not understand.
 package forward
 
 import (
