@@ -331,10 +331,12 @@ func expandOneLineHeaders(lines []string) []string {
 
 // splitAtLabels cuts "From: a <a@x>To: b <b@x>Subject: s" at each known
 // label. A label counts where a header could start: after ">", a digit or
-// quote, or as a capital right after a lower-case letter ("…comCc:"); short
+// quote, or as a capital right after a letter ("…comCc:", "…MEZBetreff:"); short
 // labels ("A:", "De:") only after ">" or a digit, so "Plan A: budget" stays
 // whole.
 func splitAtLabels(s string) []string {
+	// Yahoo in Polish writes its Cc label without a colon: ">Dw Name <…>".
+	s = strings.ReplaceAll(s, ">Dw ", ">Dw: ")
 	idx := reLabelAnywhere.FindAllStringSubmatchIndex(s, 40)
 	var cuts []int
 	for _, m := range idx {
@@ -352,7 +354,8 @@ func splitAtLabels(s string) []string {
 			cuts = append(cuts, at)
 		case !short && unicode.IsSpace(prev):
 			cuts = append(cuts, at)
-		case !short && unicode.IsLower(prev) && unicode.IsUpper(first):
+		case !short && unicode.IsLetter(prev) && unicode.IsUpper(first):
+			// "…comCc:", and after a zone abbreviation "…09:26:50 MEZBetreff:".
 			cuts = append(cuts, at)
 		}
 	}
