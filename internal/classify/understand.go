@@ -134,7 +134,11 @@ func Understand(ctx context.Context, m *mimeparse.Message, cfg *config.Config, q
 			info.Attachment = append(info.Attachment, a.Filename)
 		}
 		for _, a := range inv.Cc {
-			info.Cc = append(info.Cc, formatAddr(a))
+			if a.Name == "" {
+				info.Cc = append(info.Cc, a.Address)
+			} else {
+				info.Cc = append(info.Cc, a.Name+" <"+a.Address+">")
+			}
 		}
 		info.Uncertain = inv.Uncertain
 		u.Invitation = info

@@ -3,6 +3,8 @@ package round
 import (
 	"strings"
 	"testing"
+
+	"consultd/internal/store"
 )
 
 // TestOpenedNoteSaysWhatWasGuessed: a forward whose shape is uncertain still
@@ -15,7 +17,7 @@ func TestOpenedNoteSaysWhatWasGuessed(t *testing.T) {
 		"Please handle.\r\n\r\n-------- \xec\xa0\x84\xeb\x8b\xac\xeb\x90\x9c \xeb\xa9\x94\xec\x8b\x9c\xec\xa7\x80 --------\r\n" +
 		"Subject: \tInvitation to the consultation\r\nDate: \tWed, 3 Nov 2026 15:51:30 +0100\r\n" +
 		"From: \tOffice of the Special Envoy <office@envoy.example>\r\nTo: \tcoalition@coal.example\r\n\r\n\r\nDear colleagues,\r\n\r\nPlease join us.\r\n")
-	if d := h.handle(raw); d != Processed {
+	if d := h.handle(raw); d != store.Processed {
 		t.Fatalf("went to %s, want processed", d)
 	}
 	opened := h.outbox("opened")
