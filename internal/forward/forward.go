@@ -65,6 +65,9 @@ func Parse(m *mimeparse.Message, now time.Time) Result {
 	}
 	text := bodyText(m)
 	in, found := FindInline(text)
+	if !found && reForwardPrefix.MatchString(stripBidi(m.Subject)) {
+		in, found = findLooseAttribution(text)
+	}
 	if found && isReply(m, in) {
 		found = false
 	}

@@ -422,6 +422,32 @@ func tryAttribution(lines []string, i int) (Inline, bool) {
 	return in, true
 }
 
+// findLooseAttribution is tryAttribution for text converted from HTML,
+// where Outlook's indent (a blockquote) is gone: the body is everything
+// under the line. Only called when the subject says FW:, which with the
+// quoted name leaves no doubt that this is Outlook's forward.
+func findLooseAttribution(text string) (Inline, bool) {
+	lines := splitLines(text)
+	for i, l := range lines {
+		date, name, addr, _, ok := clientmail.MatchForwardAttribution(l)
+		if !ok {
+			continue
+		}
+		body := cleanBody(lines[i+1:])
+		if strings.TrimSpace(strings.Join(body, "")) == "" {
+			return Inline{}, false
+		}
+		return Inline{
+			Form:     "outlook-wrote",
+			Before:   strings.TrimSpace(strings.Join(lines[:i], "\n")),
+			Header:   map[string]string{"from": name + " <" + addr + ">", "date": date},
+			Embedded: strings.TrimSpace(strings.Join(lines[i:], "\n")),
+			Body:     strings.TrimSpace(strings.Join(body, "\n")),
+		}, true
+	}
+	return Inline{}, false
+}
+
 func indented(l string) bool { return strings.HasPrefix(l, "    ") || strings.HasPrefix(l, "\t") }
 
 func isQuoted(l string) bool {

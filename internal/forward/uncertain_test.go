@@ -14,6 +14,7 @@ func TestNothingWrongGoesOutSilently(t *testing.T) {
 	const inv = "Office of the Special Envoy <office@envoy.example>"
 	cases := []struct {
 		name, subject, text string
+		html                string // used when text is empty
 		notForward          bool
 		inviterAddr         string // "" = no inviter found (the round goes to Needs-Review)
 		wantSubject         string
@@ -54,6 +55,18 @@ func TestNothingWrongGoesOutSilently(t *testing.T) {
 			inviterAddr: "", wantSubject: "Invitation to the consultation", wantUncertain: "از:",
 		},
 		{
+			name: "Outlook's On … wrote: in HTML, the indent lost, under FW: is a forward", subject: "FW: Invitation to the consultation",
+			html: `<div>FYI</div><div>On 28/10/2021 12:46, "Office of the Special Envoy" &lt;office@envoy.example&gt; wrote:</div>` +
+				`<blockquote style="margin-left:0.8ex"><p>Dear colleagues,</p><p>Please come.</p></blockquote>`,
+			inviterAddr: "office@envoy.example", wantSubject: "Invitation to the consultation", wantNote: "FYI",
+		},
+		{
+			name: "the same without FW: is not taken for a forward", subject: "Invitation to the consultation",
+			html: `<div>FYI</div><div>On 28/10/2021 12:46, "Office of the Special Envoy" &lt;office@envoy.example&gt; wrote:</div>` +
+				`<blockquote style="margin-left:0.8ex"><p>Dear colleagues,</p><p>Please come.</p></blockquote>`,
+			notForward: true,
+		},
+		{
 			name: "Outlook's On … wrote: under Re: is a reply, not a forward", subject: "RE: Invitation",
 			text:       "We agree.\n\nOn 28/10/2021 12:46, \"Office of the Special Envoy\" <office@envoy.example> wrote:\n\n    Dear colleagues,\n",
 			notForward: true,
@@ -89,7 +102,7 @@ func TestNothingWrongGoesOutSilently(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := Parse(&mimeparse.Message{Subject: c.subject, Text: c.text,
+			r := Parse(&mimeparse.Message{Subject: c.subject, Text: c.text, HTML: c.html,
 				From: []mimeparse.Address{{Name: "Rania", Address: "rania@coalition.example"}}}, now)
 			if c.notForward {
 				if r.Invitation != nil {
