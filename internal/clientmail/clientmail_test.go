@@ -113,3 +113,26 @@ func FuzzMatch(f *testing.F) {
 		FieldOf(s)
 	})
 }
+
+// TestEveryLanguageHasAForwardMarker: a language with labels but no marker
+// would leave its clients' marker line in the coordinator's note.
+func TestEveryLanguageHasAForwardMarker(t *testing.T) {
+	have := map[string]bool{}
+	for _, m := range ForwardMarkers {
+		have[m.Lang] = true
+	}
+	for _, lang := range Languages {
+		if !have[lang] {
+			t.Errorf("language %s has no forward marker", lang)
+		}
+	}
+	for _, m := range ForwardMarkers {
+		found := false
+		for _, l := range Languages {
+			found = found || l == m.Lang
+		}
+		if !found {
+			t.Errorf("marker %q is in language %q, which Languages does not list", m.Text, m.Lang)
+		}
+	}
+}
