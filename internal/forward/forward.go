@@ -64,11 +64,18 @@ func Parse(m *mimeparse.Message, now time.Time) Result {
 		return r
 	}
 	text := bodyText(m)
+	fwdSubject := reForwardPrefix.MatchString(stripBidi(m.Subject))
 	in, found := FindInline(text)
-	if !found && reForwardPrefix.MatchString(stripBidi(m.Subject)) {
+	if !found && fwdSubject {
 		in, found = findLooseAttribution(text)
 	}
 	if found && isReply(m, in) {
+		found = false
+	}
+	// Outlook writes the same "On …, "Name" <addr> wrote:" above a reply and
+	// Apple Mail above one when the name has a comma: only a FW: subject
+	// makes it a forward.
+	if found && in.Form == "outlook-wrote" && !fwdSubject {
 		found = false
 	}
 	above := text
@@ -173,9 +180,6 @@ func fromInline(m *mimeparse.Message, in Inline, now time.Time) *Invitation {
 		if in.Form != "outlook-wrote" || !reForwardPrefix.MatchString(stripBidi(m.Subject)) {
 			inv.Uncertain = append(inv.Uncertain, fmt.Sprintf("the forwarded text shows no subject; %q was taken from your message's subject line", inv.Subject))
 		}
-	}
-	if in.Form == "outlook-wrote" && !reForwardPrefix.MatchString(stripBidi(m.Subject)) {
-		inv.Uncertain = append(inv.Uncertain, fmt.Sprintf("the text was read as a forward of mail from %s because of its %q line, though your subject does not say FW:", inv.Inviter.Address, "… wrote:"))
 	}
 	if d := in.Header["date"]; d != "" {
 		p := readHeaderDate(d, in.lang)

@@ -72,10 +72,16 @@ func TestNothingWrongGoesOutSilently(t *testing.T) {
 			notForward: true,
 		},
 		{
-			name: "Outlook's On … wrote: without FW: in the subject is flagged", subject: "Invitation to the consultation",
-			text:        "FYI\n\nOn 28/10/2021 12:46, \"Office of the Special Envoy\" <office@envoy.example> wrote:\n\n    Dear colleagues,\n",
-			inviterAddr: "office@envoy.example", wantSubject: "Invitation to the consultation", wantNote: "FYI",
-			wantUncertain: "does not say FW:",
+			// Outlook writes the same line above a reply: without FW: the
+			// coordinator is asked (no invitation found) rather than guessed for.
+			name: "Outlook's On … wrote: without FW: in the subject is not taken for a forward", subject: "Invitation to the consultation",
+			text:       "FYI\n\nOn 28/10/2021 12:46, \"Office of the Special Envoy\" <office@envoy.example> wrote:\n\n    Dear colleagues,\n",
+			notForward: true,
+		},
+		{
+			name: "Apple Mail's reply attribution with a quoted name is not a forward", subject: "",
+			text:       "Thanks, noted.\n\nOn 28 Oct 2021, at 12:46, \"Doe, John\" <john@envoy.example> wrote:\n\n> Dear colleagues,\n",
+			notForward: true,
 		},
 		{
 			name: "a day-month date that could be month-day is flagged", subject: "FW: Invitation to the consultation",
