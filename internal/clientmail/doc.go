@@ -15,8 +15,13 @@
 // rather than guessed: a wrong row makes a silent mistake.
 //
 // Languages with rows: ar, cs, da, de, en, es, et, fi, fr, hr, hu, it, ja, nl,
-// no, pl, pt, pt-BR, ro, ru, sk, sv, tr, uk. Not covered: fa (no client's
-// forward strings found; a Persian header block goes to a coordinator).
+// no, pl, pt, pt-BR, ro, ru, sk, sv, tr, uk. Not covered, because no real
+// string was found: Persian (fa) labels and markers of any client; Proton
+// Mail, Zoho Mail, Samsung Email and K-9 Mail forwards in any language (their
+// English "Original Message"/"Forwarded message" lines are matched by the
+// rows of other clients); Thunderbird's labels in Estonian. A header block
+// with an unknown From label leaves the inviter missing, and the forward goes
+// to a coordinator instead of opening a round.
 //
 // Adding a language is adding rows; TestEveryLanguageHasLabels checks that
 // every language listed in Languages has a From, Date and Subject label.

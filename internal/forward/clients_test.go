@@ -13,6 +13,12 @@ import (
 	"consultd/internal/mimeparse"
 )
 
+// The fixtures in testdata/clients are written in each client's shape as
+// other projects recorded it from the real clients (crisp-oss
+// email-forward-parser's per-client, per-locale fixtures: marker, label order,
+// date format, quoting, Yahoo's one-line block), with consultd's own
+// invitation text; expected.json holds what each must give.
+
 // clientCase is one forward in testdata/clients as a client writes it, and
 // what a coordinator expects consultd to read from it.
 type clientCase struct {
