@@ -47,6 +47,8 @@ type InvitationInfo struct {
 	Attachment []string  `json:"attachments,omitempty"`
 	Note       string    `json:"coordinator_note,omitempty"`
 	Errors     []string  `json:"directive_errors,omitempty"`
+	Cc         []string  `json:"cc,omitempty"`
+	Uncertain  []string  `json:"uncertain,omitempty"` // what was guessed; the "round opened" note lists it
 }
 
 // Understand classifies m the way the engine would. cfg and q may be nil: then
@@ -131,6 +133,14 @@ func Understand(ctx context.Context, m *mimeparse.Message, cfg *config.Config, q
 		for _, a := range inv.Attachments {
 			info.Attachment = append(info.Attachment, a.Filename)
 		}
+		for _, a := range inv.Cc {
+			if a.Name == "" {
+				info.Cc = append(info.Cc, a.Address)
+			} else {
+				info.Cc = append(info.Cc, a.Name+" <"+a.Address+">")
+			}
+		}
+		info.Uncertain = inv.Uncertain
 		u.Invitation = info
 		return u
 	}
