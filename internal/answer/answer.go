@@ -62,6 +62,10 @@ type Vocabulary struct {
 	// NoPoints are what members write under a heading when they have nothing
 	// to say: "Concerns: none", "التوصيات: لا يوجد". Such an item is no point.
 	NoPoints []string
+	// Holding are what members write when they will answer later: "we will
+	// discuss this with our board and come back to you", "سنعود إليكم بعد
+	// التشاور". A reply with no position but one of these is a holding reply.
+	Holding []string
 }
 
 // Reader understands replies with the built-in vocabularies plus extra ones.

@@ -30,7 +30,7 @@ func (r *Reader) position(lines []string, skip map[int]bool) Position {
 			continue
 		}
 		for si, sentence := range sentenceSplit.Split(raw, -1) {
-			ws := words(sentence)
+			ws := words(dropConditions(sentence))
 			if len(ws) == 0 {
 				continue
 			}
@@ -61,9 +61,28 @@ func (r *Reader) position(lines []string, skip map[int]bool) Position {
 		}
 	}
 	if len(strong) > 0 {
+		// Two positions stated plainly ("ACCEPT ... DECLINE", "We accept.
+		// We decline.") are a question for the member, never a guess.
+		for _, p := range append(strong[1:], weak...) {
+			if p != strong[0] {
+				return None
+			}
+		}
 		return strong[0]
 	}
 	return agree(weak)
+}
+
+// conditionRe is a condition clause, up to the next comma: what the member
+// would do, or what the coalition might do, is not the member's position:
+// "please list us among the signatories if the coalition declines", "سنوقع إذا
+// قرر التحالف الاعتذار". The main clause after the comma still counts: "If the
+// agenda is shared, we will attend."
+var conditionRe = regexp.MustCompile(`(?i)(?:^|[^\p{L}'])(?:if|unless|in case|provided that|in the event that|whether|[وف]?(?:إذا|اذا|إن كان|في حال|في حاله|في حالة|لو))(?:[^\p{L}'][^,،]*)?`)
+
+// dropConditions blanks the condition clauses of a sentence.
+func dropConditions(s string) string {
+	return conditionRe.ReplaceAllString(s, " ")
 }
 
 // contrasts are the words after which a sentence says what the member
@@ -119,6 +138,7 @@ func agree(ps []Position) Position {
 type mention struct {
 	signal
 	strongAt int // word index where the mention starts
+	end      int // word index after the mention
 }
 
 // mentions finds the position words in a sentence, longest phrases first, each
@@ -144,26 +164,58 @@ func (r *Reader) mentions(ws []string) []mention {
 		c := r.v.cands[ci]
 		n := len(c.words)
 		for k := findWords(ws, c.words, 0); k >= 0; k = findWords(ws, c.words, k+1) {
-			if slices.Contains(used[k:k+n], true) {
+			if slices.Contains(used[k:k+n], true) || c.atEnd && k+n != len(ws) {
 				continue
 			}
 			for j := k; j < k+n; j++ {
 				used[j] = true
 			}
 			pos := c.pos
-			if r.negated(ws, k) {
+			if !c.ownNo && r.negated(ws, k) {
 				if pos == Accept {
 					pos = Decline
 				} else {
 					pos = None
 				}
 			}
-			out = append(out, mention{signal: signal{pos: pos}, strongAt: k})
+			out = append(out, mention{signal: signal{pos: pos}, strongAt: k, end: k + n})
 		}
 	}
 	// Keep the order of appearance.
 	slices.SortStableFunc(out, func(a, b mention) int { return a.strongAt - b.strongAt })
+	return dropObjects(ws, out)
+}
+
+// dropObjects drops an attending word that is the object of a decline or an
+// abstention right before it: "we abstain on attending", "we decline the
+// invitation to attend", "we refuse to take part" state one position, not two.
+// Only small words may stand between: after "but" the member decided anew.
+func dropObjects(ws []string, ms []mention) []mention {
+	var out []mention
+	for i, m := range ms {
+		if i > 0 && m.pos == Accept {
+			if p := out[len(out)-1]; (p.pos == Decline || p.pos == Abstain) && m.strongAt-p.end <= 3 &&
+				allObjectWords(ws[p.end:m.strongAt]) {
+				continue
+			}
+		}
+		out = append(out, m)
+	}
 	return out
+}
+
+// objectWords may stand between a decline and its object.
+var objectWords = map[string]bool{"on": true, "from": true, "to": true, "in": true, "the": true, "this": true,
+	"that": true, "for": true, "of": true, "invitation": true, "meeting": true, "event": true, "عن": true, "من": true,
+	"في": true, "علي": true, "هذه": true, "الدعوه": true}
+
+func allObjectWords(ws []string) bool {
+	for _, w := range ws {
+		if !objectWords[w] {
+			return false
+		}
+	}
+	return true
 }
 
 // wordForms returns the words of a sentence and the forms wordEq would match
