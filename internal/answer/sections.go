@@ -319,8 +319,25 @@ func (r *Reader) signLine(n string) (value, ok, explicit bool) {
 			return v, true, false
 		}
 	}
+	// "We will attend. Sign: yes", "يشرفنا الحضور، والتوقيع: نعم": a sign
+	// heading after the position on the same line. The line is still read
+	// for the position (explicit is false).
+	for _, clause := range clauseSplit.Split(n, -1) {
+		clause = strings.TrimSpace(clause)
+		if c, ok := strings.CutPrefix(clause, "و"); ok {
+			clause = c // joined "and": "والتوقيع"
+		}
+		if ok, rest := headingRest(clause, r.v.sign); ok && rest != "" {
+			if v, ok := r.signValue(words(rest)); ok {
+				return v, true, false
+			}
+		}
+	}
 	return false, false, false
 }
+
+// clauseSplit cuts a line at sentence ends and commas.
+var clauseSplit = regexp.MustCompile(`[.!?؟;؛,،]+`)
 
 // signValue reads the answer after a sign heading: yes, no, or neither.
 func (r *Reader) signValue(ws []string) (value, ok bool) {

@@ -18,7 +18,7 @@ var English = Vocabulary{
 		// as members say it
 		"be there", "we'll be there", "we will be there", "count me in", "we're in$", "we are in$", "i'm in$",
 		"we're on board", "we are on board", "sign us up", "we'll join", "we will join", "we'd be glad to join",
-		"happy to join", "glad to join", "we can make it$", "we'll make it$", "we will make it$",
+		"happy to join", "glad to join", "we can make it$", "we'll make it$", "we will make it$", "be able to make it",
 		"go for it$", "let's go for it"},
 	Decline: []string{"decline", "declines", "declined", "declining", "we decline", "reject", "rejects", "refuse",
 		"not attend", "should not attend", "boycott", "apologise for not", "apologize for not", "against accepting",
@@ -96,7 +96,7 @@ var Arabic = Vocabulary{
 		"لا ملاحظات", "لا توصيات", "لا مخاوف"},
 	Holding: []string{"سنعود إليكم", "سنعود لكم", "نعود إليكم", "سنرجع إليكم", "سنرجع لكم", "بنرجعلكم", "منرجعلكم",
 		"سنوافيكم بالرد", "سنوافيكم بردنا", "سنوافيكم بموقفنا", "نوافيكم بالرد", "سنبلغكم بموقفنا", "سنبلغكم بقرارنا",
-		"سنرد عليكم", "سنعلمكم", "بعد التشاور", "سنتشاور", "نتشاور مع", "سنناقش الأمر", "سنناقش الموضوع", "سنعرض الأمر على",
+		"سنرد عليكم", "سنعلمكم", "سنتواصل معكم", "بعد التشاور", "سنتشاور", "نتشاور مع", "سنناقش الأمر", "سنناقش الموضوع", "سنعرض الأمر على",
 		"سنعرض الموضوع على", "نحتاج إلى وقت", "نحتاج إلى بعض الوقت", "نحتاج إلى التشاور", "لم نقرر بعد", "لم نتخذ قرارا بعد",
 		"لم نحسم موقفنا بعد", "ما زلنا نتشاور", "لا زلنا نتشاور", "ما زلنا ندرس"},
 }
