@@ -127,7 +127,7 @@ func heldOutAnswers() []heldOut {
 			recs: []string{"Hold the meeting in public."}},
 		{id: "en-thunderbird-inline-unnumbered",
 			body: tbirdAttrib + qHowTo + "Accept\n\n" + qThen + qConcerns + qRecs + "Invite the women's groups too\n\n" + qSign + "no\n\n" + qTail,
-			pos: Accept, sign: no, recs: []string{"Invite the women's groups too"}},
+			pos:  Accept, sign: no, recs: []string{"Invite the women's groups too"}},
 		{id: "en-inline-position-under-concerns-heading-stays-position",
 			body: muttAttribution + qThen + qConcerns + "DECLINE\n\n" + qTail, pos: Decline},
 		{id: "en-inline-sign-no",
@@ -138,7 +138,7 @@ func heldOutAnswers() []heldOut {
 			body: "Decline. We will sign.\n\n" + muttAttribution + qHowTo + qThen + qConcerns + qTail, pos: Decline, sign: yes},
 		{id: "en-inline-own-heading-wins",
 			body: muttAttribution + qHowTo + "ACCEPT\n\n" + qThen + qConcerns + "Recommendations:\n1. Translate the documents.\n\n" + qTail,
-			pos: Accept, recs: []string{"Translate the documents."}},
+			pos:  Accept, recs: []string{"Translate the documents."}},
 
 		{id: "en-in-touch-and-will-attend", body: "We are in touch with the organisers and will attend.", pos: Accept},
 		{id: "en-come-back-is-not-coming", body: "We will come back to you tomorrow.", pos: None, holding: true},
@@ -179,7 +179,7 @@ func heldOutAnswers() []heldOut {
 			pos:  Decline, conc: []string{"المواضيع عامة.", "لا توجد ضمانات."}},
 		{id: "ar-inline-concern",
 			body: gmailAttribAr + qHowToAr + "أمتنع\n\n" + qThenAr + qConcernsAr + "١. لم تتم استشارة جمعيات الضحايا.\n\n" + qRecsAr + qSignAr + qTailAr,
-			pos: Abstain, conc: []string{"لم تتم استشارة جمعيات الضحايا."}},
+			pos:  Abstain, conc: []string{"لم تتم استشارة جمعيات الضحايا."}},
 		{id: "ar-inline-all",
 			body: gmailAttribAr + qHowToAr + "أرفض\n\n" + qThenAr + qConcernsAr + "الاجتماع مغلق أمام الصحافة.\n\n" + qRecsAr +
 				"١. عقد الاجتماع بشكل علني.\n\n" + qSignAr + "نعم\n\n" + qTailAr,

@@ -38,7 +38,7 @@ func sampleData(name string) any {
 			"Hours": 72, "Why": "no authentication is configured", "Fix": "Set authentication.authserv_id.", "Coalition": "Test Coalition"}
 	case "receipt":
 		return map[string]any{"Round": round, "Member": member, "Replaced": true, "Sign": "yes"}
-	case "reminder", "unclear":
+	case "reminder", "unclear", "holding":
 		return map[string]any{"Round": round, "Member": member, "Text": "hm"}
 	case "statement_accept", "statement_decline":
 		return map[string]any{"Coalition": "Test Coalition", "Invitation": map[string]any{"Title": "CSSR meetings", "InviterName": "Office",

@@ -43,6 +43,16 @@ func (e *Engine) handleReply(ctx context.Context, st *step, m *mimeparse.Message
 			return o, err
 		}
 	}
+	if a.Position == answer.None && a.Holding {
+		// "We will discuss it with our board and come back to you": a reply,
+		// not an answer. Asking them to answer clearly would be the wrong
+		// note; they learn we wait for them, and until when.
+		o.note = fmt.Sprintf("holding reply from %s (no position yet); not counted", p.MemberID)
+		if err := event(ctx, st, r.ID, "reply from %s (%s) will answer later; not counted; told we wait for the answer", p.MemberID, from); err != nil {
+			return o, err
+		}
+		return o, e.guardedReply(ctx, st, r, p, m, "holding", from, recipients, map[string]any{"Round": r, "Member": p, "Text": a.Text})
+	}
 	if a.Position == answer.None {
 		o.note = fmt.Sprintf("reply from %s without a recognisable position; not counted", p.MemberID)
 		if err := event(ctx, st, r.ID, "reply from %s (%s) had no recognisable position; asked to answer clearly", p.MemberID, from); err != nil {
@@ -92,7 +102,7 @@ func (e *Engine) handleReply(ctx context.Context, st *step, m *mimeparse.Message
 	return o, nil
 }
 
-// guardedReply queues a receipt or an "answer clearly" request in the member's
+// guardedReply queues a receipt, an "answer clearly" request or a holding note in the member's
 // conversation, unless the reaction limits say no.
 func (e *Engine) guardedReply(ctx context.Context, st *step, r *store.Round, p *store.Participant, m *mimeparse.Message,
 	kind, from string, to []string, data map[string]any) error {
@@ -292,7 +302,7 @@ func Vocabulary(cfg *config.Config) []answer.Vocabulary {
 	for _, v := range cfg.Vocabulary {
 		vs = append(vs, answer.Vocabulary{Language: v.Language, Accept: v.Accept, Decline: v.Decline, Abstain: v.Abstain,
 			Negations: v.Negations, Concerns: v.Concerns, Recommendations: v.Recommendations, Sign: v.Sign, Yes: v.Yes, No: v.No,
-			NotPosition: v.NotPosition, NoPoints: v.NoPoints})
+			NotPosition: v.NotPosition, NoPoints: v.NoPoints, Holding: v.Holding})
 	}
 	return vs
 }
