@@ -93,6 +93,9 @@ func heldOutAnswers() []heldOut {
 		{id: "en-holding-not-decided", body: "We have not decided yet, still consulting our members.", pos: None, holding: true},
 		{id: "en-holding-then-position-counts", body: "We accept. We'll get back to you with recommendations.", pos: Accept},
 		{id: "en-unclear-is-not-holding", body: "What is the venue?", pos: None},
+		{id: "en-question-is-not-a-position", body: "Who else will be there? Should we attend?", pos: None},
+		{id: "en-not-for-us-to-decide", body: "It is not for us to decide alone; no position.", pos: Abstain},
+		{id: "ar-question-is-not-a-position", body: "هل ستحضرون أنتم؟ هل نشارك؟", pos: None},
 		// A single heading and a signature after the last item.
 		{id: "en-single-recommendation-org",
 			body: "Decline.\nRecommendation: involve the organisations in choosing the topics.\nAl-Haq Foundation",

@@ -29,7 +29,11 @@ func (r *Reader) position(lines []string, skip map[int]bool) Position {
 		if skip[i] {
 			continue
 		}
+		ends := sentenceSplit.FindAllString(raw, -1)
 		for si, sentence := range sentenceSplit.Split(raw, -1) {
+			if si < len(ends) && strings.ContainsAny(ends[si], "?؟") {
+				continue // "Who else will be there?" asks, it does not answer
+			}
 			ws := words(dropConditions(sentence))
 			if len(ws) == 0 {
 				continue

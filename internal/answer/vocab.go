@@ -24,11 +24,11 @@ var English = Vocabulary{
 		"not attend", "should not attend", "boycott", "apologise for not", "apologize for not", "against accepting",
 		"in favour of declining", "in favor of declining", "support declining", "count us out",
 		// as members say it; the negation inside these is the phrase's own
-		"count me out", "we're out$", "we are out$", "i'm out$", "not this time", "not this one", "not for us",
+		"count me out", "we're out$", "we are out$", "i'm out$", "not this time", "not this one", "not for us$",
 		"we'll pass", "we will pass", "we pass$", "have to pass", "must pass", "pass on this one", "pass this time",
 		"sit this one out", "sit this out", "sit it out", "can't make it", "cannot make it", "can not make it",
 		"won't make it", "will not make it", "not make it", "unable to make it", "we'd rather not", "we would rather not",
-		"stay away", "we won't go", "we will not go", "not take part"},
+		"we won't go", "we will not go", "not take part"},
 	Abstain: []string{"abstain", "abstains", "abstaining", "abstention", "no position", "no opinion", "neutral",
 		"no preference", "no strong view", "no strong views", "no view either way", "either way is fine",
 		"fine either way", "take no position", "not take a position", "not taking a position", "don't have a position",
