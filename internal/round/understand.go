@@ -24,6 +24,7 @@ type Understanding struct {
 	Concerns        []string           `json:"concerns,omitempty"`
 	Recommendations []string           `json:"recommendations,omitempty"`
 	Sign            *bool              `json:"sign,omitempty"`
+	Holding         bool               `json:"holding,omitempty"` // a reply without a position that says the answer comes later
 	Round           string             `json:"round,omitempty"`
 	Member          string             `json:"member,omitempty"`
 	Invitation      *InvitationInfo    `json:"invitation,omitempty"`
@@ -130,7 +131,7 @@ func Understand(ctx context.Context, m *mimeparse.Message, cfg *config.Config, q
 		return u
 	}
 	a := reader.Read(m)
-	if a.Position != answer.None {
+	if a.Position != answer.None || a.Holding {
 		return readReply(u, a)
 	}
 	u.Text = a.Text
@@ -140,5 +141,8 @@ func Understand(ctx context.Context, m *mimeparse.Message, cfg *config.Config, q
 func readReply(u Understanding, a answer.Answer) Understanding {
 	u.Kind = "reply"
 	u.Position, u.Concerns, u.Recommendations, u.Sign, u.Text = string(a.Position), a.Concerns, a.Recommendations, a.Sign, a.Text
+	if u.Holding = a.Holding; a.Holding {
+		u.Notes = append(u.Notes, "a holding reply (the answer comes later): not counted; the member is told we wait for the answer")
+	}
 	return u
 }
