@@ -77,9 +77,13 @@ type Reader struct {
 	v merged
 }
 
-// NewReader returns a Reader with English, Arabic and the given vocabularies.
+// Builtin are the vocabularies every Reader knows; a language is added here
+// (or from the configuration) as one more Vocabulary.
+var Builtin = []Vocabulary{English, Arabic}
+
+// NewReader returns a Reader with the built-in and the given vocabularies.
 func NewReader(extra ...Vocabulary) *Reader {
-	return &Reader{v: merge(append([]Vocabulary{English, Arabic}, extra...))}
+	return &Reader{v: merge(append(append([]Vocabulary{}, Builtin...), extra...))}
 }
 
 // Read picks the body of a reply message (the plain part, or for HTML-only

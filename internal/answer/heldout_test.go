@@ -13,9 +13,9 @@ import (
 // answer (mutt, Thunderbird, Gmail: "> " on every line, the attribution line
 // above). Each is the HOW TO ANSWER part of templates/{en,ar}/consultation.tmpl.
 const (
-	muttAttribution = "On Tue, Dec 01, 2026 at 10:04:12AM +0200, Coalition wrote:\n"
+	muttAttribution = "On Tue, Dec 01, 2026 at 10:04:12AM EET, Coalition wrote:\n" // $attribution "On %d, %n wrote:"
 	tbirdAttrib     = "On 01/12/2026 10:04, Coalition wrote:\n"
-	gmailAttribAr   = "في الثلاثاء، ١ ديسمبر ٢٠٢٦ في ١٠:٠٤ ص، كتب Coalition <coalition@example.org>:\n"
+	gmailAttribAr   = "في الثلاثاء، ١ ديسمبر ٢٠٢٦ ١٠:٠٤ ص، كتب أمانة التحالف <\u200econsult+k7q2m9x4@coalition.example\u200e>:\n"
 
 	qHowTo = "> HOW TO ANSWER\n> Reply to this email (keep the subject as it is) and write on the first line one of:\n>\n" +
 		">   ACCEPT   - the coalition should accept the invitation\n>   DECLINE  - the coalition should decline it\n" +
@@ -100,6 +100,9 @@ func heldOutAnswers() []heldOut {
 		{id: "en-single-recommendation-org",
 			body: "Decline.\nRecommendation: involve the organisations in choosing the topics.\nAl-Haq Foundation",
 			pos:  Decline, recs: []string{"involve the organisations in choosing the topics."}},
+		{id: "en-single-recommendation-member-name",
+			body: "Decline\nRecommendation: involve the organisations in choosing the topics\nBaytna Syria",
+			pos:  Decline, recs: []string{"involve the organisations in choosing the topics"}},
 		{id: "en-single-concern-name",
 			body: "DECLINE\n\nConcern:\nThe invitation came three days before the meeting.\n\nLina Haddad",
 			pos:  Decline, conc: []string{"The invitation came three days before the meeting."}},

@@ -145,7 +145,8 @@ func (r *Reader) sections(lines []string) parsed {
 		}
 		hasText := len(*cur) > 0 || paraBuf != ""
 		switch {
-		case hasText && signatureLine(raw, n, numbered || blank || endsSentence(prev)) && r.signatureTail(lines[i+1:]):
+		case hasText && signatureLine(raw, n, numbered || blank || endsSentence(prev) || notWrapped(prev, n)) &&
+			r.signatureTail(lines[i+1:]):
 			// "Al-Haq Foundation", "— Lina", "Lina Haddad" after the last
 			// point is who wrote it, not another point.
 			end()
@@ -189,6 +190,14 @@ func (r *Reader) sections(lines []string) parsed {
 	p.concerns = r.cleanItems(p.concerns)
 	p.recommendations = r.cleanItems(p.recommendations)
 	return p
+}
+
+// notWrapped reports that line cannot be the rest of prev wrapped by a mail
+// client: its first word would have fitted on prev within 72 characters, the
+// narrowest width clients wrap at (Thunderbird; Outlook 76, Gmail 78).
+func notWrapped(prev, line string) bool {
+	first, _, _ := strings.Cut(strings.TrimSpace(line), " ")
+	return utf8.RuneCountInString(prev)+1+utf8.RuneCountInString(first) <= 72
 }
 
 // shortLine is the length (in characters) under which a line that ends a
@@ -430,7 +439,8 @@ var nameConnectors = map[string]bool{"of": true, "for": true, "and": true, "the"
 // name ("— Lina"), a line with an organisation word, or a short name in
 // capitals ("Lina Haddad", "Programme Coordinator") or in Arabic. A bare name
 // needs what comes before it to be finished (settled says so): a list, a blank
-// line, a sentence end; otherwise it may be the end of a wrapped point.
+// line, a sentence end, a short line; otherwise it may be the end of a point
+// the mail client wrapped.
 func signatureLine(raw, n string, settled bool) bool {
 	t := trimFormat(raw)
 	if strings.HasPrefix(t, "—") || strings.HasPrefix(t, "--") || strings.HasPrefix(t, "~") {
