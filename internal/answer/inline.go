@@ -102,13 +102,18 @@ func placeholder(n string) bool {
 
 // ownHeading reports a member's block that carries its own heading or
 // position, which wins over the quoted heading above: "DECLINE" written under
-// "> Concerns:" is still the position, "Recommendations:" is its own section.
+// "> Concerns:" is still the position, "Recommendations:" is its own section,
+// "Best regards," is the closing.
 func (r *Reader) ownHeading(line string) bool {
 	n := strings.TrimSpace(strings.Map(normRune, line))
 	for _, l := range [][]string{r.v.concerns, r.v.recommendations, r.v.sign} {
 		if ok, _ := headingRest(n, l); ok {
 			return true
 		}
+	}
+	if t := trimFormat(line); strings.HasPrefix(t, "—") || strings.HasPrefix(t, "--") ||
+		signOffRe.MatchString(strings.ToLower(n)) && len(words(n)) <= 5 {
+		return true // "Thanks, Lina" under the last quoted heading closes the mail
 	}
 	return len(words(n)) <= 3 && r.opensWithPosition(n)
 }

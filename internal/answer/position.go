@@ -118,25 +118,18 @@ func afterContrast(ws []string, ms []mention) []mention {
 	return after
 }
 
-// agree returns the position all mentions share; with disagreement, the one
-// mentioned at least twice as often as any other, else None.
+// agree returns the position all mentions share, else None: with two
+// positions mentioned the member is asked, never outvoted by word count.
 func agree(ps []Position) Position {
-	count := map[Position]int{}
 	for _, p := range ps {
-		count[p]++
-	}
-	var best Position
-	for p, n := range count {
-		if n > count[best] {
-			best = p
-		}
-	}
-	for p, n := range count {
-		if p != best && 2*n > count[best] {
+		if p != ps[0] {
 			return None
 		}
 	}
-	return best
+	if len(ps) == 0 {
+		return None
+	}
+	return ps[0]
 }
 
 type mention struct {
