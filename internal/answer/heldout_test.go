@@ -157,12 +157,22 @@ func heldOutAnswers() []heldOut {
 		{id: "en-considered-declining-but-attend", body: "ACCEPT\n\nWe considered declining, but decided to attend.", pos: Accept},
 		{id: "en-do-not-list-us", body: "We decline. Please do not list us among the signatories.", pos: Decline, sign: no},
 
+		{id: "en-mixed-arabic-sign", body: "We are in.\nالتوقيع: نعم", pos: Accept, sign: yes},
+		{id: "en-yes-alone-is-not-a-position", body: "Yes.", pos: None},
+		{id: "en-count-us-in-recommend",
+			body: "Agreed, count us in. We would also like to recommend:\n- interpretation into Arabic", pos: Accept,
+			recs: []string{"interpretation into Arabic"}},
+		{id: "en-cant-join", body: "Sadly we can't join this time.", pos: Decline},
+
 		// Colloquial positions, Arabic.
 		{id: "ar-nahnu-maakum", body: "نحن معكم.\n\nمع التحية", pos: Accept},
 		{id: "ar-sanahdur", body: "سنحضر إن شاء الله", pos: Accept},
 		{id: "ar-sanakun-hadirin", body: "سنكون حاضرين في الموعد.", pos: Accept},
 		{id: "ar-yusharifuna", body: "يشرفنا الحضور، والتوقيع: نعم", pos: Accept, sign: yes},
 		{id: "ar-levantine-accept", body: "أكيد رح نشارك", pos: Accept},
+		{id: "ar-inshallah-maakum", body: "إن شاء الله سنكون معكم.", pos: Accept},
+		{id: "ar-no-objection-to-signing-is-not-accepting", body: "نعتذر عن الحضور، ولا مانع من التوقيع على البيان.", pos: Decline, sign: yes},
+		{id: "ar-apology-comma-decline", body: "نعتذر، لن نتمكن من المشاركة هذه المرة.", pos: Decline},
 		{id: "ar-lan-nahdur", body: "لن نحضر.", pos: Decline},
 		{id: "ar-natadhir-an-alhudur", body: "نعتذر عن الحضور.\n\nشكراً", pos: Decline},
 		{id: "ar-lan-natamakkan", body: "للأسف لن نتمكن من الحضور هذه المرة.", pos: Decline},

@@ -375,7 +375,8 @@ var signVerbs = []string{"نوقع", "سنوقع", "سوف نوقع"}
 var signOnPhrases = []string{"list us among the signatories", "list us as signatories", "list us as a signatory",
 	"add us to the signatories", "add our name", "include us among the signatories", "include our name",
 	"count us among the signatories", "we'll sign", "we are happy to sign", "put our name",
-	"اضيفوا اسمنا", "اضافه اسمنا", "ادرجوا اسمنا", "ادراج اسمنا", "ضعوا اسمنا", "ضمن الموقعين", "من الموقعين"}
+	"اضيفوا اسمنا", "اضافه اسمنا", "ادرجوا اسمنا", "ادراج اسمنا", "ضعوا اسمنا", "ضمن الموقعين", "من الموقعين",
+	"لا مانع من التوقيع", "لا مانع لدينا من التوقيع"}
 
 // signWords need a subject or an agreement before them to say yes: "we will
 // sign", "happy to sign", "نوافق على التوقيع".

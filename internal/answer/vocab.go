@@ -25,6 +25,7 @@ var English = Vocabulary{
 		"in favour of declining", "in favor of declining", "support declining", "count us out",
 		// as members say it; the negation inside these is the phrase's own
 		"count me out", "we're out$", "we are out$", "i'm out$", "not this time", "not this one", "not for us$",
+		"can't join", "cannot join", "can not join", "won't join", "will not join", "unable to join",
 		"we'll pass", "we will pass", "we pass$", "have to pass", "must pass", "pass on this one", "pass this time",
 		"sit this one out", "sit this out", "sit it out", "can't make it", "cannot make it", "can not make it",
 		"won't make it", "will not make it", "not make it", "unable to make it", "we'd rather not", "we would rather not",
@@ -91,6 +92,7 @@ var Arabic = Vocabulary{
 		"نعتذر عن تأخرنا", "نعتذر للتأخر", "نعتذر للتأخير", "نعتذر عن الإزعاج", "مع الاعتذار عن التأخير",
 		"مع الاعتذار عن التأخر", "الاعتذار عن التأخير", "الاعتذار عن التأخر", "أعتذر عن التأخر", "أعتذر عن التأخير",
 		// agreeing to sign the joint text is not accepting the invitation
+		"لا مانع من التوقيع", "لا مانع لدينا من التوقيع",
 		"نوافق على التوقيع", "موافقون على التوقيع", "موافق على التوقيع", "موافقين على التوقيع", "نؤيد التوقيع"},
 	NoPoints: []string{"لا يوجد", "لا توجد", "لا شيء", "لا شي", "لا", "ليس لدينا", "لا يوجد لدينا", "لا توجد لدينا", "لا تعليق",
 		"لا ملاحظات", "لا توصيات", "لا مخاوف"},
