@@ -141,14 +141,11 @@ func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, 
 // round still in progress. A second coordinator forwarding it must not start a
 // second consultation (and later a second statement).
 func (e *Engine) sameInvitation(ctx context.Context, st *step, inv *forward.Invitation, inviter string) (*store.Round, error) {
-	rounds, err := store.ListRounds(ctx, st.tx)
+	rounds, err := store.RoundsForInvitation(ctx, st.tx, inv.MessageID, inviter)
 	if err != nil {
 		return nil, err
 	}
 	for _, r := range rounds {
-		if r.State == store.StateCancelled {
-			continue
-		}
 		if inv.MessageID != "" && strings.EqualFold(r.OrigMessageID, inv.MessageID) {
 			return r, nil
 		}
