@@ -105,6 +105,16 @@ func TestVocabularyFromConfigurationPhrases(t *testing.T) {
 	if a := r.Parse("Veuillez accepter nos excuses pour le retard."); a.Position != None {
 		t.Errorf("NotPosition phrase: position = %q, want none", a.Position)
 	}
+	r = NewReader(Vocabulary{Language: "fr", Accept: []string{"on en est$"}, Holding: []string{"nous reviendrons vers vous"}})
+	if a := r.Parse("Oui, on en est !"); a.Position != Accept {
+		t.Errorf("phrase at the end of a sentence: position = %q, want accept", a.Position)
+	}
+	if a := r.Parse("On en est loin."); a.Position != None {
+		t.Errorf("end-only phrase inside a sentence: position = %q, want none", a.Position)
+	}
+	if a := r.Parse("Merci, nous reviendrons vers vous."); a.Position != None || !a.Holding {
+		t.Errorf("configured holding phrase: position %q holding %v, want none and holding", a.Position, a.Holding)
+	}
 }
 
 // TestParseBounded checks that only the first MaxRead bytes are read: a huge
