@@ -1,6 +1,6 @@
 // Package answer understands a member's reply: the position (accept / decline
 // / abstain, negation-aware), the Concerns and Recommendations sections, and
-// the sign-on, in English and Arabic, with other languages added as vocabulary
+// the sign-on, in English, Arabic and French, with other languages added as vocabulary
 // in the configuration. It reads only the new text of a reply (package reply
 // removes quoted history and signatures first).
 //
@@ -79,7 +79,7 @@ type Reader struct {
 
 // Builtin are the vocabularies every Reader knows; a language is added here
 // (or from the configuration) as one more Vocabulary.
-var Builtin = []Vocabulary{English, Arabic}
+var Builtin = []Vocabulary{English, Arabic, French}
 
 // NewReader returns a Reader with the built-in and the given vocabularies.
 func NewReader(extra ...Vocabulary) *Reader {

@@ -10,6 +10,7 @@ import (
 	"consultd/internal/automail"
 	"consultd/internal/classify"
 	"consultd/internal/mimeparse"
+	"consultd/internal/render"
 	"consultd/internal/sender"
 	"consultd/internal/store"
 	"consultd/internal/token"
@@ -52,14 +53,14 @@ func (e *Engine) handleReply(ctx context.Context, st *step, m *mimeparse.Message
 		if err := event(ctx, st, r.ID, "reply from %s (%s) will answer later; not counted; told we wait for the answer", p.MemberID, from); err != nil {
 			return o, err
 		}
-		return o, e.guardedReply(ctx, st, r, p, m, store.MailHolding, from, recipients, map[string]any{"Round": r, "Member": p, "Text": a.Text})
+		return o, e.guardedReply(ctx, st, r, p, m, store.MailHolding, from, recipients, render.Holding{Round: r, Member: p, Coalition: e.Cfg.Coalition.Name, Text: a.Text})
 	}
 	if a.Position == answer.None {
 		o.note = fmt.Sprintf("reply from %s without a recognisable position; not counted", p.MemberID)
 		if err := event(ctx, st, r.ID, "reply from %s (%s) had no recognisable position; asked to answer clearly", p.MemberID, from); err != nil {
 			return o, err
 		}
-		return o, e.guardedReply(ctx, st, r, p, m, store.MailUnclear, from, recipients, map[string]any{"Round": r, "Member": p, "Text": a.Text})
+		return o, e.guardedReply(ctx, st, r, p, m, store.MailUnclear, from, recipients, render.Unclear{Round: r, Member: p, Coalition: e.Cfg.Coalition.Name, Text: a.Text})
 	}
 	replaced := p.Answered()
 	p.Position = string(a.Position)
@@ -78,22 +79,21 @@ func (e *Engine) handleReply(ctx context.Context, st *step, m *mimeparse.Message
 		return o, err
 	}
 	o.note = fmt.Sprintf("%s %s %s", p.MemberID, verb, p.Position)
-	data := map[string]any{"Round": r, "Member": p, "Replaced": replaced, "Sign": signText(p.Sign)}
+	data := render.Receipt{Round: r, Member: p, Coalition: e.Cfg.Coalition.Name, Replaced: replaced, Sign: signText(p.Sign)}
 	if err := e.guardedReply(ctx, st, r, p, m, store.MailReceipt, from, recipients, data); err != nil {
 		return o, err
 	}
 	if e.Cfg.Policy.CloseWhenAllAnswered {
-		ps, err := store.Participants(ctx, st.tx, r.ID)
+		// Counted in SQL: one answer must not cost a read of every member.
+		left, err := store.CountUnanswered(ctx, st.tx, r.ID)
 		if err != nil {
 			return o, err
 		}
-		all := true
-		for _, pp := range ps {
-			if !pp.Answered() {
-				all = false
+		if left == 0 {
+			ps, err := store.Participants(ctx, st.tx, r.ID)
+			if err != nil {
+				return o, err
 			}
-		}
-		if all {
 			if err := event(ctx, st, r.ID, "every member has answered; closing early"); err != nil {
 				return o, err
 			}
@@ -106,11 +106,11 @@ func (e *Engine) handleReply(ctx context.Context, st *step, m *mimeparse.Message
 // guardedReply queues a receipt, an "answer clearly" request or a holding note in the member's
 // conversation, unless the reaction limits say no.
 func (e *Engine) guardedReply(ctx context.Context, st *step, r *store.Round, p *store.Participant, m *mimeparse.Message,
-	kind store.MailKind, from string, to []string, data map[string]any) error {
+	kind store.MailKind, from string, to []string, data render.Data) error {
 	if ok, err := e.allow(ctx, st, reaction{kind: kind.String(), sender: from, roundID: r.ID, in: m}); err != nil || !ok {
 		return err
 	}
-	subj, body, err := e.Render.Text(p.Language, kind.String(), data)
+	subj, body, err := e.Render.Render(p.Language, data)
 	if err != nil {
 		return err
 	}
@@ -212,7 +212,7 @@ func (e *Engine) handleBounce(ctx context.Context, st *step, m *mimeparse.Messag
 			left := p.Deliverable()
 			msg := fmt.Sprintf("%s (%s) is undeliverable (%s).", rc.Address, p.Name, rc.Status)
 			if len(left) > 0 && !p.Answered() && r.State == store.StateOpen {
-				atts, err := store.Attachments(ctx, st.tx, r.ID)
+				atts, err := store.AttachmentRefs(ctx, st.tx, r.ID)
 				if err != nil {
 					return o, err
 				}
@@ -294,7 +294,11 @@ func (e *Engine) bouncedParticipants(ctx context.Context, st *step, m *mimeparse
 	return nil, nil, nil
 }
 
-func (e *Engine) reader() *answer.Reader { return answer.NewReader(classify.Vocabulary(e.Cfg)...) }
+// reader is built once: merging the vocabularies cost more than reading an answer.
+func (e *Engine) reader() *answer.Reader {
+	e.readerOnce.Do(func() { e.answers = answer.NewReader(classify.Vocabulary(e.Cfg)...) })
+	return e.answers
+}
 
 func signText(b *bool) string {
 	switch {
