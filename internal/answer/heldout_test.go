@@ -164,6 +164,21 @@ func heldOutAnswers() []heldOut {
 			recs: []string{"interpretation into Arabic"}},
 		{id: "en-cant-join", body: "Sadly we can't join this time.", pos: Decline},
 
+		// French, as members write it.
+		{id: "fr-on-sera-la", body: "Oui, on sera là !\n\nCordialement,\nClaire", pos: Accept},
+		{id: "fr-partants", body: "Nous sommes partants. Signer : oui", pos: Accept, sign: yes},
+		{id: "fr-pas-cette-fois", body: "Pas cette fois, désolés.", pos: Decline},
+		{id: "fr-ne-serons-pas-la", body: "Malheureusement nous ne serons pas là.", pos: Decline},
+		{id: "fr-passons-notre-tour", body: "Nous passons notre tour pour cette réunion.", pos: Decline},
+		{id: "fr-abstention-conditional-sign",
+			body: "Nous nous abstenons de participer, mais inscrivez-nous parmi les signataires si la coalition décline. Signer : oui",
+			pos:  Abstain, sign: yes},
+		{id: "fr-holding", body: "Merci, nous reviendrons vers vous après consultation de notre conseil.", pos: None, holding: true},
+		{id: "fr-contradiction", body: "ACCEPTER\nREFUSER", pos: None},
+		{id: "fr-recommendation-then-org",
+			body: "Nous refusons.\nRecommandation : associer les organisations au choix des thèmes.\nAssociation des Familles",
+			pos:  Decline, recs: []string{"associer les organisations au choix des thèmes."}},
+
 		// Colloquial positions, Arabic.
 		{id: "ar-nahnu-maakum", body: "نحن معكم.\n\nمع التحية", pos: Accept},
 		{id: "ar-sanahdur", body: "سنحضر إن شاء الله", pos: Accept},

@@ -150,3 +150,22 @@ func TestHeadLines(t *testing.T) {
 		}
 	}
 }
+
+// TestDropConditions: a condition clause is blanked up to the next comma, and
+// only a whole condition word opens one ("sit", "signer", "iffy" do not).
+func TestDropConditions(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"If the agenda is shared, we will attend", " , we will attend"},
+		{"list us among the signatories if the coalition declines", "list us among the signatories "},
+		{"We'll sit this one out", "We'll sit this one out"},
+		{"Nous acceptons de signer", "Nous acceptons de signer"},
+		{"an iffy agenda", "an iffy agenda"},
+		{"سنوقع إذا قرر التحالف الاعتذار، ونحضر", "سنوقع ، ونحضر"},
+		{"sign if", "sign "},
+	}
+	for _, c := range cases {
+		if got := dropConditions(c.in); got != c.want {
+			t.Errorf("dropConditions(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

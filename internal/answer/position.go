@@ -82,7 +82,7 @@ func (r *Reader) position(lines []string, skip map[int]bool) Position {
 // "please list us among the signatories if the coalition declines", "سنوقع إذا
 // قرر التحالف الاعتذار". The main clause after the comma still counts: "If the
 // agenda is shared, we will attend."
-var conditionRe = regexp.MustCompile(`(?i)(?:^|[^\p{L}'])(?:if|unless|in case|provided that|in the event that|whether|[وف]?(?:إذا|اذا|إن كان|في حال|في حاله|في حالة|لو))(?:[^\p{L}'][^,،]*)?`)
+var conditionRe = regexp.MustCompile(`(?i)(?:^|[^\p{L}'])(?:if|unless|in case|provided that|in the event that|whether|si|s'il|sauf si|au cas où|à condition que|[وف]?(?:إذا|اذا|إن كان|في حال|في حاله|في حالة|لو))(?:$|[^\p{L}'][^,،]*)`)
 
 // dropConditions blanks the condition clauses of a sentence.
 func dropConditions(s string) string {
@@ -204,7 +204,8 @@ func dropObjects(ws []string, ms []mention) []mention {
 // objectWords may stand between a decline and its object.
 var objectWords = map[string]bool{"on": true, "from": true, "to": true, "in": true, "the": true, "this": true,
 	"that": true, "for": true, "of": true, "invitation": true, "meeting": true, "event": true, "عن": true, "من": true,
-	"في": true, "علي": true, "هذه": true, "الدعوه": true}
+	"في": true, "علي": true, "هذه": true, "الدعوه": true, "de": true, "d'y": true, "à": true, "y": true, "la": true,
+	"le": true, "l'invitation": true, "réunion": true}
 
 func allObjectWords(ws []string) bool {
 	for _, w := range ws {

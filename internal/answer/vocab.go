@@ -113,14 +113,23 @@ var French = Vocabulary{
 		"accepter l'invitation", "participer", "participerons", "nous participerons", "nous y participerons",
 		"nous serons présents", "serons présents", "nous serons présentes", "d'accord pour participer", "favorable",
 		"favorables", "pour l'acceptation", "en faveur de l'acceptation", "oui pour participer", "comptez sur nous",
-		"ne manquerons pas de participer", "ne manquerons pas d'y participer"},
+		"ne manquerons pas de participer", "ne manquerons pas d'y participer",
+		// as members say it
+		"nous serons là", "on sera là", "nous y serons", "on y sera", "nous viendrons", "nous serons de la partie",
+		"nous sommes partants", "on est partants", "partants$", "on en est$", "nous en sommes$", "avec plaisir$"},
 	Decline: []string{"refuser", "refuse", "refusons", "refusé", "nous refusons", "décliner", "décline", "déclinons",
 		"nous déclinons", "décliner l'invitation", "rejeter", "rejetons", "boycotter", "boycottons", "boycott",
 		"ne pas participer", "ne participerons pas", "ne participera pas", "ne pouvons pas participer",
 		"ne pourrons pas participer", "ne serons pas présents", "n'acceptons pas", "n'accepte pas", "n'acceptera pas",
-		"n'accepterons pas", "contre l'acceptation", "en faveur du refus", "défavorable", "défavorables", "ne pas accepter"},
+		"n'accepterons pas", "contre l'acceptation", "en faveur du refus", "défavorable", "défavorables", "ne pas accepter",
+		// as members say it; the negation inside these is the phrase's own
+		"pas cette fois", "pas pour cette fois", "sans nous$", "nous passons notre tour", "on passe notre tour",
+		"passons notre tour", "ne serons pas là", "ne sera pas là", "n'y serons pas", "n'y sera pas", "ne viendrons pas",
+		"ne pourrons pas venir", "ne pourrons pas être présents", "ne pourrons pas être là"},
 	Abstain: []string{"s'abstenir", "abstention", "nous nous abstenons", "abstenons", "je m'abstiens", "m'abstiens",
-		"s'abstient", "pas de position", "sans position", "aucune position", "neutre", "sans avis"},
+		"s'abstient", "pas de position", "sans position", "aucune position", "neutre", "sans avis",
+		"pas d'avis", "nous suivrons la majorité", "nous suivrons l'avis de la majorité", "peu importe$",
+		"nous laissons la coalition décider", "nous nous rangerons à l'avis de la majorité"},
 	// "ne" opens the verb it negates ("nous ne pourrons pas participer"), so
 	// it counts with that verb: "ne" alone would read "our members in NE
 	// Syria will attend" as a decline. Not "pas", "plus" or "sans" alone
@@ -142,6 +151,10 @@ var French = Vocabulary{
 		"acceptons de signer", "accepte de signer", "d'accord pour signer"},
 	NoPoints: []string{"aucune", "aucun", "rien", "néant", "sans objet", "rien à ajouter", "pas de préoccupations",
 		"pas de recommandations", "non"},
+	Holding: []string{"nous reviendrons vers vous", "nous revenons vers vous", "je reviens vers vous", "je reviendrai vers vous",
+		"nous vous tiendrons au courant", "nous vous répondrons", "après consultation de notre conseil",
+		"après discussion avec notre conseil", "nous devons consulter", "nous allons en discuter", "nous en discutons",
+		"pas encore décidé", "pas encore pris de décision", "besoin de plus de temps", "besoin d'un peu de temps"},
 }
 
 // merged is every vocabulary's words, normalised.
