@@ -34,6 +34,12 @@ const (
 	qRecsAr     = ">   التوصيات:\n>   ١. ...\n>\n"
 	qSignAr     = ">   التوقيع: نعم    (أو \"التوقيع: لا\": هل توقّع منظمتكم على النص المشترك)\n>\n"
 	qTailAr     = "> ستصلكم رسالة تأكيد بما فهمناه من ردّكم.\n"
+
+	tbirdAttribFr = "Le 01/12/2026 à 10:04, Coalition a écrit :\n"
+	qHowToFr      = ">   ACCEPTER     - la coalition devrait accepter l'invitation\n>   REFUSER      - la coalition devrait la décliner\n" +
+		">   S'ABSTENIR   - votre organisation ne prend pas position\n>\n"
+	qConcernsFr = ">   Préoccupations :\n>   1. ...\n>\n"
+	qSignFr     = ">   Signer : oui    (ou « Signer : non » : votre organisation signe-t-elle le texte commun ?)\n>\n"
 )
 
 // heldOut is one member answer as members write it, with what a person
@@ -178,6 +184,11 @@ func heldOutAnswers() []heldOut {
 		{id: "fr-recommendation-then-org",
 			body: "Nous refusons.\nRecommandation : associer les organisations au choix des thèmes.\nAssociation des Familles",
 			pos:  Decline, recs: []string{"associer les organisations au choix des thèmes."}},
+
+		{id: "fr-thunderbird-inline",
+			body: tbirdAttribFr + qHowToFr + "S'ABSTENIR\n\n" + qConcernsFr + "1. Les associations de victimes n'ont pas été consultées.\n\n" +
+				qSignFr + "non\n\n" + "> Vous recevrez une confirmation.\n",
+			pos: Abstain, sign: no, conc: []string{"Les associations de victimes n'ont pas été consultées."}},
 
 		// Colloquial positions, Arabic.
 		{id: "ar-nahnu-maakum", body: "نحن معكم.\n\nمع التحية", pos: Accept},
