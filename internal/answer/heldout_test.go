@@ -161,6 +161,7 @@ func heldOutAnswers() []heldOut {
 		{id: "en-apologies-cant-make-it", body: "Please accept our apologies, we can't make it.", pos: Decline},
 		{id: "en-be-there-and-sign", body: "Thanks for the invitation! We'll be there, and we will sign.", pos: Accept, sign: yes},
 		{id: "en-considered-declining-but-attend", body: "ACCEPT\n\nWe considered declining, but decided to attend.", pos: Accept},
+		{id: "en-cant-attend-but-will-sign", body: "We can't attend but we'll sign.", pos: Decline, sign: yes},
 		{id: "en-do-not-list-us", body: "We decline. Please do not list us among the signatories.", pos: Decline, sign: no},
 
 		{id: "en-mixed-arabic-sign", body: "We are in.\nالتوقيع: نعم", pos: Accept, sign: yes},

@@ -92,7 +92,7 @@ func dropConditions(s string) string {
 // contrasts are the words after which a sentence says what the member
 // decided: "We would have liked to attend, but we must decline", "كنا نميل إلى
 // الاعتذار، لكننا قررنا المشاركة".
-var contrasts = [][]string{{"but"}, {"however"}, {"although"}, {"لكن"}, {"لكننا"}, {"لكنا"}, {"الا", "اننا"}, {"الا", "انه"}, {"غير", "اننا"}}
+var contrasts = [][]string{{"but"}, {"however"}, {"although"}, {"mais"}, {"cependant"}, {"toutefois"}, {"لكن"}, {"لكننا"}, {"لكنا"}, {"الا", "اننا"}, {"الا", "انه"}, {"غير", "اننا"}}
 
 // afterContrast drops the mentions before the last contrast word of a
 // sentence when a position is mentioned after it.
@@ -249,6 +249,12 @@ func (r *Reader) negated(ws []string, k int) bool {
 	lo := k - 4
 	if lo < 0 {
 		lo = 0
+	}
+	// A negation does not reach over "but": "we can't attend but we'll sign".
+	for _, c := range contrasts {
+		for j := findWords(ws[:k], c, lo); j >= 0; j = findWords(ws[:k], c, j+1) {
+			lo = max(lo, j+len(c))
+		}
 	}
 	window := ws[lo:k]
 	for _, n := range r.v.negations {
