@@ -151,6 +151,15 @@ policy:
 }
 
 // understanding is the part of inspect's JSON the tests look at.
+// muttInline answers inline under the quoted HOW TO ANSWER part, as mutt
+// quotes it.
+const muttInline = "From: Member <m@x.example>\r\nSubject: Re: [Consultation 2026-01] Meeting\r\n" +
+	"Content-Type: text/plain; charset=utf-8\r\n\r\n" +
+	"On Tue, Dec 01, 2026 at 10:04:12AM +0200, Coalition wrote:\r\n> HOW TO ANSWER\r\n" +
+	">   ABSTAIN  - your organisation takes no position\r\n\r\nABSTAIN\r\n\r\n> Then, if you wish, add:\r\n>\r\n" +
+	">   Concerns:\r\n>   1. ...\r\n\r\n1. Victims' associations were not consulted.\r\n\r\n" +
+	">   Sign: yes    (or \"Sign: no\")\r\n\r\nyes\r\n\r\n> You will receive a confirmation.\r\n"
+
 type understanding struct {
 	Kind    string `json:"kind"`
 	From    string `json:"from"`
@@ -164,6 +173,7 @@ type understanding struct {
 	Concerns        []string       `json:"concerns"`
 	Recommendations []string       `json:"recommendations"`
 	Sign            *bool          `json:"sign"`
+	Holding         bool           `json:"holding"`
 	Round           string         `json:"round"`
 	Member          string         `json:"member"`
 	Command         map[string]any `json:"command"`
@@ -266,6 +276,21 @@ func TestInspectMessages(t *testing.T) {
 	t.Run("stdin", func(t *testing.T) {
 		if u := inspect(t, gmailDecline, "-"); u.Kind != "reply" || u.Position != "decline" {
 			t.Errorf("kind %q position %q", u.Kind, u.Position)
+		}
+	})
+	t.Run("mutt inline answer under the quoted Concerns heading", func(t *testing.T) {
+		u := inspect(t, muttInline, "-")
+		if u.Kind != "reply" || u.Position != "abstain" || u.Sign == nil || !*u.Sign {
+			t.Fatalf("kind %q position %q sign %v", u.Kind, u.Position, u.Sign)
+		}
+		if len(u.Concerns) != 1 || u.Concerns[0] != "Victims' associations were not consulted." {
+			t.Errorf("concerns %q, want the line written under the quoted heading", u.Concerns)
+		}
+	})
+	t.Run("holding reply", func(t *testing.T) {
+		u := inspect(t, "From: m@x.example\r\nSubject: Re: x\r\n\r\nشكراً، سنعود إليكم بعد التشاور.\r\n", "-")
+		if u.Kind != "reply" || u.Position != "" || !u.Holding {
+			t.Errorf("kind %q position %q holding %v, want a reply without a position that holds", u.Kind, u.Position, u.Holding)
 		}
 	})
 	t.Run("-c after the file name", func(t *testing.T) {

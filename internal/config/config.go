@@ -139,6 +139,7 @@ type Vocabulary struct {
 	No              []string `yaml:"no"`
 	NotPosition     []string `yaml:"not_position"` // phrases that look like a position but are not ("accept our apologies")
 	NoPoints        []string `yaml:"no_points"`    // what people write for "nothing to add" ("none")
+	Holding         []string `yaml:"holding"`      // "we will answer later" ("nous reviendrons vers vous")
 }
 
 type Log struct {
