@@ -2,8 +2,11 @@ package reply
 
 import (
 	"regexp"
+	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"consultd/internal/clientmail"
 )
 
 // Line kinds. The selection rules in select.go work on one kind per line, in the
@@ -75,20 +78,86 @@ func cleanOf(s string) string {
 	return strings.TrimRight(b.String(), " \t\r")
 }
 
-// Vocabulary. Each list is a regexp alternation; matching is case-insensitive.
-const (
+// Vocabulary. Each list is a regexp alternation over lower-case keys. The
+// client strings come from the shared table (clientmail.Attributions and
+// AttributionWeekdays); the words written out here are the ones the peer
+// corpora (Talon, Discourse, GitHub) and consultd's Arabic fixtures showed
+// beside them.
+var (
 	// words that open an attribution line: "On …", "Le …", "Am …", "في …", "在 …"
-	leadWords = `on|op|le|il|em|el|am|den|d\.|på|pa|dnia|w dniu|vào|at|في|بتاريخ|在|于|el día|le dijous`
+	leadWords = alternation(append(tableLeads(),
+		"on", "op", "le", "il", "em", "el", "am", "den", "d.", "på", "pa", "dnia", "w dniu", "vào", "at",
+		"في", "بتاريخ", "在", "于", "el día", "le dijous"))
 	// words that close it ("… wrote:"); latin ones need a space or ">" before them
-	wroteWords = `wrote|writes|sent|a écrit|a ecrit|ha scritto|schrieb|schreef|het volgende geschreven|geschreven|` +
-		`napisał\(a\)|napisała|napisał|napisal|escreveu|escribió|escribio|skrev|kirjoitti|đã viết|` +
-		`написал\(а\)|написала|написал|написав|пише|yazdı|كتب|كتبت`
-	cjkWrote = `写道|寫道`
+	wroteVerbs = append(tableWrote(false),
+		"wrote", "writes", "a écrit", "a ecrit", "ha scritto", "schrieb", "schreef", "het volgende geschreven", "geschreven",
+		"napisał(a)", "napisała", "napisał", "napisal", "escreveu", "escribió", "escribio", "skrev", "kirjoitti", "đã viết",
+		"написал(а)", "написала", "написал", "написав", "пише", "yazdı", "كتب", "كتبت")
+	// "sent" closes Talon's "On …, X sent:" but is too common a word to close
+	// a line that has no lead word.
+	wroteWords = alternation(append(wroteVerbs, "sent"))
+	cjkWrote   = `写道|寫道`
 	// verbs that may stand before the name: "Am … schrieb Name <addr>:", "في … كتب Name:"
-	wroteBeforeName = `schrieb|schreef|skrev|wrote|كتب|كتبت|escribió|a écrit|escreveu|napisał\(a\)|napisał|написал|пише|đã viết`
-	weekdays        = `понедельник|вторник|среда|четверг|пятница|суббота|воскресенье|пн|вт|ср|чт|пт|сб|вс|` +
-		`пн|понеділок|вівторок|середа|четвер|пʼятниця|субота|неділя|mon|tue|wed|thu|fri|sat|sun`
+	wroteBeforeName = alternation(append(tableWrote(true),
+		"schrieb", "schreef", "skrev", "wrote", "كتب", "كتبت", "escribió", "a écrit", "escreveu", "napisał(a)", "napisał", "написал", "пише", "đã viết"))
+	// a weekday opens an attribution when a date follows ("tir. 18. apr.",
+	// "вт, 18 апр."): two-letter names ("to", "so", "ma") are words too
+	weekdayStart = `(?:` + alternation(tableWeekdays()) + `)\.?,?\s+\d|(?:` + weekdayNames + `)[\s,.]`
+	weekdayNames = `mon|tue|wed|thu|fri|sat|sun|понедельник|вторник|среда|четверг|пятница|суббота|воскресенье|` +
+		`понеділок|вівторок|середа|четвер|пʼятниця|субота|неділя`
 )
+
+func tableLeads() []string {
+	var out []string
+	for _, a := range clientmail.Attributions {
+		if a.Lead != "" {
+			out = append(out, strings.ToLower(a.Lead))
+		}
+	}
+	return out
+}
+
+func tableWrote(beforeName bool) []string {
+	var out []string
+	for _, a := range clientmail.Attributions {
+		if a.Wrote != "" && (!beforeName || a.BeforeName) {
+			out = append(out, strings.ToLower(a.Wrote))
+		}
+	}
+	return out
+}
+
+func tableWeekdays() []string {
+	var out []string
+	for _, days := range clientmail.AttributionWeekdays {
+		out = append(out, days...)
+	}
+	return out
+}
+
+// alternation quotes and joins words for a regexp, longest first (RE2 takes
+// the leftmost alternative that matches, and "napisał(a)" must win over
+// "napisał"), without duplicates.
+func alternation(words []string) string {
+	seen := map[string]bool{}
+	var list []string
+	for _, w := range words {
+		if w != "" && !seen[w] {
+			seen[w] = true
+			list = append(list, w)
+		}
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if len(list[i]) != len(list[j]) {
+			return len(list[i]) > len(list[j])
+		}
+		return list[i] < list[j]
+	})
+	for i, w := range list {
+		list[i] = regexp.QuoteMeta(w)
+	}
+	return strings.Join(list, "|")
+}
 
 var (
 	reDelim    = regexp.MustCompile(`^[ \t]*[-_,=+~#*ᐧ]+[ \t]*$`)
@@ -103,7 +172,7 @@ var (
 		// Am <date> schrieb <name> <addr>:   في <date>، كتب <name> <addr>:
 		regexp.MustCompile(`^[\s>*\-]*(?:` + leadWords + `)\s.{1,300}[\s,،](?:` + wroteBeforeName + `)\s.{1,200}[:：]$`),
 		// <date> <name> <addr> wrote:   20 окт. 2016 г. 19:37 пользователь "X" <addr> написал:
-		regexp.MustCompile(`^[\s>*\-]*(?:\d|(?:` + weekdays + `)[\s,.]).{0,300}` + wroteTail),
+		regexp.MustCompile(`^[\s>*\-]*(?:\d|` + weekdayStart + `).{0,300}` + wroteTail),
 		// ---- John Smith wrote ----
 		regexp.MustCompile(`^[\s>]*-{2,}\s*\S.{0,200}[\s>)"](?:` + wroteWords + `)\s*[:：]?\s*-{2,}\s*$`),
 		// X via Discourse Meta wrote:
@@ -119,7 +188,7 @@ var (
 
 	reTime  = regexp.MustCompile(`\d{1,2}[:.h]\d\d`)
 	reYear  = regexp.MustCompile(`(?:^|\D)(?:19|20)\d\d(?:\D|$)`)
-	reStart = regexp.MustCompile(`^[\s>*\-]*(?:(?:` + leadWords + `)\s|\d|(?:` + weekdays + `)[\s,.])`)
+	reStart = regexp.MustCompile(`^[\s>*\-]*(?:(?:` + leadWords + `)\s|\d|` + weekdayStart + `)`)
 
 	forwardRes = []*regexp.Regexp{
 		regexp.MustCompile(`^[\s>*]*-{2,}\s*(?:original message|forwarded message|reply message|message transféré|message d'origine|` +
@@ -281,7 +350,7 @@ func isAttribution(k string) bool {
 }
 
 // wroteList is wroteWords as plain strings, for wroteEnding.
-var wroteList = strings.Split(strings.NewReplacer(`\(`, "(", `\)`, ")").Replace(wroteWords), "|")
+var wroteList = append(wroteVerbs, "sent")
 
 // wroteEnding reports a line ending in a wrote-word ("… Name wrote", "… كتب"),
 // by suffix comparison: most lines run this, and a regexp alternation anchored
