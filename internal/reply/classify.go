@@ -21,6 +21,7 @@ const (
 	kForward   = 'f' // "-----Original Message-----", "---------- Forwarded message ---------"
 	kHeader    = 'h' // one "From: / Sent: / من: …" line
 	kMerged    = 'x' // continuation of a wrapped attribution, removed with it
+	kWeak      = 'w' // an attribution only if a quote follows (see confirmWeak)
 	maxKeyLen  = 1000
 	maxJoinLen = 400
 )
@@ -206,12 +207,16 @@ var (
 	reForwardOnly = regexp.MustCompile(`forward|weitergeleitet|transféré|reenviado|inoltrato|doorgestuurd|videresendt|vidarebefordrat|encaminhada|пересыла|переслан|转发|توجيه|begin`)
 
 	// Outlook / Gmail header block lines, in the languages of the corpora and Arabic.
-	headerFrom = `from|von|de|da|van|fra|från|od|от|від|发件人|寄件者|kimden|من|المرسل`
+	// TODO(clientmail): switch to clientmail's labels.go (the forwards half of
+	// issue 9) once it is on main; until then the reply trimmer keeps its own.
+	headerFrom = `from|von|de|da|van|fra|från|od|от|від|发件人|寄件者|kimden|gönderen|من|المرسل|feladó|de la|lähettäjä|saatja|از|差出人`
 	headerText = headerFrom + `|to|cc|bcc|reply-to|subject|til|emne|kopi|à|a|répondre à|objet|an|betreff|kopie|para|asunto|assunto|` +
 		`risposta|oggetto|aan|onderwerp|till|ämne|kopia|do|temat|dw|кому|тема|копия|收件人|主题|抄送|收件者|主旨|副本|kime|konu|bilgi|` +
-		`إلى|الى|نسخة|نسخة إلى|نسخة كربونية|الموضوع|المرسل إليه`
+		`إلى|الى|نسخة|نسخة إلى|نسخة كربونية|الموضوع|المرسل إليه|címzett|tárgy|másolat|komu|předmět|predmet|kópia|către|subiect|` +
+		`prima|vastaanottaja|aihe|kopio|saaja|teema|koopia|به|موضوع|宛先|件名|カーボンコピー`
 	headerDate = `sent|date|datum|dato|gesendet|enviado|enviada em|enviada|envoyé|envoyé le|fecha|data|inviato|verzonden|skickat|sendt|` +
-		`wysłano|wysłane|отправлено|дата|надіслано|发送时间|日期|寄件日期|tarih|gönderildi|gönderilme tarihi|أرسل|أرسلت|أرسل في|تم الإرسال|تاريخ الإرسال|التاريخ|بتاريخ|تاريخ`
+		`wysłano|wysłane|отправлено|дата|надіслано|发送时间|日期|寄件日期|tarih|gönderildi|gönderilme tarihi|أرسل|أرسلت|أرسل في|تم الإرسال|تاريخ الإرسال|التاريخ|بتاريخ|تاريخ|` +
+		`elküldve|dátum|odesláno|odoslané|trimis|poslano|lähetetty|päivämäärä|saadetud|kuupäev|ارسال شده|تاریخ|送信日時|日付`
 	headerTextSet = wordSet(headerText)
 	headerDateSet = wordSet(headerDate)
 	headerFromSet = wordSet(headerFrom)
@@ -349,6 +354,45 @@ func isAttribution(k string) bool {
 	return hasDigit(k[:1]) && reISODate.MatchString(k)
 }
 
+// Weak attributions: name first, verb last, no lead word. They count only
+// above a quote (confirmWeak).
+var (
+	verbWords = alternation(wroteVerbs)
+	// Thunderbird's "Name wrote on <date> <time>:", "Name kirjutas <date> <time>:"
+	reNameWroteDate = regexp.MustCompile(`^[\s>*]*\S.{0,100}?\s(?:` + verbWords + `)\s.{0,100}[:：]$`)
+)
+
+// isWeakAttribution reports a line that is an attribution when a quote
+// follows: an address, a date or time, and a closing verb with a colon
+// ("Test user <test@example.com>, 18 Nis 2017 Sal, 13:09 tarihinde şunu
+// yazdı:"), or a name, a verb and a date with a time.
+func isWeakAttribution(k string) bool {
+	k = strings.TrimRight(k, " \t")
+	if len(k) < 10 || len(k) > 300 || !strings.HasSuffix(k, ":") && !strings.HasSuffix(k, "：") {
+		return false
+	}
+	hasTime := reTime.MatchString(k)
+	if strings.Contains(k, "@") && (hasTime || reYear.MatchString(k)) && verbEnding(tailOf(k, 80)) {
+		return true
+	}
+	return hasTime && reYear.MatchString(k) && reNameWroteDate.MatchString(k)
+}
+
+// verbEnding is wroteEnding without "sent".
+func verbEnding(s string) bool {
+	s = strings.TrimRight(s, " \t-*:：")
+	for _, w := range wroteVerbs {
+		if !strings.HasSuffix(s, w) {
+			continue
+		}
+		r, _ := utf8.DecodeLastRuneInString(s[:len(s)-len(w)])
+		if strings.ContainsRune(" \t>)\"'»]", r) {
+			return true
+		}
+	}
+	return false
+}
+
 // wroteList is wroteWords as plain strings, for wroteEnding.
 var wroteList = append(wroteVerbs, "sent")
 
@@ -388,6 +432,9 @@ func tailOf(s string, n int) string {
 func isForward(k string) bool {
 	if !strings.ContainsAny(k, "-:：") && !strings.Contains(strings.ToLower(k), "reply message") {
 		return false
+	}
+	if clientmail.IsSeparator(k) {
+		return true
 	}
 	for _, re := range forwardRes {
 		if re.MatchString(k) {
@@ -438,10 +485,10 @@ func wordSet(alternation string) map[string]bool {
 
 // isSignature reports a mobile/app footer line.
 func isSignature(k string) bool {
-	if m := reSentFrom.FindStringSubmatch(k); m != nil {
-		return deviceTail(m[1])
+	if m := reSentFrom.FindStringSubmatch(k); m != nil && deviceTail(m[1]) {
+		return true
 	}
-	return len(k) <= 200 && reSig.MatchString(k)
+	return len(k) <= 200 && (reSig.MatchString(k) || clientmail.FooterIn(k))
 }
 
 // deviceTail decides whether the words after "Sent from" name a device or app

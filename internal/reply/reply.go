@@ -35,6 +35,7 @@ func trim(body string, m mode) string {
 	b.mode = m
 	b.markHeaderBlocks()
 	b.cutSignatureDelimiter()
+	b.cutAtFooter()
 	lines := b.render(b.dropTrailingQuotes(b.selectTrim(0)), m)
 	return join(dropClosing(lines))
 }
