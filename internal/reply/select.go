@@ -340,21 +340,14 @@ func (b *body) cutAtFooter() {
 	}
 }
 
-// historyAfter reports whether quoted history follows line i after at most a
-// signature-sized block (see shortTail), and not the end of the message.
+// historyAfter reports whether quoted history follows line i directly or
+// after a signature: at most four short lines (a name, a title, an
+// organisation, a number), none a sentence or a list item. Eight lines of
+// the member's text under a table rule are never taken for a signature.
 func (b *body) historyAfter(i int) bool {
-	return b.shortTail(i, true)
-}
-
-// shortTail reports whether the lines from i to the next history marker look
-// like a signature: at most 8 lines, 600 bytes, and no list items. It looks at
-// no more than 200 lines, so a message of rules and blank lines stays linear.
-func (b *body) shortTail(i int, needHistory bool) bool {
-	lines, size := 0, 0
-	for stop := min(len(b.kinds), i+200); i < len(b.kinds); i++ {
-		if i >= stop {
-			return false
-		}
+	lines := 0
+	// at most 50 lines are looked at, so a message of rules stays linear
+	for stop := min(len(b.kinds), i+50); i < stop && lines <= 4; i++ {
 		switch b.kinds[i] {
 		case kAttrib, kForward, kQuote:
 			return true
@@ -365,13 +358,12 @@ func (b *body) shortTail(i int, needHistory bool) bool {
 		case kEmpty, kDelim, kSig, kMerged:
 			continue
 		}
-		lines++
-		size += len(b.keys[i])
-		if lines > 8 || size > 600 || reListItem.MatchString(b.keys[i]) {
+		k := strings.TrimSpace(b.keys[i])
+		if lines++; len(k) > 80 || reSentenceEnd.MatchString(k) || reListItem.MatchString(k) {
 			return false
 		}
 	}
-	return !needHistory
+	return false
 }
 
 // selectTrim returns the indexes of the lines that are the member's new text.
