@@ -209,14 +209,14 @@ var (
 	// Outlook / Gmail header block lines, in the languages of the corpora and Arabic.
 	// TODO(clientmail): switch to clientmail's labels.go (the forwards half of
 	// issue 9) once it is on main; until then the reply trimmer keeps its own.
-	headerFrom = `from|von|de|da|van|fra|från|od|от|від|发件人|寄件者|kimden|gönderen|من|المرسل|feladó|de la|lähettäjä|saatja|از|差出人`
+	headerFrom = `from|von|de|da|van|fra|från|od|от|від|发件人|寄件者|kimden|gönderen|من|المرسل|feladó|de la|lähettäjä|saatja|šalje|از|差出人`
 	headerText = headerFrom + `|to|cc|bcc|reply-to|subject|til|emne|kopi|à|a|répondre à|objet|an|betreff|kopie|para|asunto|assunto|` +
 		`risposta|oggetto|aan|onderwerp|till|ämne|kopia|do|temat|dw|кому|тема|копия|收件人|主题|抄送|收件者|主旨|副本|kime|konu|bilgi|` +
 		`إلى|الى|نسخة|نسخة إلى|نسخة كربونية|الموضوع|المرسل إليه|címzett|tárgy|másolat|komu|předmět|predmet|kópia|către|subiect|` +
-		`prima|vastaanottaja|aihe|kopio|saaja|teema|koopia|به|موضوع|宛先|件名|カーボンコピー`
+		`prima|vastaanottaja|aihe|kopio|saaja|adressaat|teema|koopia|به|موضوع|宛先|件名|カーボンコピー`
 	headerDate = `sent|date|datum|dato|gesendet|enviado|enviada em|enviada|envoyé|envoyé le|fecha|data|inviato|verzonden|skickat|sendt|` +
 		`wysłano|wysłane|отправлено|дата|надіслано|发送时间|日期|寄件日期|tarih|gönderildi|gönderilme tarihi|أرسل|أرسلت|أرسل في|تم الإرسال|تاريخ الإرسال|التاريخ|بتاريخ|تاريخ|` +
-		`elküldve|dátum|odesláno|odoslané|trimis|poslano|lähetetty|päivämäärä|saadetud|kuupäev|ارسال شده|تاریخ|送信日時|日付`
+		`enviado el|elküldve|dátum|odesláno|odoslané|trimis|poslano|lähetetty|päivämäärä|saadetud|kuupäev|ارسال شده|تاریخ|送信日時|日付`
 	headerTextSet = wordSet(headerText)
 	headerDateSet = wordSet(headerDate)
 	headerFromSet = wordSet(headerFrom)
@@ -360,6 +360,7 @@ var (
 	verbWords = alternation(wroteVerbs)
 	// Thunderbird's "Name wrote on <date> <time>:", "Name kirjutas <date> <time>:"
 	reNameWroteDate = regexp.MustCompile(`^[\s>*]*\S.{0,100}?\s(?:` + verbWords + `)\s.{0,100}[:：]$`)
+	reVerbFirst     = regexp.MustCompile(`^[\s>*]*(?:` + wroteBeforeName + `)\s.{1,100}[:：]$`)
 )
 
 // isWeakAttribution reports a line that is an attribution when a quote
@@ -368,14 +369,19 @@ var (
 // yazdı:"), or a name, a verb and a date with a time.
 func isWeakAttribution(k string) bool {
 	k = strings.TrimRight(k, " \t")
-	if len(k) < 10 || len(k) > 300 || !strings.HasSuffix(k, ":") && !strings.HasSuffix(k, "：") {
+	if len(k) < 6 || len(k) > 300 || !strings.HasSuffix(k, ":") && !strings.HasSuffix(k, "：") {
 		return false
 	}
 	hasTime := reTime.MatchString(k)
 	if strings.Contains(k, "@") && (hasTime || reYear.MatchString(k)) && verbEnding(tailOf(k, 80)) {
 		return true
 	}
-	return hasTime && reYear.MatchString(k) && reNameWroteDate.MatchString(k)
+	if hasTime && reYear.MatchString(k) && reNameWroteDate.MatchString(k) {
+		return true
+	}
+	// Thunderbird's short forms: "Test user wrote:", "كتب Test user:",
+	// "Test user, 18.04.2017 13:09 tarihinde yazdı:"
+	return len(k) <= 150 && (verbEnding(tailOf(k, 80)) || reVerbFirst.MatchString(k))
 }
 
 // verbEnding is wroteEnding without "sent".

@@ -159,7 +159,10 @@ func (b *body) joinWrapped() {
 			continue
 		}
 		leads := reStart.MatchString(k)
-		if !leads && !strings.Contains(k, "<") || reListItem.MatchString(k) || reSentenceEnd.MatchString(k) {
+		// "18. 4. 2017 13:09 …" (sk, cs) reads like a list item; a year and a
+		// time say it is a date
+		listItem := reListItem.MatchString(k) && !(reYear.MatchString(k) && reTime.MatchString(k))
+		if !leads && !strings.Contains(k, "<") || listItem || reSentenceEnd.MatchString(k) {
 			continue
 		}
 		joined := strings.TrimSpace(k)
