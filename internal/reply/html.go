@@ -31,7 +31,7 @@ func HTMLText(s string) string {
 	}
 	full := mimeparse.HTMLNodeText(doc)
 	pruneQuotes(doc)
-	reply := cutHistory(mimeparse.HTMLNodeText(doc))
+	reply := dropMarks(cutHistory(mimeparse.HTMLNodeText(doc)))
 	if strings.TrimSpace(reply) == "" {
 		return full
 	}
@@ -76,6 +76,27 @@ func (b *body) fromBlock(i int) bool {
 		}
 	}
 	return false
+}
+
+// quoteMark is the line left where a quote container was removed: a quote
+// to the classifier (the zero-width space is dropped from its key), removed
+// again by dropMarks.
+const quoteMark = "> \u200b"
+
+// dropMarks removes the quoteMark lines and the blank lines they leave at the
+// end.
+func dropMarks(text string) string {
+	if !strings.Contains(text, quoteMark) {
+		return text
+	}
+	lines := strings.Split(text, "\n")
+	out := lines[:0]
+	for _, l := range lines {
+		if l != quoteMark {
+			out = append(out, l)
+		}
+	}
+	return strings.TrimSpace(strings.Join(out, "\n"))
 }
 
 // quoteIDs are element ids after which everything is history (Outlook).
@@ -136,6 +157,11 @@ func pruneQuotes(doc *html.Node) {
 	}
 	for _, n := range remove {
 		if n.Parent != nil {
+			// A quote line stands where the quote was, so that the line rules
+			// see an attribution above a quote as they do in plain text.
+			mark := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
+			mark.AppendChild(&html.Node{Type: html.TextNode, Data: quoteMark})
+			n.Parent.InsertBefore(mark, n)
 			n.Parent.RemoveChild(n)
 		}
 	}

@@ -1,6 +1,7 @@
 package reply_test
 
 import (
+	"html"
 	"sort"
 	"strings"
 	"testing"
@@ -189,13 +190,62 @@ func historyLines(h string) []string {
 }
 
 func TestTrimRepliesByLanguage(t *testing.T) {
+	scoreLanguages(t, "replies-", func(c langCase) string { return reply.Trim(c.in) })
+}
+
+// TestTrimHTMLRepliesByLanguage sends the same fixtures as a webmail writes
+// them in HTML without a client's quote container: one <div> per line, the
+// quoted lines in a plain <blockquote>. HTMLText then Trim (as answer.Read
+// does) must give the same text as the plain reply.
+func TestTrimHTMLRepliesByLanguage(t *testing.T) {
+	// HTML collapses runs of spaces: compare with them as one
+	scoreLanguages(t, "replies-html-", func(c langCase) string {
+		if got := norm(reply.Trim(reply.HTMLText(asHTML(c.in)))); got != norm(c.want) {
+			return got
+		}
+		return c.want
+	})
+}
+
+func asHTML(plain string) string {
+	var b strings.Builder
+	b.WriteString("<html><body>")
+	inQuote := false
+	for _, l := range strings.Split(strings.TrimRight(plain, "\n"), "\n") {
+		q := strings.HasPrefix(l, ">")
+		if q != inQuote {
+			if q {
+				b.WriteString("<blockquote>")
+			} else {
+				b.WriteString("</blockquote>")
+			}
+			inQuote = q
+		}
+		l = strings.TrimSpace(strings.TrimPrefix(l, ">"))
+		if l == "" {
+			b.WriteString("<div><br></div>")
+			continue
+		}
+		b.WriteString("<div>" + html.EscapeString(l) + "</div>")
+	}
+	if inQuote {
+		b.WriteString("</blockquote>")
+	}
+	b.WriteString("</body></html>")
+	return b.String()
+}
+
+// scoreLanguages runs every fixture through trim and prints one score line
+// per language; a case that fails must be in testdata/known_failures.json
+// under prefix+case name.
+func scoreLanguages(t *testing.T, prefix string, trim func(langCase) string) {
 	exact := map[string]map[string]bool{}
 	removed := map[string]map[string]bool{}
 	for _, c := range multilangCases() {
 		if exact[c.lang] == nil {
 			exact[c.lang], removed[c.lang] = map[string]bool{}, map[string]bool{}
 		}
-		got := reply.Trim(c.in)
+		got := trim(c)
 		exact[c.lang][c.name] = got == c.want
 		clean := true
 		for _, h := range c.history {
@@ -210,7 +260,7 @@ func TestTrimRepliesByLanguage(t *testing.T) {
 			t.Logf("%s:\n--- got:\n%s\n--- want:\n%s", c.name, got, c.want)
 		}
 	}
-	known := corpustest.LoadKnown(t, "replies-", true)
+	known := corpustest.LoadKnown(t, prefix, true)
 	langs := make([]string, 0, len(exact))
 	for l := range exact {
 		langs = append(langs, l)
@@ -219,16 +269,16 @@ func TestTrimRepliesByLanguage(t *testing.T) {
 	for _, lang := range langs {
 		e, n := count(exact[lang])
 		r, _ := count(removed[lang])
-		line := "corpus replies-" + lang + ": " + itoa(e) + "/" + itoa(n) + " exact, " + itoa(r) + "/" + itoa(n) + " history removed"
+		line := "corpus " + prefix + lang + ": " + itoa(e) + "/" + itoa(n) + " exact, " + itoa(r) + "/" + itoa(n) + " history removed"
 		t.Log(line)
 		println(line)
 		for id, ok := range exact[lang] {
 			reason, listed := known[id]
 			switch {
 			case !ok && !listed:
-				t.Errorf("%s: the member's text is not exactly what they wrote, and the case is not in the known-failures list", id)
+				t.Errorf("%s%s: the member's text is not exactly what they wrote, and the case is not in the known-failures list", prefix, id)
 			case ok && listed:
-				t.Errorf("%s now passes; remove it from the known-failures list (%s)", id, reason)
+				t.Errorf("%s%s now passes; remove it from the known-failures list (%s)", prefix, id, reason)
 			}
 		}
 	}
