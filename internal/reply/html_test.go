@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"consultd/internal/corpustest"
 	"consultd/internal/mimeparse"
@@ -135,4 +136,26 @@ func TestCorpusTalonHTML(t *testing.T) {
 
 func removeSpace(s string) string {
 	return strings.Join(strings.Fields(s), "")
+}
+
+// FuzzHTMLText: any HTML gives valid UTF-8 text without a panic, and what
+// Trim then keeps is never longer than the text HTMLText gave.
+func FuzzHTMLText(f *testing.F) {
+	f.Add(`<div dir="ltr">Yes<div class="gmail_quote">On Mon wrote:<blockquote>q</blockquote></div></div>`)
+	f.Add(`<p class=MsoNormal>ok</p><hr><b>From:</b> x<br><b>Sent:</b> y`)
+	f.Add(`<ul><li>a<li>b</ul><pre>  x  </pre><script>bad()</script>&nbsp;&amp;`)
+	f.Add(`<div>Vi deltager.</div><div>tir. 18. apr. 2017 kl. 13:09 skrev X &lt;x@</div><div>y.z&gt;:</div><blockquote>q</blockquote>`)
+	f.Add(`<div>a</div><div>--------</div><div>b</div><blockquote type="cite">q</blockquote><div id="divRplyFwdMsg">De : x</div>`)
+	for _, c := range multilangCases()[:40] {
+		f.Add(asHTML(c.in))
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := reply.HTMLText(s)
+		if utf8.ValidString(s) && !utf8.ValidString(out) {
+			t.Fatalf("invalid UTF-8 output %q", out)
+		}
+		if trimmed := reply.Trim(out); len(trimmed) > len(out) {
+			t.Fatalf("Trim made the text longer: %d > %d", len(trimmed), len(out))
+		}
+	})
 }
