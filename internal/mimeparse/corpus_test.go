@@ -285,13 +285,6 @@ func compareAttachment(a Attachment, want map[string]any) string {
 	return ""
 }
 
-type talonCase struct {
-	ID        string         `json:"id"`
-	Kind      string         `json:"kind"`
-	Input     string         `json:"input"`
-	InputText *string        `json:"input_text"`
-	Expected  map[string]any `json:"expected"`
-}
 
 // TestCorpusSisimai parses every sisimai bounce, auto-reply and feedback
 // report: no panics or hangs, and the delivery-status part of each DSN that

@@ -47,7 +47,7 @@ var answers = map[string]string{
 	"da":    "Vi tager imod invitationen og sender to personer.\n\nMed venlig hilsen\nHuda",
 	"no":    "Vi takker ja til invitasjonen og sender to personer.\n\nMed vennlig hilsen\nHuda",
 	"et":    "Võtame kutse vastu ja saadame kaks inimest.\n\nLugupidamisega,\nHuda",
-	"fa":    "دعوت را می‌پذیریم و دو نفر را می‌فرستیم.\n\nبا احترام،\nهدى",
+	"fa":    "دعوت را می\u200cپذیریم و دو نفر را می\u200cفرستیم.\n\nبا احترام،\nهدى",
 	"ja":    "ご招待をお受けします。二名で参加します。\n\nよろしくお願いいたします。\nHuda",
 }
 
