@@ -379,9 +379,18 @@ func isWeakAttribution(k string) bool {
 	if hasTime && reYear.MatchString(k) && reNameWroteDate.MatchString(k) {
 		return true
 	}
-	// Thunderbird's short forms: "Test user wrote:", "كتب Test user:",
-	// "Test user, 18.04.2017 13:09 tarihinde yazdı:"
-	return len(k) <= 150 && (verbEnding(tailOf(k, 80)) || reVerbFirst.MatchString(k))
+	return isShortAttribution(k)
+}
+
+// isShortAttribution reports Thunderbird's short forms: "Test user wrote:",
+// "كتب Test user:", "Test user, 18.04.2017 13:09 tarihinde yazdı:". With no
+// address, they count only above the quote that ends the message
+// (confirmWeak): "As our director wrote:" above a quote the member answers
+// stays the member's text.
+func isShortAttribution(k string) bool {
+	k = strings.TrimRight(k, " \t")
+	return len(k) <= 150 && (strings.HasSuffix(k, ":") || strings.HasSuffix(k, "：")) &&
+		(verbEnding(tailOf(k, 80)) || reVerbFirst.MatchString(k))
 }
 
 // verbEnding is wroteEnding without "sent".

@@ -125,12 +125,30 @@ func (b *body) confirmWeak() {
 		if k != kWeak {
 			continue
 		}
-		if b.quoteAfter(i) {
+		short := !strings.Contains(b.keys[i], "@") && !reTime.MatchString(b.keys[i]) && isShortAttribution(b.keys[i])
+		if b.quoteAfter(i) && (!short || !b.textAfterQuote(i)) {
 			b.kinds[i] = kAttrib
 		} else {
 			b.kinds[i] = kText
 		}
 	}
+}
+
+// textAfterQuote reports a line of text below the quote that follows line i,
+// looking at most 500 lines down so that many such lines stay linear.
+func (b *body) textAfterQuote(i int) bool {
+	inQuote := false
+	for j := i + 1; j < min(len(b.kinds), i+500); j++ {
+		switch b.kinds[j] {
+		case kQuote:
+			inQuote = true
+		case kText:
+			if inQuote {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // quoteAfter reports a quoted line after line i, with at most two blank
