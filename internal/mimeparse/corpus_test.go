@@ -285,7 +285,6 @@ func compareAttachment(a Attachment, want map[string]any) string {
 	return ""
 }
 
-
 // TestCorpusSisimai parses every sisimai bounce, auto-reply and feedback
 // report: no panics or hangs, and the delivery-status part of each DSN that
 // has one reaches Message.DeliveryStatus (the bounce parser reads it).
