@@ -101,7 +101,8 @@ var Footers = []Footer{
 
 // FooterIn reports whether line is one of Footers: the whole line, in any
 // case, with a trailing link ("Get Outlook for iOS<https://aka.ms/o0ukef>") or
-// full stop allowed; a Prefix footer takes up to four more words.
+// full stop allowed; a Prefix footer takes up to four more words that name a
+// device or an app ("Wysłano z Genewy" is a sentence, not a footer).
 func FooterIn(line string) bool {
 	s := strings.ToLower(strings.TrimSpace(strings.TrimLeft(line, " \t>")))
 	if s == "" || len(s) > 200 {
@@ -116,8 +117,28 @@ func FooterIn(line string) bool {
 		switch {
 		case s == f.text:
 			return true
-		case f.prefix && strings.HasPrefix(s, f.text+" ") && len(strings.Fields(s[len(f.text):])) <= 4:
+		case f.prefix && strings.HasPrefix(s, f.text+" ") && deviceRest(s[len(f.text):]):
 			return true
+		}
+	}
+	return false
+}
+
+// footerDevices are the words that make the rest of a Prefix footer a device
+// or an app, as a prefix of the word ("telefonu", "smartfona").
+var footerDevices = []string{"iphon", "ipad", "android", "ios", "samsung", "galaxy", "huawei", "xiaomi", "outlook",
+	"windows", "mail", "gmail", "yahoo", "mobil", "telefon", "smartfon", "tablet", "aplikac", "aplikace"}
+
+func deviceRest(rest string) bool {
+	words := strings.Fields(rest)
+	if len(words) == 0 || len(words) > 4 {
+		return false
+	}
+	for _, w := range words {
+		for _, d := range footerDevices {
+			if strings.HasPrefix(w, d) {
+				return true
+			}
 		}
 	}
 	return false

@@ -117,12 +117,16 @@ func TestFooterIn(t *testing.T) {
 		"Wysłane z iPhone’a",
 		"iPhoneから送信",
 		"Hent Outlook til Android",
+		"Wysłano z mojego Samsunga",
+		"Odesláno z mého iPhonu",
 		"Sendt fra min iPhone.",
 	}
 	no := []string{
 		"Sent from my iPhone while we were at the consultation, and I agree with the text",
 		"We sent from Geneva the list of signatories",
 		"Hent Outlook til Android og iOS og Windows og Mac nu i dag",
+		"Wysłano z Genewy do wszystkich",
+		"Odesláno z mého pohledu pozdě",
 		"",
 	}
 	for _, l := range yes {
