@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"consultd/internal/command"
+	"consultd/internal/render"
 	"consultd/internal/sender"
 	"consultd/internal/statement"
 	"consultd/internal/store"
@@ -71,7 +72,7 @@ func (e *Engine) remind(ctx context.Context, st *step, r *store.Round) error {
 		if len(to) == 0 {
 			continue
 		}
-		subj, body, err := e.Render.Text(p.Language, "reminder", map[string]any{"Round": r, "Member": p})
+		subj, body, err := e.Render.Render(p.Language, render.Reminder{Round: r, Member: p, Coalition: e.Cfg.Coalition.Name})
 		if err != nil {
 			return err
 		}
@@ -253,7 +254,7 @@ func (e *Engine) publish(r *store.Round) error {
 	if err := writeFileAtomic(base+".md", []byte(statement.Markdown(r.Statement))); err != nil {
 		return err
 	}
-	return writeFileAtomic(base+".html", []byte(statement.HTML(r.Language, r.Statement)))
+	return writeFileAtomic(base+".html", []byte(statement.HTML(e.Render.Language(r.Language), r.Statement)))
 }
 
 func writeFileAtomic(path string, data []byte) error {
