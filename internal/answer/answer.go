@@ -186,7 +186,7 @@ func Body(m *mimeparse.Message) string {
 	plain := strings.TrimSpace(text)
 	if html != "" && (plain == "" ||
 		!hasQuoteLine(plain) && plain == strings.TrimSpace(mimeparse.HTMLToText(html))) {
-		return mimeparse.HTMLReplyText(html)
+		return reply.HTMLText(html)
 	}
 	return text
 }
