@@ -281,6 +281,62 @@ var Labels = []Label{
 	{"uk", FieldCc, "Копія", "Apple Mail, Yahoo"},
 	{"uk", FieldSubject, "Тема", "Apple Mail, Thunderbird, Yahoo"},
 	{"uk", FieldReplyTo, "Кому відповісти", "Apple Mail"},
+
+	// Seen in the reply corpora's Outlook and webmail header blocks (the
+	// reply trimmer's rows; consultd-arabic, talon, mail-parser-reply).
+	{"ar", FieldTo, "الى", "Outlook (without hamza)"},
+	{"ar", FieldTo, "المرسل إليه", "Outlook"},
+	{"ar", FieldCc, "نسخة كربونية", "Outlook"},
+	{"ar", FieldDate, "أرسل في", "Outlook"},
+	{"ar", FieldDate, "بتاريخ", "Outlook"},
+	{"ar", FieldDate, "تاريخ", "Outlook"},
+	{"cs", FieldDate, "Odesláno", "Outlook"},
+	{"et", FieldTo, "Saaja", "Outlook"},
+	{"et", FieldTo, "Adressaat", "Outlook"},
+	{"et", FieldSubject, "Teema", "Outlook"},
+	{"et", FieldCc, "Koopia", "Outlook"},
+	{"et", FieldDate, "Saadetud", "Outlook"},
+	{"et", FieldDate, "Kuupäev", "Thunderbird"},
+	{"fr", FieldDate, "Envoyé le", "Outlook for Mac"},
+	{"hr", FieldDate, "Poslano", "Outlook"},
+	{"ja", FieldCc, "カーボンコピー", "Outlook"},
+	{"ja", FieldDate, "送信日時", "Outlook"},
+	{"pl", FieldDate, "Wysłane", "Outlook"},
+	{"tr", FieldDate, "Gönderildi", "Outlook"},
+	{"tr", FieldDate, "Gönderilme tarihi", "Outlook"},
+	{"uk", FieldDate, "Надіслано", "Outlook"},
+	// Persian: from one web app's reply header, not checked against a client.
+	{"fa", FieldFrom, "از", "webmail (unverified)"},
+	{"fa", FieldTo, "به", "webmail (unverified)"},
+	{"fa", FieldDate, "ارسال شده", "webmail (unverified)"},
+	{"fa", FieldDate, "تاریخ", "webmail (unverified)"},
+	// Chinese, simplified and traditional (Outlook, Foxmail): in the corpora.
+	{"zh", FieldFrom, "发件人", "Outlook, Foxmail"},
+	{"zh", FieldTo, "收件人", "Outlook, Foxmail"},
+	{"zh", FieldCc, "抄送", "Outlook, Foxmail"},
+	{"zh", FieldSubject, "主题", "Outlook, Foxmail"},
+	{"zh", FieldDate, "发送时间", "Outlook"},
+	{"zh", FieldDate, "日期", "Foxmail"},
+	{"zh-TW", FieldFrom, "寄件者", "Outlook"},
+	{"zh-TW", FieldTo, "收件者", "Outlook"},
+	{"zh-TW", FieldCc, "副本", "Outlook"},
+	{"zh-TW", FieldSubject, "主旨", "Outlook"},
+	{"zh-TW", FieldDate, "寄件日期", "Outlook"},
+}
+
+// LabelTexts returns the normalised labels of the given fields, in every
+// language (for matchers that need the words, not their field).
+func LabelTexts(fields ...Field) []string {
+	var out []string
+	for _, l := range Labels {
+		for _, f := range fields {
+			if l.Field == f {
+				out = append(out, NormalizeLabel(l.Text))
+				break
+			}
+		}
+	}
+	return out
 }
 
 // NormalizeLabel is the form labels are compared in: lower case, no bidi or

@@ -49,10 +49,10 @@ func TestNothingWrongGoesOutSilently(t *testing.T) {
 			wantUncertain: "Message transféré :",
 		},
 		{
-			name: "an unknown From label leaves the inviter missing (Needs-Review), not a wrong one", subject: "Fwd: Invitation",
-			text: "---------- Forwarded message ---------\nاز: " + inv + "\nDate: Wed, Oct 27, 2021 at 9:31 AM\n" +
+			name: "an unknown From label (Icelandic) leaves the inviter missing (Needs-Review), not a wrong one", subject: "Fwd: Invitation",
+			text: "---------- Forwarded message ---------\nFrá: " + inv + "\nDate: Wed, Oct 27, 2021 at 9:31 AM\n" +
 				"Subject: Invitation to the consultation\nTo: <coalition@coalition.example>\n\nDear colleagues,\n",
-			inviterAddr: "", wantSubject: "Invitation to the consultation", wantUncertain: "از:",
+			inviterAddr: "", wantSubject: "Invitation to the consultation", wantUncertain: "Frá:",
 		},
 		{
 			name: "Outlook's On … wrote: in HTML, the indent lost, under FW: is a forward", subject: "FW: Invitation to the consultation",

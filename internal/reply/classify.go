@@ -206,20 +206,11 @@ var (
 	}
 	reForwardOnly = regexp.MustCompile(`forward|weitergeleitet|transféré|reenviado|inoltrato|doorgestuurd|videresendt|vidarebefordrat|encaminhada|пересыла|переслан|转发|توجيه|begin`)
 
-	// Outlook / Gmail header block lines, in the languages of the corpora and Arabic.
-	// TODO(clientmail): switch to clientmail's labels.go (the forwards half of
-	// issue 9) once it is on main; until then the reply trimmer keeps its own.
-	headerFrom = `from|von|de|da|van|fra|från|od|от|від|发件人|寄件者|kimden|gönderen|من|المرسل|feladó|de la|lähettäjä|saatja|šalje|از|差出人`
-	headerText = headerFrom + `|to|cc|bcc|reply-to|subject|til|emne|kopi|à|a|répondre à|objet|an|betreff|kopie|para|asunto|assunto|` +
-		`risposta|oggetto|aan|onderwerp|till|ämne|kopia|do|temat|dw|кому|тема|копия|收件人|主题|抄送|收件者|主旨|副本|kime|konu|bilgi|` +
-		`إلى|الى|نسخة|نسخة إلى|نسخة كربونية|الموضوع|المرسل إليه|címzett|tárgy|másolat|komu|předmět|predmet|kópia|către|subiect|` +
-		`prima|vastaanottaja|aihe|kopio|saaja|adressaat|teema|koopia|به|موضوع|宛先|件名|カーボンコピー`
-	headerDate = `sent|date|datum|dato|gesendet|enviado|enviada em|enviada|envoyé|envoyé le|fecha|data|inviato|verzonden|skickat|sendt|` +
-		`wysłano|wysłane|отправлено|дата|надіслано|发送时间|日期|寄件日期|tarih|gönderildi|gönderilme tarihi|أرسل|أرسلت|أرسل في|تم الإرسال|تاريخ الإرسال|التاريخ|بتاريخ|تاريخ|` +
-		`enviado el|elküldve|dátum|odesláno|odoslané|trimis|poslano|lähetetty|päivämäärä|saadetud|kuupäev|ارسال شده|تاریخ|送信日時|日付`
-	headerTextSet = wordSet(headerText)
-	headerDateSet = wordSet(headerDate)
-	headerFromSet = wordSet(headerFrom)
+	// Outlook / Gmail header block lines: the labels of clientmail's table.
+	headerTextSet = labelSet(clientmail.FieldFrom, clientmail.FieldTo, clientmail.FieldCc, clientmail.FieldBcc,
+		clientmail.FieldReplyTo, clientmail.FieldSubject)
+	headerDateSet = labelSet(clientmail.FieldDate)
+	headerFromSet = labelSet(clientmail.FieldFrom)
 
 	// Mobile footers. "Sent from/with/via …" is checked by sentFrom below.
 	reSentFrom = regexp.MustCompile(`^[\s>]*[(<\[]*\s*(?:sent wirelessly|sent|send|envoyé|enviado|gesendet|verzonden|verstuurd|inviato|` +
@@ -490,9 +481,9 @@ func headerField(k string) (name, value string, ok bool) {
 	return name, value, name != ""
 }
 
-func wordSet(alternation string) map[string]bool {
+func labelSet(fields ...clientmail.Field) map[string]bool {
 	m := map[string]bool{}
-	for _, w := range strings.Split(alternation, "|") {
+	for _, w := range clientmail.LabelTexts(fields...) {
 		m[w] = true
 	}
 	return m
