@@ -93,9 +93,19 @@ type SMTP struct {
 	ProofWait Duration `yaml:"proof_wait"`
 	// AllowInsecureAuth: as for IMAP.
 	AllowInsecureAuth bool `yaml:"allow_insecure_auth"`
+	// Rate is the provider's sending limit: the outbox waits rather than
+	// exceed it (mail_provider fills the known ones).
+	Rate SMTPRate `yaml:"rate"`
 
 	// Secret is the password resolved by Load; read it with Pass.
 	Secret Secret `yaml:"-"`
+}
+
+// SMTPRate is a mail provider's sending limit; 0 is no limit.
+type SMTPRate struct {
+	MessagesPerMinute int `yaml:"messages_per_minute"`
+	MessagesPerDay    int `yaml:"messages_per_day"`
+	RecipientsPerDay  int `yaml:"recipients_per_day"`
 }
 
 type Person struct {

@@ -50,6 +50,8 @@ type Preset struct {
 	// coordinator's mail (see authentication).
 	AuthservID        string
 	TrustMicrosoft365 bool
+	// Rate is the provider's published sending limit for one mailbox.
+	Rate SMTPRate
 }
 
 // Presets by mail_provider. Facts from the providers' documentation
@@ -60,7 +62,9 @@ var Presets = map[string]Preset{
 	MailProviderMicrosoft365: {IMAPHost: "outlook.office365.com", IMAPPort: 993, IMAPSecurity: "tls",
 		SMTPHost: "smtp.office365.com", SMTPPort: 587, SMTPSecurity: "starttls",
 		Auth: AuthOAuth2, PasswordRefused: true, OAuth2Provider: "microsoft", OAuth2Grant: "client_credentials",
-		Junk: "Junk Email", TrustMicrosoft365: true},
+		Junk: "Junk Email", TrustMicrosoft365: true,
+		// Exchange Online limits: 30 messages a minute, 10,000 recipients a day.
+		Rate: SMTPRate{MessagesPerMinute: 30, RecipientsPerDay: 10000}},
 	MailProviderOutlookCom: {IMAPHost: "outlook.office365.com", IMAPPort: 993, IMAPSecurity: "tls",
 		SMTPHost: "smtp-mail.outlook.com", SMTPPort: 587, SMTPSecurity: "starttls",
 		Auth: AuthOAuth2, PasswordRefused: true, OAuth2Provider: "microsoft", OAuth2Grant: "refresh_token", OAuth2Tenant: "consumers",
@@ -68,7 +72,9 @@ var Presets = map[string]Preset{
 	MailProviderGmail: {IMAPHost: "imap.gmail.com", IMAPPort: 993, IMAPSecurity: "tls",
 		SMTPHost: "smtp.gmail.com", SMTPPort: 587, SMTPSecurity: "starttls",
 		Auth: AuthOAuth2, OAuth2Provider: "google", OAuth2Grant: "service_account",
-		Junk: "[Gmail]/Spam", AuthservID: "mx.google.com"},
+		Junk: "[Gmail]/Spam", AuthservID: "mx.google.com",
+		// Google Workspace: about 2,000 messages and 10,000 recipients a day.
+		Rate: SMTPRate{MessagesPerDay: 2000, RecipientsPerDay: 10000}},
 	MailProviderFastmail: {IMAPHost: "imap.fastmail.com", IMAPPort: 993, IMAPSecurity: "tls",
 		SMTPHost: "smtp.fastmail.com", SMTPPort: 465, SMTPSecurity: "tls",
 		Auth: AuthPassword, Junk: "Spam"},
@@ -111,6 +117,9 @@ func (v *validator) providerDefaults() {
 		num("smtp.port", &c.SMTP.Port, p.SMTPPort)
 	}
 	str("imap.junk", &c.IMAP.Junk, p.Junk)
+	num("smtp.rate.messages_per_minute", &c.SMTP.Rate.MessagesPerMinute, p.Rate.MessagesPerMinute)
+	num("smtp.rate.messages_per_day", &c.SMTP.Rate.MessagesPerDay, p.Rate.MessagesPerDay)
+	num("smtp.rate.recipients_per_day", &c.SMTP.Rate.RecipientsPerDay, p.Rate.RecipientsPerDay)
 	if !v.present("authentication.authserv_id") && !v.present("authentication.provider") {
 		c.Authentication.AuthservID = p.AuthservID
 		if p.TrustMicrosoft365 {

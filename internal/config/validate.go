@@ -187,6 +187,16 @@ func (v *validator) validateIMAP() {
 func (v *validator) validateSMTP() {
 	v.server("smtp", v.c.SMTP.Server(v.anySource("smtp")))
 	v.positive("smtp.proof_wait", v.c.SMTP.ProofWait)
+	r := v.c.SMTP.Rate
+	for _, f := range []struct {
+		key string
+		n   int
+	}{{"smtp.rate.messages_per_minute", r.MessagesPerMinute}, {"smtp.rate.messages_per_day", r.MessagesPerDay},
+		{"smtp.rate.recipients_per_day", r.RecipientsPerDay}} {
+		if f.n < 0 {
+			v.errf(f.key, "must be 0 (no limit) or more, not %d", f.n)
+		}
+	}
 }
 
 // server reports the rules of package serverconf (the same ones the watcher

@@ -160,7 +160,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	run("imap watcher", func() error { return d.watcher.Run(ctx) })
 	run("sender", func() error {
 		l := &sender.Loop{Transport: snd, Outbox: round.Outbox{E: d.Engine}, Wake: d.wake, Log: d.Log.With("part", "smtp"),
-			ProofWait: cfg.SMTP.ProofWait.Duration}
+			ProofWait: cfg.SMTP.ProofWait.Duration,
+			Rate: sender.Rate{PerMinute: cfg.SMTP.Rate.MessagesPerMinute, PerDay: cfg.SMTP.Rate.MessagesPerDay,
+				RecipientsPerDay: cfg.SMTP.Rate.RecipientsPerDay}}
 		if cfg.SMTP.ProofCopy {
 			l.Finder = d.watcher // the coalition's copies land where the watcher reads
 		}

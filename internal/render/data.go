@@ -110,7 +110,10 @@ type Opened struct {
 	Inviter        string
 	DeadlineSource string
 	Attachments    []string
-	Participants   []*store.Participant
+	MembersAsked   int
+	Participants   []*store.Participant // the first ones, for a long alliance
+	MoreMembers    int                  // asked but not listed
+	Sending        string               // when the sending limit spreads the fan-out: until when
 	Warnings       []string
 }
 

@@ -133,8 +133,10 @@ func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, 
 			return outcome{}, err
 		}
 	}
+	listed := ps[:min(len(ps), maxListedMembers)]
 	subj, body, err := e.Render.Render("en", render.Opened{Round: r, Inviter: formatAddr(inviter),
-		DeadlineSource: deadlineSourceText(source), Attachments: names, Participants: ps, Warnings: warnings})
+		DeadlineSource: deadlineSourceText(source), Attachments: names, MembersAsked: len(ps), Participants: listed,
+		MoreMembers: len(ps) - len(listed), Sending: e.fanOutTime(st.now, ps), Warnings: warnings})
 	if err != nil {
 		return outcome{}, err
 	}

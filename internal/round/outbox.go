@@ -78,6 +78,23 @@ func senderAddresses(as []store.MailAddress) []sender.Address {
 	return out
 }
 
+// SentSince tells the sender's rate limit what went out before a restart.
+func (o Outbox) SentSince(ctx context.Context, since time.Time) ([]sender.Stamp, error) {
+	rows, err := store.SentSince(ctx, o.E.Store.DB(), since)
+	if err != nil {
+		return nil, err
+	}
+	extra := 0
+	if o.E.Cfg.SMTP.ProofCopy {
+		extra = 1 // the coalition's copy is a recipient for the provider too
+	}
+	out := make([]sender.Stamp, len(rows))
+	for i, r := range rows {
+		out[i] = sender.Stamp{At: r.At, Recipients: r.Recipients + extra}
+	}
+	return out, nil
+}
+
 // NextDue returns when the next item comes due.
 func (o Outbox) NextDue(ctx context.Context) (time.Time, error) {
 	return store.NextOutboxDue(ctx, o.E.Store.DB())
