@@ -60,7 +60,7 @@ func startBenchDaemon(t *testing.T, w *world, name string) (*floodChild, string)
 	if dir == "" {
 		return startConsultdProcess(t, w.cfgPath)
 	}
-	logPath := filepath.Join(w.dir, name+".log")
+	logPath := filepath.Join(dir, name+".log") // kept, to read beside the profile
 	logf, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
@@ -330,10 +330,15 @@ func TestBenchScale(t *testing.T) {
 			t.Fatalf("Postfix did not deliver %d replies within 10 minutes (%d in the INBOX)", k, floodStatus(t, c, "INBOX"))
 		}
 		fl := mbsyncFloor(t, ms, w.coalition)
+		last := lastUID(t, c)
 		child, logPath = startBenchDaemon(t, w, fmt.Sprintf("drain-%d", k))
 		start := time.Now()
-		waitInboxEmpty(t, c, child, logPath, 30*time.Minute)
+		// Until the replies are out of the INBOX (handled, committed, their
+		// receipts queued, moved); the proof copies of the receipts, which
+		// arrive meanwhile with higher UIDs, are not part of the row.
+		waitUIDsGone(t, c, last, child, logPath, 30*time.Minute)
 		drain := time.Since(start)
+		waitInboxEmpty(t, c, child, logPath, 30*time.Minute)
 		// The waves answer decline, then accept: the latest answer counts.
 		pos := [...]string{"decline", "accept"}[wave]
 		if got := benchCount(t, db, `SELECT COUNT(*) FROM participants WHERE round_id=? AND lower(position)=?`, roundID, pos); got != k {
@@ -416,6 +421,40 @@ func waitInboxEmpty(t *testing.T, c *imapclient.Client, child *floodChild, logPa
 		return floodStatus(t, c, "INBOX") == 0
 	}) {
 		t.Fatalf("the INBOX did not empty within %v\n%s", limit, tail(logPath, 40))
+	}
+}
+
+// lastUID is the highest UID in the INBOX now.
+func lastUID(t *testing.T, c *imapclient.Client) imap.UID {
+	t.Helper()
+	st, err := c.Status("INBOX", &imap.StatusOptions{UIDNext: true}).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.UIDNext - 1
+}
+
+// waitUIDsGone waits until no message with a UID up to last is in the INBOX.
+func waitUIDsGone(t *testing.T, c *imapclient.Client, last imap.UID, child *floodChild, logPath string, limit time.Duration) {
+	t.Helper()
+	left := func() int {
+		if _, err := c.Select("INBOX", &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = c.Unselect().Wait() }()
+		res, err := c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{{imap.UIDRange{Start: 1, Stop: last}}}}, nil).Wait()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(res.AllUIDs())
+	}
+	if !testutil.WaitFor(limit, func() bool {
+		if child.exited() {
+			t.Fatalf("consultd exited\n%s", tail(logPath, 40))
+		}
+		return left() == 0
+	}) {
+		t.Fatalf("%d replies still in the INBOX after %v\n%s", left(), limit, tail(logPath, 40))
 	}
 }
 
