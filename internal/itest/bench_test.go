@@ -345,6 +345,11 @@ func TestBenchScale(t *testing.T) {
 			t.Errorf("after draining %d replies, %d members have %q recorded, want %d", k, got, pos, k)
 		}
 		benchLine(fmt.Sprintf("drain-%d", k), drain.Seconds(), fl.Seconds(), "s")
+		// What consultd's watcher asks of Dovecot alone, for the same
+		// messages: where the time between mbsync and consultd goes.
+		pat := imapPattern(t, ms, w.coalition, k)
+		fmt.Printf("bench drain-%d-imap-pattern: Dovecot alone, UID FETCH of 20 bodies + UID MOVE of them, %.2f s (consultd/pattern %.2f)\n",
+			k, pat.Seconds(), drain.Seconds()/pat.Seconds())
 		perReply = append(perReply, drain.Seconds()/float64(k))
 		// After the first wave, so that the round's hourly budget of
 		// receipts (20 + 2 a member) is not spent by the second.
@@ -422,6 +427,41 @@ func waitInboxEmpty(t *testing.T, c *imapclient.Client, child *floodChild, logPa
 	}) {
 		t.Fatalf("the INBOX did not empty within %v\n%s", limit, tail(logPath, 40))
 	}
+}
+
+// imapPattern replays the watcher's IMAP commands on the k oldest
+// messages in Processed (the replies just drained): bodies fetched 20 at a
+// time, each batch moved with one UID MOVE, to a folder of its own.
+func imapPattern(t *testing.T, ms *mailstack.Stack, user string, k int) time.Duration {
+	t.Helper()
+	c := floodClient(t, ms.IMAPAddr, user)
+	dest := fmt.Sprintf("Bench%d", seq.Add(1))
+	if err := c.Create(dest, nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Select("Processed", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.UIDSearch(&imap.SearchCriteria{}, nil).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	uids := res.AllUIDs()
+	slices.Sort(uids)
+	uids = uids[:min(k, len(uids))]
+	start := time.Now()
+	for len(uids) > 0 {
+		batch := uids[:min(20, len(uids))]
+		uids = uids[len(batch):]
+		set := imap.UIDSetNum(batch...)
+		if _, err := c.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}}).Collect(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Move(set, dest).Wait(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return time.Since(start)
 }
 
 // lastUID is the highest UID in the INBOX now.
