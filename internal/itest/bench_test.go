@@ -167,6 +167,10 @@ func benchFanout(t *testing.T, w *world, db *sql.DB, pdf []byte, child *floodChi
 	w.send(w.coord, []string{w.coalition}, benchForward(w, pdf))
 	n := len(w.members)
 	var roundID string
+	var first time.Duration // the forward's trip and the round's opening
+	defer func() {
+		fmt.Printf("bench fanout-%d: the first consultation went out %.2f s after the forward was sent\n", n, first.Seconds())
+	}()
 	ok := testutil.WaitFor(60*time.Minute, func() bool {
 		if child.exited() {
 			t.Fatalf("consultd exited during the fan-out\n%s", tail(logPath, 40))
@@ -175,7 +179,11 @@ func benchFanout(t *testing.T, w *world, db *sql.DB, pdf []byte, child *floodChi
 			_ = db.QueryRow(`SELECT id FROM rounds ORDER BY rowid DESC LIMIT 1`).Scan(&roundID)
 			return false
 		}
-		return benchCount(t, db, `SELECT COUNT(*) FROM outbox WHERE round_id=? AND kind='consultation' AND state='sent'`, roundID) == n
+		sent := benchCount(t, db, `SELECT COUNT(*) FROM outbox WHERE round_id=? AND kind='consultation' AND state='sent'`, roundID)
+		if sent > 0 && first == 0 {
+			first = time.Since(start)
+		}
+		return sent == n
 	})
 	if !ok {
 		t.Fatalf("the fan-out to %d members did not end within an hour\n%s", n, tail(logPath, 40))
