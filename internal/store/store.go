@@ -212,6 +212,25 @@ CREATE TABLE pending_actions (
 	done_by     TEXT NOT NULL DEFAULT ''       -- Message-ID of the CONFIRM reply
 );
 `,
+	// 5: operations. Watchdog incidents (one open per kind), persisted so a
+	// restart neither forgets nor re-announces one; and the probes sent by
+	// `consultd doctor`, so the daemon files them quietly and only those.
+	`
+CREATE TABLE incidents (
+	id          INTEGER PRIMARY KEY,
+	kind        TEXT NOT NULL,                 -- imap_down | outbox_stuck | silence
+	opened_at   INTEGER NOT NULL,
+	since       INTEGER NOT NULL,              -- when the condition began
+	detail      TEXT NOT NULL DEFAULT '',
+	resolved_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX incidents_open ON incidents(kind) WHERE resolved_at = 0;
+CREATE TABLE probes (
+	id         TEXT PRIMARY KEY,               -- the X-Consultd-Probe value
+	created_at INTEGER NOT NULL,
+	arrived_at INTEGER NOT NULL DEFAULT 0
+);
+`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {
