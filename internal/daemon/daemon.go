@@ -19,8 +19,10 @@ import (
 
 	"consultd/internal/config"
 	"consultd/internal/mailbox"
+	"consultd/internal/metrics"
 	"consultd/internal/render"
 	"consultd/internal/round"
+	"consultd/internal/sdnotify"
 	"consultd/internal/sender"
 	"consultd/internal/store"
 )
@@ -34,9 +36,15 @@ type Daemon struct {
 
 	// TickEvery is how often reminders and deadlines are checked.
 	TickEvery time.Duration
+	// WatchdogEvery is how often the watchdog looks (default 30 s).
+	WatchdogEvery time.Duration
+	// Metrics is always kept; it is served when http.listen is set.
+	Metrics   *metrics.Metrics
 	wake      chan struct{}
 	watcher   *mailbox.Watcher
 	lock      *os.File
+	http      *metrics.Server
+	httpReady chan struct{} // closed once Run bound the listener (or has none)
 }
 
 // lockFile takes an exclusive lock beside the database: two daemons on one
@@ -71,10 +79,17 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Daemon, er
 		lock.Close()
 		return nil, err
 	}
-	d := &Daemon{Cfg: cfg, Store: st, Log: log, TickEvery: 30 * time.Second, wake: make(chan struct{}, 1), lock: lock}
+	d := &Daemon{Cfg: cfg, Store: st, Log: log, TickEvery: 30 * time.Second, WatchdogEvery: 30 * time.Second,
+		wake: make(chan struct{}, 1), lock: lock, httpReady: make(chan struct{})}
 	d.Engine = round.New(cfg, st, r, log)
 	d.Engine.Kick = d.Kick
+	d.Metrics = metrics.New(metrics.Source{DB: st.DB(), IMAP: d.Status, Log: log.With("part", "http")})
 	handler := mailbox.HandlerFunc(func(ctx context.Context, m mailbox.Message) (mailbox.Disposition, error) {
+		start := time.Now()
+		defer func() { d.Metrics.ObserveHandling(time.Since(start)) }()
+		if ok, err := d.handleProbe(ctx, m); err != nil || ok {
+			return mailbox.Processed, err
+		}
 		if m.TooLarge {
 			return mailbox.Review, d.Engine.HandleTooLarge(ctx, round.TooLarge{Header: m.Raw, Size: m.Size,
 				Limit: cfg.IMAP.MaxMessageSize.Bytes, Mailbox: m.Mailbox, UIDValidity: m.UIDValidity, UID: m.UID})
@@ -125,10 +140,20 @@ func (d *Daemon) Run(ctx context.Context) error {
 		Username: cfg.SMTP.Username, Password: cfg.SMTP.Pass(), HELO: cfg.SMTP.HELO,
 		InsecureSkipVerify: cfg.SMTP.InsecureSkipVerify, AllowInsecureAuth: cfg.SMTP.AllowInsecureAuth, Timeout: 30 * time.Second})
 
+	if l := cfg.HTTP.Listen; l != "" {
+		srv, err := metrics.Listen(l, d.Metrics.Handler(d.readiness()))
+		if err != nil {
+			close(d.httpReady)
+			return err
+		}
+		d.http = srv
+	}
+	close(d.httpReady)
+
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errs := make(chan error, 3)
+	errs := make(chan error, 6)
 	run := func(name string, f func() error) {
 		wg.Add(1)
 		go func() {
@@ -149,11 +174,22 @@ func (d *Daemon) Run(ctx context.Context) error {
 		return l.Run(ctx)
 	})
 	run("clock", func() error { return d.tick(ctx) })
+	run("watchdog", func() error { return d.newWatchdog().Run(ctx, d.WatchdogEvery) })
+	run("systemd watchdog", func() error { return d.systemdWatchdog(ctx) })
+	if d.http != nil {
+		run("http", func() error { return d.http.Serve(ctx) })
+		d.Log.Info("monitoring listener", "addr", d.http.Addr(), "paths", "/metrics /healthz /readyz")
+	}
 	d.Log.Info("consultd running", "coalition", cfg.Coalition.Address, "members", len(cfg.Members),
 		"imap", net.JoinHostPort(cfg.IMAP.Host, strconv.Itoa(cfg.IMAP.Port)), "smtp", net.JoinHostPort(cfg.SMTP.Host, strconv.Itoa(cfg.SMTP.Port)))
 	coordinatorTrustNote(d.Log, cfg)
 	d.Kick() // deliver anything left in the outbox by a previous run
+	// Ready once every part runs, not after the first IMAP sync: with IMAP
+	// down at boot systemd would otherwise kill and restart consultd in a
+	// loop, and the watchdog could never tell anyone.
+	d.notify(sdnotify.Ready)
 	<-ctx.Done()
+	d.notify(sdnotify.Stopping)
 	wg.Wait()
 	close(errs)
 	for err := range errs {
