@@ -92,7 +92,9 @@ func (m *Metrics) Handler(r Readiness) http.Handler {
 
 type slogPrinter struct{ log *slog.Logger }
 
-func (p slogPrinter) Println(v ...any) { p.log.Warn("metrics: " + strings.TrimSpace(fmt.Sprintln(v...))) }
+func (p slogPrinter) Println(v ...any) {
+	p.log.Warn("metrics: " + strings.TrimSpace(fmt.Sprintln(v...)))
+}
 
 // Server is the monitoring listener.
 type Server struct {
