@@ -103,16 +103,31 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Daemon, er
 		}
 		return mailbox.Processed, nil
 	})
-	d.watcher = mailbox.New(mailbox.Config{
+	wcfg := IMAPConfig(cfg)
+	wcfg.Logger, wcfg.WholeMessage = log.With("part", "imap"), d.Engine.WholeMessage
+	d.watcher = mailbox.New(wcfg, handler, store.Checkpoints{S: d.Store})
+	warnInsecure(cfg, log)
+	return d, nil
+}
+
+// IMAPConfig is how consultd reaches the coalition's mailbox: the watcher
+// and `consultd doctor` connect and log in with it alike.
+func IMAPConfig(cfg *config.Config) mailbox.Config {
+	return mailbox.Config{
 		Addr: net.JoinHostPort(cfg.IMAP.Host, strconv.Itoa(cfg.IMAP.Port)), Security: cfg.IMAP.Security,
 		Username: cfg.IMAP.Username, Password: cfg.IMAP.Pass(), InsecureSkipVerify: cfg.IMAP.InsecureSkipVerify,
 		AllowInsecureAuth: cfg.IMAP.AllowInsecureAuth,
 		Inbox:             cfg.IMAP.Inbox, Processed: cfg.IMAP.Processed, Review: cfg.IMAP.Review,
-		PollInterval: cfg.IMAP.PollInterval.Duration, Logger: log.With("part", "imap"),
-		MaxMessageSize: cfg.IMAP.MaxMessageSize.Bytes, WholeMessage: d.Engine.WholeMessage,
-	}, handler, store.Checkpoints{S: d.Store})
-	warnInsecure(cfg, log)
-	return d, nil
+		PollInterval: cfg.IMAP.PollInterval.Duration, MaxMessageSize: cfg.IMAP.MaxMessageSize.Bytes,
+	}
+}
+
+// SMTPConfig is how consultd reaches the submission server (the sender and
+// `consultd doctor`).
+func SMTPConfig(cfg *config.Config) sender.Config {
+	return sender.Config{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Security: cfg.SMTP.Security,
+		Username: cfg.SMTP.Username, Password: cfg.SMTP.Pass(), HELO: cfg.SMTP.HELO,
+		InsecureSkipVerify: cfg.SMTP.InsecureSkipVerify, AllowInsecureAuth: cfg.SMTP.AllowInsecureAuth, Timeout: 30 * time.Second}
 }
 
 // Kick wakes the sender (never blocks).
@@ -136,9 +151,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	defer d.lock.Close() // closing the file releases the lock
 	defer d.Store.Close()
 	cfg := d.Cfg
-	snd := sender.New(sender.Config{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Security: cfg.SMTP.Security,
-		Username: cfg.SMTP.Username, Password: cfg.SMTP.Pass(), HELO: cfg.SMTP.HELO,
-		InsecureSkipVerify: cfg.SMTP.InsecureSkipVerify, AllowInsecureAuth: cfg.SMTP.AllowInsecureAuth, Timeout: 30 * time.Second})
+	snd := sender.New(SMTPConfig(cfg))
 
 	if l := cfg.HTTP.Listen; l != "" {
 		srv, err := metrics.Listen(l, d.Metrics.Handler(d.readiness()))

@@ -195,7 +195,7 @@ func (s *Sender) SendWith(ctx context.Context, m Mail, h Hooks) (Report, error) 
 	if err := s.cfg.Validate(); err != nil {
 		return Report{}, &Error{Stage: StageConfig, Err: err}
 	}
-	c, stop, err := s.dial(ctx)
+	c, stop, err := s.dial(ctx, nil)
 	if err != nil {
 		return Report{}, err
 	}
@@ -278,11 +278,17 @@ func (s *Sender) SendWith(ctx context.Context, m Mail, h Hooks) (Report, error) 
 
 // dial connects, says EHLO, starts TLS as configured and authenticates,
 // through go-mail, with our own dialer so that ctx can interrupt any step
-// until stop is called.
-func (s *Sender) dial(ctx context.Context) (c *gosmtp.Client, stop func() bool, err error) {
+// until stop is called. onTLS, if set, sees the verified TLS handshake.
+func (s *Sender) dial(ctx context.Context, onTLS func(tls.ConnectionState)) (c *gosmtp.Client, stop func() bool, err error) {
 	cfg := s.cfg
 	t := cfg.timeout()
 	tlsConf := cfg.server().TLSConfig()
+	if onTLS != nil {
+		tlsConf.VerifyConnection = func(cs tls.ConnectionState) error {
+			onTLS(cs)
+			return nil
+		}
+	}
 
 	var conn *cancelConn
 	stop = func() bool { return false }
