@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -22,6 +23,9 @@ type Conn struct {
 // Dial connects to cfg's server and logs in. Errors keep their causes
 // (net, x509, *imap.Error) for errors.As.
 func Dial(ctx context.Context, cfg Config) (*Conn, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler) // the caller reports; the watcher's lines would be noise
+	}
 	w := New(cfg, nil, nil)
 	if err := w.cfg.validate(); err != nil {
 		return nil, err
