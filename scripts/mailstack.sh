@@ -6,6 +6,7 @@
 # Delivered-To header naming the original recipient.
 #
 # Usage: scripts/mailstack.sh install|start|stop|restart|restart-dovecot|
+#                             dovecot-stop|dovecot-start|
 #                             postfix-stop|postfix-start|status|
 #                             adduser ADDRESS PASSWORD|logs
 #
@@ -313,9 +314,13 @@ lmtp_host_lookup = native
 transport_maps = hash:$PF/transport
 EOF
 	printf 'bounce.test error:5.1.1 <mailbox unavailable>: user unknown\n.bounce.test error:5.1.1 <mailbox unavailable>: user unknown\n' >"$PF/transport"
+	# The SMTP port takes no AUTH (loopback mail is accepted without it), so
+	# it keeps accepting mail while Dovecot, whose auth socket SASL uses, is
+	# stopped: smtpd with SASL on exits when that socket is gone.
 	cat >"$PF/master.cf" <<EOF
 # service type private unpriv chroot wakeup maxproc command
 127.0.0.1:$SMTP_PORT inet n - n - - smtpd
+  -o smtpd_sasl_auth_enable=no
 127.0.0.1:$SUBMISSION_PORT inet n - n - - smtpd
   -o smtpd_tls_security_level=may
 pickup    unix n - n 60 1 pickup
@@ -451,6 +456,19 @@ cmd_restart_dovecot() {
 	wait_port imap "$IMAP_PORT"
 }
 
+# A Dovecot outage: IMAP refuses connections and Postfix defers local
+# deliveries until dovecot-start.
+cmd_dovecot_stop() {
+	need_root dovecot-stop
+	stop_dovecot
+}
+
+cmd_dovecot_start() {
+	need_root dovecot-start
+	start_dovecot
+	wait_port imap "$IMAP_PORT"
+}
+
 # A Postfix outage: the SMTP port refuses connections until postfix-start.
 cmd_postfix_stop() {
 	need_root postfix-stop
@@ -526,12 +544,12 @@ cmd_logs() {
 
 main() {
 	local cmd=${1:-}
-	[[ -n $cmd ]] || die "usage: $0 install|start|stop|restart|restart-dovecot|postfix-stop|postfix-start|status|adduser ADDRESS PASSWORD|logs"
+	[[ -n $cmd ]] || die "usage: $0 install|start|stop|restart|restart-dovecot|dovecot-stop|dovecot-start|postfix-stop|postfix-start|status|adduser ADDRESS PASSWORD|logs"
 	shift
 	case $cmd in
 	logs) cmd_logs ;;
 	status) cmd_status ;;
-	install | start | stop | restart | restart-dovecot | postfix-stop | postfix-start | adduser)
+	install | start | stop | restart | restart-dovecot | dovecot-stop | dovecot-start | postfix-stop | postfix-start | adduser)
 		mkdir -p "$D"
 		chmod 755 "$D"
 		# One command at a time: test binaries of several packages call
@@ -544,6 +562,8 @@ main() {
 		stop) cmd_stop ;;
 		restart) cmd_stop && cmd_start ;;
 		restart-dovecot) cmd_restart_dovecot ;;
+		dovecot-stop) cmd_dovecot_stop ;;
+		dovecot-start) cmd_dovecot_start ;;
 		postfix-stop) cmd_postfix_stop ;;
 		postfix-start) cmd_postfix_start ;;
 		adduser) cmd_adduser "$@" ;;

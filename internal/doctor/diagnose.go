@@ -44,6 +44,10 @@ func diagnose(err error, key, host, where, security string) diagnosis {
 	if (isSMTP && se.Stage == sender.StageAuth) || (!isSMTP && errors.As(err, &ie) && strings.HasPrefix(msg, "login:")) {
 		d.stage = stageLogin
 		d.fix = loginFix(msg, key, host)
+		// The server's own words are what matter: "NO [AUTHENTICATIONFAILED] …".
+		for _, p := range []string{"login: ", "imap: ", "smtp auth: ", "smtp auth: dial failed: ", "SMTP AUTH failed: "} {
+			d.what = strings.TrimPrefix(d.what, p)
+		}
 		return d
 	}
 	if isSMTP && se.Stage == sender.StageConfig {
@@ -61,7 +65,7 @@ func diagnose(err error, key, host, where, security string) diagnosis {
 		d.what = fmt.Sprintf("the TLS certificate is for %s, not %s", strings.Join(certNames(hostErr.Certificate), ", "), host)
 		d.fix = fmt.Sprintf("set %s.host to a name the certificate holds (the provider's documented host name), or fix the server's certificate", key)
 	case errors.As(err, &authErr):
-		d.what = "the TLS certificate is not signed by a trusted authority (self-signed?): " + msg
+		d.what = "the TLS certificate is not signed by a trusted authority (self-signed?): " + authErr.Error()
 		d.fix = fmt.Sprintf("give the server a certificate from a public CA (e.g. Let's Encrypt), or add its CA to this machine's trust store; "+
 			"for a test server only, %s.insecure_skip_verify: true", key)
 	case errors.As(err, &invErr) && invErr.Reason == x509.Expired:

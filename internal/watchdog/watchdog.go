@@ -166,7 +166,7 @@ func (w *Watchdog) imapState(now time.Time, h IMAPHealth, open store.Incident) s
 	s.since = h.DownSince
 	s.detail = fmt.Sprintf("IMAP %s failing since %s: %s", w.Cfg.IMAPAddr, when(h.DownSince), oneLine(h.LastError))
 	s.title = "consultd cannot read the coalition's mailbox"
-	s.text = fmt.Sprintf("Since %s (%s now) consultd cannot read the coalition's mailbox %s over IMAP (%s). "+
+	s.text = fmt.Sprintf("Since %s (for %s now) consultd cannot read the coalition's mailbox %s over IMAP (%s). "+
 		"Replies, forwarded invitations and commands sent meanwhile wait in the mailbox unread: nothing is lost, and they "+
 		"will be handled when the connection works again. Mail that consultd sends (reminders, statements) still goes out.\n\n"+
 		"An administrator should check the mail server and consultd's credentials; `consultd doctor --config FILE` "+
