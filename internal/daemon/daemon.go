@@ -45,6 +45,8 @@ type Daemon struct {
 	lock      *os.File
 	http      *metrics.Server
 	httpReady chan struct{} // closed once Run bound the listener (or has none)
+	notifyMu  sync.Mutex
+	stopping  bool // STOPPING=1 was sent
 }
 
 // lockFile takes an exclusive lock beside the database: two daemons on one

@@ -80,8 +80,14 @@ func (d *Daemon) HTTPAddr() string {
 }
 
 // notify tells systemd (when it runs consultd with Type=notify); a failure
-// is logged once per state, never fatal.
+// is logged, never fatal. After STOPPING=1 no watchdog ping follows.
 func (d *Daemon) notify(state string) {
+	d.notifyMu.Lock()
+	defer d.notifyMu.Unlock()
+	if d.stopping && state == sdnotify.Watchdog {
+		return
+	}
+	d.stopping = d.stopping || state == sdnotify.Stopping
 	if _, err := sdnotify.Notify(state); err != nil {
 		d.Log.Warn("systemd notification failed", "state", state, "err", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -42,6 +43,14 @@ func (l *lockedBuf) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l
 // startOps runs a daemon on the built-in mail servers with the monitoring
 // listener on a free loopback port.
 func startOps(t *testing.T, extra string) *opsWorld {
+	t.Helper()
+	w, _ := startOpsStop(t, extra)
+	return w
+}
+
+// startOpsStop is startOps that also returns how to stop the daemon
+// (as SIGTERM does) and wait for it.
+func startOpsStop(t *testing.T, extra string) (*opsWorld, func()) {
 	t.Helper()
 	srv, err := mailserver.Start(mailserver.Options{})
 	if err != nil {
@@ -80,22 +89,26 @@ http: {listen: "127.0.0.1:0"}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- w.d.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("daemon: %v", err)
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("daemon: %v", err)
+				}
+			case <-time.After(20 * time.Second):
+				t.Errorf("daemon did not stop")
 			}
-		case <-time.After(20 * time.Second):
-			t.Errorf("daemon did not stop")
-		}
-		if t.Failed() {
-			t.Logf("log:\n%s", w.log.String())
-		}
-	})
+			if t.Failed() {
+				t.Logf("log:\n%s", w.log.String())
+			}
+		})
+	}
+	t.Cleanup(stop)
 	w.waitFor("the monitoring listener", func() bool { return w.d.HTTPAddr() != "" })
-	return w
+	return w, stop
 }
 
 func (w *opsWorld) waitFor(what string, cond func() bool) {
@@ -179,6 +192,52 @@ func TestMonitoringEndpointsAndAQuietDoctorProbe(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("/metrics:\n%s", body)
+	}
+}
+
+// Under systemd (Type=notify): READY=1 once running, WATCHDOG=1 at half
+// WatchdogSec, STOPPING=1 on the way out.
+func TestSystemdNotifications(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "notify")
+	ln, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	t.Setenv("NOTIFY_SOCKET", sock)
+	t.Setenv("WATCHDOG_USEC", "200000")
+	t.Setenv("WATCHDOG_PID", strconv.Itoa(os.Getpid()))
+	_, stop := startOpsStop(t, "")
+	read := func() string {
+		buf := make([]byte, 256)
+		_ = ln.SetReadDeadline(time.Now().Add(10 * time.Second))
+		n, err := ln.Read(buf)
+		if err != nil {
+			t.Fatalf("systemd heard nothing more: %v", err)
+		}
+		return string(buf[:n])
+	}
+	// READY=1 first, then pings (several, at 100 ms).
+	if m := read(); m != "READY=1" {
+		t.Errorf("first notification %q, want READY=1", m)
+	}
+	if m := read(); m != "WATCHDOG=1" {
+		t.Errorf("second notification %q, want WATCHDOG=1", m)
+	}
+	stop()
+	// Pings sent before the stop may still be queued: the last one must be STOPPING=1.
+	last := ""
+	for {
+		buf := make([]byte, 256)
+		_ = ln.SetReadDeadline(time.Now().Add(time.Second))
+		n, err := ln.Read(buf)
+		if err != nil {
+			break // nothing more after the daemon stopped
+		}
+		last = string(buf[:n])
+	}
+	if last != "STOPPING=1" {
+		t.Errorf("last notification %q, want STOPPING=1", last)
 	}
 }
 
