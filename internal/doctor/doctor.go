@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -283,14 +284,19 @@ func checkDelivery(ctx context.Context, r *Report, o Options, conn *mailbox.Conn
 	msgID := "doctor-" + id + "@" + cfg.Domain()
 	now := o.Now()
 
-	// Recording the probe lets a running daemon file it quietly, and only it.
-	recorded := false
-	if st, err := store.Open(ctx, cfg.Database); err == nil {
-		recorded = store.AddProbe(ctx, st.DB(), id, now) == nil
-		st.Close()
-	}
-	if !recorded {
-		r.add(sec, Warn, "", "the database %s cannot be written: a running consultd will file the probe as its own mail", cfg.Database)
+	// Recording the probe lets a running daemon file it quietly, and only
+	// it. A database that does not exist yet is not created: no consultd
+	// runs on it, and one created by another user (root) would lock the
+	// daemon out.
+	if _, err := os.Stat(cfg.Database); err == nil {
+		recorded := false
+		if st, err := store.Open(ctx, cfg.Database); err == nil {
+			recorded = store.AddProbe(ctx, st.DB(), id, now) == nil
+			st.Close()
+		}
+		if !recorded {
+			r.add(sec, Warn, "", "the database %s cannot be written: a running consultd will file the probe as its own mail", cfg.Database)
+		}
 	}
 	m := sender.Mail{
 		MessageID: msgID, Date: now,

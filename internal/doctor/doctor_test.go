@@ -83,6 +83,12 @@ func wantLines(t *testing.T, out string, lines ...string) {
 func TestAllPassProbeFiledInProcessedNeverDeleted(t *testing.T) {
 	srv := servers(t, mailserver.Options{})
 	cfg := loadCfg(t, srv.IMAPAddr(), "none", srv.SMTPAddr(), "right-pw", "")
+	// The daemon has run before: the database exists.
+	st, err := store.Open(context.Background(), cfg.Database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
 	r, out := run(t, cfg)
 	if !r.OK() {
 		t.Fatalf("doctor failed against working servers:\n%s", out)
@@ -96,7 +102,7 @@ func TestAllPassProbeFiledInProcessedNeverDeleted(t *testing.T) {
 		t.Errorf("after doctor: %d in INBOX, %d in Processed (want 0 and the probe)", len(inbox), len(done))
 	}
 	// The probe was recorded, so a running daemon would file it quietly.
-	st, err := store.Open(context.Background(), cfg.Database)
+	st, err = store.Open(context.Background(), cfg.Database)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,6 +115,17 @@ func TestAllPassProbeFiledInProcessedNeverDeleted(t *testing.T) {
 	// A second run finds the folders in place.
 	_, out = run(t, cfg)
 	wantLines(t, out, "✓ folder Processed exists")
+}
+
+func TestADatabaseThatDoesNotExistIsNotCreated(t *testing.T) {
+	srv := servers(t, mailserver.Options{})
+	cfg := loadCfg(t, srv.IMAPAddr(), "none", srv.SMTPAddr(), "right-pw", "")
+	if r, out := run(t, cfg); !r.OK() {
+		t.Fatalf("doctor failed:\n%s", out)
+	}
+	if _, err := os.Stat(cfg.Database); !os.IsNotExist(err) {
+		t.Errorf("doctor created the database %s (err %v)", cfg.Database, err)
+	}
 }
 
 func TestMissingCapabilitiesAreNotesWithTheirFallback(t *testing.T) {
