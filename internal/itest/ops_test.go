@@ -2,7 +2,9 @@ package itest
 
 import (
 	"bytes"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -106,7 +108,7 @@ func TestDoctorOnTheRealMailStack(t *testing.T) {
 
 func TestWatchdogTellsTheCoordinatorsWhenDovecotIsDownAndWhenItIsBack(t *testing.T) {
 	ms := mailstack.Start(t)
-	w := newWorld(t, ms, []string{"Baytna Syria"}, nil, "watchdog: {imap_down: 3s}\n")
+	w := newWorld(t, ms, []string{"Baytna Syria"}, nil, "watchdog: {imap_down: 3s}\nhttp: {listen: \"127.0.0.1:0\"}\n")
 	w.Start()
 	w.waitFor("the first IMAP sync", func() bool { return !w.d.Status().LastSync.IsZero() })
 
@@ -125,6 +127,9 @@ func TestWatchdogTellsTheCoordinatorsWhenDovecotIsDownAndWhenItIsBack(t *testing
 	if n := w.query(`SELECT COUNT(*) FROM incidents WHERE kind = 'imap_down' AND resolved_at = 0`); n != 1 {
 		t.Errorf("%d open imap_down incidents, want 1", n)
 	}
+	if code, body := httpGet(t, w.d.HTTPAddr(), "/readyz"); code != 503 || !strings.Contains(body, "watchdog: incident imap_down open") {
+		t.Errorf("/readyz during the outage: %d\n%s", code, body)
+	}
 	ms.StartDovecot(t)
 	stopped = false
 
@@ -141,4 +146,30 @@ func TestWatchdogTellsTheCoordinatorsWhenDovecotIsDownAndWhenItIsBack(t *testing
 	if n := w.query(`SELECT COUNT(*) FROM incidents WHERE resolved_at = 0`); n != 0 {
 		t.Errorf("%d incidents still open after Dovecot came back", n)
 	}
+	w.waitFor("/readyz ready again", func() bool { code, _ := httpGet(t, w.d.HTTPAddr(), "/readyz"); return code == 200 })
+	_, body := httpGet(t, w.d.HTTPAddr(), "/metrics")
+	var ours []string
+	for _, l := range strings.Split(body, "\n") {
+		if strings.HasPrefix(l, "consultd_") && !strings.Contains(l, "_bucket") {
+			ours = append(ours, l)
+		}
+	}
+	t.Logf("/metrics after the outage:\n%s", strings.Join(ours, "\n"))
+	for _, want := range []string{`consultd_deliveries_total{kind="watchdog"} 2`, "consultd_imap_connected 1",
+		`consultd_watchdog_incident_open{kind="imap_down"} 0`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+}
+
+func httpGet(t *testing.T, addr, path string) (int, string) {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
