@@ -86,25 +86,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Daemon, er
 	d.Engine = round.New(cfg, st, r, log)
 	d.Engine.Kick = d.Kick
 	d.Metrics = metrics.New(metrics.Source{DB: st.DB(), IMAP: d.Status, Log: log.With("part", "http")})
-	handler := mailbox.HandlerFunc(func(ctx context.Context, m mailbox.Message) (mailbox.Disposition, error) {
-		start := time.Now()
-		defer func() { d.Metrics.ObserveHandling(time.Since(start)) }()
-		if ok, err := d.handleProbe(ctx, m); err != nil || ok {
-			return mailbox.Processed, err
-		}
-		if m.TooLarge {
-			return mailbox.Review, d.Engine.HandleTooLarge(ctx, round.TooLarge{Header: m.Raw, Size: m.Size,
-				Limit: cfg.IMAP.MaxMessageSize.Bytes, Mailbox: m.Mailbox, UIDValidity: m.UIDValidity, UID: m.UID})
-		}
-		disp, err := d.Engine.Handle(ctx, round.Incoming{Raw: m.Raw, Mailbox: m.Mailbox, UIDValidity: m.UIDValidity, UID: m.UID})
-		if err != nil {
-			return 0, err
-		}
-		if disp == round.Review {
-			return mailbox.Review, nil
-		}
-		return mailbox.Processed, nil
-	})
+	handler := inbox{d: d, maxSize: cfg.IMAP.MaxMessageSize.Bytes}
 	wcfg := IMAPConfig(cfg)
 	wcfg.Logger, wcfg.WholeMessage = log.With("part", "imap"), d.Engine.WholeMessage
 	d.watcher = mailbox.New(wcfg, handler, store.Checkpoints{S: d.Store})
@@ -227,4 +209,66 @@ func (d *Daemon) tick(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+}
+
+// inbox hands the watcher's messages to the workflow.
+type inbox struct {
+	d       *Daemon
+	maxSize int64
+}
+
+// Handle handles one message; one over the size limit goes to Review unread.
+func (h inbox) Handle(ctx context.Context, m mailbox.Message) (mailbox.Disposition, error) {
+	defer h.d.Metrics.ObserveHandlingSince(time.Now(), 1)
+	if ok, err := h.d.handleProbe(ctx, m); err != nil || ok {
+		return mailbox.Processed, err
+	}
+	if m.TooLarge {
+		return mailbox.Review, h.d.Engine.HandleTooLarge(ctx, round.TooLarge{Header: m.Raw, Size: m.Size,
+			Limit: h.maxSize, Mailbox: m.Mailbox, UIDValidity: m.UIDValidity, UID: m.UID})
+	}
+	return h.d.Engine.Handle(ctx, incoming(m))
+}
+
+// HandleBatch handles a fetched batch in one transaction (the watcher never
+// puts an oversized message in a batch).
+func (h inbox) HandleBatch(ctx context.Context, ms []mailbox.Message) ([]mailbox.Disposition, error) {
+	defer h.d.Metrics.ObserveHandlingSince(time.Now(), len(ms))
+	out := make([]mailbox.Disposition, len(ms))
+	var ins []round.Incoming
+	var at []int // out's index of each of ins
+	for i, m := range ms {
+		if m.TooLarge {
+			return nil, fmt.Errorf("uid %d: an oversized message in a batch", m.UID)
+		}
+		// doctor's probes are filed here and never reach the workflow.
+		ok, err := h.d.handleProbe(ctx, m)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out[i] = mailbox.Processed
+			continue
+		}
+		ins = append(ins, incoming(m))
+		at = append(at, i)
+	}
+	if len(ins) == 0 {
+		return out, nil
+	}
+	disps, err := h.d.Engine.HandleBatch(ctx, ins)
+	if err != nil {
+		return nil, err
+	}
+	if len(disps) != len(ins) {
+		return nil, fmt.Errorf("workflow returned %d dispositions for %d messages", len(disps), len(ins))
+	}
+	for k, d := range disps {
+		out[at[k]] = d
+	}
+	return out, nil
+}
+
+func incoming(m mailbox.Message) round.Incoming {
+	return round.Incoming{Raw: m.Raw, Mailbox: m.Mailbox, UIDValidity: m.UIDValidity, UID: m.UID}
 }

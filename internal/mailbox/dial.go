@@ -118,10 +118,8 @@ func (c *Conn) FileByMessageID(messageID, dest string) (where string, err error)
 		if folder == dest {
 			return dest, nil
 		}
-		for _, uid := range uids {
-			if copied, err := c.s.move(uid, dest); !copied || err != nil {
-				return folder, err
-			}
+		if copied, err := c.s.move(uids, dest); !copied || err != nil {
+			return folder, err
 		}
 		return folder, nil
 	}

@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"consultd/internal/serverconf"
+	"consultd/internal/store"
 )
 
 // Defaults applied by New when a Config field is left zero.
@@ -112,30 +113,18 @@ type Message struct {
 	Size     int64
 }
 
-// Disposition says where a handled message goes.
-type Disposition int
+// Disposition says where a handled message goes (the store records it with
+// the message): Processed, Review, or Keep, which leaves it in the inbox while
+// the checkpoint still moves past it, so this watcher does not offer it again
+// (unless UIDVALIDITY changes).
+type Disposition = store.Disposition
 
+// The dispositions, as the store names them.
 const (
-	// Processed moves the message to Config.Processed.
-	Processed Disposition = iota + 1
-	// Review moves the message to Config.Review for a human to look at.
-	Review
-	// Keep leaves the message in the inbox. The checkpoint still moves past
-	// it, so this watcher does not offer it again (unless UIDVALIDITY changes).
-	Keep
+	Processed = store.Processed
+	Review    = store.Review
+	Keep      = store.Keep
 )
-
-func (d Disposition) String() string {
-	switch d {
-	case Processed:
-		return "processed"
-	case Review:
-		return "review"
-	case Keep:
-		return "keep"
-	}
-	return fmt.Sprintf("Disposition(%d)", int(d))
-}
 
 // Handler receives each new message once it is fetched.
 //
@@ -148,6 +137,16 @@ func (d Disposition) String() string {
 // message goes to Review. An unknown Disposition also means Review.
 type Handler interface {
 	Handle(ctx context.Context, m Message) (Disposition, error)
+}
+
+// BatchHandler is a Handler that can also commit several messages at once
+// (all of them or none). The watcher then hands it each fetched batch,
+// files the batch with one command per destination and saves the
+// checkpoint once; if HandleBatch fails, it falls back to Handle, message by
+// message.
+type BatchHandler interface {
+	Handler
+	HandleBatch(ctx context.Context, ms []Message) ([]Disposition, error)
 }
 
 // HandlerFunc adapts a function to Handler.

@@ -47,7 +47,7 @@ func New(src Source) *Metrics {
 	m := &Metrics{src: src, reg: prometheus.NewRegistry()}
 	m.handling = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "consultd_message_handling_seconds",
-		Help: "Time to parse and understand one inbound message and commit its effects.",
+		Help: "Time to parse and understand one inbound message and commit its effects (a batch's time shared among its messages).",
 		// Most mail takes milliseconds; big forwards with attachments seconds.
 		Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 	})
@@ -56,10 +56,15 @@ func New(src Source) *Metrics {
 	return m
 }
 
-// ObserveHandling records how long one message took.
-func (m *Metrics) ObserveHandling(d time.Duration) {
-	if m != nil {
-		m.handling.Observe(d.Seconds())
+// ObserveHandlingSince records the time since start for n messages handled
+// together (a batch shares its time evenly among its messages).
+func (m *Metrics) ObserveHandlingSince(start time.Time, n int) {
+	if m == nil || n <= 0 {
+		return
+	}
+	each := time.Since(start).Seconds() / float64(n)
+	for range n {
+		m.handling.Observe(each)
 	}
 }
 

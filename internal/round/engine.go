@@ -7,30 +7,21 @@ package round
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/base32"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 
 	"consultd/internal/config"
+	"consultd/internal/lang"
 	"consultd/internal/mimeparse"
 	"consultd/internal/render"
 	"consultd/internal/sender"
 	"consultd/internal/store"
-)
-
-// Disposition says where a handled message goes.
-type Disposition string
-
-const (
-	Processed Disposition = "processed"
-	Review    Disposition = "review" // a person should look at it (Needs-Review)
+	"consultd/internal/token"
 )
 
 // Incoming is one message read from the mailbox.
@@ -70,67 +61,109 @@ type step struct {
 // Handle understands one inbound message and commits its effects. A message
 // seen before (same Message-ID, or same bytes) changes nothing and goes where
 // it went the first time, so a restart between commit and move is harmless.
-func (e *Engine) Handle(ctx context.Context, in Incoming) (Disposition, error) {
-	m, perr := mimeparse.ParseWith(in.Raw, e.parseOptions())
-	key := messageKey(m, in.Raw)
-	now := e.Now()
-	var disp Disposition
-	var queued int
-	var after []func()
-	err := e.Store.Tx(ctx, func(tx *sql.Tx) error {
-		seen, err := store.GetSeen(ctx, tx, key)
-		if err != nil {
-			return err
-		}
-		if seen != nil {
-			disp = Disposition(seen.Disposition)
-			e.Log.Info("message already handled", "message_id", key, "kind", seen.Kind, "round", seen.RoundID, "to", disp)
-			return nil
-		}
-		st := &step{tx: tx, now: now, raw: in.Raw}
-		var o outcome
-		if m == nil {
-			o = outcome{kind: "unreadable", disp: Review, note: fmt.Sprintf("cannot be read as an email: %v", perr)}
-		} else {
-			o, err = e.route(ctx, st, m)
+func (e *Engine) Handle(ctx context.Context, in Incoming) (store.Disposition, error) {
+	ds, err := e.HandleBatch(ctx, []Incoming{in})
+	if err != nil {
+		return "", err
+	}
+	return ds[0], nil
+}
+
+// HandleBatch handles several messages in one transaction: each message's
+// seen record, its effects and the mail they cause commit together with the
+// others', or nothing does (then the caller can hand them over one by one to
+// find the one that fails). One commit for a batch is what lets a full inbox
+// be read at the mailbox's speed.
+func (e *Engine) HandleBatch(ctx context.Context, ins []Incoming) ([]store.Disposition, error) {
+	disps := make([]store.Disposition, len(ins))
+	var key string
+	err := e.commit(ctx, e.Now(), func(st *step) error {
+		for i, in := range ins {
+			st.now, st.raw, st.notes = e.Now(), in.Raw, nil
+			var err error
+			key, disps[i], err = e.handleOne(ctx, st, in)
 			if err != nil {
 				return err
 			}
 		}
-		if len(st.notes) > 0 {
-			o.note = strings.Join(append([]string{o.note}, st.notes...), "; ")
-		}
-		disp = o.disp
-		queued, after = st.queued, st.after
-		if err := store.InsertSeen(ctx, tx, &store.Seen{Key: key, Mailbox: in.Mailbox, UIDValidity: in.UIDValidity,
-			UID: in.UID, Kind: o.kind, RoundID: o.roundID, Disposition: string(o.disp), Note: o.note, At: now}); err != nil {
-			return err
-		}
-		level := slog.LevelInfo
-		if o.disp == Review {
-			level = slog.LevelWarn
-		}
-		e.Log.Log(ctx, level, "message handled", "message_id", key, "from", firstFrom(m), "kind", o.kind,
-			"round", o.roundID, "to", string(o.disp), "note", o.note)
 		return nil
 	})
 	if err != nil {
-		return "", fmt.Errorf("handle message %s: %w", key, err)
+		if len(ins) > 1 {
+			return nil, fmt.Errorf("handle a batch of %d messages (at %s): %w", len(ins), key, err)
+		}
+		return nil, fmt.Errorf("handle message %s: %w", key, err)
 	}
-	for _, f := range after {
-		f()
+	return disps, nil
+}
+
+// handleOne understands one message inside st's transaction and records it
+// as seen.
+func (e *Engine) handleOne(ctx context.Context, st *step, in Incoming) (string, store.Disposition, error) {
+	m, perr := mimeparse.ParseWith(in.Raw, e.parseOptions())
+	key := messageKey(m, in.Raw)
+	seen, err := store.GetSeen(ctx, st.tx, key)
+	if err != nil {
+		return key, "", err
 	}
-	if queued > 0 {
+	if seen != nil {
+		st.after = append(st.after, func() {
+			e.Log.Info("message already handled", "message_id", key, "kind", seen.Kind, "round", seen.RoundID, "to", seen.Disposition)
+		})
+		return key, seen.Disposition, nil
+	}
+	var o outcome
+	if m == nil {
+		o = outcome{kind: "unreadable", disp: store.Review, note: fmt.Sprintf("cannot be read as an email: %v", perr)}
+	} else if o, err = e.route(ctx, st, m); err != nil {
+		return key, "", err
+	}
+	if len(st.notes) > 0 {
+		o.note = strings.Join(append([]string{o.note}, st.notes...), "; ")
+	}
+	if err := store.InsertSeen(ctx, st.tx, &store.Seen{Key: key, Mailbox: in.Mailbox, UIDValidity: in.UIDValidity,
+		UID: in.UID, Kind: o.kind, RoundID: o.roundID, Disposition: o.disp, Note: o.note, At: st.now}); err != nil {
+		return key, "", err
+	}
+	level := slog.LevelInfo
+	if o.disp == store.Review {
+		level = slog.LevelWarn
+	}
+	// Logged once committed: a batch that fails is handled again one by one.
+	from := firstFrom(m)
+	st.after = append(st.after, func() {
+		e.Log.Log(ctx, level, "message handled", "message_id", key, "from", from, "kind", o.kind,
+			"round", o.roundID, "to", o.disp, "note", o.note)
+	})
+	return key, o.disp, nil
+}
+
+// commit runs f in one store transaction with a fresh step: everything a step
+// changes, and the mail it queues, commit together or not at all. Once the
+// transaction has committed, the step's after-commit hooks run and the
+// sender is woken if mail was queued.
+func (e *Engine) commit(ctx context.Context, now time.Time, f func(st *step) error) error {
+	var st *step
+	if err := e.Store.Tx(ctx, func(tx *sql.Tx) error {
+		st = &step{tx: tx, now: now}
+		return f(st)
+	}); err != nil {
+		return err
+	}
+	for _, h := range st.after {
+		h()
+	}
+	if st.queued > 0 {
 		e.Kick()
 	}
-	return disp, nil
+	return nil
 }
 
 // outcome is what routing decided about one message.
 type outcome struct {
 	kind    string // invitation | reply | command | auto_reply | bounce | own | unknown | ...
 	roundID string
-	disp    Disposition
+	disp    store.Disposition
 	note    string
 }
 
@@ -151,32 +184,15 @@ func firstFrom(m *mimeparse.Message) string {
 	return m.From[0].Address
 }
 
-// newToken returns 128 random bits, base32 lower case: unguessable, and safe in
-// a local part and a Message-ID.
-func newToken() string {
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	return strings.ToLower(strings.TrimRight(base32.StdEncoding.EncodeToString(b), "="))
-}
-
-// messageID returns a new Message-ID (without <>) on the coalition's domain.
-// kind and, for a member's conversation, the member's token are kept in it so
-// that replies to any of our mails carry the token in In-Reply-To/References.
-func (e *Engine) messageID(kind, token string) string {
-	b := make([]byte, 6)
-	rand.Read(b)
-	if token != "" {
-		return fmt.Sprintf("%s-%s-%s@%s", kind, token, hex.EncodeToString(b), e.Cfg.Domain())
-	}
-	return fmt.Sprintf("%s-%s@%s", kind, hex.EncodeToString(b), e.Cfg.Domain())
+// messageID returns a new Message-ID on the coalition's domain (package token).
+func (e *Engine) messageID(kind, tok string) (string, error) {
+	return token.MessageID(kind, tok, e.Cfg.Domain())
 }
 
 // mail is what the engine asks to send; queue turns it into an outbox row.
 type mail struct {
 	roundID   string
-	kind      string
+	kind      store.MailKind
 	token     string // the member conversation this mail belongs to, if any
 	lang      string
 	to, cc    []sender.Address
@@ -185,7 +201,7 @@ type mail struct {
 	text      string
 	inReplyTo string
 	refs      []string
-	atts      []sender.Attachment
+	atts      []store.AttachmentRef
 	messageID string // optional: a fixed Message-ID
 	headers   map[string]string
 }
@@ -197,14 +213,17 @@ func (e *Engine) queue(ctx context.Context, st *step, m mail) (string, error) {
 	}
 	id := m.messageID
 	if id == "" {
-		id = e.messageID(m.kind, m.token)
+		var err error
+		if id, err = e.messageID(m.kind.String(), m.token); err != nil {
+			return "", err
+		}
 	}
-	out := sender.Mail{
+	out := store.Mail{
 		MessageID:   id,
 		Date:        st.now,
-		From:        sender.Address{Name: e.Cfg.Coalition.Name, Addr: e.Cfg.Coalition.Address},
-		To:          m.to,
-		Cc:          m.cc,
+		From:        store.MailAddress{Name: e.Cfg.Coalition.Name, Addr: e.Cfg.Coalition.Address},
+		To:          mailAddresses(m.to),
+		Cc:          mailAddresses(m.cc),
 		Subject:     m.subject,
 		Text:        m.text,
 		Lang:        m.lang,
@@ -214,16 +233,16 @@ func (e *Engine) queue(ctx context.Context, st *step, m mail) (string, error) {
 		Headers:     m.headers,
 	}
 	if m.replyTo != "" {
-		out.ReplyTo = &sender.Address{Name: e.Cfg.Coalition.Name, Addr: m.replyTo}
+		out.ReplyTo = &store.MailAddress{Name: e.Cfg.Coalition.Name, Addr: m.replyTo}
 	}
 	if e.Cfg.SMTP.ProofCopy {
 		// The copy in the coalition's mailbox proves the delivery after a crash.
-		out.Bcc = []sender.Address{{Addr: e.Cfg.Coalition.Address}}
+		out.Bcc = []store.MailAddress{{Addr: e.Cfg.Coalition.Address}}
 	}
-	if m.lang == "ar" {
-		out.HTML = render.HTML("ar", m.text)
+	if l := e.Render.Language(m.lang); l.Dir == lang.RTL {
+		out.HTML = render.HTML(l, m.text)
 	}
-	payload, err := json.Marshal(out)
+	payload, err := out.Encode()
 	if err != nil {
 		return "", err
 	}
@@ -239,6 +258,14 @@ func (e *Engine) queue(ctx context.Context, st *step, m mail) (string, error) {
 	return id, nil
 }
 
+func mailAddresses(as []sender.Address) []store.MailAddress {
+	var out []store.MailAddress
+	for _, a := range as {
+		out = append(out, store.MailAddress{Name: a.Name, Addr: a.Addr})
+	}
+	return out
+}
+
 // coordinators returns every coordinator as a recipient list.
 func (e *Engine) coordinators() []sender.Address {
 	var out []sender.Address
@@ -251,7 +278,7 @@ func (e *Engine) coordinators() []sender.Address {
 // note is a short English message to coordinators, rendered from
 // templates/en/notice.tmpl.
 type note struct {
-	kind      string           // outbox kind; "" means "notice"
+	kind      store.MailKind   // "" means notice
 	to        []sender.Address // nil means every coordinator
 	roundID   string
 	title     string
@@ -263,13 +290,13 @@ type note struct {
 
 // tell queues a note.
 func (e *Engine) tell(ctx context.Context, st *step, n note) error {
-	subj, body, err := e.Render.Text("en", "notice", map[string]any{
-		"RoundID": n.roundID, "Title": n.title, "Text": n.text, "Lines": n.lines, "Coalition": e.Cfg.Coalition.Name})
+	subj, body, err := e.Render.Render("en", render.Notice{
+		RoundID: n.roundID, Title: n.title, Text: n.text, Lines: n.lines, Coalition: e.Cfg.Coalition.Name})
 	if err != nil {
 		return err
 	}
 	if n.kind == "" {
-		n.kind = "notice"
+		n.kind = store.MailNotice
 	}
 	if n.to == nil {
 		n.to = e.coordinators()

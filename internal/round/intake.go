@@ -10,16 +10,17 @@ import (
 
 	"consultd/internal/forward"
 	"consultd/internal/mimeparse"
-	"consultd/internal/sender"
+	"consultd/internal/render"
 	"consultd/internal/statement"
 	"consultd/internal/store"
+	"consultd/internal/token"
 )
 
 // handleCoordinatorMail opens a round when a coordinator forwards an invitation.
 func (e *Engine) handleCoordinatorMail(ctx context.Context, st *step, m *mimeparse.Message) (outcome, error) {
 	res := forward.Parse(m, st.now)
 	if res.Invitation == nil {
-		o := outcome{kind: "unknown", disp: Review, note: "coordinator mail without a forwarded invitation"}
+		o := outcome{kind: "unknown", disp: store.Review, note: "coordinator mail without a forwarded invitation"}
 		// A coordinator's auto-responder without Auto-Submitted would answer
 		// every notice: the limit allows one an hour per coordinator.
 		if ok, err := e.allow(ctx, st, reaction{kind: "no-invitation", sender: firstFrom(m), in: m}); err != nil || !ok {
@@ -45,7 +46,7 @@ func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, 
 		inviter = *dir.Inviter
 	}
 	if inviter.Address == "" {
-		o := outcome{kind: "invitation", disp: Review, note: "no inviter address"}
+		o := outcome{kind: "invitation", disp: store.Review, note: "no inviter address"}
 		if ok, err := e.allow(ctx, st, reaction{kind: "intake", sender: firstFrom(m), in: m}); err != nil || !ok {
 			return o, err
 		}
@@ -61,7 +62,7 @@ func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, 
 	if prev, err := e.sameInvitation(ctx, st, inv, inviter.Address); err != nil {
 		return outcome{}, err
 	} else if prev != nil {
-		o := outcome{kind: "invitation", roundID: prev.ID, disp: Processed, note: "same invitation as round " + prev.ID}
+		o := outcome{kind: "invitation", roundID: prev.ID, disp: store.Processed, note: "same invitation as round " + prev.ID}
 		if ok, err := e.allow(ctx, st, reaction{kind: "intake", sender: firstFrom(m), roundID: prev.ID, in: m}); err != nil || !ok {
 			return o, err
 		}
@@ -73,6 +74,11 @@ func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, 
 	deadline, source, w := e.deadline(st.now, dir, inv)
 	warnings = append(warnings, w...)
 	lang := dir.Language
+	if lang != "" && e.Render.Languages().Get(lang) == nil {
+		warnings = append(warnings, fmt.Sprintf("the Language: directive names %q, a language consultd has no templates for (it knows %s); it was ignored",
+			lang, strings.Join(e.Render.Languages().Codes(), ", ")))
+		lang = ""
+	}
 	if lang == "" {
 		lang = guessLanguage(inv.Body)
 	}
@@ -96,11 +102,24 @@ func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, 
 	}
 	var ps []*store.Participant
 	for _, mem := range e.Cfg.Members {
-		tok := newToken()
+		tok, err := token.New()
+		if err != nil {
+			return outcome{}, err
+		}
+		cid, err := e.messageID("c", tok)
+		if err != nil {
+			return outcome{}, err
+		}
 		ps = append(ps, &store.Participant{RoundID: id, MemberID: mem.ID, Name: mem.Name, Language: mem.Language,
-			Emails: mem.Emails, Token: tok, ConsultMessageID: e.messageID("c", tok)})
+			Emails: mem.Emails, Token: tok, ConsultMessageID: cid})
 	}
 	if err := store.InsertRound(ctx, st.tx, r, atts, ps); err != nil {
+		return outcome{}, err
+	}
+	// Every member's consultation refers to the attachments stored once
+	// with the round; the bytes are read again only to send.
+	refs, err := store.AttachmentRefs(ctx, st.tx, id)
+	if err != nil {
 		return outcome{}, err
 	}
 	prev, err := e.previousRounds(ctx, st, r)
@@ -108,16 +127,16 @@ func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, 
 		return outcome{}, err
 	}
 	for _, p := range ps {
-		if err := e.sendConsultation(ctx, st, r, p, names, atts, prev, "consultation"); err != nil {
+		if err := e.sendConsultation(ctx, st, r, p, names, refs, prev, store.MailConsultation); err != nil {
 			return outcome{}, err
 		}
 	}
-	subj, body, err := e.Render.Text("en", "opened", map[string]any{"Round": r, "Inviter": formatAddr(inviter),
-		"DeadlineSource": deadlineSourceText(source), "Attachments": names, "Participants": ps, "Warnings": warnings})
+	subj, body, err := e.Render.Render("en", render.Opened{Round: r, Inviter: formatAddr(inviter),
+		DeadlineSource: deadlineSourceText(source), Attachments: names, Participants: ps, Warnings: warnings})
 	if err != nil {
 		return outcome{}, err
 	}
-	if _, err := e.queue(ctx, st, mail{roundID: id, kind: "opened", lang: "en", to: e.coordinators(), subject: subj,
+	if _, err := e.queue(ctx, st, mail{roundID: id, kind: store.MailOpened, lang: "en", to: e.coordinators(), subject: subj,
 		text: body, inReplyTo: m.MessageID, refs: nonEmpty(m.MessageID)}); err != nil {
 		return outcome{}, err
 	}
@@ -125,7 +144,7 @@ func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, 
 		r.OpenedBy, inv.Form, len(ps), deadline.Format(time.RFC3339), source); err != nil {
 		return outcome{}, err
 	}
-	return outcome{kind: "invitation", roundID: id, disp: Processed, note: "round " + id + " opened"}, nil
+	return outcome{kind: "invitation", roundID: id, disp: store.Processed, note: "round " + id + " opened"}, nil
 }
 
 // sameInvitation finds a round, not cancelled, for the same invitation: the
@@ -133,14 +152,11 @@ func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, 
 // round still in progress. A second coordinator forwarding it must not start a
 // second consultation (and later a second statement).
 func (e *Engine) sameInvitation(ctx context.Context, st *step, inv *forward.Invitation, inviter string) (*store.Round, error) {
-	rounds, err := store.ListRounds(ctx, st.tx)
+	rounds, err := store.RoundsForInvitation(ctx, st.tx, inv.MessageID, inviter)
 	if err != nil {
 		return nil, err
 	}
 	for _, r := range rounds {
-		if r.State == store.StateCancelled {
-			continue
-		}
 		if inv.MessageID != "" && strings.EqualFold(r.OrigMessageID, inv.MessageID) {
 			return r, nil
 		}
@@ -155,25 +171,21 @@ func (e *Engine) sameInvitation(ctx context.Context, st *step, inv *forward.Invi
 
 // sendConsultation queues the consultation (or a resend to a new contact) for one member.
 func (e *Engine) sendConsultation(ctx context.Context, st *step, r *store.Round, p *store.Participant, names []string,
-	atts []store.Attachment, prev []previous, kind string) error {
+	atts []store.AttachmentRef, prev []render.Previous, kind store.MailKind) error {
 	to := p.Deliverable()
 	if len(to) == 0 {
 		return nil
 	}
 	lang := p.Language
-	subj, body, err := e.Render.Text(lang, "consultation", map[string]any{"Round": r, "Member": p,
-		"Coalition": e.Cfg.Coalition.Name, "Inviter": formatAddr(mimeparse.Address{Name: r.InviterName, Address: r.InviterAddress}),
-		"Attachments": names, "Previous": prev})
+	subj, body, err := e.Render.Render(lang, render.Consultation{Round: r, Member: p,
+		Coalition: e.Cfg.Coalition.Name, Inviter: formatAddr(mimeparse.Address{Name: r.InviterName, Address: r.InviterAddress}),
+		Attachments: names, Previous: prev})
 	if err != nil {
 		return err
 	}
-	var satts []sender.Attachment
-	for _, a := range atts {
-		satts = append(satts, sender.Attachment{Filename: a.Filename, ContentType: a.ContentType, Data: a.Data})
-	}
 	m := mail{roundID: r.ID, kind: kind, token: p.Token, lang: lang, to: addresses(to),
-		replyTo: e.Cfg.PlusAddress(p.Token), subject: subj, text: body, atts: satts}
-	if kind == "consultation" {
+		replyTo: e.Cfg.PlusAddress(p.Token), subject: subj, text: body, atts: atts}
+	if kind == store.MailConsultation {
 		m.messageID = p.ConsultMessageID
 	}
 	_, err = e.queue(ctx, st, m)
@@ -260,35 +272,26 @@ func nonEmpty(s ...string) []string {
 	return out
 }
 
-// previous is what the coalition answered the same inviter in an earlier round.
-type previous struct {
-	ID              string
-	Date            time.Time
-	Title           string
-	Outcome         string
-	OutcomeAr       string
-	Recommendations []string
-}
-
-func (e *Engine) previousRounds(ctx context.Context, st *step, r *store.Round) ([]previous, error) {
+// previousRounds is what the coalition answered the same inviter before.
+func (e *Engine) previousRounds(ctx context.Context, st *step, r *store.Round) ([]render.Previous, error) {
 	rounds, err := store.RoundsByInviter(ctx, st.tx, r.InviterAddress, r.ID)
 	if err != nil {
 		return nil, err
 	}
-	var out []previous
+	var out []render.Previous
 	for _, pr := range rounds {
-		p := previous{ID: pr.ID, Date: pr.CreatedAt, Title: pr.Title}
+		p := render.Previous{ID: pr.ID, Date: pr.CreatedAt, Title: pr.Title}
 		switch {
 		case pr.State == store.StateSent && pr.Outcome == "accept":
-			p.Outcome, p.OutcomeAr = "accepted", "قبول"
+			p.Outcome = render.OutcomeAccepted
 		case pr.State == store.StateSent && pr.Outcome == "decline":
-			p.Outcome, p.OutcomeAr = "declined", "اعتذار"
+			p.Outcome = render.OutcomeDeclined
 		case pr.State == store.StateCancelled:
-			p.Outcome, p.OutcomeAr = "cancelled, no answer sent", "أُلغيت دون رد"
+			p.Outcome = render.OutcomeCancelled
 		case pr.State == store.StateOpen:
-			p.Outcome, p.OutcomeAr = "consultation still open", "المشاورة ما زالت مفتوحة"
+			p.Outcome = render.OutcomeOpen
 		default:
-			p.Outcome, p.OutcomeAr = "closed, statement not sent", "أُغلقت دون إرسال البيان"
+			p.Outcome = render.OutcomeClosed
 		}
 		ps, err := store.Participants(ctx, st.tx, pr.ID)
 		if err != nil {

@@ -2,13 +2,14 @@ package round
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"time"
 
+	"consultd/internal/command"
+	"consultd/internal/render"
 	"consultd/internal/sender"
 	"consultd/internal/statement"
 	"consultd/internal/store"
@@ -22,11 +23,8 @@ func (e *Engine) Tick(ctx context.Context) error {
 		return fmt.Errorf("list open rounds: %w", err)
 	}
 	for _, r := range open {
-		queued := 0
-		var after []func()
-		err := e.Store.Tx(ctx, func(tx *sql.Tx) error {
-			st := &step{tx: tx, now: e.Now()}
-			r, err := store.GetRound(ctx, tx, r.ID) // fresh, inside the lock
+		err := e.commit(ctx, e.Now(), func(st *step) error {
+			r, err := store.GetRound(ctx, st.tx, r.ID) // fresh, inside the lock
 			if err != nil || r.State != store.StateOpen {
 				return err
 			}
@@ -38,18 +36,10 @@ func (e *Engine) Tick(ctx context.Context) error {
 			} else {
 				err = e.remind(ctx, st, r)
 			}
-			queued, after = st.queued, st.after
 			return err
 		})
 		if err != nil {
 			e.Log.Error("round tick failed", "round", r.ID, "err", err)
-			continue
-		}
-		for _, f := range after {
-			f()
-		}
-		if queued > 0 {
-			e.Kick()
 		}
 	}
 	if err := e.digest(ctx); err != nil {
@@ -82,11 +72,11 @@ func (e *Engine) remind(ctx context.Context, st *step, r *store.Round) error {
 		if len(to) == 0 {
 			continue
 		}
-		subj, body, err := e.Render.Text(p.Language, "reminder", map[string]any{"Round": r, "Member": p})
+		subj, body, err := e.Render.Render(p.Language, render.Reminder{Round: r, Member: p, Coalition: e.Cfg.Coalition.Name})
 		if err != nil {
 			return err
 		}
-		if _, err := e.queue(ctx, st, mail{roundID: r.ID, kind: "reminder", token: p.Token, lang: p.Language,
+		if _, err := e.queue(ctx, st, mail{roundID: r.ID, kind: store.MailReminder, token: p.Token, lang: p.Language,
 			to: addresses(to), replyTo: e.Cfg.PlusAddress(p.Token), subject: subj, text: body,
 			inReplyTo: p.ConsultMessageID, refs: []string{p.ConsultMessageID}}); err != nil {
 			return err
@@ -160,14 +150,14 @@ func (e *Engine) close(ctx context.Context, st *step, r *store.Round, reason str
 			fmt.Sprintf("Round %s (%s) closed: %s.\n\nReply \"APPROVE %s DECLINE\" or \"APPROVE %s ACCEPT\" to send a joint answer, or \"CANCEL %s\" to send nothing.",
 				r.ID, r.Title, t.Reason, r.ID, r.ID, r.ID), nil, "")
 	}
-	return e.conclude(ctx, st, r, t.Outcome, t.Reason, ps)
+	return e.conclude(ctx, st, r, store.Outcome(t.Outcome), t.Reason, ps)
 }
 
 // conclude writes the statement for outcome and sends it, or drafts it for the
 // coordinators when nobody signs it or the policy wants their approval.
-func (e *Engine) conclude(ctx context.Context, st *step, r *store.Round, outcome, reason string, ps []*store.Participant) error {
+func (e *Engine) conclude(ctx context.Context, st *step, r *store.Round, outcome store.Outcome, reason string, ps []*store.Participant) error {
 	inv := statement.Invitation{Title: r.Title, InviterName: r.InviterName, Date: r.OrigDate, Summary: statement.Summary(r.OrigBody)}
-	stmt, err := statement.Compose(e.Render, r.Language, e.Cfg.Coalition.Name, outcome, inv, members(ps))
+	stmt, err := statement.Compose(e.Render, r.Language, e.Cfg.Coalition.Name, outcome.String(), inv, members(ps))
 	if err != nil {
 		return err
 	}
@@ -185,15 +175,19 @@ func (e *Engine) conclude(ctx context.Context, st *step, r *store.Round, outcome
 // draft sends the statement to the coordinators for approval.
 func (e *Engine) draft(ctx context.Context, st *step, r *store.Round, reason string) error {
 	r.State = store.StateDraft
-	r.DraftMessageID = e.messageID("d", "")
+	id, err := e.messageID("d", "")
+	if err != nil {
+		return err
+	}
+	r.DraftMessageID = id
 	text := fmt.Sprintf("Round %s has closed: %s.\n\nThe joint %s below goes to %s <%s> once approved. Reply with:\n"+
 		"  APPROVE             to send it as it is,\n"+
 		"  an edited text      between the two marker lines (keep them) to send your version,\n"+
 		"  CANCEL %s      to send nothing.\n\n%s\n%s\n%s",
-		r.ID, reason, map[string]string{"accept": "acceptance", "decline": "declining statement"}[r.Outcome],
-		r.InviterName, r.InviterAddress, r.ID, BeginMarker, r.Statement, EndMarker)
+		r.ID, reason, map[store.Outcome]string{store.Accept: "acceptance", store.Decline: "declining statement"}[r.Outcome],
+		r.InviterName, r.InviterAddress, r.ID, command.BeginMarker, r.Statement, command.EndMarker)
 	subj := fmt.Sprintf("[Consultation %s] Draft statement for approval: %s", r.ID, r.OrigSubject)
-	if _, err := e.queue(ctx, st, mail{roundID: r.ID, kind: "draft", lang: "en", to: e.coordinators(), subject: subj,
+	if _, err := e.queue(ctx, st, mail{roundID: r.ID, kind: store.MailDraft, lang: "en", to: e.coordinators(), subject: subj,
 		text: text, messageID: r.DraftMessageID}); err != nil {
 		return err
 	}
@@ -226,7 +220,7 @@ func (e *Engine) send(ctx context.Context, st *step, r *store.Round, text string
 	if r.OrigMessageID != "" {
 		refs = []string{r.OrigMessageID}
 	}
-	if _, err := e.queue(ctx, st, mail{roundID: r.ID, kind: "statement", lang: r.Language,
+	if _, err := e.queue(ctx, st, mail{roundID: r.ID, kind: store.MailStatement, lang: r.Language,
 		to: []sender.Address{{Name: r.InviterName, Addr: r.InviterAddress}}, cc: cc,
 		subject: reSubject(r.OrigSubject), text: text, inReplyTo: r.OrigMessageID, refs: refs,
 		messageID: fmt.Sprintf("statement-%s@%s", r.ID, e.Cfg.Domain()),
@@ -260,7 +254,7 @@ func (e *Engine) publish(r *store.Round) error {
 	if err := writeFileAtomic(base+".md", []byte(statement.Markdown(r.Statement))); err != nil {
 		return err
 	}
-	return writeFileAtomic(base+".html", []byte(statement.HTML(r.Language, r.Statement)))
+	return writeFileAtomic(base+".html", []byte(statement.HTML(e.Render.Language(r.Language), r.Statement)))
 }
 
 func writeFileAtomic(path string, data []byte) error {

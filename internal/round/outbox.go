@@ -3,7 +3,6 @@ package round
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -16,16 +15,19 @@ import (
 // Outbox adapts the store's outbox to the sender's delivery loop.
 type Outbox struct{ E *Engine }
 
-// Due returns the messages to deliver now.
+// Due returns the messages to deliver now, with their attachments read from
+// the blobs they refer to: once per call, so a fan-out's items due together
+// share one copy of the invitation's attachments, and nothing is kept after.
 func (o Outbox) Due(ctx context.Context, now time.Time, limit int) ([]sender.Item, error) {
 	rows, err := store.DueOutbox(ctx, o.E.Store.DB(), now, limit)
 	if err != nil {
 		return nil, err
 	}
 	var items []sender.Item
+	blobs := map[string][]byte{}
 	for _, r := range rows {
-		var m sender.Mail
-		if err := json.Unmarshal(r.Payload, &m); err != nil {
+		m, err := o.mail(ctx, r.Payload, blobs)
+		if err != nil {
 			// A row we cannot read is a bug, not a delivery problem: fail it loudly.
 			if ferr := o.Failed(ctx, r.ID, "unreadable outbox payload: "+err.Error(), nil); ferr != nil {
 				return nil, ferr
@@ -33,9 +35,47 @@ func (o Outbox) Due(ctx context.Context, now time.Time, limit int) ([]sender.Ite
 			continue
 		}
 		items = append(items, sender.Item{ID: r.ID, Attempts: r.Attempts, Queued: r.CreatedAt, Mail: m,
-			InFlight: r.State == "sending"})
+			InFlight: r.State == store.OutboxSending})
 	}
 	return items, nil
+}
+
+// mail turns a stored payload into what the sender builds MIME from.
+func (o Outbox) mail(ctx context.Context, payload []byte, blobs map[string][]byte) (sender.Mail, error) {
+	p, err := store.DecodeMail(payload)
+	if err != nil {
+		return sender.Mail{}, err
+	}
+	m := sender.Mail{MessageID: p.MessageID, Date: p.Date, From: senderAddress(p.From), To: senderAddresses(p.To),
+		Cc: senderAddresses(p.Cc), Bcc: senderAddresses(p.Bcc), Subject: p.Subject, Text: p.Text, HTML: p.HTML, Lang: p.Lang,
+		InReplyTo: p.InReplyTo, References: p.References, Headers: p.Headers}
+	if p.ReplyTo != nil {
+		a := senderAddress(*p.ReplyTo)
+		m.ReplyTo = &a
+	}
+	for _, a := range p.Attachments {
+		data, ok := blobs[a.SHA256]
+		if !ok {
+			if data, err = store.Blob(ctx, o.E.Store.DB(), a.SHA256); err != nil {
+				return sender.Mail{}, fmt.Errorf("attachment %s: %w", a.Filename, err)
+			}
+			blobs[a.SHA256] = data
+		}
+		m.Attachments = append(m.Attachments, sender.Attachment{Filename: a.Filename, ContentType: a.ContentType, Data: data})
+	}
+	return m, nil
+}
+
+func senderAddress(a store.MailAddress) sender.Address {
+	return sender.Address{Name: a.Name, Addr: a.Addr}
+}
+
+func senderAddresses(as []store.MailAddress) []sender.Address {
+	var out []sender.Address
+	for _, a := range as {
+		out = append(out, senderAddress(a))
+	}
+	return out
 }
 
 // NextDue returns when the next item comes due.
@@ -81,13 +121,12 @@ func (o Outbox) Failed(ctx context.Context, id int64, reason string, rejected []
 // contact refused permanently is marked undeliverable like a hard bounce.
 func (o Outbox) report(ctx context.Context, id int64, reason string, rejected []sender.Rejection, mark func(*sql.Tx) error) error {
 	e := o.E
-	queued := 0
-	err := e.Store.Tx(ctx, func(tx *sql.Tx) error {
-		row, err := store.GetOutbox(ctx, tx, id)
+	return e.commit(ctx, e.Now(), func(st *step) error {
+		row, err := store.GetOutbox(ctx, st.tx, id)
 		if err != nil {
 			return err
 		}
-		if err := mark(tx); err != nil {
+		if err := mark(st.tx); err != nil {
 			return err
 		}
 		var lines []string
@@ -98,10 +137,9 @@ func (o Outbox) report(ctx context.Context, id int64, reason string, rejected []
 			lines = append([]string{reason}, lines...)
 		}
 		e.Log.Error("delivery failed", "outbox_id", id, "kind", row.Kind, "round", row.RoundID, "reason", strings.Join(lines, "; "))
-		if row.Kind == "notice" || row.Kind == "delivery-failure" {
+		if row.Kind == store.MailNotice || row.Kind == store.MailDeliveryFailure {
 			return nil // never report a failed report: that way lies a loop
 		}
-		st := &step{tx: tx, now: e.Now()}
 		if row.RoundID != "" {
 			if err := e.markRejected(ctx, st, row.RoundID, rejected); err != nil {
 				return err
@@ -114,16 +152,10 @@ func (o Outbox) report(ctx context.Context, id int64, reason string, rejected []
 		if reason == "" {
 			what = "was delivered, except to these recipients, which the mail server refused:"
 		}
-		err = e.tell(ctx, st, note{kind: "delivery-failure", roundID: row.RoundID, title: "Delivery failed: " + row.Kind,
+		return e.tell(ctx, st, note{kind: store.MailDeliveryFailure, roundID: row.RoundID, title: "Delivery failed: " + row.Kind.String(),
 			text:  fmt.Sprintf("The %s message to %s %s", row.Kind, strings.Join(row.Recipients, ", "), what),
 			lines: lines})
-		queued = st.queued
-		return err
 	})
-	if queued > 0 {
-		e.Kick()
-	}
-	return err
 }
 
 // markRejected marks participants' contacts that the server refused permanently.
@@ -163,8 +195,8 @@ func (e *Engine) handleOwn(ctx context.Context, st *step, m *mimeparse.Message) 
 		}
 		if proved {
 			e.Log.Info("an interrupted delivery arrived: its copy is in the coalition's mailbox; it will not be sent again")
-			return outcome{kind: "own", disp: Processed, note: "our own copy: proves an interrupted delivery"}, nil
+			return outcome{kind: "own", disp: store.Processed, note: "our own copy: proves an interrupted delivery"}, nil
 		}
 	}
-	return outcome{kind: "own", disp: Processed, note: "our own mail came back"}, nil
+	return outcome{kind: "own", disp: store.Processed, note: "our own mail came back"}, nil
 }

@@ -10,10 +10,10 @@ import (
 	"html"
 	"regexp"
 	"strings"
-	"time"
 	"unicode"
 
 	"consultd/internal/inert"
+	"consultd/internal/lang"
 	"consultd/internal/render"
 )
 
@@ -143,13 +143,9 @@ func Key(s string) string {
 // punctuation, or in brackets, optionally after a bullet.
 var numberingRe = regexp.MustCompile(`^[\s\-–•*]*(?:[(\[]\p{Nd}+[)\]]|\p{Nd}+\s*[.)\]\-–:،/])\s*`)
 
-// Invitation is what the statement says about the invitation.
-type Invitation struct {
-	Title       string
-	InviterName string
-	Date        time.Time // when the invitation was sent (zero: unknown)
-	Summary     string    // one paragraph on what the invitation is for
-}
+// Invitation is what the statement says about the invitation (the
+// templates' data, render.Invitation).
+type Invitation = render.Invitation
 
 // Statement is a composed joint text.
 type Statement struct {
@@ -183,13 +179,9 @@ func Compose(r *render.Renderer, lang, coalition, outcome string, inv Invitation
 	for _, s := range signers {
 		st.Signatories = append(st.Signatories, s.Name)
 	}
-	name := "statement_decline"
-	if outcome == "accept" {
-		name = "statement_accept"
-	}
-	title, body, err := r.Text(lang, name, map[string]any{"Coalition": coalition, "Invitation": inv,
-		"Concerns": st.Concerns, "Recommendations": st.Recommendations, "Signatories": st.Signatories,
-		"Attendees": attendees})
+	title, body, err := r.Render(lang, render.Statement{Outcome: outcome, Coalition: coalition, Invitation: inv,
+		Concerns: st.Concerns, Recommendations: st.Recommendations, Signatories: st.Signatories,
+		Attendees: attendees})
 	if err != nil {
 		return nil, err
 	}
@@ -205,6 +197,8 @@ func Summary(body string) string {
 		p := strings.Join(strings.Fields(para), " ")
 		low := strings.ToLower(p)
 		if len([]rune(p)) < 40 || strings.HasPrefix(low, "dear") || strings.HasPrefix(low, "hello") ||
+			strings.HasPrefix(low, "madame") || strings.HasPrefix(low, "mesdames") || strings.HasPrefix(low, "bonjour") ||
+			strings.HasPrefix(low, "cher ") || strings.HasPrefix(low, "chers ") || strings.HasPrefix(low, "chère") ||
 			strings.HasPrefix(p, "السادة") || strings.HasPrefix(p, "الأعزاء") || strings.HasPrefix(p, "تحية") {
 			continue
 		}
@@ -231,18 +225,15 @@ func Markdown(text string) string {
 	return "# " + inert.MarkdownLine(title) + "\n\n" + inert.Markdown(rest) + "\n"
 }
 
-// HTML renders a statement text as a standalone page; Arabic is right-to-left.
+// HTML renders a statement text as a standalone page in language l (its
+// direction: Arabic is right-to-left).
 // The text is cleaned (inert.Text: no controls, no bidi overrides) and
 // escaped: nothing a member wrote can become markup, and no link is made.
-func HTML(lang, text string) string {
+func HTML(l *lang.Language, text string) string {
 	title, rest := splitTitle(inert.Text(text))
-	dir := "ltr"
-	if lang == "ar" {
-		dir = "rtl"
-	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "<!DOCTYPE html>\n<html lang=\"%s\" dir=\"%s\">\n<head><meta charset=\"utf-8\"><title>%s</title></head>\n<body>\n<h1>%s</h1>\n",
-		html.EscapeString(lang), dir, html.EscapeString(title), html.EscapeString(title))
+		html.EscapeString(l.Code), l.Dir, html.EscapeString(title), html.EscapeString(title))
 	for _, para := range strings.Split(rest, "\n\n") {
 		if strings.TrimSpace(para) == "" {
 			continue

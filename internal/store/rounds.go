@@ -10,22 +10,13 @@ import (
 	"time"
 )
 
-// Round states.
-const (
-	StateOpen      = "open"      // consultation running
-	StateDraft     = "draft"     // closed; statement waiting for coordinators' approval
-	StateUndecided = "undecided" // closed without quorum; coordinators decide (on_no_quorum: ask)
-	StateSent      = "sent"      // statement queued to the inviter
-	StateCancelled = "cancelled"
-)
-
 // ErrNotFound is returned when a round or participant does not exist.
 var ErrNotFound = errors.New("not found")
 
 // Round is one consultation on one invitation.
 type Round struct {
 	ID              string
-	State           string
+	State           RoundState
 	Title           string
 	Language        string
 	InviterName     string
@@ -41,16 +32,18 @@ type Round struct {
 	DeadlineSource  string
 	CreatedAt       time.Time
 	ClosedAt        time.Time
-	Outcome         string
+	Outcome         Outcome
 	Statement       string
 	DraftMessageID  string
 	SentAt          time.Time
 }
 
-// Attachment is an original invitation attachment kept with its round.
+// Attachment is an original invitation attachment kept with its round; its
+// bytes are stored once, as the blob SHA256.
 type Attachment struct {
 	Filename    string
 	ContentType string
+	SHA256      string // set by InsertRound
 	Data        []byte
 }
 
@@ -127,9 +120,15 @@ func InsertRound(ctx context.Context, tx *sql.Tx, r *Round, atts []Attachment, p
 	if err != nil {
 		return fmt.Errorf("insert round %s: %w", r.ID, err)
 	}
-	for _, a := range atts {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO round_attachments (round_id, filename, content_type, data) VALUES (?,?,?,?)`,
-			r.ID, a.Filename, a.ContentType, a.Data); err != nil {
+	for i := range atts {
+		a := &atts[i]
+		key, err := PutBlob(ctx, tx, a.Data)
+		if err != nil {
+			return err
+		}
+		a.SHA256 = key
+		if _, err := tx.ExecContext(ctx, `INSERT INTO round_attachments (round_id, filename, content_type, sha256, data) VALUES (?,?,?,?,x'')`,
+			r.ID, a.Filename, a.ContentType, key); err != nil {
 			return fmt.Errorf("insert attachment: %w", err)
 		}
 	}
@@ -180,8 +179,69 @@ func GetRound(ctx context.Context, q Querier, id string) (*Round, error) {
 }
 
 // ListRounds returns rounds, newest first; with states, only those.
-func ListRounds(ctx context.Context, q Querier, states ...string) ([]*Round, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+roundCols+` FROM rounds ORDER BY created_at DESC, id DESC`)
+func ListRounds(ctx context.Context, q Querier, states ...RoundState) ([]*Round, error) {
+	where, args := "", []any{}
+	if len(states) > 0 {
+		where = "WHERE state IN (?" + strings.Repeat(",?", len(states)-1) + ") "
+		for _, s := range states {
+			args = append(args, string(s))
+		}
+	}
+	return queryRounds(ctx, q, where+`ORDER BY created_at DESC, id DESC`, args...)
+}
+
+// RoundsByInviter returns earlier rounds to the same inviter address, newest first.
+func RoundsByInviter(ctx context.Context, q Querier, address, exceptID string) ([]*Round, error) {
+	return queryRounds(ctx, q, `WHERE lower(inviter_address) = lower(?) AND id <> ? ORDER BY created_at DESC, id DESC`,
+		address, exceptID)
+}
+
+// RoundByDraft returns the round whose draft statement has one of ids as its
+// Message-ID (with or without <>), or ErrNotFound.
+func RoundByDraft(ctx context.Context, q Querier, ids []string) (*Round, error) {
+	for _, id := range ids {
+		id = strings.Trim(strings.TrimSpace(id), "<>")
+		if id == "" {
+			continue
+		}
+		rs, err := queryRounds(ctx, q, `WHERE lower(draft_message_id) = lower(?) LIMIT 1`, id)
+		if err != nil || len(rs) > 0 {
+			return first(rs), err
+		}
+	}
+	return nil, ErrNotFound
+}
+
+// RoundsForInvitation returns the rounds, not cancelled, that may be for the
+// same invitation: the same original Message-ID, or the same inviter in a
+// round still in progress. The caller compares subjects.
+func RoundsForInvitation(ctx context.Context, q Querier, origMessageID, inviter string) ([]*Round, error) {
+	var out []*Round
+	if origMessageID != "" {
+		rs, err := queryRounds(ctx, q, `WHERE lower(orig_message_id) = lower(?) AND state <> ? ORDER BY created_at DESC, id DESC`,
+			origMessageID, string(StateCancelled))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rs...)
+	}
+	rs, err := queryRounds(ctx, q, `WHERE lower(inviter_address) = lower(?) AND state IN (?,?,?) ORDER BY created_at DESC, id DESC`,
+		inviter, string(StateOpen), string(StateDraft), string(StateUndecided))
+	if err != nil {
+		return nil, err
+	}
+	return append(out, rs...), nil
+}
+
+func first(rs []*Round) *Round {
+	if len(rs) == 0 {
+		return nil
+	}
+	return rs[0]
+}
+
+func queryRounds(ctx context.Context, q Querier, where string, args ...any) ([]*Round, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+roundCols+` FROM rounds `+where, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -192,26 +252,9 @@ func ListRounds(ctx context.Context, q Querier, states ...string) ([]*Round, err
 		if err != nil {
 			return nil, err
 		}
-		if len(states) == 0 || contains(states, r.State) {
-			out = append(out, r)
-		}
+		out = append(out, r)
 	}
 	return out, rows.Err()
-}
-
-// RoundsByInviter returns earlier rounds to the same inviter address, newest first.
-func RoundsByInviter(ctx context.Context, q Querier, address, exceptID string) ([]*Round, error) {
-	all, err := ListRounds(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	var out []*Round
-	for _, r := range all {
-		if r.ID != exceptID && strings.EqualFold(r.InviterAddress, address) {
-			out = append(out, r)
-		}
-	}
-	return out, nil
 }
 
 // UpdateRound writes the mutable fields of a round.
@@ -222,9 +265,30 @@ func UpdateRound(ctx context.Context, tx *sql.Tx, r *Round) error {
 	return err
 }
 
+// AttachmentRefs returns what the outbox needs to send a round's attachments
+// with a message: names, types and blobs, without the bytes.
+func AttachmentRefs(ctx context.Context, q Querier, roundID string) ([]AttachmentRef, error) {
+	rows, err := q.QueryContext(ctx, `SELECT a.filename, a.content_type, a.sha256, COALESCE(b.size, length(a.data))
+		FROM round_attachments a LEFT JOIN blobs b ON b.sha256 = a.sha256 WHERE a.round_id=? ORDER BY a.id`, roundID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []AttachmentRef
+	for rows.Next() {
+		var a AttachmentRef
+		if err := rows.Scan(&a.Filename, &a.ContentType, &a.SHA256, &a.Size); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
 // Attachments returns a round's original attachments.
 func Attachments(ctx context.Context, q Querier, roundID string) ([]Attachment, error) {
-	rows, err := q.QueryContext(ctx, `SELECT filename, content_type, data FROM round_attachments WHERE round_id=? ORDER BY id`, roundID)
+	rows, err := q.QueryContext(ctx, `SELECT a.filename, a.content_type, a.sha256, COALESCE(b.data, a.data) FROM round_attachments a
+		LEFT JOIN blobs b ON b.sha256 = a.sha256 WHERE a.round_id=? ORDER BY a.id`, roundID)
 	if err != nil {
 		return nil, err
 	}
@@ -232,7 +296,7 @@ func Attachments(ctx context.Context, q Querier, roundID string) ([]Attachment, 
 	var out []Attachment
 	for rows.Next() {
 		var a Attachment
-		if err := rows.Scan(&a.Filename, &a.ContentType, &a.Data); err != nil {
+		if err := rows.Scan(&a.Filename, &a.ContentType, &a.SHA256, &a.Data); err != nil {
 			return nil, err
 		}
 		out = append(out, a)
@@ -254,10 +318,15 @@ func scanParticipant(sc scanner) (*Participant, error) {
 	if err != nil {
 		return nil, err
 	}
-	json.Unmarshal([]byte(emails), &p.Emails)
-	json.Unmarshal([]byte(undeliv), &p.Undeliverable)
-	json.Unmarshal([]byte(conc), &p.Concerns)
-	json.Unmarshal([]byte(recs), &p.Recommendations)
+	for _, f := range []struct {
+		name, data string
+		into       *[]string
+	}{{"emails", emails, &p.Emails}, {"undeliverable", undeliv, &p.Undeliverable}, {"concerns", conc, &p.Concerns},
+		{"recommendations", recs, &p.Recommendations}} {
+		if err := unmarshalList(f.data, f.into); err != nil {
+			return nil, fmt.Errorf("participant %s/%s: %s: %w", p.RoundID, p.MemberID, f.name, err)
+		}
+	}
 	if sign.Valid {
 		b := sign.Int64 != 0
 		p.Sign = &b
@@ -348,11 +417,17 @@ func nonNil(s []string) []string {
 	return s
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
+// unmarshalList reads a JSON list column; an empty column is an empty list.
+func unmarshalList(data string, into *[]string) error {
+	if data == "" {
+		return nil
 	}
-	return false
+	return json.Unmarshal([]byte(data), into)
+}
+
+// CountUnanswered returns how many of a round's members have not answered.
+func CountUnanswered(ctx context.Context, q Querier, roundID string) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM participants WHERE round_id=? AND position=''`, roundID).Scan(&n)
+	return n, err
 }

@@ -212,7 +212,26 @@ CREATE TABLE pending_actions (
 	done_by     TEXT NOT NULL DEFAULT ''       -- Message-ID of the CONFIRM reply
 );
 `,
-	// 5: operations. Watchdog incidents (one open per kind), persisted so a
+	// 5: every per-message lookup of a round is an index search, not a scan
+	// of every round (addresses and Message-IDs compare case-insensitively).
+	`
+CREATE INDEX rounds_state ON rounds(state, created_at);
+CREATE INDEX rounds_inviter ON rounds(lower(inviter_address), created_at);
+CREATE INDEX rounds_orig_message_id ON rounds(lower(orig_message_id));
+CREATE INDEX rounds_draft_message_id ON rounds(lower(draft_message_id));
+`,
+	// 6: attachments stored once (content-addressed blobs); outbox payloads
+	// refer to them (version 2) instead of carrying the bytes for every
+	// member. migrateBlobs converts existing rows.
+	`
+CREATE TABLE blobs (
+	sha256 TEXT PRIMARY KEY,                   -- hex SHA-256 of data
+	size   INTEGER NOT NULL,
+	data   BLOB NOT NULL
+);
+ALTER TABLE round_attachments ADD COLUMN sha256 TEXT NOT NULL DEFAULT ''; -- the blob; data is then empty
+`,
+	// 7: operations. Watchdog incidents (one open per kind), persisted so a
 	// restart neither forgets nor re-announces one; and the probes sent by
 	// `consultd doctor`, so the daemon files them quietly and only those.
 	`
@@ -231,6 +250,12 @@ CREATE TABLE probes (
 	arrived_at INTEGER NOT NULL DEFAULT 0
 );
 `,
+}
+
+// afterMigration holds Go steps that run, in the same transaction, right
+// after the SQL migration of that number.
+var afterMigration = map[int]func(context.Context, *sql.Tx) error{
+	6: migrateBlobs,
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -253,6 +278,11 @@ func (s *Store) migrate(ctx context.Context) error {
 		for i := v; i < len(migrations); i++ {
 			if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
 				return fmt.Errorf("migration %d: %w", i+1, err)
+			}
+			if f := afterMigration[i+1]; f != nil {
+				if err := f(ctx, tx); err != nil {
+					return fmt.Errorf("migration %d: %w", i+1, err)
+				}
 			}
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE schema_version SET version = ?`, len(migrations))

@@ -36,7 +36,7 @@ type IMAPHealth struct {
 
 // Teller queues a notice to the coordinators inside tx (round.Engine).
 type Teller interface {
-	TellCoordinators(ctx context.Context, tx *sql.Tx, kind, title, text string, lines []string) error
+	TellCoordinators(ctx context.Context, tx *sql.Tx, kind store.MailKind, title, text string, lines []string) error
 }
 
 // Config: after how long each condition is an incident; 0 turns it off.
@@ -123,7 +123,7 @@ func (w *Watchdog) Check(ctx context.Context) error {
 					return err
 				}
 				queued = true
-				return w.Tell.TellCoordinators(ctx, tx, "watchdog", s.title, s.text, s.lines)
+				return w.Tell.TellCoordinators(ctx, tx, store.MailWatchdog, s.title, s.text, s.lines)
 			})
 			if err != nil {
 				return err
@@ -136,7 +136,7 @@ func (w *Watchdog) Check(ctx context.Context) error {
 					return err
 				}
 				queued = true
-				return w.Tell.TellCoordinators(ctx, tx, "watchdog", s.recTitle, s.recText, nil)
+				return w.Tell.TellCoordinators(ctx, tx, store.MailWatchdog, s.recTitle, s.recText, nil)
 			})
 			if err != nil {
 				return err

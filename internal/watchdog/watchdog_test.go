@@ -17,7 +17,7 @@ import (
 // transaction like the real engine (a rolled-back check sends nothing).
 type notices struct{ got []string }
 
-func (n *notices) TellCoordinators(ctx context.Context, tx *sql.Tx, kind, title, text string, lines []string) error {
+func (n *notices) TellCoordinators(ctx context.Context, tx *sql.Tx, kind store.MailKind, title, text string, lines []string) error {
 	n.got = append(n.got, title+"\n"+text+"\n"+strings.Join(lines, "\n"))
 	return nil
 }
