@@ -190,8 +190,11 @@ func checkIMAP(ctx context.Context, r *Report, o Options) *mailbox.Conn {
 			"neither MOVE nor UIDPLUS: handled mail is copied to %s and the original stays in the inbox, flagged %s (consultd never expunges the whole inbox)",
 			cfg.IMAP.Processed, mailbox.DoneKeyword)
 	}
-	if hasUIDPlus {
+	switch {
+	case hasUIDPlus:
 		r.add(sec, Pass, "", "UIDPLUS: messages are removed from the inbox one by one, never by a plain EXPUNGE")
+	case hasMove:
+		r.add(sec, Pass, "", "UIDPLUS not offered: not needed while MOVE is")
 	}
 
 	for _, f := range []struct{ name, key string }{{cfg.IMAP.Processed, "imap.processed"}, {cfg.IMAP.Review, "imap.review"}} {
@@ -338,6 +341,13 @@ func checkDelivery(ctx context.Context, r *Report, o Options, conn *mailbox.Conn
 			return
 		}
 		if time.Now().After(deadline) {
+			if junk, err := conn.FindInJunk(msgID); err == nil && junk != "" {
+				r.add(sec, Fail, "the provider's spam filter files the coalition's own mail as junk: add a rule (or a safe-sender "+
+					"entry for "+cfg.Coalition.Address+") that keeps mail to "+cfg.Coalition.Local()+"+…@"+cfg.Domain()+" out of "+junk+
+					"; consultd only reads "+cfg.IMAP.Inbox,
+					"probe to %s was delivered, but to %s, not %s", to, junk, cfg.IMAP.Inbox)
+				return
+			}
 			r.add(sec, Fail, "check that the provider delivers plus addresses (coalition+TAG@domain) to this mailbox "+
 				"(Microsoft 365: enable plus addressing for the organisation; Postfix/Dovecot: recipient_delimiter = +), "+
 				"and look in the junk folder; a slow provider may need a longer --wait",

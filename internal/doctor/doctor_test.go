@@ -233,3 +233,31 @@ func TestLoginRefusalsOfKnownProviders(t *testing.T) {
 		}
 	}
 }
+
+func TestAProbeInTheJunkFolderIsFound(t *testing.T) {
+	srv := servers(t, mailserver.Options{})
+	cfg := loadCfg(t, srv.IMAPAddr(), "none", srv.SMTPAddr(), "right-pw", "")
+	ctx := context.Background()
+	conn, err := connectIMAP(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// Microsoft's name for it, and no SPECIAL-USE attribute on this server.
+	if err := conn.Client().Create("Junk Email", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	raw := "From: coalition@c.example\r\nMessage-ID: <doctor-1@c.example>\r\nSubject: x\r\n\r\nx\r\n"
+	if err := srv.Append(coalition, "Junk Email", []byte(raw)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := conn.FindInJunk("doctor-1@c.example"); err != nil || got != "Junk Email" {
+		t.Errorf("FindInJunk = %q, %v; want Junk Email", got, err)
+	}
+	if got, err := conn.FindInJunk("doctor-2@c.example"); err != nil || got != "" {
+		t.Errorf("FindInJunk of a message nowhere = %q, %v", got, err)
+	}
+	if msgs, _ := srv.Messages(coalition, "Junk Email"); len(msgs) != 1 {
+		t.Errorf("the junk folder holds %d messages after the search, want 1 (nothing moved or deleted)", len(msgs))
+	}
+}

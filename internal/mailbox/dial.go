@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -122,6 +123,55 @@ func (c *Conn) FileByMessageID(messageID, dest string) (where string, err error)
 			return folder, err
 		}
 		return folder, nil
+	}
+	return "", nil
+}
+
+// junkNames are the junk folders of common providers, for servers without
+// SPECIAL-USE (RFC 6154).
+var junkNames = []string{"Junk", "Junk Email", "Junk E-mail", "Spam", "[Gmail]/Spam", "INBOX.Junk", "INBOX.Spam"}
+
+// FindInJunk looks for the message with this Message-ID in the junk
+// folders (\Junk, or a usual name) without moving it; "" when not found.
+func (c *Conn) FindInJunk(messageID string) (string, error) {
+	var folders []string
+	if err := c.s.do("list folders", func() error {
+		list, err := c.s.c.List("", "*", nil).Collect()
+		for _, l := range list {
+			junk := slices.Contains(l.Attrs, imap.MailboxAttrJunk)
+			for _, n := range junkNames {
+				junk = junk || strings.EqualFold(l.Mailbox, n)
+			}
+			if junk {
+				folders = append(folders, l.Mailbox)
+			}
+		}
+		return err
+	}); err != nil {
+		return "", err
+	}
+	id := "<" + strings.Trim(strings.TrimSpace(messageID), "<>") + ">"
+	for _, folder := range folders {
+		var found bool
+		if err := c.s.do("look for a message in "+folder, func() error {
+			if _, err := c.s.c.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+				var imapErr *imap.Error
+				if errors.As(err, &imapErr) {
+					return nil
+				}
+				return err
+			}
+			res, err := c.s.c.UIDSearch(&imap.SearchCriteria{
+				Header: []imap.SearchCriteriaHeaderField{{Key: "Message-ID", Value: id}},
+			}, nil).Wait()
+			found = err == nil && len(res.AllUIDs()) > 0
+			return err
+		}); err != nil {
+			return "", err
+		}
+		if found {
+			return folder, nil
+		}
 	}
 	return "", nil
 }
