@@ -13,8 +13,10 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
+	"consultd/internal/answer"
 	"consultd/internal/config"
 	"consultd/internal/lang"
 	"consultd/internal/mimeparse"
@@ -41,6 +43,9 @@ type Engine struct {
 	Log    *slog.Logger
 	// Kick is called after a commit that queued mail, to wake the sender.
 	Kick func()
+
+	readerOnce sync.Once
+	answers    *answer.Reader
 }
 
 // New returns an engine with the real clock.

@@ -284,7 +284,11 @@ func (e *Engine) bouncedParticipants(ctx context.Context, st *step, m *mimeparse
 	return nil, nil, nil
 }
 
-func (e *Engine) reader() *answer.Reader { return answer.NewReader(classify.Vocabulary(e.Cfg)...) }
+// reader is built once: merging the vocabularies cost more than reading an answer.
+func (e *Engine) reader() *answer.Reader {
+	e.readerOnce.Do(func() { e.answers = answer.NewReader(classify.Vocabulary(e.Cfg)...) })
+	return e.answers
+}
 
 func signText(b *bool) string {
 	switch {
