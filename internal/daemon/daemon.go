@@ -18,8 +18,11 @@ import (
 	"time"
 
 	"consultd/internal/config"
+	"consultd/internal/mailauth"
 	"consultd/internal/mailbox"
 	"consultd/internal/metrics"
+	"consultd/internal/oauth"
+	"consultd/internal/outbox"
 	"consultd/internal/render"
 	"consultd/internal/round"
 	"consultd/internal/sdnotify"
@@ -47,6 +50,24 @@ type Daemon struct {
 	httpReady chan struct{} // closed once Run bound the listener (or has none)
 	notifyMu  sync.Mutex
 	stopping  bool // STOPPING=1 was sent
+	auth      *mailauth.Auth
+}
+
+// loginRefused runs when the provider refused the OAuth2 grant for good: the
+// log says it every time (with the fix), the coordinators are told once.
+func (d *Daemon) loginRefused(ge *oauth.GrantError) {
+	fix := ge.Fix(d.Cfg.Path)
+	d.Log.Error("oauth2: the mail provider refused consultd's sign-in; it cannot log in to IMAP or SMTP until this is fixed",
+		"code", ge.Code, "grant", ge.Grant, "fix", fix)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	told, err := d.Engine.TellLoginRefused(ctx, ge.Key, ge.Error(), fix)
+	switch {
+	case err != nil:
+		d.Log.Error("oauth2: could not queue the note to the coordinators", "err", err)
+	case told:
+		d.Log.Warn("oauth2: the coordinators are told about the refused sign-in (once)")
+	}
 }
 
 // lockFile takes an exclusive lock beside the database: two daemons on one
@@ -81,13 +102,20 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Daemon, er
 		lock.Close()
 		return nil, err
 	}
+	auth, err := mailauth.New(cfg, nil)
+	if err != nil {
+		st.Close()
+		lock.Close()
+		return nil, err
+	}
 	d := &Daemon{Cfg: cfg, Store: st, Log: log, TickEvery: 30 * time.Second, WatchdogEvery: 30 * time.Second,
-		wake: make(chan struct{}, 1), lock: lock, httpReady: make(chan struct{})}
+		wake: make(chan struct{}, 1), lock: lock, auth: auth, httpReady: make(chan struct{})}
 	d.Engine = round.New(cfg, st, r, log)
 	d.Engine.Kick = d.Kick
+	auth.OnGrantError(d.loginRefused)
 	d.Metrics = metrics.New(metrics.Source{DB: st.DB(), IMAP: d.Status, Log: log.With("part", "http")})
 	handler := inbox{d: d, maxSize: cfg.IMAP.MaxMessageSize.Bytes}
-	wcfg := IMAPConfig(cfg)
+	wcfg := IMAPConfig(cfg, auth)
 	wcfg.Logger, wcfg.WholeMessage = log.With("part", "imap"), d.Engine.WholeMessage
 	d.watcher = mailbox.New(wcfg, handler, store.Checkpoints{S: d.Store})
 	warnInsecure(cfg, log)
@@ -96,22 +124,26 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Daemon, er
 
 // IMAPConfig is how consultd reaches the coalition's mailbox: the watcher
 // and `consultd doctor` connect and log in with it alike.
-func IMAPConfig(cfg *config.Config) mailbox.Config {
+func IMAPConfig(cfg *config.Config, auth *mailauth.Auth) mailbox.Config {
 	return mailbox.Config{
 		Addr: net.JoinHostPort(cfg.IMAP.Host, strconv.Itoa(cfg.IMAP.Port)), Security: cfg.IMAP.Security,
 		Username: cfg.IMAP.Username, Password: cfg.IMAP.Pass(), InsecureSkipVerify: cfg.IMAP.InsecureSkipVerify,
-		AllowInsecureAuth: cfg.IMAP.AllowInsecureAuth,
-		Inbox:             cfg.IMAP.Inbox, Processed: cfg.IMAP.Processed, Review: cfg.IMAP.Review,
+		AllowInsecureAuth: cfg.IMAP.AllowInsecureAuth, Login: auth.IMAP,
+		Inbox: cfg.IMAP.Inbox, Processed: cfg.IMAP.Processed, Review: cfg.IMAP.Review, Junk: cfg.IMAP.Junk,
 		PollInterval: cfg.IMAP.PollInterval.Duration, MaxMessageSize: cfg.IMAP.MaxMessageSize.Bytes,
 	}
 }
 
 // SMTPConfig is how consultd reaches the submission server (the sender and
-// `consultd doctor`).
-func SMTPConfig(cfg *config.Config) sender.Config {
-	return sender.Config{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Security: cfg.SMTP.Security,
+// `consultd doctor`), with auth's token when smtp.auth is oauth2.
+func SMTPConfig(cfg *config.Config, auth *mailauth.Auth) sender.Config {
+	scfg := sender.Config{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Security: cfg.SMTP.Security,
 		Username: cfg.SMTP.Username, Password: cfg.SMTP.Pass(), HELO: cfg.SMTP.HELO,
 		InsecureSkipVerify: cfg.SMTP.InsecureSkipVerify, AllowInsecureAuth: cfg.SMTP.AllowInsecureAuth, Timeout: 30 * time.Second}
+	if cfg.SMTP.Auth == config.AuthOAuth2 {
+		scfg.Auth = auth.SMTP
+	}
+	return scfg
 }
 
 // Kick wakes the sender (never blocks).
@@ -135,7 +167,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	defer d.lock.Close() // closing the file releases the lock
 	defer d.Store.Close()
 	cfg := d.Cfg
-	snd := sender.New(SMTPConfig(cfg))
+	snd := sender.New(SMTPConfig(cfg, d.auth))
 
 	if l := cfg.HTTP.Listen; l != "" {
 		srv, err := metrics.Listen(l, d.Metrics.Handler(d.readiness()))
@@ -163,8 +195,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	run("imap watcher", func() error { return d.watcher.Run(ctx) })
 	run("sender", func() error {
-		l := &sender.Loop{Transport: snd, Outbox: round.Outbox{E: d.Engine}, Wake: d.wake, Log: d.Log.With("part", "smtp"),
-			ProofWait: cfg.SMTP.ProofWait.Duration}
+		l := &sender.Loop{Transport: snd, Outbox: outbox.Queue{Store: d.Store, ProofCopy: cfg.SMTP.ProofCopy, Log: d.Log.With("part", "smtp"), Undelivered: d.Engine.Undelivered}, Wake: d.wake, Log: d.Log.With("part", "smtp"),
+			ProofWait: cfg.SMTP.ProofWait.Duration,
+			Rate: sender.Rate{PerMinute: cfg.SMTP.Rate.MessagesPerMinute, PerDay: cfg.SMTP.Rate.MessagesPerDay,
+				RecipientsPerDay: cfg.SMTP.Rate.RecipientsPerDay}}
 		if cfg.SMTP.ProofCopy {
 			l.Finder = d.watcher // the coalition's copies land where the watcher reads
 		}
@@ -180,6 +214,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.Log.Info("consultd running", "coalition", cfg.Coalition.Address, "members", len(cfg.Members),
 		"imap", net.JoinHostPort(cfg.IMAP.Host, strconv.Itoa(cfg.IMAP.Port)), "smtp", net.JoinHostPort(cfg.SMTP.Host, strconv.Itoa(cfg.SMTP.Port)))
 	coordinatorTrustNote(d.Log, cfg)
+	d.Log.Info("mail logins", "how", mailauth.Describe(cfg), "mail_provider", cfg.MailProvider)
 	d.Kick() // deliver anything left in the outbox by a previous run
 	// Ready once every part runs, not after the first IMAP sync: with IMAP
 	// down at boot systemd would otherwise kill and restart consultd in a

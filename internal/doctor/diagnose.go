@@ -31,7 +31,7 @@ type diagnosis struct {
 
 // diagnose turns a connection or login error into a line and a fix. key is
 // the configuration section ("imap" or "smtp").
-func diagnose(err error, key, host, where, security string) diagnosis {
+func diagnose(err error, key, host, where, security string, oauth bool) diagnosis {
 	msg := oneLine(err.Error())
 	d := diagnosis{what: msg}
 	tlsPort, startPort := "993", "143"
@@ -41,11 +41,11 @@ func diagnose(err error, key, host, where, security string) diagnosis {
 	var se *sender.Error
 	isSMTP := errors.As(err, &se)
 	var ie *imap.Error
-	if (isSMTP && se.Stage == sender.StageAuth) || (!isSMTP && errors.As(err, &ie) && strings.HasPrefix(msg, "login:")) {
+	if (isSMTP && se.Stage == sender.StageAuth) || (!isSMTP && errors.As(err, &ie) && (strings.HasPrefix(msg, "login:") || strings.HasPrefix(msg, "authenticate:"))) {
 		d.stage = stageLogin
-		d.fix = loginFix(msg, key, host)
+		d.fix = loginFix(msg, key, host, oauth)
 		// The server's own words are what matter: "NO [AUTHENTICATIONFAILED] …".
-		for _, p := range []string{"login: ", "imap: ", "smtp auth: ", "smtp auth: dial failed: ", "SMTP AUTH failed: "} {
+		for _, p := range []string{"login: ", "authenticate: ", "imap: ", "smtp auth: ", "smtp auth: dial failed: ", "SMTP AUTH failed: "} {
 			d.what = strings.TrimPrefix(d.what, p)
 		}
 		return d
@@ -97,24 +97,28 @@ func diagnose(err error, key, host, where, security string) diagnosis {
 
 // loginFix says what to do about a refused login, with the providers'
 // known answers first (their wording, as their servers write it).
-func loginFix(msg, key, host string) string {
+func loginFix(msg, key, host string, oauth bool) string {
 	low := strings.ToLower(msg)
+	if oauth {
+		return "the server refused consultd's OAuth2 token: check the oauth2 block (tenant, client, the app's mailbox permission), " +
+			"or run consultd login again for a stored sign-in; see README, \"When the sign-in stops working\""
+	}
 	h := strings.ToLower(host)
 	microsoft := strings.Contains(h, "office365.com") || strings.Contains(h, "outlook.com") || strings.Contains(h, "office.com")
 	switch {
 	case strings.Contains(low, "smtpclientauthentication is disabled"):
 		return "Microsoft 365 has SMTP AUTH turned off for this tenant or mailbox: turn it on for this mailbox only " +
-			"(Set-CASMailbox -SmtpClientAuthenticationDisabled $false), or set smtp.oauth2, see README#microsoft-365"
+			"(Set-CASMailbox -SmtpClientAuthenticationDisabled $false), or set smtp.auth: oauth2, see README#microsoft-365--google-workspace"
 	case strings.Contains(low, "basic authentication is disabled") || strings.Contains(low, "basicauthblocked") ||
 		(microsoft && (strings.Contains(low, "login failed") || strings.Contains(low, "authenticate failed") || strings.Contains(low, "5.7.139"))):
-		return fmt.Sprintf("Microsoft 365 refused password login: set %s.oauth2, see README#microsoft-365", key)
+		return fmt.Sprintf("Microsoft 365 refused password login: set %s.auth: oauth2 with an oauth2 block (or mail_provider: microsoft365), see README#microsoft-365--google-workspace", key)
 	case strings.Contains(low, "application-specific password required") || strings.Contains(low, "5.7.9"):
 		return fmt.Sprintf("Google requires an app password for this account (if your administrator allows them: myaccount.google.com/apppasswords), "+
-			"or set %s.oauth2, see README#google-workspace", key)
+			"or set %s.auth: oauth2 (mail_provider: gmail), see README#microsoft-365--google-workspace", key)
 	case strings.Contains(low, "web login required") || strings.Contains(low, "webloginrequired"):
 		return "Google wants a browser sign-in first (a new or suspicious login): sign in to the account once in a browser, then use an app password or OAuth2"
 	case strings.Contains(low, "neither auth plain nor login") || strings.Contains(low, "unencrypted"):
-		return fmt.Sprintf("the server offers no password login on this connection: use %s.security: starttls or tls, or OAuth2 (%s.oauth2)", key, key)
+		return fmt.Sprintf("the server offers no password login on this connection: use %s.security: starttls or tls, or %s.auth: oauth2", key, key)
 	case strings.Contains(low, "unavailable") || strings.Contains(low, "temporary") || strings.Contains(low, " 454 "):
 		return "the server could not check the login just now (a temporary failure): run consultd doctor again in a minute"
 	}

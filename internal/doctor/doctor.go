@@ -21,6 +21,7 @@ import (
 
 	"consultd/internal/config"
 	"consultd/internal/daemon"
+	"consultd/internal/mailauth"
 	"consultd/internal/mailbox"
 	"consultd/internal/probe"
 	"consultd/internal/sender"
@@ -105,18 +106,22 @@ type Options struct {
 	// Progress, if set, gets a line when a slow step starts.
 	Progress io.Writer
 	Now      func() time.Time
+
+	auth *mailauth.Auth
 }
 
 // connectIMAP connects and logs in as the watcher does; the one place the
 // doctor authenticates to IMAP.
-var connectIMAP = func(ctx context.Context, cfg *config.Config) (*mailbox.Conn, error) {
-	mc := daemon.IMAPConfig(cfg)
+var connectIMAP = func(ctx context.Context, cfg *config.Config, auth *mailauth.Auth) (*mailbox.Conn, error) {
+	mc := daemon.IMAPConfig(cfg, auth)
 	mc.CommandTimeout = 30 * time.Second // a person is waiting
 	return mailbox.Dial(ctx, mc)
 }
 
 // smtpSender is the sender the daemon would use.
-var smtpSender = func(cfg *config.Config) *sender.Sender { return sender.New(daemon.SMTPConfig(cfg)) }
+var smtpSender = func(cfg *config.Config, auth *mailauth.Auth) *sender.Sender {
+	return sender.New(daemon.SMTPConfig(cfg, auth))
+}
 
 // Run performs every check and returns the checklist.
 func Run(ctx context.Context, o Options) *Report {
@@ -131,6 +136,13 @@ func Run(ctx context.Context, o Options) *Report {
 	}
 	r := &Report{}
 	cfg := o.Cfg
+	// The logins the daemon would make: a password, or an OAuth2 token.
+	auth, err := mailauth.New(cfg, nil)
+	if err != nil {
+		r.add("IMAP", Fail, "correct the imap/smtp login settings (consultd check-config shows the same)", "login setup: %v", err)
+		return r
+	}
+	o.auth = auth
 	conn := checkIMAP(ctx, r, o)
 	if conn != nil {
 		defer conn.Close()
@@ -153,9 +165,9 @@ func checkIMAP(ctx context.Context, r *Report, o Options) *mailbox.Conn {
 	const sec = "IMAP"
 	where := addr(cfg.IMAP.Host, cfg.IMAP.Port)
 	// ctx, not a shorter one: the connection lives on for the probe.
-	conn, err := connectIMAP(ctx, cfg)
+	conn, err := connectIMAP(ctx, cfg, o.auth)
 	if err != nil {
-		d := diagnose(err, "imap", cfg.IMAP.Host, where, cfg.IMAP.Security)
+		d := diagnose(err, "imap", cfg.IMAP.Host, where, cfg.IMAP.Security, cfg.IMAP.Auth == config.AuthOAuth2)
 		if d.stage != stageLogin {
 			r.add(sec, Fail, d.fix, "connect to %s (%s): %s", where, cfg.IMAP.Security, d.what)
 			return nil
@@ -218,9 +230,9 @@ func checkSMTP(ctx context.Context, r *Report, o Options) bool {
 	where := addr(cfg.SMTP.Host, cfg.SMTP.Port)
 	dctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	got, err := smtpSender(cfg).Check(dctx)
+	got, err := smtpSender(cfg, o.auth).Check(dctx)
 	if err != nil {
-		d := diagnose(err, "smtp", cfg.SMTP.Host, where, cfg.SMTP.Security)
+		d := diagnose(err, "smtp", cfg.SMTP.Host, where, cfg.SMTP.Security, cfg.SMTP.Auth == config.AuthOAuth2)
 		if d.stage != stageLogin {
 			r.add(sec, Fail, d.fix, "connect to %s (%s): %s", where, cfg.SMTP.Security, d.what)
 			return false
@@ -311,10 +323,10 @@ func checkDelivery(ctx context.Context, r *Report, o Options, conn *mailbox.Conn
 		Headers: map[string]string{probe.Header: id},
 	}
 	sctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	_, err := smtpSender(cfg).Send(sctx, m)
+	_, err := smtpSender(cfg, o.auth).Send(sctx, m)
 	cancel()
 	if err != nil {
-		d := diagnose(err, "smtp", cfg.SMTP.Host, addr(cfg.SMTP.Host, cfg.SMTP.Port), cfg.SMTP.Security)
+		d := diagnose(err, "smtp", cfg.SMTP.Host, addr(cfg.SMTP.Host, cfg.SMTP.Port), cfg.SMTP.Security, cfg.SMTP.Auth == config.AuthOAuth2)
 		r.add(sec, Fail, d.fix, "probe to %s refused: %s", to, d.what)
 		return
 	}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"consultd/internal/config"
+	"consultd/internal/mailauth"
 	"consultd/internal/mailserver"
 	"consultd/internal/store"
 )
@@ -217,18 +218,18 @@ func TestCertificateForAnotherName(t *testing.T) {
 func TestLoginRefusalsOfKnownProviders(t *testing.T) {
 	for _, c := range []struct{ msg, key, host, want string }{
 		// Answers as these providers' servers write them.
-		{"login: NO Basic authentication is disabled.", "imap", "outlook.office365.com", "Microsoft 365 refused password login: set imap.oauth2, see README#microsoft-365"},
-		{"login: NO LOGIN failed.", "imap", "outlook.office365.com", "Microsoft 365 refused password login: set imap.oauth2"},
-		{"login: NO AUTHENTICATE failed.", "imap", "outlook.office365.com", "set imap.oauth2"},
+		{"login: NO Basic authentication is disabled.", "imap", "outlook.office365.com", "Microsoft 365 refused password login: set imap.auth: oauth2 with an oauth2 block (or mail_provider: microsoft365), see README#microsoft-365--google-workspace"},
+		{"login: NO LOGIN failed.", "imap", "outlook.office365.com", "Microsoft 365 refused password login: set imap.auth: oauth2"},
+		{"login: NO AUTHENTICATE failed.", "imap", "outlook.office365.com", "set imap.auth: oauth2"},
 		{"smtp auth: 535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.", "smtp", "smtp.office365.com", "Set-CASMailbox -SmtpClientAuthenticationDisabled $false"},
-		{"smtp auth: 535 5.7.139 Authentication unsuccessful, basic authentication is disabled.", "smtp", "smtp.office365.com", "set smtp.oauth2, see README#microsoft-365"},
+		{"smtp auth: 535 5.7.139 Authentication unsuccessful, basic authentication is disabled.", "smtp", "smtp.office365.com", "set smtp.auth: oauth2 with an oauth2 block"},
 		{"login: NO [ALERT] Application-specific password required: https://support.google.com/accounts/answer/185833 (Failure)", "imap", "imap.gmail.com", "Google requires an app password"},
 		{"smtp auth: 534 5.7.9 Application-specific password required.", "smtp", "smtp.gmail.com", "Google requires an app password"},
 		{"login: NO [AUTHENTICATIONFAILED] Invalid credentials (Failure)", "imap", "imap.gmail.com", "check imap.username and the password"},
 		{"login: NO [AUTHENTICATIONFAILED] Authentication failed.", "imap", "mail.example.org", "check imap.username and the password"},
 		{"login: NO [UNAVAILABLE] Temporary authentication failure. [host:2026-12-02]", "imap", "mail.example.org", "temporary failure"},
 	} {
-		if got := loginFix(c.msg, c.key, c.host); !strings.Contains(got, c.want) {
+		if got := loginFix(c.msg, c.key, c.host, false); !strings.Contains(got, c.want) {
 			t.Errorf("loginFix(%q, %s) = %q, want it to contain %q", c.msg, c.host, got, c.want)
 		}
 	}
@@ -238,7 +239,11 @@ func TestAProbeInTheJunkFolderIsFound(t *testing.T) {
 	srv := servers(t, mailserver.Options{})
 	cfg := loadCfg(t, srv.IMAPAddr(), "none", srv.SMTPAddr(), "right-pw", "")
 	ctx := context.Background()
-	conn, err := connectIMAP(ctx, cfg)
+	auth, err := mailauth.New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := connectIMAP(ctx, cfg, auth)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,12 +31,9 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 	if err := w.cfg.validate(); err != nil {
 		return nil, err
 	}
-	s, closeSession, err := w.connect(ctx)
+	// The watcher's own connect-and-login (password or OAuth2 token).
+	s, closeSession, err := w.connectLoggedIn(ctx)
 	if err != nil {
-		return nil, err
-	}
-	if err := s.login(); err != nil {
-		closeSession()
 		return nil, err
 	}
 	return &Conn{s: s, close: func() {
