@@ -351,13 +351,12 @@ lmtp_host_lookup = native
 transport_maps = hash:$PF/transport
 EOF
 	printf 'bounce.test error:5.1.1 <mailbox unavailable>: user unknown\n.bounce.test error:5.1.1 <mailbox unavailable>: user unknown\n' >"$PF/transport"
-	# The SMTP port takes no AUTH (loopback mail is accepted without it), so
-	# it keeps accepting mail while Dovecot, whose auth socket SASL uses, is
-	# stopped: smtpd with SASL on exits when that socket is gone.
+	# Both ports use Dovecot's auth socket for SASL: while Dovecot is stopped
+	# (dovecot-stop) new smtpd processes exit and master throttles them, so
+	# SMTP is down too until postfix-stop/postfix-start after dovecot-start.
 	cat >"$PF/master.cf" <<EOF
 # service type private unpriv chroot wakeup maxproc command
 127.0.0.1:$SMTP_PORT inet n - n - - smtpd
-  -o smtpd_sasl_auth_enable=no
 127.0.0.1:$SUBMISSION_PORT inet n - n - - smtpd
   -o smtpd_tls_security_level=may
 pickup    unix n - n 60 1 pickup
