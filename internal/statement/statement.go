@@ -160,26 +160,33 @@ type Statement struct {
 	Signatories     []string
 	Concerns        []string
 	Recommendations []string
+	// The same points with who raised them and what was merged into them.
+	ConcernPoints, RecommendationPoints []Point
 }
 
 // Compose writes the joint text for an outcome from the templates of lang.
 func Compose(r *render.Renderer, lang, coalition, outcome string, inv Invitation, ms []Member) (*Statement, error) {
 	signers := Signatories(outcome, ms)
-	var concerns, recs [][]string
+	var concerns, recs []Raised
 	var attendees []string
 	for _, m := range ms {
 		// The text carries the points of those who stand behind it: members on
 		// the side of the outcome, and anyone who signs.
 		if m.Position == outcome || containsMember(signers, m.ID) {
-			concerns = append(concerns, m.Concerns)
-			recs = append(recs, m.Recommendations)
+			for _, c := range m.Concerns {
+				concerns = append(concerns, Raised{Member: m.Name, Text: c})
+			}
+			for _, r := range m.Recommendations {
+				recs = append(recs, Raised{Member: m.Name, Text: r})
+			}
 		}
 		// Only signatories are named: "Sign: no" keeps a member's name out of the text.
 		if outcome == "accept" && m.Position == "accept" && containsMember(signers, m.ID) {
 			attendees = append(attendees, m.Name)
 		}
 	}
-	st := &Statement{Lang: lang, Outcome: outcome, Concerns: Merge(concerns...), Recommendations: Merge(recs...)}
+	st := &Statement{Lang: lang, Outcome: outcome, ConcernPoints: Group(lang, concerns), RecommendationPoints: Group(lang, recs)}
+	st.Concerns, st.Recommendations = Texts(st.ConcernPoints), Texts(st.RecommendationPoints)
 	for _, s := range signers {
 		st.Signatories = append(st.Signatories, s.Name)
 	}
