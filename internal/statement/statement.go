@@ -162,6 +162,11 @@ type Statement struct {
 	Recommendations []string
 	// The same points with who raised them and what was merged into them.
 	ConcernPoints, RecommendationPoints []Point
+	// Draft is Text with notes under each point, for the coordinators.
+	Draft string
+	// Review says why the coordinators must see the text before the inviter
+	// does, whatever the policy; empty when nothing needs it.
+	Review []string
 }
 
 // Compose writes the joint text for an outcome from the templates of lang.
@@ -194,14 +199,30 @@ func Compose(r *render.Renderer, lang, coalition, outcome string, inv Invitation
 	if outcome == "accept" {
 		name = "statement_accept"
 	}
-	title, body, err := r.Text(lang, name, map[string]any{"Coalition": coalition, "Invitation": inv,
+	data := map[string]any{"Coalition": coalition, "Invitation": inv,
 		"Concerns": st.Concerns, "Recommendations": st.Recommendations, "Signatories": st.Signatories,
-		"Attendees": attendees})
+		"Attendees": attendees}
+	title, body, err := r.Text(lang, name, data)
 	if err != nil {
 		return nil, err
 	}
 	st.Title = title
 	st.Text = title + "\n\n" + body
+	// The draft is the same text with each point's notes under it.
+	var cs, rs []string
+	for _, p := range st.ConcernPoints {
+		cs = append(cs, annotate(lang, p))
+	}
+	for _, p := range st.RecommendationPoints {
+		rs = append(rs, annotate(lang, p))
+	}
+	data["Concerns"], data["Recommendations"] = cs, rs
+	_, draft, err := r.Text(lang, name, data)
+	if err != nil {
+		return nil, err
+	}
+	st.Draft = title + "\n\n" + draft
+	st.Review = review(st)
 	return st, nil
 }
 
