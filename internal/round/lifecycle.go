@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"consultd/internal/sender"
@@ -163,38 +164,57 @@ func (e *Engine) close(ctx context.Context, st *step, r *store.Round, reason str
 	return e.conclude(ctx, st, r, t.Outcome, t.Reason, ps)
 }
 
-// conclude writes the statement for outcome and sends it, or drafts it for the
-// coordinators when nobody signs it or the policy wants their approval.
-func (e *Engine) conclude(ctx context.Context, st *step, r *store.Round, outcome, reason string, ps []*store.Participant) error {
+// compose writes the statement of a round for outcome from its answers.
+func (e *Engine) compose(r *store.Round, outcome string, ps []*store.Participant) (*statement.Statement, error) {
 	inv := statement.Invitation{Title: r.Title, InviterName: r.InviterName, Date: r.OrigDate, Summary: statement.Summary(r.OrigBody)}
-	stmt, err := statement.Compose(e.Render, r.Language, e.Cfg.Coalition.Name, outcome, inv, members(ps))
+	return statement.Compose(e.Render, r.Language, e.Cfg.Coalition.Name, outcome, inv, members(ps))
+}
+
+// conclude writes the statement for outcome and sends it, or drafts it for the
+// coordinators when nobody signs it, the policy wants their approval, or the
+// statement needs a person's eyes (points merged by similarity, points in
+// another language): nothing grouped by a guess or written in two languages
+// goes to an inviter unreviewed.
+func (e *Engine) conclude(ctx context.Context, st *step, r *store.Round, outcome, reason string, ps []*store.Participant) error {
+	stmt, err := e.compose(r, outcome, ps)
 	if err != nil {
 		return err
 	}
 	r.Outcome, r.Statement = outcome, stmt.Text
 	if len(stmt.Signatories) == 0 {
 		// A joint statement no organisation signs never goes out on its own.
-		return e.draft(ctx, st, r, reason+"; no organisation signs it")
+		return e.draft(ctx, st, r, reason+"; no organisation signs it", stmt.Draft, "")
+	}
+	if len(stmt.Review) > 0 {
+		return e.draft(ctx, st, r, reason+"; it needs your review: "+strings.Join(stmt.Review, ", "), stmt.Draft, "")
 	}
 	if e.Cfg.Policy.RequireApproval {
-		return e.draft(ctx, st, r, reason)
+		return e.draft(ctx, st, r, reason, stmt.Draft, "")
 	}
 	return e.send(ctx, st, r, stmt.Text, ps)
 }
 
-// draft sends the statement to the coordinators for approval.
-func (e *Engine) draft(ctx context.Context, st *step, r *store.Round, reason string) error {
+// draft sends the statement to the coordinators for approval. text is what
+// goes between the markers (r.Statement with notes under each point); diff,
+// when set, is what a coordinator's edit changed from the previous draft.
+func (e *Engine) draft(ctx context.Context, st *step, r *store.Round, reason, text, diff string) error {
 	r.State = store.StateDraft
 	r.DraftMessageID = e.messageID("d", "")
-	text := fmt.Sprintf("Round %s has closed: %s.\n\nThe joint %s below goes to %s <%s> once approved. Reply with:\n"+
+	var changed string
+	if diff != "" {
+		changed = "What your text changes from the previous draft:\n\n" + diff + "\n\n"
+	}
+	body := fmt.Sprintf("Round %s has closed: %s.\n\n%sThe joint %s below goes to %s <%s> once approved. Reply with:\n"+
 		"  APPROVE             to send it as it is,\n"+
 		"  an edited text      between the two marker lines (keep them) to send your version,\n"+
-		"  CANCEL %s      to send nothing.\n\n%s\n%s\n%s",
-		r.ID, reason, map[string]string{"accept": "acceptance", "decline": "declining statement"}[r.Outcome],
-		r.InviterName, r.InviterAddress, r.ID, BeginMarker, r.Statement, EndMarker)
+		"  CANCEL %s      to send nothing.\n"+
+		"Lines starting with \"(consultd:\" are notes for you: who raised each point, which wordings were grouped, "+
+		"what needs translating. They are never sent; you may leave them in.\n\n%s\n%s\n%s",
+		r.ID, reason, changed, map[string]string{"accept": "acceptance", "decline": "declining statement"}[r.Outcome],
+		r.InviterName, r.InviterAddress, r.ID, BeginMarker, text, EndMarker)
 	subj := fmt.Sprintf("[Consultation %s] Draft statement for approval: %s", r.ID, r.OrigSubject)
 	if _, err := e.queue(ctx, st, mail{roundID: r.ID, kind: "draft", lang: "en", to: e.coordinators(), subject: subj,
-		text: text, messageID: r.DraftMessageID}); err != nil {
+		text: body, messageID: r.DraftMessageID}); err != nil {
 		return err
 	}
 	if err := store.UpdateRound(ctx, st.tx, r); err != nil {
