@@ -50,10 +50,14 @@ func IsAutoReply(m *mimeparse.Message) (bool, string) {
 
 // ParseBounce returns the bounce report in m, or nil when m is not a bounce.
 // Feedback reports (ARF) and successful-delivery DSNs are not bounces.
-func ParseBounce(m *mimeparse.Message) (b *Bounce) {
+func ParseBounce(m *mimeparse.Message) *Bounce {
 	if m == nil || IsFeedbackReport(m) {
 		return nil
 	}
+	return safeParseBounce(m)
+}
+
+func safeParseBounce(m *mimeparse.Message) (b *Bounce) {
 	defer func() {
 		// A parser of hostile input must never take the daemon down; a
 		// message we cannot read is simply not classified as a bounce.

@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"consultd/internal/config"
-	"consultd/internal/round"
+	"consultd/internal/token"
 )
 
 const usage = `consultd — a coalition's joint answer to invitations, by email.
@@ -134,7 +134,7 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 	case "error":
 		level = slog.LevelError
 	}
-	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: round.RedactAttr}
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: token.RedactAttr}
 	if strings.ToLower(cfg.Log.Format) == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}

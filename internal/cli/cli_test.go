@@ -396,7 +396,7 @@ type consultation struct {
 
 // deliver hands one message to the round engine, as the daemon does when it
 // arrives in the mailbox, and closes the database again.
-func deliver(t *testing.T, cfgPath string, uid uint32, raw []byte) round.Disposition {
+func deliver(t *testing.T, cfgPath string, uid uint32, raw []byte) store.Disposition {
 	t.Helper()
 	cfg, err := config.Load(cfgPath)
 	if err != nil {
@@ -425,7 +425,7 @@ func deliver(t *testing.T, cfgPath string, uid uint32, raw []byte) round.Disposi
 func openRound(t *testing.T, cfgPath string) (roundID string, cons map[string]consultation) {
 	t.Helper()
 	fwd := story.Forward("Rania", "rania@coal.example", "coalition@coal.example", time.Now().UTC())
-	if d := deliver(t, cfgPath, 1, fwd); d != round.Processed {
+	if d := deliver(t, cfgPath, 1, fwd); d != store.Processed {
 		t.Fatalf("forward: disposition %v", d)
 	}
 	cfg, err := config.Load(cfgPath)
@@ -545,7 +545,7 @@ func TestWithADatabase(t *testing.T) {
 	t.Run("an answer shows in rounds and round", func(t *testing.T) {
 		raw := replyTo(cons["info@baytna.example"], "info@baytna.example",
 			"Decline.\nConcerns:\n1. The agenda was set without us.\nRecommendations:\n1. Consult members on topics.\nSign: yes")
-		if d := deliver(t, cfg, 2, []byte(raw)); d != round.Processed {
+		if d := deliver(t, cfg, 2, []byte(raw)); d != store.Processed {
 			t.Fatalf("reply went to %v", d)
 		}
 		r := consultd(t, "", "rounds", "-c", cfg)
@@ -879,7 +879,7 @@ func TestRoundsListsAForwardAwaitingConfirmation(t *testing.T) {
 	dir := t.TempDir()
 	cfg := writeConfig(t, dir)
 	fwd := story.Forward("Rania", "rania@coal.example", "coalition@coal.example", time.Now().UTC())
-	if d := deliver(t, cfg, 1, fwd); d != round.Processed {
+	if d := deliver(t, cfg, 1, fwd); d != store.Processed {
 		t.Fatalf("forward: disposition %v", d)
 	}
 	r := consultd(t, "", "rounds", "--config", cfg)

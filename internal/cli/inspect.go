@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"consultd/internal/answer"
+	"consultd/internal/classify"
 	"consultd/internal/config"
 	"consultd/internal/mimeparse"
-	"consultd/internal/round"
 	"consultd/internal/store"
 )
 
@@ -54,7 +54,7 @@ func inspectCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if cfg, ok = loadConfig(*path, stderr); !ok {
 			return 1
 		}
-		vocab = round.Vocabulary(cfg)
+		vocab = classify.Vocabulary(cfg)
 		// Without a database (nothing has run yet) tokens match no round;
 		// inspect never creates one.
 		if _, err := os.Stat(cfg.Database); err == nil {
@@ -67,7 +67,7 @@ func inspectCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			q = st.DB()
 		}
 	}
-	u := round.Understand(context.Background(), m, cfg, q, vocab, time.Now().UTC())
+	u := classify.Understand(context.Background(), m, cfg, q, vocab, time.Now().UTC())
 	if cfg != nil && q == nil {
 		u.Notes = append(u.Notes, "no database yet at "+cfg.Database+": reply tokens were not looked up")
 	}

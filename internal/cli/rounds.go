@@ -89,7 +89,7 @@ func roundsCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%s\t%s\t%s\t%s\n", r.ID, r.State, n, len(ps), r.Deadline.Format("2006-01-02 15:04 MST"),
-			dash(r.Outcome), line(r.InviterAddress), line(r.Title))
+			dash(r.Outcome.String()), line(r.InviterAddress), line(r.Title))
 	}
 	tw.Flush()
 	return 0
@@ -183,9 +183,9 @@ func roundCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		}
 		state := o.State
 		switch {
-		case o.State == "sent" && o.Proof == sender.ProofCopy:
+		case o.State == store.OutboxSent && o.Proof == sender.ProofCopy:
 			state = "sent (proven by the coalition's copy)"
-		case o.State == "sending":
+		case o.State == store.OutboxSending:
 			state = "sending (interrupted; looking for the coalition's copy before sending again)"
 		}
 		fmt.Fprintf(tw, "  #%d\t%s\t%s\t%s\t%s%s\n", o.ID, o.Kind, state, line(m.Subject), recipients(o.Recipients), extra)

@@ -79,14 +79,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Daemon, er
 			return mailbox.Review, d.Engine.HandleTooLarge(ctx, round.TooLarge{Header: m.Raw, Size: m.Size,
 				Limit: cfg.IMAP.MaxMessageSize.Bytes, Mailbox: m.Mailbox, UIDValidity: m.UIDValidity, UID: m.UID})
 		}
-		disp, err := d.Engine.Handle(ctx, round.Incoming{Raw: m.Raw, Mailbox: m.Mailbox, UIDValidity: m.UIDValidity, UID: m.UID})
-		if err != nil {
-			return 0, err
-		}
-		if disp == round.Review {
-			return mailbox.Review, nil
-		}
-		return mailbox.Processed, nil
+		return d.Engine.Handle(ctx, round.Incoming{Raw: m.Raw, Mailbox: m.Mailbox, UIDValidity: m.UIDValidity, UID: m.UID})
 	})
 	d.watcher = mailbox.New(mailbox.Config{
 		Addr: net.JoinHostPort(cfg.IMAP.Host, strconv.Itoa(cfg.IMAP.Port)), Security: cfg.IMAP.Security,

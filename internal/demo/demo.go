@@ -19,7 +19,7 @@ import (
 	"consultd/internal/demo/story"
 	"consultd/internal/mailserver"
 	"consultd/internal/mimeparse"
-	"consultd/internal/round"
+	"consultd/internal/token"
 )
 
 // Password of every demo account.
@@ -80,7 +80,7 @@ func Run(ctx context.Context, o Options) error {
 	if logw == nil {
 		logw = io.Discard
 	}
-	d, err := daemon.New(ctx, cfg, slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{ReplaceAttr: round.RedactAttr})))
+	d, err := daemon.New(ctx, cfg, slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{ReplaceAttr: token.RedactAttr})))
 	if err != nil {
 		return err
 	}

@@ -83,7 +83,7 @@ func (w *world) participant(roundID, memberID string) *store.Participant {
 	return nil
 }
 
-func (w *world) roundState(id string) string {
+func (w *world) roundState(id string) store.RoundState {
 	for _, r := range w.rounds() {
 		if r.ID == id {
 			return r.State

@@ -22,8 +22,8 @@ import (
 	"consultd/internal/daemon"
 	"consultd/internal/mailstack"
 	"consultd/internal/mimeparse"
-	"consultd/internal/round"
 	"consultd/internal/store"
+	"consultd/internal/token"
 )
 
 const pass = "secret-pw"
@@ -128,7 +128,7 @@ func (w *world) Start() {
 		w.t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	d, err := daemon.New(ctx, cfg, slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug, ReplaceAttr: round.RedactAttr})))
+	d, err := daemon.New(ctx, cfg, slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug, ReplaceAttr: token.RedactAttr})))
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"consultd/internal/demo"
 	"consultd/internal/demo/story"
 	"consultd/internal/mailstack"
+	"consultd/internal/store"
 )
 
 // TestKillInsideTheSMTPExchange kills consultd (SIGKILL) while the SMTP
@@ -93,9 +94,9 @@ func TestKillInsideTheSMTPExchange(t *testing.T) {
 // deliveries compares the round's outbox with the recipients' mailboxes:
 // every recorded message must be in each recipient's mailbox exactly once.
 // It returns the kinds seen, and how many copies were lost and doubled.
-func deliveries(t *testing.T, w *world, roundID string) (kinds map[string][2]int, lost, twice int) {
+func deliveries(t *testing.T, w *world, roundID string) (kinds map[store.MailKind][2]int, lost, twice int) {
 	t.Helper()
-	kinds = map[string][2]int{}
+	kinds = map[store.MailKind][2]int{}
 	boxes := map[string]map[string]int{}
 	for _, o := range w.outbox(roundID) {
 		k := kinds[o.Kind]
@@ -236,8 +237,8 @@ func TestKillsAtRandomMomentsSendNothingTwice(t *testing.T) {
 
 	// What arrived, by kind: the outbox against the recipients' mailboxes.
 	byKind, _, _ := deliveries(t, w, roundID)
-	expect := map[string]int{"consultation": members, "statement": 1, "opened": 1, "receipt": members}
-	rows := map[string]int{}
+	expect := map[store.MailKind]int{"consultation": members, "statement": 1, "opened": 1, "receipt": members}
+	rows := map[store.MailKind]int{}
 	for _, o := range w.outbox(roundID) {
 		rows[o.Kind]++
 	}
@@ -266,13 +267,13 @@ func TestKillsAtRandomMomentsSendNothingTwice(t *testing.T) {
 	var parts []string
 	kinds := make([]string, 0, len(byKind))
 	for k := range byKind {
-		kinds = append(kinds, k)
+		kinds = append(kinds, k.String())
 	}
 	sort.Strings(kinds)
 	for _, k := range kinds {
-		lost += byKind[k][0]
-		twice += byKind[k][1]
-		parts = append(parts, fmt.Sprintf("%s %d/%d", k, byKind[k][0], byKind[k][1]))
+		lost += byKind[store.MailKind(k)][0]
+		twice += byKind[store.MailKind(k)][1]
+		parts = append(parts, fmt.Sprintf("%s %d/%d", k, byKind[store.MailKind(k)][0], byKind[store.MailKind(k)][1]))
 	}
 	// Nothing secret in what all those processes logged.
 	logText := w.procLog()

@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"consultd/internal/serverconf"
+	"consultd/internal/store"
 )
 
 // Defaults applied by New when a Config field is left zero.
@@ -112,30 +113,18 @@ type Message struct {
 	Size     int64
 }
 
-// Disposition says where a handled message goes.
-type Disposition int
+// Disposition says where a handled message goes (the store records it with
+// the message): Processed, Review, or Keep, which leaves it in the inbox while
+// the checkpoint still moves past it, so this watcher does not offer it again
+// (unless UIDVALIDITY changes).
+type Disposition = store.Disposition
 
+// The dispositions, as the store names them.
 const (
-	// Processed moves the message to Config.Processed.
-	Processed Disposition = iota + 1
-	// Review moves the message to Config.Review for a human to look at.
-	Review
-	// Keep leaves the message in the inbox. The checkpoint still moves past
-	// it, so this watcher does not offer it again (unless UIDVALIDITY changes).
-	Keep
+	Processed = store.Processed
+	Review    = store.Review
+	Keep      = store.Keep
 )
-
-func (d Disposition) String() string {
-	switch d {
-	case Processed:
-		return "processed"
-	case Review:
-		return "review"
-	case Keep:
-		return "keep"
-	}
-	return fmt.Sprintf("Disposition(%d)", int(d))
-}
 
 // Handler receives each new message once it is fetched.
 //

@@ -264,7 +264,7 @@ func TestHandlerErrorLeavesMessageAndRetries(t *testing.T) {
 	failing.Store(true)
 	h := &recorder{decide: func(id string) (Disposition, error) {
 		if id == "<first@mail.gmail.com>" && failing.Load() {
-			return 0, errors.New("database is locked")
+			return "", errors.New("database is locked")
 		}
 		return Processed, nil
 	}}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"consultd/internal/command"
 	"consultd/internal/mimeparse"
 	"consultd/internal/statement"
 	"consultd/internal/store"
@@ -15,7 +16,7 @@ import (
 // a plain APPROVE may not send points still written in another language than
 // the statement's, and with require_approval an edit comes back to the
 // coordinators as a new draft with what it changed, to be approved as such.
-func (e *Engine) approveDraft(ctx context.Context, st *step, m *mimeparse.Message, r *store.Round, c Command) error {
+func (e *Engine) approveDraft(ctx context.Context, st *step, m *mimeparse.Message, r *store.Round, c command.Command) error {
 	by := firstFrom(m)
 	edited := statement.StripNotes(c.Edited)
 	same := edited != "" && strings.Join(strings.Fields(edited), " ") == strings.Join(strings.Fields(r.Statement), " ")

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"consultd/internal/command"
 	"consultd/internal/sender"
 	"consultd/internal/store"
 )
@@ -18,8 +19,8 @@ func coordinatorReply(h *harness, d sender.Mail, id, text string) {
 // between returns the text between the draft's marker lines.
 func between(t *testing.T, d sender.Mail) string {
 	t.Helper()
-	_, rest, ok := strings.Cut(d.Text, BeginMarker+"\n")
-	text, _, ok2 := strings.Cut(rest, "\n"+EndMarker)
+	_, rest, ok := strings.Cut(d.Text, command.BeginMarker+"\n")
+	text, _, ok2 := strings.Cut(rest, "\n"+command.EndMarker)
 	if !ok || !ok2 {
 		t.Fatalf("draft has no marker lines:\n%s", d.Text)
 	}
@@ -54,7 +55,7 @@ func TestGroupedAndArabicPointsGoToTheCoordinatorsEvenWithoutRequireApproval(t *
 	}
 	// The coordinator translates the Arabic point in the draft, notes left in place, and sends it back.
 	text := strings.Replace(between(t, d), "لم تتم استشارة المنظمات في المواضيع", "The organisations were not consulted on the topics.", 1)
-	coordinatorReply(h, d, "edit-1", "Translated.\n\n"+BeginMarker+"\n"+text+"\n"+EndMarker)
+	coordinatorReply(h, d, "edit-1", "Translated.\n\n"+command.BeginMarker+"\n"+text+"\n"+command.EndMarker)
 	st := h.outbox("statement")
 	if len(st) != 1 {
 		t.Fatalf("the translated text was not sent: %d statements", len(st))
@@ -77,7 +78,7 @@ func TestAnEditThatAddsASignatoryIsRefused(t *testing.T) {
 	h.handle(answerMail(cons["info@kawakibi.example"], "info@kawakibi.example", "DECLINE", 72))
 	d := h.outbox("draft")[0]
 	text := between(t, d) + "\n– Syria Justice and Accountability Center (SJAC)"
-	coordinatorReply(h, d, "edit-1", BeginMarker+"\n"+text+"\n"+EndMarker)
+	coordinatorReply(h, d, "edit-1", command.BeginMarker+"\n"+text+"\n"+command.EndMarker)
 	replies := h.outbox("command-reply")
 	if len(replies) != 1 || !strings.Contains(replies[0].Text, "it lists organisations that did not agree to sign: Syria Justice and Accountability Center (SJAC)") {
 		t.Fatalf("adding a signatory was not refused clearly: %+v", replies)

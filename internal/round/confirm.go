@@ -7,13 +7,13 @@ import (
 	"strings"
 	"time"
 
-	"consultd/internal/authres"
+	"consultd/internal/command"
 	"consultd/internal/config"
 	"consultd/internal/forward"
 	"consultd/internal/mimeparse"
-	"consultd/internal/reply"
 	"consultd/internal/sender"
 	"consultd/internal/store"
+	"consultd/internal/token"
 )
 
 // Coordinators have no reply token. A forward or a destructive command in a
@@ -27,70 +27,6 @@ import (
 
 // ConfirmationValidity is how long a confirmation request can be answered.
 const ConfirmationValidity = 72 * time.Hour
-
-// confirmWords are accepted as the first word of a confirmation reply.
-var confirmWords = map[string]bool{"CONFIRM": true, "CONFIRMED": true, "تأكيد": true, "أؤكد": true}
-
-// destructive commands change a round; STATUS and HELP only answer the
-// coordinator's configured address and need no confirmation.
-func destructive(verb string) bool {
-	switch verb {
-	case "CLOSE", "CANCEL", "APPROVE", "EXTEND":
-		return true
-	}
-	return false
-}
-
-// authenticate asks the trusted server's headers whether m's From: is proven.
-func (e *Engine) authenticate(m *mimeparse.Message) authres.Evidence {
-	return authres.Check(e.Cfg.Authentication.Trust(), authres.Message{From: firstFrom(m),
-		AuthenticationResults: m.Header["Authentication-Results"],
-		AuthAs:                m.Header["X-Ms-Exchange-Organization-Authas"]})
-}
-
-// classifyCoordinator decides what a coordinator's mail is: forged (proven
-// by dmarc=fail), refused (unproven, with confirmations off), to be confirmed,
-// or trusted.
-func (e *Engine) classifyCoordinator(m *mimeparse.Message, c classified) classified {
-	ev := e.authenticate(m)
-	cmd, isCmd := ParseCommand(m)
-	mode := e.Cfg.Policy.CoordinatorConfirmation
-	trustSet := e.Cfg.Authentication.Trust().Configured()
-	switch {
-	case ev.Verdict == authres.Fail:
-		c.class, c.why = classUnverified, ev.Reason
-		return c
-	case isCmd && !destructive(cmd.Verb):
-		c.class, c.cmd = classCommand, cmd
-		return c
-	case mode == config.ConfirmAlways || (mode != config.ConfirmNever && ev.Verdict != authres.Pass):
-		c.confirm, c.why = true, ev.Reason
-		if mode == config.ConfirmAlways {
-			c.why = "policy.coordinator_confirmation is set to always"
-		}
-	case mode == config.ConfirmNever && trustSet && ev.Verdict != authres.Pass:
-		c.class, c.why = classUnverified, ev.Reason
-		return c
-	}
-	if isCmd {
-		c.class, c.cmd = classCommand, cmd
-	} else {
-		c.class = classCoordinator
-	}
-	return c
-}
-
-// isConfirmation reports whether the new text of m starts with CONFIRM.
-func isConfirmation(m *mimeparse.Message) bool {
-	for _, l := range strings.Split(reply.Trim(m.Text), "\n") {
-		f := strings.Fields(strings.Trim(strings.TrimSpace(l), "*_ "))
-		if len(f) == 0 {
-			continue
-		}
-		return len(f) <= 4 && confirmWords[strings.ToUpper(strings.Trim(f[0], "*_.,:;!"))]
-	}
-	return false
-}
 
 // confirmForward asks the coordinator to confirm a forwarded invitation,
 // unless opening it would change nothing anyway (no invitation, no inviter,
@@ -136,7 +72,7 @@ func (e *Engine) confirmForward(ctx context.Context, st *step, m *mimeparse.Mess
 
 // confirmCommand asks the coordinator to confirm a destructive command,
 // unless it names no round it could act on (then the help answers it).
-func (e *Engine) confirmCommand(ctx context.Context, st *step, m *mimeparse.Message, c Command, why string) (outcome, error) {
+func (e *Engine) confirmCommand(ctx context.Context, st *step, m *mimeparse.Message, c command.Command, why string) (outcome, error) {
 	var r *store.Round
 	var err error
 	if c.RoundID == "" {
@@ -152,35 +88,35 @@ func (e *Engine) confirmCommand(ctx context.Context, st *step, m *mimeparse.Mess
 	}
 	var what string
 	switch {
-	case c.Verb == "APPROVE" && c.Edited != "":
+	case c.Verb == command.Approve && c.Edited != "":
 		what = fmt.Sprintf("send your edited statement for round %s (%q) to the inviter", r.ID, r.Title)
-	case c.Verb == "APPROVE" && c.Arg != "":
+	case c.Verb == command.Approve && c.Arg != "":
 		what = fmt.Sprintf("decide round %s (%q): %s", r.ID, r.Title, strings.ToUpper(c.Arg))
-	case c.Verb == "APPROVE":
+	case c.Verb == command.Approve:
 		what = fmt.Sprintf("approve the draft statement of round %s (%q) and send it to the inviter", r.ID, r.Title)
-	case c.Verb == "EXTEND":
+	case c.Verb == command.Extend:
 		what = fmt.Sprintf("extend the deadline of round %s (%q): %s", r.ID, r.Title, c.Arg)
-	case c.Verb == "CLOSE":
+	case c.Verb == command.Close:
 		what = fmt.Sprintf("close round %s (%q) now and draft the joint answer", r.ID, r.Title)
-	case c.Verb == "CANCEL":
+	case c.Verb == command.Cancel:
 		what = fmt.Sprintf("cancel round %s (%q); nothing would be sent to the inviter", r.ID, r.Title)
 	}
-	return e.askConfirmation(ctx, st, m, pendingAsk{kind: "command", roundID: r.ID, action: c.Verb + " " + r.ID,
-		note: c.Verb + " " + r.ID, summary: what, why: why, lang: "en"})
+	return e.askConfirmation(ctx, st, m, pendingAsk{kind: "command", roundID: r.ID, action: c.Verb.String() + " " + r.ID,
+		note: c.Verb.String() + " " + r.ID, summary: what, why: why, lang: "en"})
 }
 
 // wouldChange reports whether handleCommand would change round r, rather
 // than only answer why not (so there is nothing worth confirming).
-func wouldChange(r *store.Round, c Command, now time.Time) bool {
+func wouldChange(r *store.Round, c command.Command, now time.Time) bool {
 	switch c.Verb {
-	case "EXTEND":
-		d, err := parseExtension(c.Arg, r.Deadline)
+	case command.Extend:
+		d, err := command.ParseExtension(c.Arg, r.Deadline)
 		return r.State == store.StateOpen && err == nil && d.After(now)
-	case "CLOSE":
+	case command.Close:
 		return r.State == store.StateOpen
-	case "CANCEL":
+	case command.Cancel:
 		return r.State != store.StateSent && r.State != store.StateCancelled
-	case "APPROVE":
+	case command.Approve:
 		switch r.State {
 		case store.StateDraft:
 			unchanged := c.Edited != "" && !c.Explicit &&
@@ -207,16 +143,23 @@ type pendingAsk struct {
 func (e *Engine) askConfirmation(ctx context.Context, st *step, m *mimeparse.Message, a pendingAsk) (outcome, error) {
 	coord := e.Cfg.Coordinator(firstFrom(m))
 	if coord == nil { // classify only sends coordinators here
-		return outcome{kind: "unknown", disp: Review, note: "not from a coordinator"}, nil
+		return outcome{kind: "unknown", disp: store.Review, note: "not from a coordinator"}, nil
 	}
 	addr := strings.ToLower(coord.Email)
 	// The reaction limiter bounds the requests mailed to one coordinator, so
 	// a flood of forged mail in her name is not a flood in her inbox.
 	if ok, err := e.allow(ctx, st, reaction{kind: "confirmation", sender: addr, in: m}); err != nil || !ok {
-		return outcome{kind: "awaiting_confirmation", roundID: a.roundID, disp: Review,
+		return outcome{kind: "awaiting_confirmation", roundID: a.roundID, disp: store.Review,
 			note: fmt.Sprintf("too many confirmation requests were mailed to %s in the last hour; no further one is sent (%s)", addr, a.note)}, err
 	}
-	tok := newToken()
+	tok, err := token.New()
+	if err != nil {
+		return outcome{}, err
+	}
+	confirmID, err := e.messageID("confirm", tok)
+	if err != nil {
+		return outcome{}, err
+	}
 	p := &store.Pending{Token: tok, Coordinator: addr, Kind: a.kind, Summary: a.summary, RoundID: a.roundID,
 		MessageID: m.MessageID, Raw: st.raw, Why: a.why, CreatedAt: st.now, ExpiresAt: st.now.Add(ConfirmationValidity)}
 	if err := store.InsertPending(ctx, st.tx, p); err != nil {
@@ -238,9 +181,9 @@ func (e *Engine) askConfirmation(ctx context.Context, st *step, m *mimeparse.Mes
 	if err != nil {
 		return outcome{}, err
 	}
-	if _, err := e.queue(ctx, st, mail{roundID: a.roundID, kind: "confirmation", lang: a.lang,
+	if _, err := e.queue(ctx, st, mail{roundID: a.roundID, kind: store.MailConfirmation, lang: a.lang,
 		to: []sender.Address{{Name: coord.Name, Addr: coord.Email}}, replyTo: e.Cfg.PlusAddress(tok),
-		messageID: e.messageID("confirm", tok), subject: subj, text: body,
+		messageID: confirmID, subject: subj, text: body,
 		inReplyTo: m.MessageID, refs: nonEmpty(m.MessageID)}); err != nil {
 		return outcome{}, err
 	}
@@ -249,14 +192,14 @@ func (e *Engine) askConfirmation(ctx context.Context, st *step, m *mimeparse.Mes
 			return outcome{}, err
 		}
 	}
-	return outcome{kind: "awaiting_confirmation", roundID: a.roundID, disp: Processed,
+	return outcome{kind: "awaiting_confirmation", roundID: a.roundID, disp: store.Processed,
 		note: fmt.Sprintf("%s: confirmation requested from %s (%s)", a.note, addr, a.why)}, nil
 }
 
 // handleConfirmation acts on a reply to a confirmation request. p is nil
 // when the reply says CONFIRM but carries no token of a pending action.
 func (e *Engine) handleConfirmation(ctx context.Context, st *step, m *mimeparse.Message, p *store.Pending) (outcome, error) {
-	o := outcome{kind: "confirmation", disp: Review}
+	o := outcome{kind: "confirmation", disp: store.Review}
 	from := strings.ToLower(firstFrom(m))
 	if p == nil {
 		o.note = "says CONFIRM but carries no token of a pending confirmation request; nothing done"
@@ -268,19 +211,19 @@ func (e *Engine) handleConfirmation(ctx context.Context, st *step, m *mimeparse.
 		o.note = fmt.Sprintf("answers a confirmation request sent to %s, but comes from %s; nothing done", p.Coordinator, orUnknown(from))
 		return o, nil
 	case p.State == store.PendingDone:
-		o.disp = Processed
+		o.disp = store.Processed
 		o.note = "the confirmation request was already used on " + p.DoneAt.Format(time.RFC3339) + "; nothing done again"
 		return o, nil
-	case !isConfirmation(m):
+	case !command.IsConfirmation(m):
 		o.note = "answers a confirmation request without CONFIRM on its first line; nothing done"
 		return o, nil
 	case e.Cfg.Coordinator(p.Coordinator) == nil:
 		o.note = p.Coordinator + " is no longer a coordinator; nothing done"
 		return o, nil
 	case st.now.After(p.ExpiresAt):
-		o.disp = Processed
+		o.disp = store.Processed
 		o.note = "the confirmation request expired on " + p.ExpiresAt.Format(time.RFC3339) + "; nothing done"
-		return o, e.tell(ctx, st, note{kind: "command-reply", to: e.replyTargets(m), roundID: p.RoundID,
+		return o, e.tell(ctx, st, note{kind: store.MailCommandReply, to: e.replyTargets(m), roundID: p.RoundID,
 			title: "Confirmation expired",
 			text: fmt.Sprintf("Your confirmation came after the request expired (%s), so nothing was done. The request was to %s. "+
 				"If you still want it, send the forward or the command again.", p.ExpiresAt.Format("Monday 2 January 2006, 15:04 MST"), p.Summary),
@@ -305,7 +248,7 @@ func (e *Engine) handleConfirmation(ctx context.Context, st *step, m *mimeparse.
 		}
 		done, err = e.openRound(ctx, st, orig, res)
 	case "command":
-		c, ok := ParseCommand(orig)
+		c, ok := command.Parse(orig)
 		if !ok {
 			o.note = "the stored command no longer reads as a command; nothing done"
 			return o, nil
@@ -323,7 +266,7 @@ func (e *Engine) handleConfirmation(ctx context.Context, st *step, m *mimeparse.
 			return o, err
 		}
 	}
-	return outcome{kind: "confirmation", roundID: done.roundID, disp: Processed,
+	return outcome{kind: "confirmation", roundID: done.roundID, disp: store.Processed,
 		note: "confirmed by " + p.Coordinator + ": " + done.note}, nil
 }
 

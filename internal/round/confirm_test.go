@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"consultd/internal/classify"
+	"consultd/internal/command"
 	"consultd/internal/demo/story"
 	"consultd/internal/mimeparse"
 	"consultd/internal/sender"
@@ -69,7 +71,7 @@ func (h *harness) onlyConfirmation() sender.Mail {
 func TestATrustedPassActsAtOnce(t *testing.T) {
 	h := newTrustHarness(t, false, "policy:", "authentication: {authserv_id: mx.coal.example}\npolicy:")
 	raw := withAuthres(h.forward(0), "mx.coal.example;\r\n dkim=pass header.d=coal.example header.s=s1;\r\n spf=pass smtp.mailfrom=coal.example;\r\n dmarc=pass (p=QUARANTINE) header.from=coal.example")
-	if d := h.handle(raw); d != Processed || len(h.rounds()) != 1 {
+	if d := h.handle(raw); d != store.Processed || len(h.rounds()) != 1 {
 		t.Fatalf("an authenticated forward went to %s and opened %d rounds, want processed and 1", d, len(h.rounds()))
 	}
 	if n := len(h.outbox("confirmation")); n != 0 {
@@ -86,7 +88,7 @@ func TestAPassPlantedBelowOurFailIsForgedAndGetsNoConfirmation(t *testing.T) {
 		raw := withAuthres(h.forward(i),
 			"mx.coal.example; spf=fail smtp.mailfrom=coal.example; dkim=none; dmarc=fail (p=reject) header.from=coal.example",
 			"mx.coal.example; dkim=pass header.d=coal.example; dmarc=pass header.from=coal.example")
-		if d := h.handle(raw); d != Review {
+		if d := h.handle(raw); d != store.Review {
 			t.Fatalf("forged forward %d went to %s, want review", i, d)
 		}
 	}
@@ -105,7 +107,7 @@ func TestAPassPlantedBelowOurFailIsForgedAndGetsNoConfirmation(t *testing.T) {
 func TestAPassForAnotherDomainIsNotTrusted(t *testing.T) {
 	h := newTrustHarness(t, false, "policy:", "authentication: {authserv_id: mx.coal.example}\npolicy:")
 	raw := withAuthres(h.forward(0), "mx.coal.example; dkim=pass header.d=evil.example; spf=pass smtp.mailfrom=evil.example; dmarc=pass header.from=evil.example")
-	if d := h.handle(raw); d != Processed {
+	if d := h.handle(raw); d != store.Processed {
 		t.Fatalf("went to %s, want processed (awaiting confirmation)", d)
 	}
 	if len(h.rounds()) != 0 {
@@ -119,7 +121,7 @@ func TestAPassForAnotherDomainIsNotTrusted(t *testing.T) {
 
 func TestWithoutAuthenticationAForwardIsConfirmedByEmailAndActsOnce(t *testing.T) {
 	h := newTrustHarness(t, false)
-	if d := h.handle(h.forward(0)); d != Processed {
+	if d := h.handle(h.forward(0)); d != store.Processed {
 		t.Fatalf("forward went to %s, want processed (awaiting confirmation)", d)
 	}
 	if len(h.rounds()) != 0 || len(h.outbox("consultation")) != 0 {
@@ -143,7 +145,7 @@ func TestWithoutAuthenticationAForwardIsConfirmedByEmailAndActsOnce(t *testing.T
 	}
 
 	h.now = h.now.Add(5 * time.Hour) // the coordinator reads it later; the deadline counts from now
-	if d := h.handle(confirmReply(c, "rania@coal.example", "CONFIRM", 1)); d != Processed {
+	if d := h.handle(confirmReply(c, "rania@coal.example", "CONFIRM", 1)); d != store.Processed {
 		t.Fatalf("CONFIRM went to %s", d)
 	}
 	rs := h.rounds()
@@ -157,7 +159,7 @@ func TestWithoutAuthenticationAForwardIsConfirmedByEmailAndActsOnce(t *testing.T
 		t.Errorf("deadline %s, want 72h after the confirmation (%s)", rs[0].Deadline, h.now)
 	}
 	// A replay of the token (another reply) does nothing more.
-	if d := h.handle(confirmReply(c, "rania@coal.example", "CONFIRM", 2)); d != Processed {
+	if d := h.handle(confirmReply(c, "rania@coal.example", "CONFIRM", 2)); d != store.Processed {
 		t.Errorf("a second CONFIRM went to %s, want processed (already done)", d)
 	}
 	if len(h.rounds()) != 1 || len(h.outbox("consultation")) != 3 {
@@ -171,7 +173,7 @@ func TestConfirmationInArabicByAPlainReplyToTheCoalitionAddress(t *testing.T) {
 	c := h.onlyConfirmation()
 	// The client replied to From: (not Reply-To); In-Reply-To carries the token.
 	raw := strings.Replace(string(confirmReply(c, "Rania@coal.example", "تأكيد", 1)), "To: <"+c.ReplyTo.Addr+">", "To: <coalition@coal.example>", 1)
-	if d := h.handle([]byte(raw)); d != Processed || len(h.rounds()) != 1 {
+	if d := h.handle([]byte(raw)); d != store.Processed || len(h.rounds()) != 1 {
 		t.Fatalf("تأكيد in a plain reply went to %s and opened %d rounds, want processed and 1", d, len(h.rounds()))
 	}
 }
@@ -186,14 +188,14 @@ func TestForgedExpiredAndWrongConfirmationsDoNothing(t *testing.T) {
 	cases := []struct {
 		name string
 		raw  []byte
-		want Disposition
+		want store.Disposition
 	}{
-		{"made-up token", confirmReply(made, "rania@coal.example", "CONFIRM", 1), Review},
-		{"Rania's token from the other coordinator", confirmReply(c, "omar@coal.example", "CONFIRM", 2), Review},
-		{"Rania's token from a member", confirmReply(c, "info@baytna.example", "CONFIRM", 3), Review},
-		{"Rania's token from a stranger", confirmReply(c, "mallory@evil.example", "CONFIRM", 4), Review},
-		{"a reply that does not say CONFIRM", confirmReply(c, "rania@coal.example", "I did not send this, who did?", 5), Review},
-		{"a sentence starting with confirm", confirmReply(c, "rania@coal.example", "Confirm with Omar first whether we want to go at all", 6), Review},
+		{"made-up token", confirmReply(made, "rania@coal.example", "CONFIRM", 1), store.Review},
+		{"Rania's token from the other coordinator", confirmReply(c, "omar@coal.example", "CONFIRM", 2), store.Review},
+		{"Rania's token from a member", confirmReply(c, "info@baytna.example", "CONFIRM", 3), store.Review},
+		{"Rania's token from a stranger", confirmReply(c, "mallory@evil.example", "CONFIRM", 4), store.Review},
+		{"a reply that does not say CONFIRM", confirmReply(c, "rania@coal.example", "I did not send this, who did?", 5), store.Review},
+		{"a sentence starting with confirm", confirmReply(c, "rania@coal.example", "Confirm with Omar first whether we want to go at all", 6), store.Review},
 	}
 	for _, cs := range cases {
 		if d := h.handle(cs.raw); d != cs.want {
@@ -209,7 +211,7 @@ func TestForgedExpiredAndWrongConfirmationsDoNothing(t *testing.T) {
 	}
 	// Expired: 72h later the genuine reply does nothing, and she is told.
 	h.now = h.now.Add(ConfirmationValidity + time.Minute)
-	if d := h.handle(confirmReply(c, "rania@coal.example", "CONFIRM", 7)); d != Processed {
+	if d := h.handle(confirmReply(c, "rania@coal.example", "CONFIRM", 7)); d != store.Processed {
 		t.Errorf("expired CONFIRM went to %s, want processed", d)
 	}
 	if len(h.rounds()) != 0 {
@@ -234,7 +236,7 @@ func TestDestructiveCommandsAreConfirmedAndStatusIsNot(t *testing.T) {
 	if n := len(h.outbox("status")); n != 1 {
 		t.Fatalf("STATUS answered %d times, want once and at once", n)
 	}
-	if d := h.handle(coordMail("Rania <rania@coal.example>", "CLOSE "+r.ID, "close-1@coal.example", "", "")); d != Processed {
+	if d := h.handle(coordMail("Rania <rania@coal.example>", "CLOSE "+r.ID, "close-1@coal.example", "", "")); d != store.Processed {
 		t.Fatalf("CLOSE went to %s", d)
 	}
 	if got := h.round(r.ID).State; got != store.StateOpen {
@@ -284,7 +286,7 @@ func TestAnEditedStatementAndExtendAreConfirmed(t *testing.T) {
 	}
 	edited := "Thanks.\n\nWe decline, with our edits.\n" // an edited text between the markers
 	h.handle(coordMail("Rania <rania@coal.example>", "Re: "+draft[0].Subject, "edit-1@coal.example", draft[0].MessageID,
-		"Here is our version.\n\n"+BeginMarker+"\n"+edited+EndMarker+"\n"))
+		"Here is our version.\n\n"+command.BeginMarker+"\n"+edited+command.EndMarker+"\n"))
 	if n := len(h.outbox("statement")); n != 0 || h.round(r.ID).State != store.StateDraft {
 		t.Fatalf("an unconfirmed edited statement was sent (%d statements)", n)
 	}
@@ -354,7 +356,7 @@ func TestConfirmationRequestsAreCappedPerCoordinator(t *testing.T) {
 	var review int
 	maxConfirmationsPerHour := reactionKinds["confirmation"].perSender
 	for i := 0; i < maxConfirmationsPerHour+3; i++ {
-		if h.handle(h.forward(i)) == Review {
+		if h.handle(h.forward(i)) == store.Review {
 			review++
 		}
 	}
@@ -369,14 +371,14 @@ func TestConfirmationRequestsAreCappedPerCoordinator(t *testing.T) {
 func TestInspectSaysAForwardWouldBeConfirmedFirst(t *testing.T) {
 	h := newTrustHarness(t, false)
 	m, _ := mimeparse.Parse(h.forward(0))
-	u := Understand(h.ctx, m, h.e.Cfg, h.e.Store.DB(), nil, h.now)
+	u := classify.Understand(h.ctx, m, h.e.Cfg, h.e.Store.DB(), nil, h.now)
 	if u.Kind != "invitation" || !strings.Contains(strings.Join(u.Notes, " "), "confirmed by email first") {
 		t.Fatalf("inspect: kind %s, notes %v; want an invitation that would be confirmed first", u.Kind, u.Notes)
 	}
 	h.handle(h.forward(0))
 	c := h.onlyConfirmation()
 	m, _ = mimeparse.Parse(confirmReply(c, "rania@coal.example", "CONFIRM", 1))
-	u = Understand(h.ctx, m, h.e.Cfg, h.e.Store.DB(), nil, h.now)
+	u = classify.Understand(h.ctx, m, h.e.Cfg, h.e.Store.DB(), nil, h.now)
 	if u.Kind != "confirmation" || !strings.Contains(strings.Join(u.Notes, " "), "open a consultation round") {
 		t.Fatalf("inspect of the CONFIRM reply: kind %s, notes %v", u.Kind, u.Notes)
 	}

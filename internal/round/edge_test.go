@@ -11,12 +11,14 @@ import (
 	"testing"
 	"time"
 
+	"consultd/internal/command"
 	"consultd/internal/config"
 	"consultd/internal/demo/story"
 	"consultd/internal/mimeparse"
 	"consultd/internal/render"
 	"consultd/internal/sender"
 	"consultd/internal/store"
+	"consultd/internal/token"
 )
 
 // newHarnessWith is newHarness with edits to the test configuration (each
@@ -104,13 +106,13 @@ func TestUndecidedRoundWaitsForACoordinatorsDecision(t *testing.T) {
 
 	// A member (not a coordinator) writing the command is not obeyed, not even read as a command.
 	d := h.handle(coordMail("Baytna <info@baytna.example>", "APPROVE "+r.ID+" ACCEPT", "m-approve@baytna.example", "", "APPROVE "+r.ID+" ACCEPT\n"))
-	if d != Review || len(h.outbox("statement")) != 0 || len(h.outbox("command-reply")) != 0 || h.round(r.ID).State != store.StateUndecided {
+	if d != store.Review || len(h.outbox("statement")) != 0 || len(h.outbox("command-reply")) != 0 || h.round(r.ID).State != store.StateUndecided {
 		t.Fatalf("a member's APPROVE had an effect (disposition %s)", d)
 	}
 	// A forged From: of a coordinator is a coordinator as far as mail goes; the
 	// stranger below is not.
 	d = h.handle(coordMail("Mallory <mallory@evil.example>", "APPROVE "+r.ID+" ACCEPT", "m-approve@evil.example", "", "APPROVE "+r.ID+" ACCEPT\n"))
-	if d != Review || len(h.outbox("statement")) != 0 {
+	if d != store.Review || len(h.outbox("statement")) != 0 {
 		t.Fatalf("a stranger's APPROVE had an effect (disposition %s)", d)
 	}
 
@@ -161,7 +163,7 @@ func TestReplyingApproveToTheDraftSendsItExactlyOnce(t *testing.T) {
 	if len(st) != 1 || h.round(r.ID).State != store.StateSent {
 		t.Fatalf("APPROVE to the draft: %d statements, state %s", len(st), h.round(r.ID).State)
 	}
-	if !strings.Contains(st[0].Text, "Invitations come too late.") || strings.Contains(st[0].Text, BeginMarker) {
+	if !strings.Contains(st[0].Text, "Invitations come too late.") || strings.Contains(st[0].Text, command.BeginMarker) {
 		t.Errorf("the statement sent is not the draft's text:\n%s", st[0].Text)
 	}
 	h.handle(coordMail("Rania <rania@coal.example>", "Re: "+d.Subject, "CAGapprove-2@mail.gmail.com", d.MessageID, reply))
@@ -239,7 +241,7 @@ func TestReplyAfterTheRoundClosedIsNotCounted(t *testing.T) {
 		t.Fatalf("state after CLOSE %s", got.State)
 	}
 	receipts := len(h.outbox("receipt"))
-	if d := h.handle(answerMail(cons["info@kawakibi.example"], "info@kawakibi.example", "ACCEPT\nSign: yes", 3)); d != Review {
+	if d := h.handle(answerMail(cons["info@kawakibi.example"], "info@kawakibi.example", "ACCEPT\nSign: yes", 3)); d != store.Review {
 		t.Fatalf("late reply went to %s, want review", d)
 	}
 	if p := participant(t, h, r.ID, "kawakibi"); p.Answered() {
@@ -352,7 +354,7 @@ func TestHardBounceOfOneContactResendsToTheOtherAndTellsCoordinators(t *testing.
 	r, _ := h.open()
 	orig := consultationTo(t, h, "info@baytna.example")
 	d := h.handle(dsn("info@baytna.example", orig, "5.1.1", "550 5.1.1 <info@baytna.example>: Recipient address rejected: User unknown"))
-	if d != Processed {
+	if d != store.Processed {
 		t.Fatalf("bounce went to %s", d)
 	}
 	p := participant(t, h, r.ID, "baytna")
@@ -442,15 +444,27 @@ func TestBounceOfAContactConfiguredInMixedCase(t *testing.T) {
 
 func TestTokenIsFoundInEveryKindOfOurMessageIDs(t *testing.T) {
 	h := newHarness(t, false)
-	for _, tok := range []string{newToken(), "abcdefghijklmnopqrstuvwxyz"} { // a token can be all letters
+	fresh, err := token.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{fresh, "abcdefghijklmnopqrstuvwxyz"} { // a token can be all letters
 		for _, kind := range []string{"c", "reminder", "receipt", "unclear", "consultation-resend"} {
-			m := &mimeparse.Message{InReplyTo: []string{h.e.messageID(kind, tok)}}
+			id, err := h.e.messageID(kind, tok)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := &mimeparse.Message{InReplyTo: []string{id}}
 			if got := h.e.findToken(m); got != tok {
 				t.Errorf("kind %s: token %q, want %q", kind, got, tok)
 			}
 		}
 	}
-	if got := h.e.findToken(&mimeparse.Message{InReplyTo: []string{h.e.messageID("d", "")}}); got != "" {
+	draftID, err := h.e.messageID("d", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := h.e.findToken(&mimeparse.Message{InReplyTo: []string{draftID}}); got != "" {
 		t.Errorf("a draft's Message-ID yielded token %q", got)
 	}
 }
@@ -528,7 +542,7 @@ func TestDedupeByMessageIDAndByContent(t *testing.T) {
 	first := answerMail(cons["info@baytna.example"], "info@baytna.example", "DECLINE", 60)
 	second := answerMail(cons["info@baytna.example"], "info@baytna.example", "ACCEPT", 60)
 	h.handle(first)
-	if d := h.handle(second); d != Processed {
+	if d := h.handle(second); d != store.Processed {
 		t.Fatalf("reused Message-ID went to %s", d)
 	}
 	if p := participant(t, h, r.ID, "baytna"); p.Position != "decline" || p.AnswersCount != 1 {
@@ -602,7 +616,7 @@ func outlookReply(text string, d sender.Mail) string {
 func TestOutlookReplyToTheDraftIsReadByItsFirstLine(t *testing.T) {
 	cases := []struct {
 		name, text string
-		state      string
+		state      store.RoundState
 		sent       int
 	}{
 		{"CANCEL above the unquoted draft", "CANCEL\n\nRania", store.StateCancelled, 0},
@@ -625,7 +639,7 @@ func TestPlusAddressTokenFoundWhenTheCoalitionAddressHasCapitals(t *testing.T) {
 	r, cons := h.open()
 	// Only the plus address carries the token: the client threaded to nothing.
 	c := story.Consultation{MessageID: "unrelated-1@mail.gmail.com", ReplyTo: cons["info@baytna.example"].ReplyTo, Subject: cons["info@baytna.example"].Subject}
-	if d := h.handle(answerMail(c, "info@baytna.example", "DECLINE", 1)); d != Processed {
+	if d := h.handle(answerMail(c, "info@baytna.example", "DECLINE", 1)); d != store.Processed {
 		t.Fatalf("reply to Coalition+TOKEN@ went to %s", d)
 	}
 	if p := participant(t, h, r.ID, "baytna"); p.Position != "decline" {

@@ -7,10 +7,8 @@ package round
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/base32"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -23,14 +21,7 @@ import (
 	"consultd/internal/render"
 	"consultd/internal/sender"
 	"consultd/internal/store"
-)
-
-// Disposition says where a handled message goes.
-type Disposition string
-
-const (
-	Processed Disposition = "processed"
-	Review    Disposition = "review" // a person should look at it (Needs-Review)
+	"consultd/internal/token"
 )
 
 // Incoming is one message read from the mailbox.
@@ -70,27 +61,25 @@ type step struct {
 // Handle understands one inbound message and commits its effects. A message
 // seen before (same Message-ID, or same bytes) changes nothing and goes where
 // it went the first time, so a restart between commit and move is harmless.
-func (e *Engine) Handle(ctx context.Context, in Incoming) (Disposition, error) {
+func (e *Engine) Handle(ctx context.Context, in Incoming) (store.Disposition, error) {
 	m, perr := mimeparse.ParseWith(in.Raw, e.parseOptions())
 	key := messageKey(m, in.Raw)
 	now := e.Now()
-	var disp Disposition
-	var queued int
-	var after []func()
-	err := e.Store.Tx(ctx, func(tx *sql.Tx) error {
-		seen, err := store.GetSeen(ctx, tx, key)
+	var disp store.Disposition
+	err := e.commit(ctx, now, func(st *step) error {
+		st.raw = in.Raw
+		seen, err := store.GetSeen(ctx, st.tx, key)
 		if err != nil {
 			return err
 		}
 		if seen != nil {
-			disp = Disposition(seen.Disposition)
+			disp = store.Disposition(seen.Disposition)
 			e.Log.Info("message already handled", "message_id", key, "kind", seen.Kind, "round", seen.RoundID, "to", disp)
 			return nil
 		}
-		st := &step{tx: tx, now: now, raw: in.Raw}
 		var o outcome
 		if m == nil {
-			o = outcome{kind: "unreadable", disp: Review, note: fmt.Sprintf("cannot be read as an email: %v", perr)}
+			o = outcome{kind: "unreadable", disp: store.Review, note: fmt.Sprintf("cannot be read as an email: %v", perr)}
 		} else {
 			o, err = e.route(ctx, st, m)
 			if err != nil {
@@ -101,36 +90,50 @@ func (e *Engine) Handle(ctx context.Context, in Incoming) (Disposition, error) {
 			o.note = strings.Join(append([]string{o.note}, st.notes...), "; ")
 		}
 		disp = o.disp
-		queued, after = st.queued, st.after
-		if err := store.InsertSeen(ctx, tx, &store.Seen{Key: key, Mailbox: in.Mailbox, UIDValidity: in.UIDValidity,
-			UID: in.UID, Kind: o.kind, RoundID: o.roundID, Disposition: string(o.disp), Note: o.note, At: now}); err != nil {
+		if err := store.InsertSeen(ctx, st.tx, &store.Seen{Key: key, Mailbox: in.Mailbox, UIDValidity: in.UIDValidity,
+			UID: in.UID, Kind: o.kind, RoundID: o.roundID, Disposition: o.disp, Note: o.note, At: now}); err != nil {
 			return err
 		}
 		level := slog.LevelInfo
-		if o.disp == Review {
+		if o.disp == store.Review {
 			level = slog.LevelWarn
 		}
 		e.Log.Log(ctx, level, "message handled", "message_id", key, "from", firstFrom(m), "kind", o.kind,
-			"round", o.roundID, "to", string(o.disp), "note", o.note)
+			"round", o.roundID, "to", o.disp, "note", o.note)
 		return nil
 	})
 	if err != nil {
 		return "", fmt.Errorf("handle message %s: %w", key, err)
 	}
-	for _, f := range after {
-		f()
+	return disp, nil
+}
+
+// commit runs f in one store transaction with a fresh step: everything a step
+// changes, and the mail it queues, commit together or not at all. Once the
+// transaction has committed, the step's after-commit hooks run and the
+// sender is woken if mail was queued.
+func (e *Engine) commit(ctx context.Context, now time.Time, f func(st *step) error) error {
+	var st *step
+	if err := e.Store.Tx(ctx, func(tx *sql.Tx) error {
+		st = &step{tx: tx, now: now}
+		return f(st)
+	}); err != nil {
+		return err
 	}
-	if queued > 0 {
+	for _, h := range st.after {
+		h()
+	}
+	if st.queued > 0 {
 		e.Kick()
 	}
-	return disp, nil
+	return nil
 }
 
 // outcome is what routing decided about one message.
 type outcome struct {
 	kind    string // invitation | reply | command | auto_reply | bounce | own | unknown | ...
 	roundID string
-	disp    Disposition
+	disp    store.Disposition
 	note    string
 }
 
@@ -151,32 +154,15 @@ func firstFrom(m *mimeparse.Message) string {
 	return m.From[0].Address
 }
 
-// newToken returns 128 random bits, base32 lower case: unguessable, and safe in
-// a local part and a Message-ID.
-func newToken() string {
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	return strings.ToLower(strings.TrimRight(base32.StdEncoding.EncodeToString(b), "="))
-}
-
-// messageID returns a new Message-ID (without <>) on the coalition's domain.
-// kind and, for a member's conversation, the member's token are kept in it so
-// that replies to any of our mails carry the token in In-Reply-To/References.
-func (e *Engine) messageID(kind, token string) string {
-	b := make([]byte, 6)
-	rand.Read(b)
-	if token != "" {
-		return fmt.Sprintf("%s-%s-%s@%s", kind, token, hex.EncodeToString(b), e.Cfg.Domain())
-	}
-	return fmt.Sprintf("%s-%s@%s", kind, hex.EncodeToString(b), e.Cfg.Domain())
+// messageID returns a new Message-ID on the coalition's domain (package token).
+func (e *Engine) messageID(kind, tok string) (string, error) {
+	return token.MessageID(kind, tok, e.Cfg.Domain())
 }
 
 // mail is what the engine asks to send; queue turns it into an outbox row.
 type mail struct {
 	roundID   string
-	kind      string
+	kind      store.MailKind
 	token     string // the member conversation this mail belongs to, if any
 	lang      string
 	to, cc    []sender.Address
@@ -197,7 +183,10 @@ func (e *Engine) queue(ctx context.Context, st *step, m mail) (string, error) {
 	}
 	id := m.messageID
 	if id == "" {
-		id = e.messageID(m.kind, m.token)
+		var err error
+		if id, err = e.messageID(m.kind.String(), m.token); err != nil {
+			return "", err
+		}
 	}
 	out := sender.Mail{
 		MessageID:   id,
@@ -251,7 +240,7 @@ func (e *Engine) coordinators() []sender.Address {
 // note is a short English message to coordinators, rendered from
 // templates/en/notice.tmpl.
 type note struct {
-	kind      string           // outbox kind; "" means "notice"
+	kind      store.MailKind   // "" means notice
 	to        []sender.Address // nil means every coordinator
 	roundID   string
 	title     string
@@ -269,7 +258,7 @@ func (e *Engine) tell(ctx context.Context, st *step, n note) error {
 		return err
 	}
 	if n.kind == "" {
-		n.kind = "notice"
+		n.kind = store.MailNotice
 	}
 	if n.to == nil {
 		n.to = e.coordinators()

@@ -13,13 +13,14 @@ import (
 	"consultd/internal/sender"
 	"consultd/internal/statement"
 	"consultd/internal/store"
+	"consultd/internal/token"
 )
 
 // handleCoordinatorMail opens a round when a coordinator forwards an invitation.
 func (e *Engine) handleCoordinatorMail(ctx context.Context, st *step, m *mimeparse.Message) (outcome, error) {
 	res := forward.Parse(m, st.now)
 	if res.Invitation == nil {
-		o := outcome{kind: "unknown", disp: Review, note: "coordinator mail without a forwarded invitation"}
+		o := outcome{kind: "unknown", disp: store.Review, note: "coordinator mail without a forwarded invitation"}
 		// A coordinator's auto-responder without Auto-Submitted would answer
 		// every notice: the limit allows one an hour per coordinator.
 		if ok, err := e.allow(ctx, st, reaction{kind: "no-invitation", sender: firstFrom(m), in: m}); err != nil || !ok {
@@ -45,7 +46,7 @@ func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, 
 		inviter = *dir.Inviter
 	}
 	if inviter.Address == "" {
-		o := outcome{kind: "invitation", disp: Review, note: "no inviter address"}
+		o := outcome{kind: "invitation", disp: store.Review, note: "no inviter address"}
 		if ok, err := e.allow(ctx, st, reaction{kind: "intake", sender: firstFrom(m), in: m}); err != nil || !ok {
 			return o, err
 		}
@@ -61,7 +62,7 @@ func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, 
 	if prev, err := e.sameInvitation(ctx, st, inv, inviter.Address); err != nil {
 		return outcome{}, err
 	} else if prev != nil {
-		o := outcome{kind: "invitation", roundID: prev.ID, disp: Processed, note: "same invitation as round " + prev.ID}
+		o := outcome{kind: "invitation", roundID: prev.ID, disp: store.Processed, note: "same invitation as round " + prev.ID}
 		if ok, err := e.allow(ctx, st, reaction{kind: "intake", sender: firstFrom(m), roundID: prev.ID, in: m}); err != nil || !ok {
 			return o, err
 		}
@@ -96,9 +97,16 @@ func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, 
 	}
 	var ps []*store.Participant
 	for _, mem := range e.Cfg.Members {
-		tok := newToken()
+		tok, err := token.New()
+		if err != nil {
+			return outcome{}, err
+		}
+		cid, err := e.messageID("c", tok)
+		if err != nil {
+			return outcome{}, err
+		}
 		ps = append(ps, &store.Participant{RoundID: id, MemberID: mem.ID, Name: mem.Name, Language: mem.Language,
-			Emails: mem.Emails, Token: tok, ConsultMessageID: e.messageID("c", tok)})
+			Emails: mem.Emails, Token: tok, ConsultMessageID: cid})
 	}
 	if err := store.InsertRound(ctx, st.tx, r, atts, ps); err != nil {
 		return outcome{}, err
@@ -108,7 +116,7 @@ func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, 
 		return outcome{}, err
 	}
 	for _, p := range ps {
-		if err := e.sendConsultation(ctx, st, r, p, names, atts, prev, "consultation"); err != nil {
+		if err := e.sendConsultation(ctx, st, r, p, names, atts, prev, store.MailConsultation); err != nil {
 			return outcome{}, err
 		}
 	}
@@ -117,7 +125,7 @@ func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, 
 	if err != nil {
 		return outcome{}, err
 	}
-	if _, err := e.queue(ctx, st, mail{roundID: id, kind: "opened", lang: "en", to: e.coordinators(), subject: subj,
+	if _, err := e.queue(ctx, st, mail{roundID: id, kind: store.MailOpened, lang: "en", to: e.coordinators(), subject: subj,
 		text: body, inReplyTo: m.MessageID, refs: nonEmpty(m.MessageID)}); err != nil {
 		return outcome{}, err
 	}
@@ -125,7 +133,7 @@ func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, 
 		r.OpenedBy, inv.Form, len(ps), deadline.Format(time.RFC3339), source); err != nil {
 		return outcome{}, err
 	}
-	return outcome{kind: "invitation", roundID: id, disp: Processed, note: "round " + id + " opened"}, nil
+	return outcome{kind: "invitation", roundID: id, disp: store.Processed, note: "round " + id + " opened"}, nil
 }
 
 // sameInvitation finds a round, not cancelled, for the same invitation: the
@@ -155,7 +163,7 @@ func (e *Engine) sameInvitation(ctx context.Context, st *step, inv *forward.Invi
 
 // sendConsultation queues the consultation (or a resend to a new contact) for one member.
 func (e *Engine) sendConsultation(ctx context.Context, st *step, r *store.Round, p *store.Participant, names []string,
-	atts []store.Attachment, prev []previous, kind string) error {
+	atts []store.Attachment, prev []previous, kind store.MailKind) error {
 	to := p.Deliverable()
 	if len(to) == 0 {
 		return nil
@@ -173,7 +181,7 @@ func (e *Engine) sendConsultation(ctx context.Context, st *step, r *store.Round,
 	}
 	m := mail{roundID: r.ID, kind: kind, token: p.Token, lang: lang, to: addresses(to),
 		replyTo: e.Cfg.PlusAddress(p.Token), subject: subj, text: body, atts: satts}
-	if kind == "consultation" {
+	if kind == store.MailConsultation {
 		m.messageID = p.ConsultMessageID
 	}
 	_, err = e.queue(ctx, st, m)

@@ -2,7 +2,6 @@ package round
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"consultd/internal/command"
 	"consultd/internal/sender"
 	"consultd/internal/statement"
 	"consultd/internal/store"
@@ -23,11 +23,8 @@ func (e *Engine) Tick(ctx context.Context) error {
 		return fmt.Errorf("list open rounds: %w", err)
 	}
 	for _, r := range open {
-		queued := 0
-		var after []func()
-		err := e.Store.Tx(ctx, func(tx *sql.Tx) error {
-			st := &step{tx: tx, now: e.Now()}
-			r, err := store.GetRound(ctx, tx, r.ID) // fresh, inside the lock
+		err := e.commit(ctx, e.Now(), func(st *step) error {
+			r, err := store.GetRound(ctx, st.tx, r.ID) // fresh, inside the lock
 			if err != nil || r.State != store.StateOpen {
 				return err
 			}
@@ -39,18 +36,10 @@ func (e *Engine) Tick(ctx context.Context) error {
 			} else {
 				err = e.remind(ctx, st, r)
 			}
-			queued, after = st.queued, st.after
 			return err
 		})
 		if err != nil {
 			e.Log.Error("round tick failed", "round", r.ID, "err", err)
-			continue
-		}
-		for _, f := range after {
-			f()
-		}
-		if queued > 0 {
-			e.Kick()
 		}
 	}
 	if err := e.digest(ctx); err != nil {
@@ -87,7 +76,7 @@ func (e *Engine) remind(ctx context.Context, st *step, r *store.Round) error {
 		if err != nil {
 			return err
 		}
-		if _, err := e.queue(ctx, st, mail{roundID: r.ID, kind: "reminder", token: p.Token, lang: p.Language,
+		if _, err := e.queue(ctx, st, mail{roundID: r.ID, kind: store.MailReminder, token: p.Token, lang: p.Language,
 			to: addresses(to), replyTo: e.Cfg.PlusAddress(p.Token), subject: subj, text: body,
 			inReplyTo: p.ConsultMessageID, refs: []string{p.ConsultMessageID}}); err != nil {
 			return err
@@ -161,13 +150,13 @@ func (e *Engine) close(ctx context.Context, st *step, r *store.Round, reason str
 			fmt.Sprintf("Round %s (%s) closed: %s.\n\nReply \"APPROVE %s DECLINE\" or \"APPROVE %s ACCEPT\" to send a joint answer, or \"CANCEL %s\" to send nothing.",
 				r.ID, r.Title, t.Reason, r.ID, r.ID, r.ID), nil, "")
 	}
-	return e.conclude(ctx, st, r, t.Outcome, t.Reason, ps)
+	return e.conclude(ctx, st, r, store.Outcome(t.Outcome), t.Reason, ps)
 }
 
 // compose writes the statement of a round for outcome from its answers.
-func (e *Engine) compose(r *store.Round, outcome string, ps []*store.Participant) (*statement.Statement, error) {
+func (e *Engine) compose(r *store.Round, outcome store.Outcome, ps []*store.Participant) (*statement.Statement, error) {
 	inv := statement.Invitation{Title: r.Title, InviterName: r.InviterName, Date: r.OrigDate, Summary: statement.Summary(r.OrigBody)}
-	return statement.Compose(e.Render, r.Language, e.Cfg.Coalition.Name, outcome, inv, members(ps))
+	return statement.Compose(e.Render, r.Language, e.Cfg.Coalition.Name, outcome.String(), inv, members(ps))
 }
 
 // conclude writes the statement for outcome and sends it, or drafts it for the
@@ -175,7 +164,7 @@ func (e *Engine) compose(r *store.Round, outcome string, ps []*store.Participant
 // statement needs a person's eyes (points merged by similarity, points in
 // another language): nothing grouped by a guess or written in two languages
 // goes to an inviter unreviewed.
-func (e *Engine) conclude(ctx context.Context, st *step, r *store.Round, outcome, reason string, ps []*store.Participant) error {
+func (e *Engine) conclude(ctx context.Context, st *step, r *store.Round, outcome store.Outcome, reason string, ps []*store.Participant) error {
 	stmt, err := e.compose(r, outcome, ps)
 	if err != nil {
 		return err
@@ -199,7 +188,11 @@ func (e *Engine) conclude(ctx context.Context, st *step, r *store.Round, outcome
 // when set, is what a coordinator's edit changed from the previous draft.
 func (e *Engine) draft(ctx context.Context, st *step, r *store.Round, reason, text, diff string) error {
 	r.State = store.StateDraft
-	r.DraftMessageID = e.messageID("d", "")
+	id, err := e.messageID("d", "")
+	if err != nil {
+		return err
+	}
+	r.DraftMessageID = id
 	var changed string
 	if diff != "" {
 		changed = "What your text changes from the previous draft:\n\n" + diff + "\n\n"
@@ -210,10 +203,10 @@ func (e *Engine) draft(ctx context.Context, st *step, r *store.Round, reason, te
 		"  CANCEL %s      to send nothing.\n"+
 		"Lines starting with \"(consultd:\" are notes for you: who raised each point, which wordings were grouped, "+
 		"what needs translating. They are never sent; you may leave them in.\n\n%s\n%s\n%s",
-		r.ID, reason, changed, map[string]string{"accept": "acceptance", "decline": "declining statement"}[r.Outcome],
-		r.InviterName, r.InviterAddress, r.ID, BeginMarker, text, EndMarker)
+		r.ID, reason, changed, map[store.Outcome]string{store.Accept: "acceptance", store.Decline: "declining statement"}[r.Outcome],
+		r.InviterName, r.InviterAddress, r.ID, command.BeginMarker, text, command.EndMarker)
 	subj := fmt.Sprintf("[Consultation %s] Draft statement for approval: %s", r.ID, r.OrigSubject)
-	if _, err := e.queue(ctx, st, mail{roundID: r.ID, kind: "draft", lang: "en", to: e.coordinators(), subject: subj,
+	if _, err := e.queue(ctx, st, mail{roundID: r.ID, kind: store.MailDraft, lang: "en", to: e.coordinators(), subject: subj,
 		text: body, messageID: r.DraftMessageID}); err != nil {
 		return err
 	}
@@ -246,7 +239,7 @@ func (e *Engine) send(ctx context.Context, st *step, r *store.Round, text string
 	if r.OrigMessageID != "" {
 		refs = []string{r.OrigMessageID}
 	}
-	if _, err := e.queue(ctx, st, mail{roundID: r.ID, kind: "statement", lang: r.Language,
+	if _, err := e.queue(ctx, st, mail{roundID: r.ID, kind: store.MailStatement, lang: r.Language,
 		to: []sender.Address{{Name: r.InviterName, Addr: r.InviterAddress}}, cc: cc,
 		subject: reSubject(r.OrigSubject), text: text, inReplyTo: r.OrigMessageID, refs: refs,
 		messageID: fmt.Sprintf("statement-%s@%s", r.ID, e.Cfg.Domain()),

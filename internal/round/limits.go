@@ -2,7 +2,6 @@ package round
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"sort"
@@ -19,7 +18,7 @@ import (
 // first put to allow, which counts what was sent in the last hour, per sender
 // (and kind), per round and overall, in the store, so a restart does not
 // reset it. What the limits stop is still recorded: the incoming message goes
-// to Processed or Needs-Review as always, with a note, and the coordinators
+// to store.Processed or Needs-store.Review as always, with a note, and the coordinators
 // get one digest an hour listing what was not answered, instead of N notices.
 // Mail that is not a reaction (consultations, reminders, the round-opened
 // note, drafts, statements) is not limited here.
@@ -62,13 +61,13 @@ var reactionKinds = map[string]reactionKind{
 	"unclear":       {maxUnclearPerHour, false, false, "requests to answer clearly, to %[1]s in round %[2]s"},
 	"command":       {10, false, true, "replies to commands from %[1]s"},
 	"confirmation":  {5, false, true, "confirmation requests to %[1]s"},
-	"untokened":     {1, true, false, "notices about mail from %[1]s without a reply token (in Needs-Review)"},
-	"late":          {1, true, false, "notices about late answers from %[1]s to round %[2]s (in Needs-Review)"},
-	"unverified":    {1, true, false, "notices about unverified mail in the name of %[1]s (in Needs-Review)"},
-	"no-invitation": {1, true, false, "notices about mail from %[1]s without a forwarded invitation (in Needs-Review)"},
+	"untokened":     {1, true, false, "notices about mail from %[1]s without a reply token (in Needs-store.Review)"},
+	"late":          {1, true, false, "notices about late answers from %[1]s to round %[2]s (in Needs-store.Review)"},
+	"unverified":    {1, true, false, "notices about unverified mail in the name of %[1]s (in Needs-store.Review)"},
+	"no-invitation": {1, true, false, "notices about mail from %[1]s without a forwarded invitation (in Needs-store.Review)"},
 	"intake":        {3, true, false, "notices about forwards from %[1]s that opened no round"},
 	"bounce":        {1, true, false, "notices about delivery failures for %[1]s"},
-	"too_large":     {1, true, false, "notices about messages too large to read from %[1]s (in Needs-Review)"},
+	"too_large":     {1, true, false, "notices about messages too large to read from %[1]s (in Needs-store.Review)"},
 }
 
 // reaction is one automatic mail about to be sent in reaction to in.
@@ -164,9 +163,8 @@ func (e *Engine) answersDigest(m *mimeparse.Message) bool {
 // from being answered since the last digest. It runs from the clock, never
 // from incoming mail, so no mail can make it go out more often.
 func (e *Engine) digest(ctx context.Context) error {
-	queued := 0
-	err := e.Store.Tx(ctx, func(tx *sql.Tx) error {
-		st := &step{tx: tx, now: e.Now()}
+	return e.commit(ctx, e.Now(), func(st *step) error {
+		tx := st.tx
 		if err := store.PruneReactions(ctx, tx, st.now.Add(-reactionHistoryKeptFor)); err != nil {
 			return err
 		}
@@ -196,7 +194,7 @@ func (e *Engine) digest(ctx context.Context) error {
 		if len(groups) > maxDigestLines {
 			lines = append(lines, fmt.Sprintf("… and %d more kinds or senders", len(groups)-maxDigestLines))
 		}
-		see := "the Needs-Review folder"
+		see := "the Needs-store.Review folder"
 		if len(rounds) > 0 {
 			sort.Strings(rounds)
 			var cmds []string
@@ -217,11 +215,6 @@ func (e *Engine) digest(ctx context.Context) error {
 			return err
 		}
 		e.Log.Warn("reaction limits: digest to the coordinators", "not_answered", total, "groups", len(groups))
-		queued = st.queued
 		return store.RecordReaction(ctx, tx, store.Reaction{At: st.now, Kind: digestKind, Sent: true})
 	})
-	if queued > 0 {
-		e.Kick()
-	}
-	return err
 }

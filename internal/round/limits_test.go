@@ -52,7 +52,7 @@ func TestAFloodOfForgedVotesBringsOneNoticeAndOneDigestAnHour(t *testing.T) {
 	r, _ := h.open()
 	start := h.now
 	for i := 0; i < 500; i++ {
-		if d := h.handle(forgedVote("info@sjac.example", i)); d != Review {
+		if d := h.handle(forgedVote("info@sjac.example", i)); d != store.Review {
 			t.Fatalf("forged vote %d went to %s, want review", i, d)
 		}
 		if i%10 == 9 { // 50 minutes of flood, the clock ticking through it
@@ -99,7 +99,7 @@ func TestAFloodOfForgedVotesBringsOneNoticeAndOneDigestAnHour(t *testing.T) {
 			t.Fatalf("digest subject %q: %v", d.Subject, err)
 		}
 		total += n
-		if !strings.Contains(d.Text, "info@sjac.example without a reply token") || !strings.Contains(d.Text, "Needs-Review") {
+		if !strings.Contains(d.Text, "info@sjac.example without a reply token") || !strings.Contains(d.Text, "Needs-store.Review") {
 			t.Errorf("the digest does not say whose mail was not answered or where it is:\n%s", d.Text)
 		}
 		if recipients(d) != "rania@coal.example" {

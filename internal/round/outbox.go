@@ -33,7 +33,7 @@ func (o Outbox) Due(ctx context.Context, now time.Time, limit int) ([]sender.Ite
 			continue
 		}
 		items = append(items, sender.Item{ID: r.ID, Attempts: r.Attempts, Queued: r.CreatedAt, Mail: m,
-			InFlight: r.State == "sending"})
+			InFlight: r.State == store.OutboxSending})
 	}
 	return items, nil
 }
@@ -81,13 +81,12 @@ func (o Outbox) Failed(ctx context.Context, id int64, reason string, rejected []
 // contact refused permanently is marked undeliverable like a hard bounce.
 func (o Outbox) report(ctx context.Context, id int64, reason string, rejected []sender.Rejection, mark func(*sql.Tx) error) error {
 	e := o.E
-	queued := 0
-	err := e.Store.Tx(ctx, func(tx *sql.Tx) error {
-		row, err := store.GetOutbox(ctx, tx, id)
+	return e.commit(ctx, e.Now(), func(st *step) error {
+		row, err := store.GetOutbox(ctx, st.tx, id)
 		if err != nil {
 			return err
 		}
-		if err := mark(tx); err != nil {
+		if err := mark(st.tx); err != nil {
 			return err
 		}
 		var lines []string
@@ -98,10 +97,9 @@ func (o Outbox) report(ctx context.Context, id int64, reason string, rejected []
 			lines = append([]string{reason}, lines...)
 		}
 		e.Log.Error("delivery failed", "outbox_id", id, "kind", row.Kind, "round", row.RoundID, "reason", strings.Join(lines, "; "))
-		if row.Kind == "notice" || row.Kind == "delivery-failure" {
+		if row.Kind == store.MailNotice || row.Kind == store.MailDeliveryFailure {
 			return nil // never report a failed report: that way lies a loop
 		}
-		st := &step{tx: tx, now: e.Now()}
 		if row.RoundID != "" {
 			if err := e.markRejected(ctx, st, row.RoundID, rejected); err != nil {
 				return err
@@ -114,16 +112,10 @@ func (o Outbox) report(ctx context.Context, id int64, reason string, rejected []
 		if reason == "" {
 			what = "was delivered, except to these recipients, which the mail server refused:"
 		}
-		err = e.tell(ctx, st, note{kind: "delivery-failure", roundID: row.RoundID, title: "Delivery failed: " + row.Kind,
+		return e.tell(ctx, st, note{kind: store.MailDeliveryFailure, roundID: row.RoundID, title: "Delivery failed: " + row.Kind.String(),
 			text:  fmt.Sprintf("The %s message to %s %s", row.Kind, strings.Join(row.Recipients, ", "), what),
 			lines: lines})
-		queued = st.queued
-		return err
 	})
-	if queued > 0 {
-		e.Kick()
-	}
-	return err
 }
 
 // markRejected marks participants' contacts that the server refused permanently.
@@ -163,8 +155,8 @@ func (e *Engine) handleOwn(ctx context.Context, st *step, m *mimeparse.Message) 
 		}
 		if proved {
 			e.Log.Info("an interrupted delivery arrived: its copy is in the coalition's mailbox; it will not be sent again")
-			return outcome{kind: "own", disp: Processed, note: "our own copy: proves an interrupted delivery"}, nil
+			return outcome{kind: "own", disp: store.Processed, note: "our own copy: proves an interrupted delivery"}, nil
 		}
 	}
-	return outcome{kind: "own", disp: Processed, note: "our own mail came back"}, nil
+	return outcome{kind: "own", disp: store.Processed, note: "our own mail came back"}, nil
 }

@@ -8,10 +8,11 @@ import (
 
 	"consultd/internal/answer"
 	"consultd/internal/automail"
-	"consultd/internal/config"
+	"consultd/internal/classify"
 	"consultd/internal/mimeparse"
 	"consultd/internal/sender"
 	"consultd/internal/store"
+	"consultd/internal/token"
 )
 
 // handleReply records a member's answer, matched by its token.
@@ -20,11 +21,11 @@ func (e *Engine) handleReply(ctx context.Context, st *step, m *mimeparse.Message
 	if err != nil {
 		return outcome{}, err
 	}
-	o := outcome{kind: "reply", roundID: r.ID, disp: Processed}
+	o := outcome{kind: "reply", roundID: r.ID, disp: store.Processed}
 	from := firstFrom(m)
 	if r.State != store.StateOpen {
 		o.note = fmt.Sprintf("reply from %s after the round %s closed (%s); not counted", p.MemberID, r.ID, r.State)
-		o.disp = Review
+		o.disp = store.Review
 		if ok, err := e.allow(ctx, st, reaction{kind: "late", sender: from, roundID: r.ID, in: m}); err != nil || !ok {
 			return o, err
 		}
@@ -48,7 +49,7 @@ func (e *Engine) handleReply(ctx context.Context, st *step, m *mimeparse.Message
 		if err := event(ctx, st, r.ID, "reply from %s (%s) had no recognisable position; asked to answer clearly", p.MemberID, from); err != nil {
 			return o, err
 		}
-		return o, e.guardedReply(ctx, st, r, p, m, "unclear", from, recipients, map[string]any{"Round": r, "Member": p, "Text": a.Text})
+		return o, e.guardedReply(ctx, st, r, p, m, store.MailUnclear, from, recipients, map[string]any{"Round": r, "Member": p, "Text": a.Text})
 	}
 	replaced := p.Answered()
 	p.Position = string(a.Position)
@@ -68,7 +69,7 @@ func (e *Engine) handleReply(ctx context.Context, st *step, m *mimeparse.Message
 	}
 	o.note = fmt.Sprintf("%s %s %s", p.MemberID, verb, p.Position)
 	data := map[string]any{"Round": r, "Member": p, "Replaced": replaced, "Sign": signText(p.Sign)}
-	if err := e.guardedReply(ctx, st, r, p, m, "receipt", from, recipients, data); err != nil {
+	if err := e.guardedReply(ctx, st, r, p, m, store.MailReceipt, from, recipients, data); err != nil {
 		return o, err
 	}
 	if e.Cfg.Policy.CloseWhenAllAnswered {
@@ -95,11 +96,11 @@ func (e *Engine) handleReply(ctx context.Context, st *step, m *mimeparse.Message
 // guardedReply queues a receipt or an "answer clearly" request in the member's
 // conversation, unless the reaction limits say no.
 func (e *Engine) guardedReply(ctx context.Context, st *step, r *store.Round, p *store.Participant, m *mimeparse.Message,
-	kind, from string, to []string, data map[string]any) error {
-	if ok, err := e.allow(ctx, st, reaction{kind: kind, sender: from, roundID: r.ID, in: m}); err != nil || !ok {
+	kind store.MailKind, from string, to []string, data map[string]any) error {
+	if ok, err := e.allow(ctx, st, reaction{kind: kind.String(), sender: from, roundID: r.ID, in: m}); err != nil || !ok {
 		return err
 	}
-	subj, body, err := e.Render.Text(p.Language, kind, data)
+	subj, body, err := e.Render.Text(p.Language, kind.String(), data)
 	if err != nil {
 		return err
 	}
@@ -116,7 +117,7 @@ func (e *Engine) guardedReply(ctx context.Context, st *step, r *store.Round, p *
 // never counted (From: can be forged); a person looks at it.
 func (e *Engine) handleUntokenedMember(ctx context.Context, st *step, m *mimeparse.Message, memberID string) (outcome, error) {
 	mem := e.Cfg.MemberByID(memberID)
-	o := outcome{kind: "reply", disp: Review, note: "member address without a valid token; not counted"}
+	o := outcome{kind: "reply", disp: store.Review, note: "member address without a valid token; not counted"}
 	if ok, err := e.allow(ctx, st, reaction{kind: "untokened", sender: firstFrom(m), in: m}); err != nil || !ok {
 		return o, err
 	}
@@ -130,7 +131,7 @@ func (e *Engine) handleUntokenedMember(ctx context.Context, st *step, m *mimepar
 // handleAutoReply records an out-of-office or auto-responder; it is never
 // counted and never answered.
 func (e *Engine) handleAutoReply(ctx context.Context, st *step, m *mimeparse.Message, why string) (outcome, error) {
-	o := outcome{kind: "auto_reply", disp: Processed, note: "auto-reply (" + why + "); not counted, not answered"}
+	o := outcome{kind: "auto_reply", disp: store.Processed, note: "auto-reply (" + why + "); not counted, not answered"}
 	if tok := e.findToken(m); tok != "" {
 		if p, err := store.ParticipantByToken(ctx, st.tx, tok); err == nil {
 			o.roundID = p.RoundID
@@ -143,7 +144,7 @@ func (e *Engine) handleAutoReply(ctx context.Context, st *step, m *mimeparse.Mes
 // handleBounce marks hard-bounced contacts undeliverable, sends the
 // consultation to the member's other contacts, and tells the coordinators.
 func (e *Engine) handleBounce(ctx context.Context, st *step, m *mimeparse.Message, b *automail.Bounce) (outcome, error) {
-	o := outcome{kind: "bounce", disp: Processed, note: "bounce; never answered"}
+	o := outcome{kind: "bounce", disp: store.Processed, note: "bounce; never answered"}
 	var lines []string
 	for _, rc := range b.Recipients {
 		class := "temporary"
@@ -213,7 +214,7 @@ func (e *Engine) handleBounce(ctx context.Context, st *step, m *mimeparse.Messag
 				if err != nil {
 					return o, err
 				}
-				if err := e.sendConsultation(ctx, st, r, p, names, atts, prev, "consultation-resend"); err != nil {
+				if err := e.sendConsultation(ctx, st, r, p, names, atts, prev, store.MailConsultationResend); err != nil {
 					return o, err
 				}
 				msg += " The consultation was sent to their other contact(s): " + strings.Join(left, ", ") + "."
@@ -245,12 +246,11 @@ func (e *Engine) bouncedParticipants(ctx context.Context, st *step, m *mimeparse
 		ids = append(ids, em.InReplyTo...)
 	}
 	for _, id := range ids {
-		id = strings.ToLower(strings.Trim(id, "<> "))
-		mm := tokenInID.FindStringSubmatch(id)
-		if mm == nil {
+		tok := token.FromMessageID(id, "")
+		if tok == "" {
 			continue
 		}
-		p, err := store.ParticipantByToken(ctx, st.tx, mm[1])
+		p, err := store.ParticipantByToken(ctx, st.tx, tok)
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}
@@ -284,18 +284,7 @@ func (e *Engine) bouncedParticipants(ctx context.Context, st *step, m *mimeparse
 	return nil, nil, nil
 }
 
-func (e *Engine) reader() *answer.Reader { return answer.NewReader(Vocabulary(e.Cfg)...) }
-
-// Vocabulary converts the configuration's extra languages for package answer.
-func Vocabulary(cfg *config.Config) []answer.Vocabulary {
-	var vs []answer.Vocabulary
-	for _, v := range cfg.Vocabulary {
-		vs = append(vs, answer.Vocabulary{Language: v.Language, Accept: v.Accept, Decline: v.Decline, Abstain: v.Abstain,
-			Negations: v.Negations, Concerns: v.Concerns, Recommendations: v.Recommendations, Sign: v.Sign, Yes: v.Yes, No: v.No,
-			NotPosition: v.NotPosition, NoPoints: v.NoPoints})
-	}
-	return vs
-}
+func (e *Engine) reader() *answer.Reader { return answer.NewReader(classify.Vocabulary(e.Cfg)...) }
 
 func signText(b *bool) string {
 	switch {

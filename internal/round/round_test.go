@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"consultd/internal/classify"
+	"consultd/internal/command"
 	"consultd/internal/config"
 	"consultd/internal/demo/story"
 	"consultd/internal/mimeparse"
@@ -80,7 +82,7 @@ func newHarness(t *testing.T, requireApproval bool) *harness {
 
 var uid uint32
 
-func (h *harness) handle(raw []byte) Disposition {
+func (h *harness) handle(raw []byte) store.Disposition {
 	h.t.Helper()
 	uid++
 	d, err := h.e.Handle(h.ctx, Incoming{Raw: raw, Mailbox: "INBOX", UIDValidity: 1, UID: uid})
@@ -91,7 +93,7 @@ func (h *harness) handle(raw []byte) Disposition {
 }
 
 // outbox returns queued mails of a kind, decoded.
-func (h *harness) outbox(kind string) []sender.Mail {
+func (h *harness) outbox(kind store.MailKind) []sender.Mail {
 	h.t.Helper()
 	rows, err := store.DueOutbox(h.ctx, h.e.Store.DB(), h.now.Add(1000*time.Hour), 10000)
 	if err != nil {
@@ -113,7 +115,7 @@ func (h *harness) outbox(kind string) []sender.Mail {
 
 func (h *harness) open() (*store.Round, map[string]story.Consultation) {
 	h.t.Helper()
-	if d := h.handle(story.Forward("Rania", "rania@coal.example", "coalition@coal.example", h.now)); d != Processed {
+	if d := h.handle(story.Forward("Rania", "rania@coal.example", "coalition@coal.example", h.now)); d != store.Processed {
 		h.t.Fatalf("forward from coordinator went to %s", d)
 	}
 	rounds, _ := store.ListRounds(h.ctx, h.e.Store.DB())
@@ -196,7 +198,7 @@ func TestForwardFromCoordinatorOpensRoundAndConsultsEveryMember(t *testing.T) {
 
 func TestForwardFromStrangerNeverOpensARound(t *testing.T) {
 	h := newHarness(t, false)
-	if d := h.handle(story.Forward("Mallory", "mallory@evil.example", "coalition@coal.example", h.now)); d != Review {
+	if d := h.handle(story.Forward("Mallory", "mallory@evil.example", "coalition@coal.example", h.now)); d != store.Review {
 		t.Fatalf("stranger's forward went to %s, want review", d)
 	}
 	rounds, _ := store.ListRounds(h.ctx, h.e.Store.DB())
@@ -239,7 +241,7 @@ func TestForgedReplyWithoutTokenChangesNothing(t *testing.T) {
 	r, cons := h.open()
 	c := cons["info@sjac.example"]
 	c.ReplyTo, c.MessageID = "coalition@coal.example", "someone-else@gmail.com" // no token anywhere
-	if d := h.handle(answerMail(c, "info@sjac.example", "ACCEPT", 2)); d != Review {
+	if d := h.handle(answerMail(c, "info@sjac.example", "ACCEPT", 2)); d != store.Review {
 		t.Fatalf("forged reply went to %s", d)
 	}
 	if p := participant(t, h, r.ID, "sjac"); p.Answered() {
@@ -393,12 +395,12 @@ func TestApprovalFlowWithEditedText(t *testing.T) {
 	}
 	signers := "– Baytna Syria\n– Syria Justice and Accountability Center (SJAC)\n– AlKawakbi Center"
 	// Dropping an organisation that agreed to sign is refused, with the reason.
-	reply(d, "edit-0", "Here is my version.\n\n"+BeginMarker+"\nOur edited statement\n\nWe decline, with thanks.\n\n– Baytna Syria\n"+EndMarker)
+	reply(d, "edit-0", "Here is my version.\n\n"+command.BeginMarker+"\nOur edited statement\n\nWe decline, with thanks.\n\n– Baytna Syria\n"+command.EndMarker)
 	refusal := h.outbox("command-reply")
 	if len(h.outbox("statement")) != 0 || len(refusal) != 1 || !strings.Contains(refusal[0].Text, "leaves out organisations that agreed to sign: Syria Justice and Accountability Center (SJAC), AlKawakbi Center") {
 		t.Fatalf("an edit that drops signatories was not refused clearly: %d statements, replies %+v", len(h.outbox("statement")), refusal)
 	}
-	reply(d, "edit-1", "Here is my version.\n\n"+BeginMarker+"\nOur edited statement\n\nWe decline, with thanks.\n\n"+signers+"\n"+EndMarker)
+	reply(d, "edit-1", "Here is my version.\n\n"+command.BeginMarker+"\nOur edited statement\n\nWe decline, with thanks.\n\n"+signers+"\n"+command.EndMarker)
 	if len(h.outbox("statement")) != 0 {
 		t.Fatalf("with require_approval an edited text went out before the coordinators saw what it changed")
 	}
@@ -526,40 +528,12 @@ func TestForgedCoordinatorMailOpensNothingWhenTheServerDidNotAuthenticateIt(t *t
 		if got := len(rounds) == 1; got != c.opens {
 			t.Fatalf("%s: round opened = %v, want %v", c.name, got, c.opens)
 		}
-		if !c.opens && d != Review {
+		if !c.opens && d != store.Review {
 			t.Errorf("%s: went to %s, want review", c.name, d)
 		}
 	}
 	if n := len(h.outbox("notice")); n != 1 {
 		t.Errorf("coordinators got %d 'unverified' notices for 4 forged messages within an hour, want 1", n)
-	}
-}
-
-func TestOnlyWholeCommandLinesAreCommands(t *testing.T) {
-	cases := []struct {
-		line string
-		verb string // "" = not a command
-	}{
-		{"STATUS 2026-01", "STATUS"},
-		{"status", "STATUS"},
-		{"CLOSE 2026-01.", "CLOSE"},
-		{"EXTEND 2026-01 48h", "EXTEND"},
-		{"extend 2026-01 2026-12-02", "EXTEND"},
-		{"APPROVE", "APPROVE"},
-		{"APPROVE 2026-03 DECLINE", "APPROVE"},
-		{"**CANCEL 2026-01**", "CANCEL"},
-		{"إلغاء 2026-01", "CANCEL"},
-		{"Close to finishing my review, will send comments tomorrow.", ""},
-		{"Cancel that, I misread the date.", ""},
-		{"Status: still waiting for two members.", ""},
-		{"Approve of the idea in general, but let us wait.", ""},
-		{"Thanks, noted.", ""},
-	}
-	for _, c := range cases {
-		cmd, ok := commandLine(c.line)
-		if got := map[bool]string{true: cmd.Verb, false: ""}[ok]; got != c.verb {
-			t.Errorf("%q read as %q, want %q", c.line, got, c.verb)
-		}
 	}
 }
 
@@ -598,11 +572,11 @@ func TestInspectSaysWhatTheEngineWouldDoWithAForgedCoordinatorForward(t *testing
 	h := newHarness(t, false)
 	h.e.Cfg.Authentication.AuthservID = "mx.coal.example"
 	m, _ := mimeparse.Parse(story.Forward("Rania", "rania@coal.example", "coalition@coal.example", h.now))
-	u := Understand(h.ctx, m, h.e.Cfg, h.e.Store.DB(), nil, h.now)
+	u := classify.Understand(h.ctx, m, h.e.Cfg, h.e.Store.DB(), nil, h.now)
 	if !strings.Contains(strings.Join(u.Notes, " "), "did not authenticate") {
 		t.Fatalf("inspect does not say the forward would be refused: %+v", u.Notes)
 	}
-	if d := h.handle(story.Forward("Rania", "rania@coal.example", "coalition@coal.example", h.now)); d != Review {
+	if d := h.handle(story.Forward("Rania", "rania@coal.example", "coalition@coal.example", h.now)); d != store.Review {
 		t.Fatalf("the engine sent it to %s, want review", d)
 	}
 }
@@ -633,7 +607,7 @@ func TestUnreadableMailGoesToReviewAndIsNeverAnswered(t *testing.T) {
 	}
 	for name, raw := range cases {
 		for i := 0; i < 2; i++ { // a replay goes where the first one went
-			if d := h.handle(raw); d != Review {
+			if d := h.handle(raw); d != store.Review {
 				t.Errorf("%s (try %d): went to %s, want review", name, i+1, d)
 			}
 		}

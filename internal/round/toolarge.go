@@ -3,7 +3,6 @@ package round
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
@@ -41,29 +40,23 @@ func (e *Engine) HandleTooLarge(ctx context.Context, in TooLarge) error {
 	now := e.Now()
 	from := firstFrom(m)
 	note := fmt.Sprintf("%s, over imap.max_message_size (%s): not read", mib(in.Size), mib(in.Limit))
-	var queued int
-	err := e.Store.Tx(ctx, func(tx *sql.Tx) error {
-		if seen, err := store.GetSeen(ctx, tx, key); err != nil || seen != nil {
+	err := e.commit(ctx, now, func(st *step) error {
+		if seen, err := store.GetSeen(ctx, st.tx, key); err != nil || seen != nil {
 			return err
 		}
-		st := &step{tx: tx, now: now}
 		if err := e.tellTooLarge(ctx, st, m, from, in); err != nil {
 			return err
 		}
-		queued = st.queued
-		if err := store.InsertSeen(ctx, tx, &store.Seen{Key: key, Mailbox: in.Mailbox, UIDValidity: in.UIDValidity,
-			UID: in.UID, Kind: "too_large", Disposition: string(Review), Note: note, At: now}); err != nil {
+		if err := store.InsertSeen(ctx, st.tx, &store.Seen{Key: key, Mailbox: in.Mailbox, UIDValidity: in.UIDValidity,
+			UID: in.UID, Kind: "too_large", Disposition: store.Review, Note: note, At: now}); err != nil {
 			return err
 		}
 		e.Log.Log(ctx, slog.LevelWarn, "message handled", "message_id", key, "from", from, "kind", "too_large",
-			"round", "", "to", string(Review), "note", note)
+			"round", "", "to", store.Review, "note", note)
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("handle oversized message %s: %w", key, err)
-	}
-	if queued > 0 {
-		e.Kick()
 	}
 	return nil
 }

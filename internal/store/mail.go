@@ -17,7 +17,7 @@ type Seen struct {
 	UID         uint32
 	Kind        string
 	RoundID     string
-	Disposition string // processed | review
+	Disposition Disposition
 	Note        string
 	At          time.Time
 }
@@ -76,10 +76,10 @@ type OutboxRow struct {
 	ID         int64
 	MessageID  string
 	RoundID    string
-	Kind       string
+	Kind       MailKind
 	Recipients []string
 	Payload    []byte
-	State      string // pending | sending | sent | failed
+	State      OutboxState
 	Attempts   int
 	DueAt      time.Time // pending: next attempt; sending: when to look for proof
 	LastError  string

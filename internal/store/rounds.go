@@ -10,22 +10,13 @@ import (
 	"time"
 )
 
-// Round states.
-const (
-	StateOpen      = "open"      // consultation running
-	StateDraft     = "draft"     // closed; statement waiting for coordinators' approval
-	StateUndecided = "undecided" // closed without quorum; coordinators decide (on_no_quorum: ask)
-	StateSent      = "sent"      // statement queued to the inviter
-	StateCancelled = "cancelled"
-)
-
 // ErrNotFound is returned when a round or participant does not exist.
 var ErrNotFound = errors.New("not found")
 
 // Round is one consultation on one invitation.
 type Round struct {
 	ID              string
-	State           string
+	State           RoundState
 	Title           string
 	Language        string
 	InviterName     string
@@ -41,7 +32,7 @@ type Round struct {
 	DeadlineSource  string
 	CreatedAt       time.Time
 	ClosedAt        time.Time
-	Outcome         string
+	Outcome         Outcome
 	Statement       string
 	DraftMessageID  string
 	SentAt          time.Time
@@ -180,8 +171,15 @@ func GetRound(ctx context.Context, q Querier, id string) (*Round, error) {
 }
 
 // ListRounds returns rounds, newest first; with states, only those.
-func ListRounds(ctx context.Context, q Querier, states ...string) ([]*Round, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+roundCols+` FROM rounds ORDER BY created_at DESC, id DESC`)
+func ListRounds(ctx context.Context, q Querier, states ...RoundState) ([]*Round, error) {
+	where, args := "", []any{}
+	if len(states) > 0 {
+		where = "WHERE state IN (?" + strings.Repeat(",?", len(states)-1) + ") "
+		for _, s := range states {
+			args = append(args, string(s))
+		}
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+roundCols+` FROM rounds `+where+`ORDER BY created_at DESC, id DESC`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -192,9 +190,7 @@ func ListRounds(ctx context.Context, q Querier, states ...string) ([]*Round, err
 		if err != nil {
 			return nil, err
 		}
-		if len(states) == 0 || contains(states, r.State) {
-			out = append(out, r)
-		}
+		out = append(out, r)
 	}
 	return out, rows.Err()
 }
@@ -254,10 +250,15 @@ func scanParticipant(sc scanner) (*Participant, error) {
 	if err != nil {
 		return nil, err
 	}
-	json.Unmarshal([]byte(emails), &p.Emails)
-	json.Unmarshal([]byte(undeliv), &p.Undeliverable)
-	json.Unmarshal([]byte(conc), &p.Concerns)
-	json.Unmarshal([]byte(recs), &p.Recommendations)
+	for _, f := range []struct {
+		name, data string
+		into       *[]string
+	}{{"emails", emails, &p.Emails}, {"undeliverable", undeliv, &p.Undeliverable}, {"concerns", conc, &p.Concerns},
+		{"recommendations", recs, &p.Recommendations}} {
+		if err := unmarshalList(f.data, f.into); err != nil {
+			return nil, fmt.Errorf("participant %s/%s: %s: %w", p.RoundID, p.MemberID, f.name, err)
+		}
+	}
 	if sign.Valid {
 		b := sign.Int64 != 0
 		p.Sign = &b
@@ -348,11 +349,10 @@ func nonNil(s []string) []string {
 	return s
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
+// unmarshalList reads a JSON list column; an empty column is an empty list.
+func unmarshalList(data string, into *[]string) error {
+	if data == "" {
+		return nil
 	}
-	return false
+	return json.Unmarshal([]byte(data), into)
 }

@@ -1,4 +1,4 @@
-package round
+package classify
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 
 	"consultd/internal/answer"
 	"consultd/internal/automail"
+	"consultd/internal/command"
 	"consultd/internal/config"
 	"consultd/internal/forward"
 	"consultd/internal/mimeparse"
@@ -27,7 +28,7 @@ type Understanding struct {
 	Round           string             `json:"round,omitempty"`
 	Member          string             `json:"member,omitempty"`
 	Invitation      *InvitationInfo    `json:"invitation,omitempty"`
-	Command         *Command           `json:"command,omitempty"`
+	Command         *command.Command   `json:"command,omitempty"`
 	Bounce          *automail.Bounce   `json:"bounce,omitempty"`
 	AutoReply       string             `json:"auto_reply_reason,omitempty"`
 	Notes           []string           `json:"notes,omitempty"`
@@ -55,60 +56,64 @@ func Understand(ctx context.Context, m *mimeparse.Message, cfg *config.Config, q
 	u := Understanding{Kind: "unknown", From: firstFrom(m), Subject: m.Subject, Text: m.Text, Warnings: m.Warnings}
 	reader := answer.NewReader(vocab...)
 	// Without a configuration anyone might be a coordinator: commands count.
-	c, machine := classifyMachine(m)
+	c, machine := MachineMail(m)
 	if !machine {
-		c = classified{class: classCoordinator}
-		if cmd, ok := ParseCommand(m); ok {
-			c = classified{class: classCommand, cmd: cmd}
+		c = Result{Class: Coordinator}
+		if cmd, ok := command.Parse(m); ok {
+			c = Result{Class: Command, Command: cmd}
 		}
 	}
 	if cfg != nil {
+		var tokens Tokens
+		if q != nil {
+			tokens = StoreTokens(q)
+		}
 		var err error
-		if c, err = (&Engine{Cfg: cfg}).classify(ctx, q, m); err != nil {
+		if c, err = Message(ctx, cfg, tokens, m); err != nil {
 			u.Notes = append(u.Notes, "token lookup failed: "+err.Error())
 		}
 	}
-	if c.staleToken {
+	if c.StaleToken {
 		u.Notes = append(u.Notes, "carries a reply token that matches no round")
 	}
-	switch c.class {
-	case classOwn:
+	switch c.Class {
+	case Own:
 		u.Notes = append(u.Notes, "consultd's own mail: ignored")
 		return u
-	case classBounce:
-		u.Kind, u.Bounce = "bounce", c.bounce
+	case Bounce:
+		u.Kind, u.Bounce = "bounce", c.Bounce
 		return u
-	case classAutoReply, classMachine:
-		u.Kind, u.AutoReply = "auto_reply", c.why
+	case AutoReply, Machine:
+		u.Kind, u.AutoReply = "auto_reply", c.Why
 		return u
-	case classReply:
-		u.Round, u.Member = c.p.RoundID, c.p.MemberID
+	case Reply:
+		u.Round, u.Member = c.Participant.RoundID, c.Participant.MemberID
 		return readReply(u, reader.Read(m))
-	case classCommand:
-		u.Kind, u.Command = "command", &c.cmd
-		if c.confirm {
-			u.Notes = append(u.Notes, "would be confirmed by email first ("+c.why+"): the coordinator's configured address is asked to reply CONFIRM")
+	case Command:
+		u.Kind, u.Command = "command", &c.Command
+		if c.Confirm {
+			u.Notes = append(u.Notes, "would be confirmed by email first ("+c.Why+"): the coordinator's configured address is asked to reply CONFIRM")
 		}
 		return u
-	case classCoordinator:
-		if c.confirm {
-			u.Notes = append(u.Notes, "a forward would be confirmed by email first ("+c.why+"): the coordinator's configured address is asked to reply CONFIRM")
+	case Coordinator:
+		if c.Confirm {
+			u.Notes = append(u.Notes, "a forward would be confirmed by email first ("+c.Why+"): the coordinator's configured address is asked to reply CONFIRM")
 		}
-	case classUnverified:
-		u.Notes = append(u.Notes, "claims a coordinator's address but the mail server did not authenticate it ("+c.why+"): would open nothing and run nothing (Needs-Review)")
-	case classConfirm:
+	case Unverified:
+		u.Notes = append(u.Notes, "claims a coordinator's address but the mail server did not authenticate it ("+c.Why+"): would open nothing and run nothing (Needs-Review)")
+	case Confirm:
 		u.Kind = "confirmation"
-		if c.pending == nil {
+		if c.Pending == nil {
 			u.Notes = append(u.Notes, "says CONFIRM but carries no token of a pending confirmation request: would do nothing (Needs-Review)")
 		} else {
-			u.Round = c.pending.RoundID
-			u.Notes = append(u.Notes, "answers the confirmation request to "+c.pending.Coordinator+" ("+c.pending.State+"): "+c.pending.Summary)
+			u.Round = c.Pending.RoundID
+			u.Notes = append(u.Notes, "answers the confirmation request to "+c.Pending.Coordinator+" ("+c.Pending.State+"): "+c.Pending.Summary)
 		}
 		return u
-	case classMember:
-		u.Member = c.memberID
+	case Member:
+		u.Member = c.MemberID
 		u.Notes = append(u.Notes, "from a member address but without a valid reply token: would not be counted (Needs-Review)")
-	case classUnknown:
+	case Unknown:
 		u.Notes = append(u.Notes, "not from a coordinator: would never open a round or run a command (Needs-Review)")
 	}
 	// What the text says, for a person to see, even where it would not count.
@@ -141,4 +146,15 @@ func readReply(u Understanding, a answer.Answer) Understanding {
 	u.Kind = "reply"
 	u.Position, u.Concerns, u.Recommendations, u.Sign, u.Text = string(a.Position), a.Concerns, a.Recommendations, a.Sign, a.Text
 	return u
+}
+
+// Vocabulary converts the configuration's extra languages for package answer.
+func Vocabulary(cfg *config.Config) []answer.Vocabulary {
+	var vs []answer.Vocabulary
+	for _, v := range cfg.Vocabulary {
+		vs = append(vs, answer.Vocabulary{Language: v.Language, Accept: v.Accept, Decline: v.Decline, Abstain: v.Abstain,
+			Negations: v.Negations, Concerns: v.Concerns, Recommendations: v.Recommendations, Sign: v.Sign, Yes: v.Yes, No: v.No,
+			NotPosition: v.NotPosition, NoPoints: v.NoPoints})
+	}
+	return vs
 }

@@ -1,0 +1,111 @@
+// Package token is the one place that knows what a reply token looks like:
+// how it is made, where consultd puts it (a plus address and its own
+// Message-IDs), how it is found again in a reply, and how it is kept out of
+// logs. A token is 128 random bits, base32 lower case (26 characters):
+// unguessable, and safe in an address's local part and in a Message-ID.
+package token
+
+import (
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strings"
+)
+
+// Len is the length of a token.
+const Len = 26
+
+// New returns a fresh token.
+func New() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("reply token: %w", err)
+	}
+	return strings.ToLower(strings.TrimRight(base32.StdEncoding.EncodeToString(b), "=")), nil
+}
+
+// MessageID returns a new Message-ID (without <>) on domain. kind and, for a
+// member's conversation, the member's token are kept in it, so that a reply
+// to any of our mails carries the token in In-Reply-To/References even when
+// the plus address was lost.
+func MessageID(kind, tok, domain string) (string, error) {
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("message-id: %w", err)
+	}
+	if tok != "" {
+		return fmt.Sprintf("%s-%s-%s@%s", kind, tok, hex.EncodeToString(b), domain), nil
+	}
+	return fmt.Sprintf("%s-%s@%s", kind, hex.EncodeToString(b), domain), nil
+}
+
+// PlusAddress is the address replies to a member's conversation go to.
+func PlusAddress(local, domain, tok string) string { return local + "+" + tok + "@" + domain }
+
+var inID = regexp.MustCompile(`^[a-z]+(?:-[a-z]+)*-([a-z2-7]{26})-`)
+
+// FromMessageID returns the token in one of our Message-IDs (with or without
+// <>), or "".
+func FromMessageID(id, domain string) string {
+	id = strings.ToLower(strings.Trim(id, "<> "))
+	if domain != "" && !strings.HasSuffix(id, "@"+strings.ToLower(domain)) {
+		return ""
+	}
+	if mm := inID.FindStringSubmatch(id); mm != nil {
+		return mm[1]
+	}
+	return ""
+}
+
+// Find looks for a token in a reply: in a plus address local+TOKEN@domain
+// among addrs (To, Cc, Delivered-To), then in ids (In-Reply-To, References,
+// oldest first) pointing at one of our messages, the most recent first. It
+// returns a candidate; the caller checks it against the store.
+func Find(local, domain string, addrs, ids []string) string {
+	local, domain = strings.ToLower(local), strings.ToLower(domain) // addresses are compared lower-cased
+	for _, a := range addrs {
+		a = strings.ToLower(strings.Trim(strings.TrimSpace(a), "<>"))
+		at := strings.LastIndexByte(a, '@')
+		if at < 0 || a[at+1:] != domain {
+			continue
+		}
+		if lp := a[:at]; strings.HasPrefix(lp, local+"+") {
+			if t := lp[len(local)+1:]; len(t) == Len {
+				return t
+			}
+		}
+	}
+	for i := len(ids) - 1; i >= 0; i-- {
+		if t := FromMessageID(ids[i], domain); t != "" {
+			return t
+		}
+	}
+	return ""
+}
+
+// like matches a token where consultd puts one: after "+" in a plus address
+// or between dashes in one of our Message-IDs.
+var like = regexp.MustCompile(`([+-])[a-z2-7]{26}([-@]|$)`)
+
+// Redact hides tokens in s: a token in a log would let anyone who reads the
+// log answer in a member's name.
+func Redact(s string) string { return like.ReplaceAllString(s, "${1}[token]${2}") }
+
+// RedactAttr is a slog ReplaceAttr function that redacts tokens in every
+// string and error value, whoever logs them.
+func RedactAttr(_ []string, a slog.Attr) slog.Attr {
+	switch a.Value.Kind() {
+	case slog.KindString:
+		if s := a.Value.String(); like.MatchString(s) {
+			return slog.String(a.Key, Redact(s))
+		}
+	case slog.KindAny:
+		if err, ok := a.Value.Any().(error); ok && like.MatchString(err.Error()) {
+			return slog.String(a.Key, Redact(err.Error()))
+		}
+	}
+	return a
+}
