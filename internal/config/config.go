@@ -13,6 +13,10 @@ type Config struct {
 	SMTP         SMTP         `yaml:"smtp"`
 	Database     string       `yaml:"database"`
 	PublishDir   string       `yaml:"publish_dir"`
+	// StatementLanguages are the languages the joint statement is drafted and
+	// published in (empty: the invitation's language only). The inviter
+	// receives the one in the invitation's language.
+	StatementLanguages []string `yaml:"statement_languages"`
 	TemplatesDir string       `yaml:"templates_dir"` // optional: overrides the built-in templates
 	Coordinators []Person     `yaml:"coordinators"`
 	Members      []Member     `yaml:"members"`

@@ -80,6 +80,9 @@ func (v *validator) normalise() {
 	for i := range c.Vocabulary {
 		low(&c.Vocabulary[i].Language)
 	}
+	for i := range c.StatementLanguages {
+		low(&c.StatementLanguages[i])
+	}
 }
 
 func (v *validator) defaults() {
@@ -146,6 +149,7 @@ func (v *validator) validate() {
 	v.validateSMTP()
 	v.validatePeople()
 	v.validateVocabulary()
+	v.validateStatementLanguages()
 	v.validatePolicy()
 	v.validateAuthentication()
 	v.oneOf("log.level", v.c.Log.Level, logLevels)
@@ -257,6 +261,22 @@ func (v *validator) validatePeople() {
 		if !v.languageKnown(m.Language) {
 			v.errf(base+".language", "unknown language %q (use %s, or add it under vocabulary)", m.Language, strings.Join(v.languages(), ", "))
 		}
+	}
+}
+
+// validateStatementLanguages: a statement is written from templates, which
+// exist for the built-in languages only.
+func (v *validator) validateStatementLanguages() {
+	seen := map[string]bool{}
+	for i, l := range v.c.StatementLanguages {
+		path := fmt.Sprintf("statement_languages[%d]", i)
+		switch {
+		case !slices.Contains(BuiltinLanguages, l):
+			v.errf(path, "no statement templates for language %q (use %s)", l, strings.Join(BuiltinLanguages, ", "))
+		case seen[l]:
+			v.errf(path, "language %q is listed twice", l)
+		}
+		seen[l] = true
 	}
 }
 

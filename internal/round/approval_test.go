@@ -2,6 +2,8 @@ package round
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,8 +18,8 @@ func coordinatorReply(h *harness, d sender.Mail, id, text string) {
 		d.Subject, id, d.MessageID, strings.ReplaceAll(text, "\n", "\r\n"))))
 }
 
-// between returns the text between the draft's marker lines.
-func between(t *testing.T, d sender.Mail) string {
+// draftText returns the text between the draft's marker lines.
+func draftText(t *testing.T, d sender.Mail) string {
 	t.Helper()
 	_, rest, ok := strings.Cut(d.Text, command.BeginMarker+"\n")
 	text, _, ok2 := strings.Cut(rest, "\n"+command.EndMarker)
@@ -54,7 +56,7 @@ func TestGroupedAndArabicPointsGoToTheCoordinatorsEvenWithoutRequireApproval(t *
 		t.Fatalf("plain APPROVE of a mixed-language draft: %d statements, replies %+v", len(h.outbox("statement")), replies)
 	}
 	// The coordinator translates the Arabic point in the draft, notes left in place, and sends it back.
-	text := strings.Replace(between(t, d), "لم تتم استشارة المنظمات في المواضيع", "The organisations were not consulted on the topics.", 1)
+	text := strings.Replace(draftText(t, d), "لم تتم استشارة المنظمات في المواضيع", "The organisations were not consulted on the topics.", 1)
 	coordinatorReply(h, d, "edit-1", "Translated.\n\n"+command.BeginMarker+"\n"+text+"\n"+command.EndMarker)
 	st := h.outbox("statement")
 	if len(st) != 1 {
@@ -77,7 +79,7 @@ func TestAnEditThatAddsASignatoryIsRefused(t *testing.T) {
 	h.handle(answerMail(cons["info@sjac.example"], "info@sjac.example", "DECLINE\nSign: no", 71))
 	h.handle(answerMail(cons["info@kawakibi.example"], "info@kawakibi.example", "DECLINE", 72))
 	d := h.outbox("draft")[0]
-	text := between(t, d) + "\n– Syria Justice and Accountability Center (SJAC)"
+	text := draftText(t, d) + "\n– Syria Justice and Accountability Center (SJAC)"
 	coordinatorReply(h, d, "edit-1", command.BeginMarker+"\n"+text+"\n"+command.EndMarker)
 	replies := h.outbox("command-reply")
 	if len(replies) != 1 || !strings.Contains(replies[0].Text, "it lists organisations that did not agree to sign: Syria Justice and Accountability Center (SJAC)") {
@@ -85,5 +87,54 @@ func TestAnEditThatAddsASignatoryIsRefused(t *testing.T) {
 	}
 	if got, _ := store.GetRound(h.ctx, h.e.Store.DB(), r.ID); got.State != store.StateDraft || len(h.outbox("draft")) != 1 || len(h.outbox("statement")) != 0 {
 		t.Fatalf("after a refused edit the round is %s with %d drafts", got.State, len(h.outbox("draft")))
+	}
+}
+
+func TestBothStatementLanguagesAreDraftedTranslatedAndPublishedLinked(t *testing.T) {
+	h := newHarnessYAML(t, false, "statement_languages: [en, ar]\n")
+	r, cons := h.open()
+	h.handle(answerMail(cons["info@baytna.example"], "info@baytna.example", "DECLINE\nConcerns:\n- Invitations come too late.", 80))
+	h.handle(answerMail(cons["info@sjac.example"], "info@sjac.example", "DECLINE", 81))
+	h.handle(answerMail(cons["info@kawakibi.example"], "info@kawakibi.example", "نعتذر عن عدم المشاركة\nالتوصيات:\n- إشراك المنظمات في تحديد المواضيع", 82))
+	drafts := h.outbox("draft")
+	if len(drafts) != 1 || len(h.outbox("statement")) != 0 {
+		t.Fatalf("a bilingual statement must be drafted first: %d drafts, %d statements", len(drafts), len(h.outbox("statement")))
+	}
+	d := drafts[0]
+	begin, end := markers(r, "ar")
+	en := draftText(t, d)
+	ar := between(d.Text, begin, end)
+	if !strings.Contains(en, "إشراك المنظمات في تحديد المواضيع\n(consultd: raised by AlKawakbi Center)\n(consultd: written in Arabic — translate or remove)") {
+		t.Errorf("the English version does not mark the Arabic point:\n%s", en)
+	}
+	if !strings.Contains(ar, "Invitations come too late.\n(consultd: raised by Baytna Syria)\n(consultd: written in English — translate or remove)") || !strings.Contains(ar, "تعتذر") {
+		t.Errorf("the Arabic version does not mark the English point:\n%s", ar)
+	}
+	en = strings.Replace(en, "إشراك المنظمات في تحديد المواضيع", "Involve the organisations in choosing the topics.", 1)
+	ar = strings.Replace(ar, "Invitations come too late.", "الدعوات تصل متأخرة.", 1)
+	coordinatorReply(h, d, "edit-1", "Both translated.\n\n"+command.BeginMarker+"\n"+en+"\n"+command.EndMarker+"\n\n"+begin+"\n"+ar+"\n"+end)
+	st := h.outbox("statement")
+	if len(st) != 1 {
+		t.Fatalf("%d statements after the translated texts came back", len(st))
+	}
+	if strings.Contains(st[0].Text, "تحديد") || !strings.Contains(st[0].Text, "1. Involve the organisations in choosing the topics.") {
+		t.Errorf("the inviter's statement is not the English version:\n%s", st[0].Text)
+	}
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(h.cfg.PublishDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	if page := read(r.ID + ".html"); !strings.Contains(page, `<a href="`+r.ID+`.ar.html" hreflang="ar" lang="ar">العربية</a>`) || !strings.Contains(page, "Involve the organisations") {
+		t.Errorf("English page does not link the Arabic one:\n%s", page)
+	}
+	page := read(r.ID + ".ar.html")
+	if !strings.Contains(page, `dir="rtl"`) || !strings.Contains(page, `href="`+r.ID+`.html"`) || !strings.Contains(page, "الدعوات تصل متأخرة.") || strings.Contains(page, "too late") {
+		t.Errorf("Arabic page:\n%s", page)
+	}
+	if md := read(r.ID + ".ar.md"); !strings.Contains(md, "[English]("+r.ID+".md)") {
+		t.Errorf("Arabic Markdown does not link the English one:\n%s", md)
 	}
 }

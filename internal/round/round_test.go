@@ -54,9 +54,15 @@ type harness struct {
 
 func newHarness(t *testing.T, requireApproval bool) *harness {
 	t.Helper()
+	return newHarnessYAML(t, requireApproval, "")
+}
+
+// newHarnessYAML adds top-level configuration lines to testConfig.
+func newHarnessYAML(t *testing.T, requireApproval bool, extra string) *harness {
+	t.Helper()
 	dir := t.TempDir()
 	p := filepath.Join(dir, "c.yaml")
-	y := strings.Replace(testConfig, "POLICY_APPROVAL", fmt.Sprint(requireApproval), 1)
+	y := strings.Replace(testConfig, "POLICY_APPROVAL", fmt.Sprint(requireApproval), 1) + extra
 	if err := os.WriteFile(p, []byte(y), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ package statement
 import (
 	"fmt"
 	"html"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -254,15 +255,44 @@ func Summary(body string) string {
 // escaped (package inert) so that site generators (marked, Hugo/goldmark,
 // Jekyll/kramdown) show what members wrote and never turn it into a link,
 // an image, HTML, a heading or a list.
-func Markdown(text string) string {
+//
+// links are the same statement in other languages, shown under the title.
+func Markdown(text string, links ...Link) string {
 	title, rest := splitTitle(text)
-	return "# " + inert.MarkdownLine(title) + "\n\n" + inert.Markdown(rest) + "\n"
+	var ls string
+	for i, l := range links {
+		if i > 0 {
+			ls += " · "
+		}
+		ls += "[" + inert.MarkdownLine(l.Name()) + "](" + url.PathEscape(l.Href) + ")"
+	}
+	if ls != "" {
+		ls += "\n\n"
+	}
+	return "# " + inert.MarkdownLine(title) + "\n\n" + ls + inert.Markdown(rest) + "\n"
+}
+
+// Link points to the published statement in another language.
+type Link struct {
+	Lang string // en, ar
+	Href string // a file name beside this one
+}
+
+// Name is the language's name in that language.
+func (l Link) Name() string {
+	switch l.Lang {
+	case "ar":
+		return "العربية"
+	case "en":
+		return "English"
+	}
+	return l.Lang
 }
 
 // HTML renders a statement text as a standalone page; Arabic is right-to-left.
 // The text is cleaned (inert.Text: no controls, no bidi overrides) and
 // escaped: nothing a member wrote can become markup, and no link is made.
-func HTML(lang, text string) string {
+func HTML(lang, text string, links ...Link) string {
 	title, rest := splitTitle(inert.Text(text))
 	dir := "ltr"
 	if lang == "ar" {
@@ -271,6 +301,17 @@ func HTML(lang, text string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "<!DOCTYPE html>\n<html lang=\"%s\" dir=\"%s\">\n<head><meta charset=\"utf-8\"><title>%s</title></head>\n<body>\n<h1>%s</h1>\n",
 		html.EscapeString(lang), dir, html.EscapeString(title), html.EscapeString(title))
+	if len(links) > 0 {
+		b.WriteString("<p>")
+		for i, l := range links {
+			if i > 0 {
+				b.WriteString(" · ")
+			}
+			fmt.Fprintf(&b, "<a href=\"%s\" hreflang=\"%s\" lang=\"%s\">%s</a>", html.EscapeString(url.PathEscape(l.Href)),
+				html.EscapeString(l.Lang), html.EscapeString(l.Lang), html.EscapeString(l.Name()))
+		}
+		b.WriteString("</p>\n")
+	}
 	for _, para := range strings.Split(rest, "\n\n") {
 		if strings.TrimSpace(para) == "" {
 			continue

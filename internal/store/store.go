@@ -212,6 +212,11 @@ CREATE TABLE pending_actions (
 	done_by     TEXT NOT NULL DEFAULT ''       -- Message-ID of the CONFIRM reply
 );
 `,
+	// 5: the statement in the coalition's other statement_languages, beside
+	// the one in the invitation's language (statement): {"ar": "…"}.
+	`
+ALTER TABLE rounds ADD COLUMN translations TEXT NOT NULL DEFAULT '{}';
+`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {
