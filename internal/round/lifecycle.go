@@ -156,7 +156,9 @@ func (e *Engine) close(ctx context.Context, st *step, r *store.Round, reason str
 
 // compose writes the statement of a round in lang for outcome from its answers.
 func (e *Engine) compose(r *store.Round, lang string, outcome store.Outcome, ps []*store.Participant) (*statement.Statement, error) {
-	inv := statement.Invitation{Title: r.Title, InviterName: r.InviterName, Date: r.OrigDate, Summary: statement.Summary(r.OrigBody)}
+	d := statement.Describe(r.OrigBody)
+	inv := statement.Invitation{Title: r.Title, InviterName: r.InviterName, Date: r.OrigDate, Summary: statement.Summary(r.OrigBody),
+		When: d.When, Where: d.Where, Focus: d.Focus}
 	return statement.Compose(e.Render, lang, e.Cfg.Coalition.Name, outcome.String(), inv, members(ps))
 }
 

@@ -150,6 +150,24 @@ type Invitation struct {
 	InviterName string
 	Date        time.Time // when the invitation was sent (zero: unknown)
 	Summary     string    // one paragraph on what the invitation is for
+	// When, Where and Focus are what the invitation says about the meeting
+	// (Describe); the opening says them when found.
+	When, Where, Focus string
+}
+
+// forLanguage keeps the details a statement in lang can repeat as they are:
+// those written in its script (a date or place in another script would put
+// a second language into the text), and not the place when the title says it.
+func (inv Invitation) forLanguage(lang string) Invitation {
+	for _, f := range []*string{&inv.When, &inv.Where, &inv.Focus} {
+		if l := Language(*f); l != "" && l != lang {
+			*f = ""
+		}
+	}
+	if inv.Where != "" && strings.Contains(strings.ToLower(inv.Title), strings.ToLower(inv.Where)) {
+		inv.Where = ""
+	}
+	return inv
 }
 
 // Statement is a composed joint text.
@@ -200,7 +218,7 @@ func Compose(r *render.Renderer, lang, coalition, outcome string, inv Invitation
 	if outcome == "accept" {
 		name = "statement_accept"
 	}
-	data := map[string]any{"Coalition": coalition, "Invitation": inv,
+	data := map[string]any{"Coalition": coalition, "Invitation": inv.forLanguage(lang),
 		"Concerns": st.Concerns, "Recommendations": st.Recommendations, "Signatories": st.Signatories,
 		"Attendees": attendees}
 	title, body, err := r.Text(lang, name, data)
