@@ -8,21 +8,21 @@ import "time"
 // Config is the whole configuration file. Field names are the YAML keys users'
 // scripts rely on; see configs/example.yaml for every key documented.
 type Config struct {
-	Coalition    Coalition    `yaml:"coalition"`
-	IMAP         IMAP         `yaml:"imap"`
-	SMTP         SMTP         `yaml:"smtp"`
-	Database     string       `yaml:"database"`
-	PublishDir   string       `yaml:"publish_dir"`
+	Coalition  Coalition `yaml:"coalition"`
+	IMAP       IMAP      `yaml:"imap"`
+	SMTP       SMTP      `yaml:"smtp"`
+	Database   string    `yaml:"database"`
+	PublishDir string    `yaml:"publish_dir"`
 	// StatementLanguages are the languages the joint statement is drafted and
 	// published in (empty: the invitation's language only). The inviter
 	// receives the one in the invitation's language.
-	StatementLanguages []string `yaml:"statement_languages"`
-	TemplatesDir string       `yaml:"templates_dir"` // optional: overrides the built-in templates
-	Coordinators []Person     `yaml:"coordinators"`
-	Members      []Member     `yaml:"members"`
-	Policy       Policy       `yaml:"policy"`
-	Vocabulary   []Vocabulary `yaml:"vocabulary"` // extra languages for understanding replies
-	Log          Log          `yaml:"log"`
+	StatementLanguages []string     `yaml:"statement_languages"`
+	TemplatesDir       string       `yaml:"templates_dir"` // optional: overrides the built-in templates
+	Coordinators       []Person     `yaml:"coordinators"`
+	Members            []Member     `yaml:"members"`
+	Policy             Policy       `yaml:"policy"`
+	Vocabulary         []Vocabulary `yaml:"vocabulary"` // extra languages for understanding replies
+	Log                Log          `yaml:"log"`
 	// MemoryLimit is the Go runtime's soft memory limit for `run`
 	// (0: none; the GOMEMLIMIT environment variable wins).
 	MemoryLimit Size `yaml:"memory_limit"`

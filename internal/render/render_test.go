@@ -42,7 +42,7 @@ func sampleData(name string) any {
 		return map[string]any{"Round": round, "Member": member, "Text": "hm"}
 	case "statement_accept", "statement_decline":
 		return map[string]any{"Coalition": "Test Coalition", "Invitation": map[string]any{"Title": "CSSR meetings", "InviterName": "Office",
-			"Date": deadline, "Summary": "We invite you."}, "Concerns": []string{"Too late"}, "Recommendations": []string{"Consult earlier"},
+			"Date": deadline, "Summary": "We invite you.", "When": "28-30 November", "Where": "Geneva", "Focus": "reform"}, "Concerns": []string{"Too late"}, "Recommendations": []string{"Consult earlier"},
 			"Signatories": []string{"Baytna Syria", "SJAC"}, "Attendees": []string{"SJAC"}}
 	}
 	return nil
