@@ -60,9 +60,14 @@ func newHarness(t *testing.T, requireApproval bool) *harness {
 // newHarnessYAML adds top-level configuration lines to testConfig.
 func newHarnessYAML(t *testing.T, requireApproval bool, extra string) *harness {
 	t.Helper()
+	return newHarnessConfig(t, strings.Replace(testConfig, "POLICY_APPROVAL", fmt.Sprint(requireApproval), 1)+extra)
+}
+
+// newHarnessConfig runs the engine on a whole configuration file's text.
+func newHarnessConfig(t *testing.T, y string) *harness {
+	t.Helper()
 	dir := t.TempDir()
 	p := filepath.Join(dir, "c.yaml")
-	y := strings.Replace(testConfig, "POLICY_APPROVAL", fmt.Sprint(requireApproval), 1) + extra
 	if err := os.WriteFile(p, []byte(y), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -204,6 +204,8 @@ var antonyms = stemPairs([][2]string{
 // late"; "women" / "youth") are about different things however alike the
 // rest of their words.
 var slots = []map[string]bool{
+	// What is done about the topics: asking the organisations, or telling everyone.
+	stemSet("consult", "publish", "استشارة", "نشر"),
 	stemSet("women", "youth", "men", "victims", "refugees", "detainees", "diaspora", "children", "disabilities", "lawyers",
 		"النساء", "الشباب", "الرجال", "الضحايا", "اللاجئين", "المعتقلين", "الأطفال"),
 	// What is asked of what is sent: its language, a translation, its timing,
@@ -429,6 +431,11 @@ func stemArabic(w string) string {
 			r = r[:len(r)-len(sr)]
 		}
 	}
+	// The present tense's person prefix, once its suffixes are gone:
+	// يترك / تترك / نترك, تصلنا / تصل.
+	if len(r) >= 4 && (r[0] == 'ي' || r[0] == 'ت' || r[0] == 'ن') {
+		r = r[1:]
+	}
 	return string(r)
 }
 
@@ -482,6 +489,11 @@ var synonyms = map[string]string{
 	// timing
 	"notic": "late", "delay": "late", "short": "late", "last": "late", "minut": "late", "advanc": "earl", "lat": "late", "ear": "earl", "earli": "earl", "earl": "earl", "after": "after", "ahead": "earl",
 	"prior": "befor", "beforehand": "befor", "previous": "past", "past": "past", "earlier": "earl", "early": "earl",
+	"usual": "same", "few": "small", "widen": "wide", "wider": "wide", "broader": "wide", "broaden": "wide",
+	"expand": "wide", "circle": "range", "fund": "cover", "pay": "cover", "member": "participant", "attende": "participant",
+	"chosen": "choos", "chose": "choos", "choose": "choos", "select": "choos", "pick": "choos", "picked": "choos", "held": "hold",
+	"enough": "sufficient", "explain": "inform", "explan": "inform", "clarify": "inform", "clarif": "inform", "information": "inform",
+	"transl": "translat", "translated": "translat", "discussion": "discuss", "discus": "discuss",
 	// results of the meetings
 	"outcom": "result", "output": "result", "conclus": "result", "finding": "result", "recommendat": "result",
 	// the envoy's briefings
