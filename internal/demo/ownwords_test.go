@@ -122,12 +122,7 @@ func TestTheSeedStoryInTheMembersOwnWords(t *testing.T) {
 	}
 	// The coordinator translates the Arabic points of the English version and
 	// the English points of the Arabic version, notes left in, and sends both back.
-	for from, to := range story.ToEnglish {
-		en = strings.ReplaceAll(en, from, to)
-	}
-	for from, to := range story.ToArabic {
-		ar = strings.ReplaceAll(ar, from, to)
-	}
+	en, ar = story.Translate(en, ar)
 	reply := "From: " + coord.Name + " <" + coord.Email + ">\r\nTo: <" + cfg.Coalition.Address + ">\r\nSubject: Re: " + drafts[0].Subject +
 		"\r\nMessage-ID: <translated-1@coalition.example>\r\nIn-Reply-To: <" + drafts[0].MessageID + ">\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" +
 		strings.ReplaceAll("Translated, both versions.\n\n"+command.BeginMarker+"\n"+en+"\n"+command.EndMarker+"\n\n----- BEGIN STATEMENT (ar) -----\n"+ar+"\n----- END STATEMENT (ar) -----\n", "\n", "\r\n")

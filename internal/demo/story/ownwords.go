@@ -1,6 +1,9 @@
 package story
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // OwnWords are the nine organisations' answers with their points in their
 // own words, as members really write them: paraphrases of each other (which
@@ -108,4 +111,17 @@ var ToArabic = map[string]string{
 	"Include the results of the CSSR meetings in full in the Special Envoy's periodic briefings to the Security Council.":                                                                       "التضمين الكامل لنتائج اجتماعات الغرفة في الإحاطات الدورية للمبعوث الخاص إلى مجلس الأمن.",
 	"the full inclusion of the results of the Support Room meetings in the Envoy's briefings to the Security Council":                                                                           "التضمين الكامل لنتائج اجتماعات الغرفة في الإحاطات الدورية للمبعوث الخاص إلى مجلس الأمن.",
 	"The invitations should be sent by people specialised in the topic of the meeting, who can communicate with the Syrian organisations.":                                                      "تكليف أشخاص مختصين بموضوع الاجتماع بإرسال الدعوات والتواصل مع المنظمات السورية.",
+}
+
+// Translate is the coordinator's work on the draft of OwnWords: the Arabic
+// points of the English version put in English, the English points of the
+// Arabic version in Arabic; the rest (notes included) left as drafted.
+func Translate(en, ar string) (string, string) {
+	for from, to := range ToEnglish {
+		en = strings.ReplaceAll(en, from, to)
+	}
+	for from, to := range ToArabic {
+		ar = strings.ReplaceAll(ar, from, to)
+	}
+	return en, ar
 }
