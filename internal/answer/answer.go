@@ -1,6 +1,6 @@
 // Package answer understands a member's reply: the position (accept / decline
 // / abstain, negation-aware), the Concerns and Recommendations sections, and
-// the sign-on, in English and Arabic, with other languages added as vocabulary
+// the sign-on, in English, Arabic and French, with other languages added as vocabulary
 // in the configuration. It reads only the new text of a reply (package reply
 // removes quoted history and signatures first).
 //
@@ -70,9 +70,9 @@ type Reader struct {
 	v merged
 }
 
-// NewReader returns a Reader with English, Arabic and the given vocabularies.
+// NewReader returns a Reader with English, Arabic, French and the given vocabularies.
 func NewReader(extra ...Vocabulary) *Reader {
-	return &Reader{v: merge(append([]Vocabulary{English, Arabic}, extra...))}
+	return &Reader{v: merge(append([]Vocabulary{English, Arabic, French}, extra...))}
 }
 
 // Read picks the body of a reply message (the plain part, or for HTML-only

@@ -95,7 +95,8 @@ func FuzzParse(f *testing.F) {
 	for _, in := range sharedCorpusInputs() {
 		f.Add(string(in))
 	}
-	for _, s := range []string{"", "Concerns:", "التوقيع: نعم", "\u202bالتوصيات:\u202c\n\u202b١- نص\u202c", "Sign:\u200f", "أ- ب- ج-"} {
+	for _, s := range []string{"", "Concerns:", "التوقيع: نعم", "\u202bالتوصيات:\u202c\n\u202b١- نص\u202c", "Sign:\u200f", "أ- ب- ج-",
+		"S’ABSTENIR\nPréoccupations :\n1. …", "Signer : oui", "Nous n'acceptons pas"} {
 		f.Add(s)
 	}
 	r := NewReader()

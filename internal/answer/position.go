@@ -167,11 +167,17 @@ func (r *Reader) mentions(ws []string) []mention {
 }
 
 // wordForms returns the words of a sentence and the forms wordEq would match
-// them to: without a joined Arabic prefix, "لل" as "ال".
+// them to: without a joined Arabic prefix, "لل" as "ال", without an elided
+// French article ("d'accepter").
 func wordForms(ws []string) map[string]bool {
 	m := make(map[string]bool, 2*len(ws))
 	for _, w := range ws {
 		m[w] = true
+		for _, p := range frenchElisions {
+			if strings.HasPrefix(w, p) {
+				m[w[len(p):]] = true
+			}
+		}
 		if !isArabicWord(w) {
 			continue
 		}

@@ -78,7 +78,7 @@ func headingRestMapped(raw, n string, idx []int, phrases []string) (bool, string
 var itemRe = regexp.MustCompile(`^(\(?\d{1,2}\s*[\).\-–:/]|\d{1,2}\s+-|[-*•·▪◦–✓✔➢►→◆■●○]|(?:\(?[a-h]\)|[ابجدهوزحطي]\s?[\)\-–])\s)\s*`)
 
 // signOffRe ends a paragraph-mode section: the closing of the mail.
-var signOffRe = regexp.MustCompile(`^(best|regards|kind regards|best regards|warm regards|many thanks|thanks|thank you|sincerely|cheers|مع التحيه|مع خالص التحيه|مع فائق الاحترام|مع الاحترام|مع التقدير|تحياتي|تحياتنا|مع الشكر|مع خالص الشكر|شكرا|وشكرا|وتفضلوا|وتقبلوا|والسلام)(?:$|[^\p{L}\p{N}])`)
+var signOffRe = regexp.MustCompile(`^(best|regards|kind regards|best regards|warm regards|many thanks|thanks|thank you|sincerely|cheers|مع التحيه|مع خالص التحيه|مع فائق الاحترام|مع الاحترام|مع التقدير|تحياتي|تحياتنا|مع الشكر|مع خالص الشكر|شكرا|وشكرا|وتفضلوا|وتقبلوا|والسلام|cordialement|bien cordialement|bien à vous|bien a vous|salutations|sincères salutations|merci|merci beaucoup)(?:$|[^\p{L}\p{N}])`)
 
 func (r *Reader) sections(lines []string) parsed {
 	p := parsed{inSection: map[int]bool{}}

@@ -60,6 +60,47 @@ var Arabic = Vocabulary{
 		"لا ملاحظات", "لا توصيات", "لا مخاوف"},
 }
 
+// French is the built-in French vocabulary (matched after folding accents, so
+// "Preoccupations" written without them is read too, and after the elided
+// articles l' d' j' joined to a word: "d'accepter"). "ne … pas" surrounds the
+// verb, so the negated forms members write are listed as declines.
+var French = Vocabulary{
+	Language: "fr",
+	Accept: []string{"accepter", "accepte", "acceptons", "accepté", "acceptée", "nous acceptons", "j'accepte",
+		"accepter l'invitation", "participer", "participerons", "nous participerons", "nous y participerons",
+		"nous serons présents", "serons présents", "nous serons présentes", "d'accord pour participer", "favorable",
+		"favorables", "pour l'acceptation", "en faveur de l'acceptation", "oui pour participer", "comptez sur nous",
+		"ne manquerons pas de participer", "ne manquerons pas d'y participer"},
+	Decline: []string{"refuser", "refuse", "refusons", "refusé", "nous refusons", "décliner", "décline", "déclinons",
+		"nous déclinons", "décliner l'invitation", "rejeter", "rejetons", "boycotter", "boycottons", "boycott",
+		"ne pas participer", "ne participerons pas", "ne participera pas", "ne pouvons pas participer",
+		"ne pourrons pas participer", "ne serons pas présents", "n'acceptons pas", "n'accepte pas", "n'acceptera pas",
+		"n'accepterons pas", "contre l'acceptation", "en faveur du refus", "défavorable", "défavorables", "ne pas accepter"},
+	Abstain: []string{"s'abstenir", "abstention", "nous nous abstenons", "abstenons", "je m'abstiens", "m'abstiens",
+		"s'abstient", "pas de position", "sans position", "aucune position", "neutre", "sans avis"},
+	// "ne" opens the verb it negates ("nous ne pourrons pas participer"), so
+	// it counts with that verb: "ne" alone would read "our members in NE
+	// Syria will attend" as a decline. Not "pas", "plus" or "sans" alone
+	// either: "Pas de souci, nous acceptons", "De plus, nous participerons",
+	// "sans réserve".
+	Negations: []string{"ne pas", "ne pourrons", "ne pouvons", "ne pourra", "ne pourront", "ne peut", "ne peuvent",
+		"ne souhaitons", "ne souhaite", "ne voulons", "ne sommes", "ne serons", "ne sera", "ne serait", "ne pensons",
+		"ne nous", "ne participerons", "ne participera", "n'acceptons", "n'accepterons", "n'accepte", "n'avons",
+		"n'est", "n'êtes", "n'y", "jamais", "impossible de", "incapables de", "incapable de", "pas en mesure de",
+		"pas possible de"},
+	Concerns:        []string{"préoccupations", "préoccupation", "nos préoccupations", "inquiétudes", "nos inquiétudes", "réserves", "nos réserves"},
+	Recommendations: []string{"recommandations", "recommandation", "nos recommandations", "propositions", "nos propositions", "suggestions"},
+	Sign:            []string{"signer", "signature", "signataire", "signer le texte", "signer la déclaration"},
+	Yes:             []string{"oui", "d'accord", "nous signons", "bien sûr", "volontiers"},
+	No:              []string{"non", "nous ne signons pas", "ne signons pas", "pas de signature"},
+	NotPosition: []string{"acceptez nos excuses", "accepter nos excuses", "veuillez accepter nos excuses",
+		"excusez le retard", "désolés pour le retard", "désolé pour le retard", "pardon pour le retard",
+		// agreeing to sign the joint text is not accepting the invitation
+		"acceptons de signer", "accepte de signer", "d'accord pour signer"},
+	NoPoints: []string{"aucune", "aucun", "rien", "néant", "sans objet", "rien à ajouter", "pas de préoccupations",
+		"pas de recommandations", "non"},
+}
+
 // merged is every vocabulary's words, normalised.
 type merged struct {
 	accept, decline, abstain, concerns, recommendations, sign, yes, no []string
@@ -149,7 +190,20 @@ func normRune(r rune) rune {
 	case r == '’' || r == 'ʼ':
 		return '\''
 	}
-	return unicode.ToLower(r)
+	r = unicode.ToLower(r)
+	if f, ok := latinFold[r]; ok {
+		return f
+	}
+	return r
+}
+
+// latinFold drops the accents of French (and its neighbours' vowels): members
+// write "Preoccupations", "refuse" or "présents" on phones alike. ñ is kept:
+// in Spanish it makes another word.
+var latinFold = map[rune]rune{
+	'à': 'a', 'â': 'a', 'ä': 'a', 'á': 'a', 'é': 'e', 'è': 'e', 'ê': 'e', 'ë': 'e',
+	'î': 'i', 'ï': 'i', 'í': 'i', 'ô': 'o', 'ö': 'o', 'ó': 'o', 'ù': 'u', 'û': 'u', 'ü': 'u', 'ú': 'u',
+	'ç': 'c', 'ÿ': 'y',
 }
 
 // words splits s into normalised words (letters, digits and apostrophes).
@@ -182,6 +236,11 @@ func words(s string) []string {
 // next word ("ونعتذر", "فنحن", "بالتوقيع").
 var arabicPrefixes = []string{"و", "ف", "ب", "ل"}
 
+// frenchElisions are the elided words joined to the next one; "n'" is not
+// among them (it negates: its forms are listed as declines), nor "s'"
+// ("s'abstenir" is itself a word of the vocabulary).
+var frenchElisions = []string{"l'", "d'", "j'"}
+
 // wordEq compares a text word with a vocabulary word, allowing a joined Arabic prefix.
 func wordEq(text, vocab string) bool {
 	if text == vocab {
@@ -195,6 +254,12 @@ func wordEq(text, vocab string) bool {
 	// "لل" is "ل" joined to the article: "للأسباب" is "ل" + "الأسباب".
 	if strings.HasPrefix(vocab, "ال") && strings.HasPrefix(text, "لل") && text[len("ل"):] == vocab[len("ا"):] {
 		return true
+	}
+	// French elides "le/la", "de", "je" before a vowel: "d'accepter", "l'invitation".
+	for _, p := range frenchElisions {
+		if strings.HasPrefix(text, p) && text[len(p):] == vocab {
+			return true
+		}
 	}
 	for _, p := range arabicPrefixes {
 		if strings.HasPrefix(text, p) && text[len(p):] == vocab && isArabicWord(vocab) {

@@ -86,7 +86,7 @@ func TestCheckConfig(t *testing.T) {
 		t.Setenv("CONSULTD_IMAP_PASSWORD", "imap-secret")
 		t.Setenv("CONSULTD_SMTP_PASSWORD", "smtp-secret")
 		r := consultd(t, "", "check-config", "--config", "../../configs/example.yaml")
-		if r.code != 0 || !strings.Contains(r.stdout, "example.yaml: OK (2 coordinators, 3 members)") {
+		if r.code != 0 || !strings.Contains(r.stdout, "example.yaml: OK (2 coordinators, 4 members)") {
 			t.Fatalf("code %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
 		}
 		if strings.Contains(r.stdout+r.stderr, "secret") {

@@ -292,8 +292,8 @@ func TestShippedConfigsLoad(t *testing.T) {
 	for _, m := range ex.Members {
 		langs[m.Language] = true
 	}
-	if !langs["ar"] || ex.VocabularyFor("fr") == nil || !langs["fr"] {
-		t.Errorf("example.yaml should show an Arabic member and a vocabulary language in use: %v", langs)
+	if !langs["ar"] || !langs["fr"] || ex.VocabularyFor("de") == nil || !langs["de"] {
+		t.Errorf("example.yaml should show Arabic and French members and a vocabulary language in use: %v", langs)
 	}
 
 	demo, err := Load("../../configs/demo.yaml")

@@ -160,8 +160,8 @@ func TestLoadErrors(t *testing.T) {
 			edit(base, 16, "    emails: []"),
 			[]string{`16:5: members[0].emails: member "sjac" needs at least one email address`}},
 		{"language not built in and not in vocabulary",
-			edit(base, 22, "    language: fr"),
-			[]string{`22:5: members[1].language: unknown language "fr" (use en, ar, or add it under vocabulary)`}},
+			edit(base, 22, "    language: de"),
+			[]string{`22:5: members[1].language: unknown language "de" (use en, ar, fr; add its words under vocabulary, or its templates in templates_dir/de/)`}},
 		{"no coordinators",
 			edit(edit(edit(base, 12, ""), 11, ""), 10, "coordinators: []"),
 			[]string{`10:1: coordinators: at least one coordinator is required`}},
@@ -266,7 +266,7 @@ members:
     name: Copy
     emails:
       - A@sjac.example
-    language: fr
+    language: de
 policy:
   quorum: 1.5
   require_approval: yes
@@ -281,7 +281,7 @@ policy:
 		`18:30: members[0].emails[1]: "b@" is not a valid email address`,
 		`19:5: members[1].id: member id "SJAC" may only contain a-z, 0-9, - and _`,
 		`22:9: members[1].emails[0]: A@sjac.example already belongs to member "sjac"; an address can belong to only one member`,
-		`23:5: members[1].language: unknown language "fr" (use en, ar, or add it under vocabulary)`,
+		`23:5: members[1].language: unknown language "de" (use en, ar, fr; add its words under vocabulary, or its templates in templates_dir/de/)`,
 		`25:3: policy.quorum: quorum 1.5 must be between 0 and 1 (e.g. 0.5 for half the members)`,
 		`26:21: policy.require_approval: expected true or false, got "yes"`,
 		`27:27: policy.reminders_before[1]: reminder 96h before the deadline must be shorter than consultation_period 72h`,

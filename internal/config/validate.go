@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"consultd/internal/lang"
 	"consultd/internal/serverconf"
 )
 
@@ -35,10 +36,6 @@ const (
 	DefaultLanguage           = "en"
 )
 
-// BuiltinLanguages are the languages consultd writes and reads without any
-// vocabulary in the configuration.
-var BuiltinLanguages = []string{"en", "ar"}
-
 var (
 	decisions   = []string{"majority", "consensus"}
 	noQuorum    = []string{"decline", "accept", "ask"}
@@ -48,9 +45,12 @@ var (
 )
 
 type validator struct {
-	d   *decoder
-	c   *Config
-	dir string // directory of the configuration file
+	d     *decoder
+	c     *Config
+	dir   string         // directory of the configuration file
+	langs *lang.Registry // languages with templates: built in, and added in templates_dir
+	// langsBroken: templates_dir's languages could not be loaded (reported).
+	langsBroken bool
 }
 
 func (v *validator) errf(path, format string, args ...any) {
@@ -144,6 +144,7 @@ func (v *validator) defaults() {
 }
 
 func (v *validator) validate() {
+	v.langs = v.loadLanguages()
 	v.validateCoalition()
 	v.validateIMAP()
 	v.validateSMTP()
@@ -258,21 +259,22 @@ func (v *validator) validatePeople() {
 				v.errf(path, "a member cannot use the coalition's own address %s", c.Coalition.Address)
 			}
 		}
-		if !v.languageKnown(m.Language) {
-			v.errf(base+".language", "unknown language %q (use %s, or add it under vocabulary)", m.Language, strings.Join(v.languages(), ", "))
+		if !v.languageKnown(m.Language) && !v.langFolderBroken(m.Language) {
+			v.errf(base+".language", "unknown language %q (use %s; add its words under vocabulary, or its templates in templates_dir/%s/)",
+				m.Language, strings.Join(v.languages(), ", "), m.Language)
 		}
 	}
 }
 
 // validateStatementLanguages: a statement is written from templates, which
-// exist for the built-in languages only.
+// exist for the built-in languages and those templates_dir adds.
 func (v *validator) validateStatementLanguages() {
 	seen := map[string]bool{}
 	for i, l := range v.c.StatementLanguages {
 		path := fmt.Sprintf("statement_languages[%d]", i)
 		switch {
-		case !slices.Contains(BuiltinLanguages, l):
-			v.errf(path, "no statement templates for language %q (use %s)", l, strings.Join(BuiltinLanguages, ", "))
+		case !slices.Contains(v.langs.Codes(), l):
+			v.errf(path, "no statement templates for language %q (use %s)", l, strings.Join(v.langs.Codes(), ", "))
 		case seen[l]:
 			v.errf(path, "language %q is listed twice", l)
 		}
@@ -311,9 +313,41 @@ func (v *validator) validatePolicy() {
 	v.positive("policy.minimum_notice", p.MinimumNotice)
 }
 
-// languages lists the languages members may use: built-in plus vocabulary.
+// loadLanguages reads the languages templates_dir adds (package lang);
+// each problem (a folder lacking a template, a bad language.yaml) is an
+// error at templates_dir naming the folder and files.
+func (v *validator) loadLanguages() *lang.Registry {
+	r, err := lang.Load(v.abs(v.c.TemplatesDir))
+	if err == nil {
+		return r
+	}
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	for _, e := range errs {
+		v.errf("templates_dir", "%v", e)
+	}
+	v.langsBroken = true
+	return lang.Builtin()
+}
+
+// langFolderBroken reports whether templates_dir has a folder for code while
+// the languages there could not be loaded: the templates_dir error already
+// says what is wrong, a second one at the member would only confuse.
+func (v *validator) langFolderBroken(code string) bool {
+	if !v.langsBroken || code == "" {
+		return false
+	}
+	fi, err := os.Stat(filepath.Join(v.abs(v.c.TemplatesDir), code))
+	return err == nil && fi.IsDir()
+}
+
+// languages lists the languages members may use: those with templates
+// (built in or added in templates_dir) plus those with a vocabulary, whose
+// members are understood but written to in English.
 func (v *validator) languages() []string {
-	out := slices.Clone(BuiltinLanguages)
+	out := v.langs.Codes()
 	for _, voc := range v.c.Vocabulary {
 		if voc.Language != "" && !slices.Contains(out, voc.Language) {
 			out = append(out, voc.Language)

@@ -5,17 +5,19 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"consultd/internal/lang"
 )
 
-// directiveKeys maps folded directive names (English and Arabic) to canonical ones.
+// directiveKeys maps folded directive names (English, Arabic, French) to canonical ones.
 var directiveKeys = map[string]string{}
 
 func init() {
 	for canon, names := range map[string][]string{
-		"deadline": {"deadline", "الموعد النهائي", "موعد نهائي", "الموعد الأخير"},
-		"inviter":  {"inviter", "الداعي", "الجهة الداعية"},
-		"title":    {"title", "العنوان"},
-		"language": {"language", "lang", "اللغة"},
+		"deadline": {"deadline", "الموعد النهائي", "موعد نهائي", "الموعد الأخير", "date limite", "échéance"},
+		"inviter":  {"inviter", "الداعي", "الجهة الداعية", "invitant", "organisateur"},
+		"title":    {"title", "العنوان", "titre"},
+		"language": {"language", "lang", "اللغة", "langue"},
 	} {
 		for _, n := range names {
 			directiveKeys[fold(n)] = canon
@@ -89,11 +91,11 @@ func (d *Directives) set(key, val string) string {
 	case "title":
 		d.Title = cleanValue(val)
 	case "language":
-		lang, ok := languageCode(val)
+		code, ok := languageCode(val)
 		if !ok {
-			return "unknown language; write ar or en"
+			return "unknown language; write " + strings.Join(lang.Builtin().Codes(), ", ") + " or a language code"
 		}
-		d.Language = lang
+		d.Language = code
 	}
 	return ""
 }
@@ -127,13 +129,18 @@ func parseDeadline(val string) (time.Time, string) {
 	return t, ""
 }
 
-// languageCode accepts the codes and the names coordinators write.
+// languageCode accepts the codes and names of the built-in languages
+// (package lang) as coordinators write them, and anything shaped like a
+// language code ("pt", "pt-br"): whether consultd has templates for it (a
+// language added in templates_dir) is for package round to say.
 func languageCode(v string) (string, bool) {
-	switch fold(strings.TrimSpace(v)) {
-	case "ar", "ara", "arabic", "العربية", "عربي", "عربيه", "عربية":
-		return "ar", true
-	case "en", "eng", "english", "الانجليزية", "الانكليزية", "انجليزي", "انجليزيه", "الانجليزيه":
-		return "en", true
+	if l, ok := lang.Builtin().Lookup(v, fold); ok {
+		return l.Code, true
+	}
+	if c := strings.ToLower(strings.TrimSpace(v)); codeShape.MatchString(c) {
+		return c, true
 	}
 	return "", false
 }
+
+var codeShape = regexp.MustCompile(`^[a-z]{2,3}(-[a-z0-9]{2,8})?$`)

@@ -146,7 +146,12 @@ func TestDirectives(t *testing.T) {
 		{name: "Arabic title", text: "العنوان: مشاورة جنيف", title: "مشاورة جنيف"},
 		{name: "language", text: "Language: AR", language: "ar"},
 		{name: "Arabic language key", text: "اللغة: الإنجليزية", language: "en"},
-		{name: "unknown language", text: "Language: french", errLine: "unknown language"},
+		{name: "language by its native name", text: "Language: Français", language: "fr"},
+		{name: "language by its English name", text: "Language: french", language: "fr"},
+		{name: "language by its Arabic name", text: "اللغة: الفرنسية", language: "fr"},
+		{name: "French directive names, space before the colon", text: "Langue : français\nTitre : Réunions de Genève", language: "fr", title: "Réunions de Genève"},
+		{name: "a code for templates_dir", text: "Language: pt-BR", language: "pt-br"},
+		{name: "unknown language", text: "Language: klingon", errLine: "unknown language"},
 		{name: "note keeps other text", text: "Hi all,\n\nTitle: X\n\nPlease decide.", title: "X", note: "Hi all,\n\nPlease decide."},
 	}
 	for _, c := range cases {

@@ -6,66 +6,30 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 	"unicode"
 
+	"consultd/internal/lang"
 	"consultd/templates"
 )
 
-// Representative data shaped like what package round passes; maps keep this
-// test independent of the store's types while exercising every field used.
-func sampleData(name string) any {
-	deadline := time.Date(2026, 12, 2, 16, 0, 0, 0, time.UTC)
-	round := map[string]any{"ID": "2026-07", "OrigSubject": "Invitation: CSSR meetings\r\nBcc: x@y", "Title": "CSSR meetings in Geneva",
-		"Deadline": deadline, "OrigDate": deadline.AddDate(0, 0, -6), "CreatedAt": deadline.AddDate(0, 0, -3),
-		"Note": "Please answer quickly.\nThanks", "OpenedBy": "rania@coal.example", "InviterName": "Office of the Envoy",
-		"OrigBody": "Dear colleagues,\n\nWe invite you.", "OrigMessageID": "cssr-1@envoy.example", "Language": "en"}
-	member := map[string]any{"Name": "Baytna Syria", "Position": "decline", "Concerns": []string{"Too late", "{{.Round.ID}}"},
-		"Recommendations": []string{"Consult earlier"}}
-	switch name {
-	case "consultation":
-		return map[string]any{"Round": round, "Member": member, "Coalition": "Test Coalition", "Inviter": "Office <cssr@envoy.example>",
-			"Attachments": []string{"agenda.pdf"}, "Previous": []map[string]any{{"ID": "2026-03", "Date": deadline.AddDate(0, -5, 0),
-				"Title": "Brussels conference", "Outcome": "declined", "OutcomeAr": "اعتذار", "Recommendations": []string{"Earlier notice"}}}}
-	case "notice":
-		return map[string]any{"RoundID": "2026-07", "Title": "Status\nBcc: x@y", "Text": "Some text", "Lines": []string{"a", "b"}, "Coalition": "Test Coalition"}
-	case "opened":
-		return map[string]any{"Round": round, "Inviter": "Office <cssr@envoy.example>", "DeadlineSource": "the policy", "Attachments": []string{"agenda.pdf"},
-			"Participants": []map[string]any{{"Name": "Baytna", "Emails": []string{"info@baytna.example"}, "Language": "en"}}, "Warnings": []string{"check"}}
-	case "confirmation":
-		return map[string]any{"RoundID": "", "Action": "open a round for Office <cssr@envoy.example>", "Summary": "open a consultation round",
-			"From": "rania@coal.example", "Subject": "Fwd: Invitation", "Received": deadline, "Expires": deadline.Add(72 * time.Hour),
-			"Hours": 72, "Why": "no authentication is configured", "Fix": "Set authentication.authserv_id.", "Coalition": "Test Coalition"}
-	case "receipt":
-		return map[string]any{"Round": round, "Member": member, "Replaced": true, "Sign": "yes"}
-	case "reminder", "unclear":
-		return map[string]any{"Round": round, "Member": member, "Text": "hm"}
-	case "statement_accept", "statement_decline":
-		return map[string]any{"Coalition": "Test Coalition", "Invitation": map[string]any{"Title": "CSSR meetings", "InviterName": "Office",
-			"Date": deadline, "Summary": "We invite you.", "When": "28-30 November", "Where": "Geneva", "Focus": "reform"}, "Concerns": []string{"Too late"}, "Recommendations": []string{"Consult earlier"},
-			"Signatories": []string{"Baytna Syria", "SJAC"}, "Attendees": []string{"SJAC"}}
-	}
-	return nil
-}
-
-func TestEveryTemplateRendersWithRepresentativeData(t *testing.T) {
+func TestEveryTemplateRendersWithItsData(t *testing.T) {
 	r, err := New("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, lang := range Languages {
-		entries, err := fs.ReadDir(templates.FS, lang)
+	for _, l := range r.Languages().All() {
+		entries, err := fs.ReadDir(templates.FS, l.Code)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, e := range entries {
 			name := strings.TrimSuffix(e.Name(), ".tmpl")
-			t.Run(lang+"/"+name, func(t *testing.T) {
-				data := sampleData(name)
+			t.Run(l.Code+"/"+name, func(t *testing.T) {
+				data := Samples()[name]
 				if data == nil {
-					t.Fatalf("no sample data for template %s: add it here", name)
+					t.Fatalf("no sample data for template %s: add it to Samples", name)
 				}
-				subj, body, err := r.Text(lang, name, data)
+				subj, body, err := r.Render(l.Code, data)
 				if err != nil {
 					t.Fatalf("render: %v", err)
 				}
@@ -75,7 +39,7 @@ func TestEveryTemplateRendersWithRepresentativeData(t *testing.T) {
 				if strings.TrimSpace(body) == "" || strings.Contains(body, "<no value>") {
 					t.Errorf("body empty or with a missing value:\n%s", body)
 				}
-				if lang == "ar" && !hasArabic(body) {
+				if l.Code == "ar" && !hasArabic(body) {
 					t.Errorf("Arabic template without Arabic:\n%s", body)
 				}
 				if strings.Contains(body, "\n\n\n") {
@@ -86,13 +50,14 @@ func TestEveryTemplateRendersWithRepresentativeData(t *testing.T) {
 	}
 }
 
-func TestMissingKeyIsAnErrorNotBlankText(t *testing.T) {
-	r, err := New("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := r.Text("en", "notice", map[string]any{"Title": "x"}); err == nil {
-		t.Fatal("a template rendered with missing keys without error")
+func TestMissingFieldIsAnErrorAtLoad(t *testing.T) {
+	// A template naming a field its data struct lacks fails when loaded,
+	// naming its file, not when the mail is sent.
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "en"), 0o755)
+	os.WriteFile(filepath.Join(dir, "en", "notice.tmpl"), []byte(`{{define "body"}}{{.Round.ID}}{{end}}`), 0o644)
+	if _, err := New(dir); err == nil || !strings.Contains(err.Error(), "notice.tmpl") || !strings.Contains(err.Error(), "Round") {
+		t.Fatalf("a template naming a missing field loaded: %v", err)
 	}
 }
 
@@ -101,13 +66,14 @@ func TestUnknownLanguageFallsBackToEnglish(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, body, err := r.Text("fr", "reminder", sampleData("reminder"))
+	// "de" has no templates (a vocabulary-only language): English mail.
+	_, body, err := r.Render("de", Samples()["reminder"])
 	if err != nil || !strings.Contains(body, "Dear colleagues") {
-		t.Fatalf("fr reminder: %v\n%s", err, body)
+		t.Fatalf("de reminder: %v\n%s", err, body)
 	}
 	// Arabic has no notice template: coordinators' notices are English.
-	if _, _, err := r.Text("ar", "notice", sampleData("notice")); err != nil {
-		t.Fatal(err)
+	if _, body, err := r.Render("ar", Samples()["notice"]); err != nil || !strings.Contains(body, "consultation service") {
+		t.Fatalf("ar notice: %v\n%s", err, body)
 	}
 }
 
@@ -119,7 +85,7 @@ func TestOverrideDirReplacesOneTemplateAndReportsSyntaxErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	subj, _, err := r.Text("en", "reminder", sampleData("reminder"))
+	subj, _, err := r.Render("en", Samples()["reminder"])
 	if err != nil || subj != "Nudge 2026-07" {
 		t.Fatalf("override not used: %q %v", subj, err)
 	}
@@ -130,12 +96,12 @@ func TestOverrideDirReplacesOneTemplateAndReportsSyntaxErrors(t *testing.T) {
 }
 
 func TestHTMLEscapesAndSetsDirection(t *testing.T) {
-	h := HTML("ar", "عنوان\n\n<script>alert(1)</script>")
+	h := HTML(lang.Arabic, "عنوان\n\n<script>alert(1)</script>")
 	if !strings.Contains(h, `dir="rtl"`) || strings.Contains(h, "<script>") {
 		t.Fatalf("HTML:\n%s", h)
 	}
-	if h := HTML("en", "x"); !strings.Contains(h, `dir="ltr"`) {
-		t.Fatalf("English HTML not ltr:\n%s", h)
+	if h := HTML(lang.French, "x"); !strings.Contains(h, `dir="ltr"`) {
+		t.Fatalf("French HTML not ltr:\n%s", h)
 	}
 }
 
@@ -146,4 +112,49 @@ func hasArabic(s string) bool {
 		}
 	}
 	return false
+}
+
+// A language added in templates_dir: its own folder with every required
+// template and a language.yaml saying how it writes dates and which way.
+func TestTemplatesDirAddsALanguage(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "fa")
+	os.MkdirAll(sub, 0o755)
+	for _, name := range lang.Required {
+		src := `{{define "subject"}}موضوع{{end}}{{define "body"}}سلام{{end}}`
+		if name == "reminder" {
+			src = `{{define "subject"}}یادآوری: [Consultation {{.Round.ID}}]{{end}}{{define "body"}}مهلت: {{date .Round.Deadline}} — {{num 12}}{{end}}`
+		}
+		os.WriteFile(filepath.Join(sub, name+".tmpl"), []byte(src), 0o644)
+	}
+	os.WriteFile(filepath.Join(sub, lang.SpecFile), []byte(`name: Persian
+native: فارسی
+direction: rtl
+months: [ژانویه, فوریه, مارس, آوریل, مه, ژوئن, ژوئیه, اوت, سپتامبر, اکتبر, نوامبر, دسامبر]
+datetime: "{day} {month} {year}، ساعت {time} ({zone})"
+digits: "۰۱۲۳۴۵۶۷۸۹"
+`), 0o644)
+	r, err := New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subj, body, err := r.Render("fa", Samples()["reminder"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if subj != "یادآوری: [Consultation 2026-07]" || body != "مهلت: 1 دسامبر 2026، ساعت 16:00 (UTC) — ۱۲\n" {
+		t.Errorf("fa reminder: %q\n%q", subj, body)
+	}
+	if l := r.Language("fa"); l.Dir != lang.RTL || l.Native != "فارسی" || !strings.Contains(HTML(l, body), `dir="rtl"`) {
+		t.Errorf("fa: %+v", l)
+	}
+	// Coordinators' mail has no Persian template: English.
+	if _, body, err := r.Render("fa", Samples()["notice"]); err != nil || !strings.Contains(body, "consultation service") {
+		t.Errorf("fa notice: %v %q", err, body)
+	}
+	// A template naming a field its data lacks is refused when loaded.
+	os.WriteFile(filepath.Join(sub, "unclear.tmpl"), []byte(`{{define "body"}}{{.Round.Deadlin}}{{end}}`), 0o644)
+	if _, err := New(dir); err == nil || !strings.Contains(err.Error(), filepath.Join(sub, "unclear.tmpl")) {
+		t.Errorf("a template with a misspelt field loaded: %v", err)
+	}
 }

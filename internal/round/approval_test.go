@@ -107,7 +107,7 @@ func TestBothStatementLanguagesAreDraftedTranslatedAndPublishedLinked(t *testing
 	if !strings.Contains(en, "إشراك المنظمات في تحديد المواضيع\n(consultd: raised by AlKawakbi Center)\n(consultd: written in Arabic — translate or remove)") {
 		t.Errorf("the English version does not mark the Arabic point:\n%s", en)
 	}
-	if !strings.Contains(ar, "Invitations come too late.\n(consultd: raised by Baytna Syria)\n(consultd: written in English — translate or remove)") || !strings.Contains(ar, "تعتذر") {
+	if !strings.Contains(ar, "Invitations come too late.\n(consultd: raised by Baytna Syria)\n(consultd: not written in Arabic — translate or remove)") || !strings.Contains(ar, "تعتذر") {
 		t.Errorf("the Arabic version does not mark the English point:\n%s", ar)
 	}
 	en = strings.Replace(en, "إشراك المنظمات في تحديد المواضيع", "Involve the organisations in choosing the topics.", 1)

@@ -95,16 +95,9 @@ func (e *Engine) handleCommand(ctx context.Context, st *step, m *mimeparse.Messa
 // roundOfDraft finds the round whose draft this message replies to.
 func (e *Engine) roundOfDraft(ctx context.Context, st *step, m *mimeparse.Message) (*store.Round, error) {
 	ids := append(append([]string{}, m.InReplyTo...), m.References...)
-	rounds, err := store.ListRounds(ctx, st.tx)
-	if err != nil {
-		return nil, err
-	}
-	for _, id := range ids {
-		for _, r := range rounds {
-			if r.DraftMessageID != "" && strings.EqualFold(strings.Trim(id, "<>"), r.DraftMessageID) {
-				return r, nil
-			}
-		}
+	r, err := store.RoundByDraft(ctx, st.tx, ids)
+	if err == nil || !errors.Is(err, store.ErrNotFound) {
+		return r, err
 	}
 	if id := command.SubjectRoundID(m.Subject); id != "" {
 		r, err := store.GetRound(ctx, st.tx, id)

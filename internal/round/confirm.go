@@ -11,6 +11,7 @@ import (
 	"consultd/internal/config"
 	"consultd/internal/forward"
 	"consultd/internal/mimeparse"
+	"consultd/internal/render"
 	"consultd/internal/sender"
 	"consultd/internal/store"
 	"consultd/internal/token"
@@ -175,9 +176,9 @@ func (e *Engine) askConfirmation(ctx context.Context, st *step, m *mimeparse.Mes
 	if a.lang == "ar" {
 		fix = "لجعل هذه الخطوة غير ضرورية، يمكن لمدير النظام ضبط authentication.authserv_id (أو authentication.provider: microsoft365) في إعدادات consultd، فتُقبل فوراً الرسائل التي يثبت مزوّدك أنها منك."
 	}
-	subj, body, err := e.Render.Text(a.lang, "confirmation", map[string]any{"RoundID": a.roundID, "Action": a.action,
-		"Summary": a.summary, "From": firstFrom(m), "Subject": m.Subject, "Received": st.now, "Expires": p.ExpiresAt,
-		"Hours": int(ConfirmationValidity.Hours()), "Why": a.why, "Fix": fix, "Coalition": e.Cfg.Coalition.Name})
+	subj, body, err := e.Render.Render(a.lang, render.Confirmation{RoundID: a.roundID, Action: a.action,
+		Summary: a.summary, From: firstFrom(m), Subject: m.Subject, Received: st.now, Expires: p.ExpiresAt,
+		Hours: int(ConfirmationValidity.Hours()), Why: a.why, Fix: fix, Coalition: e.Cfg.Coalition.Name})
 	if err != nil {
 		return outcome{}, err
 	}

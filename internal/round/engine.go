@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"consultd/internal/config"
+	"consultd/internal/lang"
 	"consultd/internal/mimeparse"
 	"consultd/internal/render"
 	"consultd/internal/sender"
@@ -209,8 +210,8 @@ func (e *Engine) queue(ctx context.Context, st *step, m mail) (string, error) {
 		// The copy in the coalition's mailbox proves the delivery after a crash.
 		out.Bcc = []sender.Address{{Addr: e.Cfg.Coalition.Address}}
 	}
-	if m.lang == "ar" {
-		out.HTML = render.HTML("ar", m.text)
+	if l := e.Render.Language(m.lang); l.Dir == lang.RTL {
+		out.HTML = render.HTML(l, m.text)
 	}
 	payload, err := json.Marshal(out)
 	if err != nil {
@@ -252,8 +253,8 @@ type note struct {
 
 // tell queues a note.
 func (e *Engine) tell(ctx context.Context, st *step, n note) error {
-	subj, body, err := e.Render.Text("en", "notice", map[string]any{
-		"RoundID": n.roundID, "Title": n.title, "Text": n.text, "Lines": n.lines, "Coalition": e.Cfg.Coalition.Name})
+	subj, body, err := e.Render.Render("en", render.Notice{
+		RoundID: n.roundID, Title: n.title, Text: n.text, Lines: n.lines, Coalition: e.Cfg.Coalition.Name})
 	if err != nil {
 		return err
 	}

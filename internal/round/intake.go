@@ -10,6 +10,7 @@ import (
 
 	"consultd/internal/forward"
 	"consultd/internal/mimeparse"
+	"consultd/internal/render"
 	"consultd/internal/sender"
 	"consultd/internal/statement"
 	"consultd/internal/store"
@@ -74,6 +75,11 @@ func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, 
 	deadline, source, w := e.deadline(st.now, dir, inv)
 	warnings = append(warnings, w...)
 	lang := dir.Language
+	if lang != "" && e.Render.Languages().Get(lang) == nil {
+		warnings = append(warnings, fmt.Sprintf("the Language: directive names %q, a language consultd has no templates for (it knows %s); it was ignored",
+			lang, strings.Join(e.Render.Languages().Codes(), ", ")))
+		lang = ""
+	}
 	if lang == "" {
 		lang = guessLanguage(inv.Body)
 	}
@@ -120,8 +126,8 @@ func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, 
 			return outcome{}, err
 		}
 	}
-	subj, body, err := e.Render.Text("en", "opened", map[string]any{"Round": r, "Inviter": formatAddr(inviter),
-		"DeadlineSource": deadlineSourceText(source), "Attachments": names, "Participants": ps, "Warnings": warnings})
+	subj, body, err := e.Render.Render("en", render.Opened{Round: r, Inviter: formatAddr(inviter),
+		DeadlineSource: deadlineSourceText(source), Attachments: names, Participants: ps, Warnings: warnings})
 	if err != nil {
 		return outcome{}, err
 	}
@@ -141,14 +147,11 @@ func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, 
 // round still in progress. A second coordinator forwarding it must not start a
 // second consultation (and later a second statement).
 func (e *Engine) sameInvitation(ctx context.Context, st *step, inv *forward.Invitation, inviter string) (*store.Round, error) {
-	rounds, err := store.ListRounds(ctx, st.tx)
+	rounds, err := store.RoundsForInvitation(ctx, st.tx, inv.MessageID, inviter)
 	if err != nil {
 		return nil, err
 	}
 	for _, r := range rounds {
-		if r.State == store.StateCancelled {
-			continue
-		}
 		if inv.MessageID != "" && strings.EqualFold(r.OrigMessageID, inv.MessageID) {
 			return r, nil
 		}
@@ -163,15 +166,15 @@ func (e *Engine) sameInvitation(ctx context.Context, st *step, inv *forward.Invi
 
 // sendConsultation queues the consultation (or a resend to a new contact) for one member.
 func (e *Engine) sendConsultation(ctx context.Context, st *step, r *store.Round, p *store.Participant, names []string,
-	atts []store.Attachment, prev []previous, kind store.MailKind) error {
+	atts []store.Attachment, prev []render.Previous, kind store.MailKind) error {
 	to := p.Deliverable()
 	if len(to) == 0 {
 		return nil
 	}
 	lang := p.Language
-	subj, body, err := e.Render.Text(lang, "consultation", map[string]any{"Round": r, "Member": p,
-		"Coalition": e.Cfg.Coalition.Name, "Inviter": formatAddr(mimeparse.Address{Name: r.InviterName, Address: r.InviterAddress}),
-		"Attachments": names, "Previous": prev})
+	subj, body, err := e.Render.Render(lang, render.Consultation{Round: r, Member: p,
+		Coalition: e.Cfg.Coalition.Name, Inviter: formatAddr(mimeparse.Address{Name: r.InviterName, Address: r.InviterAddress}),
+		Attachments: names, Previous: prev})
 	if err != nil {
 		return err
 	}
@@ -268,35 +271,26 @@ func nonEmpty(s ...string) []string {
 	return out
 }
 
-// previous is what the coalition answered the same inviter in an earlier round.
-type previous struct {
-	ID              string
-	Date            time.Time
-	Title           string
-	Outcome         string
-	OutcomeAr       string
-	Recommendations []string
-}
-
-func (e *Engine) previousRounds(ctx context.Context, st *step, r *store.Round) ([]previous, error) {
+// previousRounds is what the coalition answered the same inviter before.
+func (e *Engine) previousRounds(ctx context.Context, st *step, r *store.Round) ([]render.Previous, error) {
 	rounds, err := store.RoundsByInviter(ctx, st.tx, r.InviterAddress, r.ID)
 	if err != nil {
 		return nil, err
 	}
-	var out []previous
+	var out []render.Previous
 	for _, pr := range rounds {
-		p := previous{ID: pr.ID, Date: pr.CreatedAt, Title: pr.Title}
+		p := render.Previous{ID: pr.ID, Date: pr.CreatedAt, Title: pr.Title}
 		switch {
 		case pr.State == store.StateSent && pr.Outcome == "accept":
-			p.Outcome, p.OutcomeAr = "accepted", "قبول"
+			p.Outcome = render.OutcomeAccepted
 		case pr.State == store.StateSent && pr.Outcome == "decline":
-			p.Outcome, p.OutcomeAr = "declined", "اعتذار"
+			p.Outcome = render.OutcomeDeclined
 		case pr.State == store.StateCancelled:
-			p.Outcome, p.OutcomeAr = "cancelled, no answer sent", "أُلغيت دون رد"
+			p.Outcome = render.OutcomeCancelled
 		case pr.State == store.StateOpen:
-			p.Outcome, p.OutcomeAr = "consultation still open", "المشاورة ما زالت مفتوحة"
+			p.Outcome = render.OutcomeOpen
 		default:
-			p.Outcome, p.OutcomeAr = "closed, statement not sent", "أُغلقت دون إرسال البيان"
+			p.Outcome = render.OutcomeClosed
 		}
 		ps, err := store.Participants(ctx, st.tx, pr.ID)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"consultd/internal/command"
+	"consultd/internal/render"
 	"consultd/internal/sender"
 	"consultd/internal/statement"
 	"consultd/internal/store"
@@ -73,7 +74,7 @@ func (e *Engine) remind(ctx context.Context, st *step, r *store.Round) error {
 		if len(to) == 0 {
 			continue
 		}
-		subj, body, err := e.Render.Text(p.Language, "reminder", map[string]any{"Round": r, "Member": p})
+		subj, body, err := e.Render.Render(p.Language, render.Reminder{Round: r, Member: p, Coalition: e.Cfg.Coalition.Name})
 		if err != nil {
 			return err
 		}
@@ -342,15 +343,16 @@ func (e *Engine) publish(r *store.Round) error {
 		var md, htm []statement.Link
 		for _, o := range pages {
 			if o.lang != p.lang {
-				md = append(md, statement.Link{Lang: o.lang, Href: o.name + ".md"})
-				htm = append(htm, statement.Link{Lang: o.lang, Href: o.name + ".html"})
+				native := e.Render.Language(o.lang).Native
+				md = append(md, statement.Link{Lang: o.lang, Native: native, Href: o.name + ".md"})
+				htm = append(htm, statement.Link{Lang: o.lang, Native: native, Href: o.name + ".html"})
 			}
 		}
 		base := filepath.Join(e.Cfg.PublishDir, p.name)
 		if err := writeFileAtomic(base+".md", []byte(statement.Markdown(p.text, md...))); err != nil {
 			return err
 		}
-		if err := writeFileAtomic(base+".html", []byte(statement.HTML(p.lang, p.text, htm...))); err != nil {
+		if err := writeFileAtomic(base+".html", []byte(statement.HTML(e.Render.Language(p.lang), p.text, htm...))); err != nil {
 			return err
 		}
 	}

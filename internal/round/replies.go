@@ -10,6 +10,7 @@ import (
 	"consultd/internal/automail"
 	"consultd/internal/classify"
 	"consultd/internal/mimeparse"
+	"consultd/internal/render"
 	"consultd/internal/sender"
 	"consultd/internal/store"
 	"consultd/internal/token"
@@ -49,7 +50,7 @@ func (e *Engine) handleReply(ctx context.Context, st *step, m *mimeparse.Message
 		if err := event(ctx, st, r.ID, "reply from %s (%s) had no recognisable position; asked to answer clearly", p.MemberID, from); err != nil {
 			return o, err
 		}
-		return o, e.guardedReply(ctx, st, r, p, m, store.MailUnclear, from, recipients, map[string]any{"Round": r, "Member": p, "Text": a.Text})
+		return o, e.guardedReply(ctx, st, r, p, m, store.MailUnclear, from, recipients, render.Unclear{Round: r, Member: p, Coalition: e.Cfg.Coalition.Name, Text: a.Text})
 	}
 	replaced := p.Answered()
 	p.Position = string(a.Position)
@@ -68,7 +69,7 @@ func (e *Engine) handleReply(ctx context.Context, st *step, m *mimeparse.Message
 		return o, err
 	}
 	o.note = fmt.Sprintf("%s %s %s", p.MemberID, verb, p.Position)
-	data := map[string]any{"Round": r, "Member": p, "Replaced": replaced, "Sign": signText(p.Sign)}
+	data := render.Receipt{Round: r, Member: p, Coalition: e.Cfg.Coalition.Name, Replaced: replaced, Sign: signText(p.Sign)}
 	if err := e.guardedReply(ctx, st, r, p, m, store.MailReceipt, from, recipients, data); err != nil {
 		return o, err
 	}
@@ -96,11 +97,11 @@ func (e *Engine) handleReply(ctx context.Context, st *step, m *mimeparse.Message
 // guardedReply queues a receipt or an "answer clearly" request in the member's
 // conversation, unless the reaction limits say no.
 func (e *Engine) guardedReply(ctx context.Context, st *step, r *store.Round, p *store.Participant, m *mimeparse.Message,
-	kind store.MailKind, from string, to []string, data map[string]any) error {
+	kind store.MailKind, from string, to []string, data render.Data) error {
 	if ok, err := e.allow(ctx, st, reaction{kind: kind.String(), sender: from, roundID: r.ID, in: m}); err != nil || !ok {
 		return err
 	}
-	subj, body, err := e.Render.Text(p.Language, kind.String(), data)
+	subj, body, err := e.Render.Render(p.Language, data)
 	if err != nil {
 		return err
 	}

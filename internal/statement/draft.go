@@ -14,7 +14,7 @@ import (
 
 const notePrefix = "(consultd: "
 
-var languageNames = map[string]string{"en": "English", "ar": "Arabic"}
+var languageNames = map[string]string{"en": "English", "ar": "Arabic", "fr": "French"}
 
 // LanguageName is the English name of a statement language, for notes.
 func LanguageName(lang string) string {
@@ -38,14 +38,21 @@ func annotate(lang string, p Point) string {
 		}
 		fmt.Fprintf(&b, "\n%sgrouped by similarity with %s — split or edit if they differ)", notePrefix, strings.Join(quoted, "; "))
 	}
-	if foreign(lang, p) {
-		fmt.Fprintf(&b, "\n%swritten in %s — translate or remove)", notePrefix, LanguageName(p.Lang))
+	switch {
+	case !foreign(lang, p):
+	case p.Lang == "ar":
+		fmt.Fprintf(&b, "\n%swritten in Arabic — translate or remove)", notePrefix)
+	default:
+		fmt.Fprintf(&b, "\n%snot written in %s — translate or remove)", notePrefix, LanguageName(lang))
 	}
 	return b.String()
 }
 
+// foreign says whether a point is written in another script than the
+// statement's language: Arabic in an English or French statement, Latin
+// letters in an Arabic one.
 func foreign(lang string, p Point) bool {
-	return p.Lang != "" && p.Lang != lang
+	return p.Lang != "" && p.Lang != script(lang)
 }
 
 // review says why a statement must go to the coordinators before the inviter,

@@ -82,3 +82,21 @@ func TestDiffShowsOnlyWhatChanged(t *testing.T) {
 		t.Errorf("Diff of the same text = %q", got)
 	}
 }
+
+func TestALatinScriptStatementDoesNotFlagLatinPoints(t *testing.T) {
+	ms := []Member{{ID: "a", Name: "Org A", Position: "decline", Concerns: []string{"Les invitations arrivent trop tard.", "الدعوات تصل متأخرة"}}}
+	st, err := Compose(renderer(t), "fr", "Coalition", "decline", seedInv, ms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"1 point is not written in French"}; !reflect.DeepEqual(st.Review, want) {
+		t.Errorf("review %q, want %q (only the Arabic point)", st.Review, want)
+	}
+	ar, err := Compose(renderer(t), "ar", "Coalition", "decline", seedInv, ms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(ar.Draft, "Les invitations arrivent trop tard.\n(consultd: raised by Org A)\n(consultd: not written in Arabic — translate or remove)") {
+		t.Errorf("Arabic draft:\n%s", ar.Draft)
+	}
+}

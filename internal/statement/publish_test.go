@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"consultd/internal/inert"
+	"consultd/internal/lang"
 	"consultd/internal/mdcheck"
 )
 
@@ -70,7 +71,7 @@ func TestPublishedMarkdownIsInert(t *testing.T) {
 
 func TestPublishedHTMLIsInert(t *testing.T) {
 	st, written := hostileRound(t, "ar")
-	page := HTML("ar", st.Text)
+	page := HTML(lang.Arabic, st.Text)
 	visible, bad := mdcheck.Inspect(page, "html", "head", "meta", "title", "body", "h1")
 	var real []string
 	for _, b := range bad {

@@ -240,8 +240,9 @@ func stemPairs(ps [][2]string) [][2]string {
 }
 
 // Language is the script a point is written in: "ar" when most of its
-// letters are Arabic, "en" when most are Latin, "" otherwise. For en/ar
-// coalitions the script is the language.
+// letters are Arabic, "en" when most are Latin (English, French, …), ""
+// otherwise. Telling English from French is not needed: a point is marked
+// for translation when its script is not its statement's (script).
 func Language(s string) string {
 	var ar, lat int
 	for _, r := range s {
@@ -260,6 +261,15 @@ func Language(s string) string {
 	default:
 		return "en"
 	}
+}
+
+// script is what Language says of text in a statement language.
+func script(lang string) string {
+	switch lang {
+	case "ar", "fa", "ur", "ps", "ckb":
+		return "ar"
+	}
+	return "en"
 }
 
 func analyse(p string) analysed {

@@ -11,10 +11,10 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"time"
 	"unicode"
 
 	"consultd/internal/inert"
+	"consultd/internal/lang"
 	"consultd/internal/render"
 )
 
@@ -144,23 +144,16 @@ func Key(s string) string {
 // punctuation, or in brackets, optionally after a bullet.
 var numberingRe = regexp.MustCompile(`^[\s\-–•*]*(?:[(\[]\p{Nd}+[)\]]|\p{Nd}+\s*[.)\]\-–:،/])\s*`)
 
-// Invitation is what the statement says about the invitation.
-type Invitation struct {
-	Title       string
-	InviterName string
-	Date        time.Time // when the invitation was sent (zero: unknown)
-	Summary     string    // one paragraph on what the invitation is for
-	// When, Where and Focus are what the invitation says about the meeting
-	// (Describe); the opening says them when found.
-	When, Where, Focus string
-}
+// Invitation is what the statement says about the invitation (the
+// templates' data, render.Invitation).
+type Invitation = render.Invitation
 
 // forLanguage keeps the details a statement in lang can repeat as they are:
 // those written in its script (a date or place in another script would put
 // a second language into the text), and not the place when the title says it.
-func (inv Invitation) forLanguage(lang string) Invitation {
+func forLanguage(inv Invitation, lang string) Invitation {
 	for _, f := range []*string{&inv.When, &inv.Where, &inv.Focus} {
-		if l := Language(*f); l != "" && l != lang {
+		if l := Language(*f); l != "" && l != script(lang) {
 			*f = ""
 		}
 	}
@@ -214,14 +207,10 @@ func Compose(r *render.Renderer, lang, coalition, outcome string, inv Invitation
 	for _, s := range signers {
 		st.Signatories = append(st.Signatories, s.Name)
 	}
-	name := "statement_decline"
-	if outcome == "accept" {
-		name = "statement_accept"
-	}
-	data := map[string]any{"Coalition": coalition, "Invitation": inv.forLanguage(lang),
-		"Concerns": st.Concerns, "Recommendations": st.Recommendations, "Signatories": st.Signatories,
-		"Attendees": attendees}
-	title, body, err := r.Text(lang, name, data)
+	data := render.Statement{Outcome: outcome, Coalition: coalition, Invitation: forLanguage(inv, lang),
+		Concerns: st.Concerns, Recommendations: st.Recommendations, Signatories: st.Signatories,
+		Attendees: attendees}
+	title, body, err := r.Render(lang, data)
 	if err != nil {
 		return nil, err
 	}
@@ -235,8 +224,8 @@ func Compose(r *render.Renderer, lang, coalition, outcome string, inv Invitation
 	for _, p := range st.RecommendationPoints {
 		rs = append(rs, annotate(lang, p))
 	}
-	data["Concerns"], data["Recommendations"] = cs, rs
-	_, draft, err := r.Text(lang, name, data)
+	data.Concerns, data.Recommendations = cs, rs
+	_, draft, err := r.Render(lang, data)
 	if err != nil {
 		return nil, err
 	}
@@ -252,6 +241,8 @@ func Summary(body string) string {
 		p := strings.Join(strings.Fields(para), " ")
 		low := strings.ToLower(p)
 		if len([]rune(p)) < 40 || strings.HasPrefix(low, "dear") || strings.HasPrefix(low, "hello") ||
+			strings.HasPrefix(low, "madame") || strings.HasPrefix(low, "mesdames") || strings.HasPrefix(low, "bonjour") ||
+			strings.HasPrefix(low, "cher ") || strings.HasPrefix(low, "chers ") || strings.HasPrefix(low, "chère") ||
 			strings.HasPrefix(p, "السادة") || strings.HasPrefix(p, "الأعزاء") || strings.HasPrefix(p, "تحية") {
 			continue
 		}
@@ -282,7 +273,7 @@ func Markdown(text string, links ...Link) string {
 		if i > 0 {
 			ls += " · "
 		}
-		ls += "[" + inert.MarkdownLine(l.Name()) + "](" + url.PathEscape(l.Href) + ")"
+		ls += "[" + inert.MarkdownLine(l.Native) + "](" + url.PathEscape(l.Href) + ")"
 	}
 	if ls != "" {
 		ls += "\n\n"
@@ -292,41 +283,28 @@ func Markdown(text string, links ...Link) string {
 
 // Link points to the published statement in another language.
 type Link struct {
-	Lang string // en, ar
-	Href string // a file name beside this one
+	Lang   string // its code: en, ar
+	Native string // the language's name in itself: English, العربية
+	Href   string // a file name beside this one
 }
 
-// Name is the language's name in that language.
-func (l Link) Name() string {
-	switch l.Lang {
-	case "ar":
-		return "العربية"
-	case "en":
-		return "English"
-	}
-	return l.Lang
-}
-
-// HTML renders a statement text as a standalone page; Arabic is right-to-left.
+// HTML renders a statement text as a standalone page in language l (its
+// direction: Arabic is right-to-left).
 // The text is cleaned (inert.Text: no controls, no bidi overrides) and
 // escaped: nothing a member wrote can become markup, and no link is made.
-func HTML(lang, text string, links ...Link) string {
+func HTML(l *lang.Language, text string, links ...Link) string {
 	title, rest := splitTitle(inert.Text(text))
-	dir := "ltr"
-	if lang == "ar" {
-		dir = "rtl"
-	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "<!DOCTYPE html>\n<html lang=\"%s\" dir=\"%s\">\n<head><meta charset=\"utf-8\"><title>%s</title></head>\n<body>\n<h1>%s</h1>\n",
-		html.EscapeString(lang), dir, html.EscapeString(title), html.EscapeString(title))
+		html.EscapeString(l.Code), l.Dir, html.EscapeString(title), html.EscapeString(title))
 	if len(links) > 0 {
 		b.WriteString("<p>")
-		for i, l := range links {
+		for i, k := range links {
 			if i > 0 {
 				b.WriteString(" · ")
 			}
-			fmt.Fprintf(&b, "<a href=\"%s\" hreflang=\"%s\" lang=\"%s\">%s</a>", html.EscapeString(url.PathEscape(l.Href)),
-				html.EscapeString(l.Lang), html.EscapeString(l.Lang), html.EscapeString(l.Name()))
+			fmt.Fprintf(&b, "<a href=\"%s\" hreflang=\"%s\" lang=\"%s\">%s</a>", html.EscapeString(url.PathEscape(k.Href)),
+				html.EscapeString(k.Lang), html.EscapeString(k.Lang), html.EscapeString(k.Native))
 		}
 		b.WriteString("</p>\n")
 	}

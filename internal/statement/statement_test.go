@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"consultd/internal/lang"
 	"consultd/internal/render"
 )
 
@@ -183,12 +184,39 @@ func TestComposeArabicUsesArabicIndicNumberingAndRTLHTML(t *testing.T) {
 	if strings.Contains(st.Text, "٣-") {
 		t.Errorf("the same concern made twice was not merged:\n%s", st.Text)
 	}
-	h := HTML("ar", st.Text)
+	h := HTML(lang.Arabic, st.Text)
 	if !strings.Contains(h, `dir="rtl"`) || !strings.Contains(h, `lang="ar"`) {
 		t.Errorf("Arabic HTML is not right-to-left:\n%s", h)
 	}
 	if md := Markdown(st.Text); !strings.HasPrefix(md, "# "+st.Title+"\n\n") {
 		t.Errorf("Markdown does not start with the title: %q", md[:80])
+	}
+}
+
+func TestComposeFrenchDeclineAndAcceptForAFrancophoneInviter(t *testing.T) {
+	inv := seedInv
+	inv.Date = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	st, err := Compose(renderer(t), "fr", "La Coalition", "decline", inv, seedMembers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Déclaration de La Coalition sur l'invitation à « Civil Society Support Room meetings in Geneva »\n",
+		"Le 1er décembre 2026, les organisations membres de La Coalition ont reçu de Office of the UN Special Envoy for Syria une invitation",
+		"regrettent par conséquent de ne pouvoir accepter", "\n1- Invitations come too late.\n", "\n1. Consult us on the topics.\n",
+		"\n– Baytna Syria\n– AlKawakbi Center\n"} {
+		if !strings.Contains(st.Text, want) {
+			t.Errorf("French declining statement lacks %q:\n%s", want, st.Text)
+		}
+	}
+	if h := HTML(lang.French, st.Text); !strings.Contains(h, `lang="fr" dir="ltr"`) {
+		t.Errorf("French HTML:\n%s", h)
+	}
+	st, err = Compose(renderer(t), "fr", "La Coalition", "accept", inv, seedMembers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "remercient Office of the UN Special Envoy for Syria pour son invitation et l'acceptent. Les organisations suivantes y participeront : AlKawakbi Center, Dawlaty."; !strings.Contains(st.Text, want) {
+		t.Errorf("French accepting statement lacks %q:\n%s", want, st.Text)
 	}
 }
 
@@ -198,9 +226,9 @@ func TestMemberTextStaysLiteralData(t *testing.T) {
 		Recommendations: []string{"line\r\nBcc: victim@example.org"}}}
 	inv := seedInv
 	inv.Title = "Meeting\r\nBcc: x@y"
-	for _, lang := range []string{"en", "ar"} {
-		t.Run(lang, func(t *testing.T) {
-			st, err := Compose(renderer(t), lang, "Test Coalition", "decline", inv, ms)
+	for _, l := range lang.Builtin().All() {
+		t.Run(l.Code, func(t *testing.T) {
+			st, err := Compose(renderer(t), l.Code, "Test Coalition", "decline", inv, ms)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -210,7 +238,7 @@ func TestMemberTextStaysLiteralData(t *testing.T) {
 			if strings.ContainsAny(st.Title, "\r\n") {
 				t.Errorf("title (used as a subject) has a line break: %q", st.Title)
 			}
-			h := HTML(lang, st.Text)
+			h := HTML(l, st.Text)
 			if strings.Contains(h, "<script>") || strings.Contains(h, "<b>Org") || !strings.Contains(h, "&lt;script&gt;") {
 				t.Errorf("member text became markup in the published HTML:\n%s", h)
 			}
@@ -227,6 +255,9 @@ func TestSummarySkipsGreetingsAndShortensAtASentence(t *testing.T) {
 	}
 	if got := Summary("السادة الأعزاء،\n\nيسرنا دعوتكم لحضور اجتماعات غرفة دعم المجتمع المدني في جنيف لمناقشة الإصلاح الدستوري."); !strings.HasPrefix(got, "يسرنا") {
 		t.Errorf("Arabic Summary = %q", got)
+	}
+	if got := Summary("Madame, Monsieur, chers partenaires de la société civile syrienne,\n\nNous avons le plaisir de vous inviter aux réunions de Genève sur la réforme constitutionnelle."); !strings.HasPrefix(got, "Nous avons le plaisir") {
+		t.Errorf("French Summary = %q", got)
 	}
 }
 

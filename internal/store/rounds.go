@@ -185,7 +185,61 @@ func ListRounds(ctx context.Context, q Querier, states ...RoundState) ([]*Round,
 			args = append(args, string(s))
 		}
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+roundCols+` FROM rounds `+where+`ORDER BY created_at DESC, id DESC`, args...)
+	return queryRounds(ctx, q, where+`ORDER BY created_at DESC, id DESC`, args...)
+}
+
+// RoundsByInviter returns earlier rounds to the same inviter address, newest first.
+func RoundsByInviter(ctx context.Context, q Querier, address, exceptID string) ([]*Round, error) {
+	return queryRounds(ctx, q, `WHERE lower(inviter_address) = lower(?) AND id <> ? ORDER BY created_at DESC, id DESC`,
+		address, exceptID)
+}
+
+// RoundByDraft returns the round whose draft statement has one of ids as its
+// Message-ID (with or without <>), or ErrNotFound.
+func RoundByDraft(ctx context.Context, q Querier, ids []string) (*Round, error) {
+	for _, id := range ids {
+		id = strings.Trim(strings.TrimSpace(id), "<>")
+		if id == "" {
+			continue
+		}
+		rs, err := queryRounds(ctx, q, `WHERE lower(draft_message_id) = lower(?) LIMIT 1`, id)
+		if err != nil || len(rs) > 0 {
+			return first(rs), err
+		}
+	}
+	return nil, ErrNotFound
+}
+
+// RoundsForInvitation returns the rounds, not cancelled, that may be for the
+// same invitation: the same original Message-ID, or the same inviter in a
+// round still in progress. The caller compares subjects.
+func RoundsForInvitation(ctx context.Context, q Querier, origMessageID, inviter string) ([]*Round, error) {
+	var out []*Round
+	if origMessageID != "" {
+		rs, err := queryRounds(ctx, q, `WHERE lower(orig_message_id) = lower(?) AND state <> ? ORDER BY created_at DESC, id DESC`,
+			origMessageID, string(StateCancelled))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rs...)
+	}
+	rs, err := queryRounds(ctx, q, `WHERE lower(inviter_address) = lower(?) AND state IN (?,?,?) ORDER BY created_at DESC, id DESC`,
+		inviter, string(StateOpen), string(StateDraft), string(StateUndecided))
+	if err != nil {
+		return nil, err
+	}
+	return append(out, rs...), nil
+}
+
+func first(rs []*Round) *Round {
+	if len(rs) == 0 {
+		return nil
+	}
+	return rs[0]
+}
+
+func queryRounds(ctx context.Context, q Querier, where string, args ...any) ([]*Round, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+roundCols+` FROM rounds `+where, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -199,21 +253,6 @@ func ListRounds(ctx context.Context, q Querier, states ...RoundState) ([]*Round,
 		out = append(out, r)
 	}
 	return out, rows.Err()
-}
-
-// RoundsByInviter returns earlier rounds to the same inviter address, newest first.
-func RoundsByInviter(ctx context.Context, q Querier, address, exceptID string) ([]*Round, error) {
-	all, err := ListRounds(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	var out []*Round
-	for _, r := range all {
-		if r.ID != exceptID && strings.EqualFold(r.InviterAddress, address) {
-			out = append(out, r)
-		}
-	}
-	return out, nil
 }
 
 // UpdateRound writes the mutable fields of a round.

@@ -212,7 +212,15 @@ CREATE TABLE pending_actions (
 	done_by     TEXT NOT NULL DEFAULT ''       -- Message-ID of the CONFIRM reply
 );
 `,
-	// 5: the statement in the coalition's other statement_languages, beside
+	// 5: every per-message lookup of a round is an index search, not a scan
+	// of every round (addresses and Message-IDs compare case-insensitively).
+	`
+CREATE INDEX rounds_state ON rounds(state, created_at);
+CREATE INDEX rounds_inviter ON rounds(lower(inviter_address), created_at);
+CREATE INDEX rounds_orig_message_id ON rounds(lower(orig_message_id));
+CREATE INDEX rounds_draft_message_id ON rounds(lower(draft_message_id));
+`,
+	// 6: the statement in the coalition's other statement_languages, beside
 	// the one in the invitation's language (statement): {"ar": "…"}.
 	`
 ALTER TABLE rounds ADD COLUMN translations TEXT NOT NULL DEFAULT '{}';

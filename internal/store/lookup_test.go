@@ -1,0 +1,79 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRoundLookupsAreIndexSearches: the lookups done for each incoming
+// message find their round through an index, whatever the number of rounds,
+// and compare addresses and Message-IDs case-insensitively.
+func TestRoundLookupsAreIndexSearches(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "c.db"))
+	defer s.Close()
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	err := s.Tx(ctx, func(tx *sql.Tx) error {
+		a := sampleRound("2026-01", now)
+		a.OrigMessageID, a.DraftMessageID, a.State = "CAJ-Orig@Envoy.Example", "d-1@coal.example", StateDraft
+		b := sampleRound("2026-02", now.Add(time.Hour))
+		b.InviterAddress, b.State = "other@ministry.example", StateCancelled
+		for _, r := range []*Round{a, b} {
+			if err := InsertRound(ctx, tx, r, nil, nil); err != nil {
+				return err
+			}
+			if err := UpdateRound(ctx, tx, r); err != nil { // the draft's id and the state are set later in a round's life
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := s.DB()
+	if r, err := RoundByDraft(ctx, db, []string{"<unrelated@x>", "<D-1@Coal.Example>"}); err != nil || r.ID != "2026-01" {
+		t.Fatalf("RoundByDraft: %v, %v", r, err)
+	}
+	if _, err := RoundByDraft(ctx, db, []string{"<nothing@x>"}); err != ErrNotFound {
+		t.Fatalf("RoundByDraft of an unknown id: %v", err)
+	}
+	rs, err := RoundsForInvitation(ctx, db, "caj-orig@envoy.example", "CSSR@envoy.example")
+	if err != nil || len(rs) == 0 || rs[0].ID != "2026-01" {
+		t.Fatalf("RoundsForInvitation: %v, %v", rs, err)
+	}
+	if rs, _ := RoundsForInvitation(ctx, db, "", "other@ministry.example"); len(rs) != 0 {
+		t.Fatalf("a cancelled round counted as the same invitation: %v", rs)
+	}
+	if rs, _ := RoundsByInviter(ctx, db, "Cssr@Envoy.example", "none"); len(rs) != 1 {
+		t.Fatalf("RoundsByInviter: %v", rs)
+	}
+	for _, c := range []struct{ query string }{
+		{`SELECT id FROM rounds WHERE lower(draft_message_id) = lower('x')`},
+		{`SELECT id FROM rounds WHERE lower(orig_message_id) = lower('x') AND state <> 'cancelled'`},
+		{`SELECT id FROM rounds WHERE lower(inviter_address) = lower('x') AND state IN ('open','draft')`},
+		{`SELECT id FROM rounds WHERE state IN ('open') ORDER BY created_at DESC`},
+	} {
+		rows, err := db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+c.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		if p := strings.Join(plan, "; "); !strings.Contains(p, "USING INDEX") || strings.Contains(p, "SCAN rounds") {
+			t.Errorf("%s\n  plan: %s (want an index search)", c.query, p)
+		}
+	}
+}
