@@ -26,6 +26,7 @@ func (e *Engine) approveDraft(ctx context.Context, st *step, m *mimeparse.Messag
 	}
 	langs := append([]string{r.Language}, e.otherLanguages(r)...)
 	edits := map[string]string{} // language → edited text that differs from the draft
+	back := map[string]bool{}    // the versions the coordinator sent back: reviewed
 	sentBack := false
 	for _, l := range langs {
 		text := statement.StripNotes(c.Edited)
@@ -36,7 +37,7 @@ func (e *Engine) approveDraft(ctx context.Context, st *step, m *mimeparse.Messag
 		if text == "" {
 			continue
 		}
-		sentBack = true
+		sentBack, back[l] = true, true
 		if flat(text) != flat(current[l]) {
 			edits[l] = text
 		}
@@ -56,25 +57,28 @@ func (e *Engine) approveDraft(ctx context.Context, st *step, m *mimeparse.Messag
 			return err
 		}
 	}
-	if len(edits) == 0 {
-		if !sentBack {
-			var left []string
-			for _, l := range langs {
-				for _, p := range stillForeign(stmts[l], current[l]) {
-					left = append(left, statement.LanguageName(l)+" version: “"+p+"”")
-				}
-			}
-			if len(left) > 0 {
-				if err := event(ctx, st, r.ID, "%s approved, refused: %d points not in their version's language", by, len(left)); err != nil {
-					return err
-				}
-				return e.commandReply(ctx, st, m, r, "Draft of "+r.ID+": not sent, points to translate",
-					fmt.Sprintf("Nothing was sent: these points are not written in the language of their version:\n\n  %s\n\n"+
-						"Translate or remove them and send the text back between the draft's marker lines. "+
-						"To send them as they are, write APPROVE on the first line above the text between the markers.",
-						strings.Join(left, "\n  ")))
-			}
+	// A version nobody sent back goes out as drafted: not while it still
+	// carries points in another script than its own.
+	var left []string
+	for _, l := range langs {
+		if back[l] {
+			continue
 		}
+		for _, p := range stillForeign(stmts[l], current[l]) {
+			left = append(left, statement.LanguageName(l)+" version: “"+p+"”")
+		}
+	}
+	if len(left) > 0 {
+		if err := event(ctx, st, r.ID, "%s approved, refused: %d points not in their version's language", by, len(left)); err != nil {
+			return err
+		}
+		return e.commandReply(ctx, st, m, r, "Draft of "+r.ID+": not sent, points to translate",
+			fmt.Sprintf("Nothing was sent: these points are not written in the language of their version:\n\n  %s\n\n"+
+				"Translate or remove them and send the text back between the draft's marker lines (each version between its own). "+
+				"To send them as they are, write APPROVE on the first line above the text between the markers.",
+				strings.Join(left, "\n  ")))
+	}
+	if len(edits) == 0 {
 		if err := event(ctx, st, r.ID, "%s approved the draft", by); err != nil {
 			return err
 		}

@@ -112,6 +112,11 @@ func TestBothStatementLanguagesAreDraftedTranslatedAndPublishedLinked(t *testing
 	}
 	en = strings.Replace(en, "إشراك المنظمات في تحديد المواضيع", "Involve the organisations in choosing the topics.", 1)
 	ar = strings.Replace(ar, "Invitations come too late.", "الدعوات تصل متأخرة.", 1)
+	// Only the English version sent back: the Arabic one still has an English point.
+	coordinatorReply(h, d, "edit-0", "English done.\n\n"+command.BeginMarker+"\n"+en+"\n"+command.EndMarker)
+	if rs := h.outbox("command-reply"); len(h.outbox("statement")) != 0 || len(rs) != 1 || !strings.Contains(rs[0].Text, "Arabic version: “Invitations come too late.”") {
+		t.Fatalf("a version left untranslated was published: %d statements, replies %+v", len(h.outbox("statement")), rs)
+	}
 	coordinatorReply(h, d, "edit-1", "Both translated.\n\n"+command.BeginMarker+"\n"+en+"\n"+command.EndMarker+"\n\n"+begin+"\n"+ar+"\n"+end)
 	st := h.outbox("statement")
 	if len(st) != 1 {
