@@ -31,12 +31,14 @@ var (
 	meetingRe = regexp.MustCompile(`(?i)\b(?:attend|held|hold|take place|takes place|convene|meetings?|sessions?|workshop|conference|consultations?|roundtable|hearing)\b|تعقد|تُعقد|ستعقد|ستُعقد|ينعقد|سينعقد|اجتماع|الاجتماعات|ورشة|مؤتمر|جلسة|حضور`)
 	replyByRe = regexp.MustCompile(`(?i)\b(?:confirm|reply|respond|rsvp|register|registration|deadline|no later than)\b|تأكيد|الرد|التسجيل|موعد أقصاه`)
 
-	placeRe   = regexp.MustCompile(`\b(?:in|at)\s+((?:the\s+)?\p{Lu}[\p{L}'’.-]*(?:\s+(?:\p{Lu}[\p{L}'’.-]*|des|de|du|of|the|la|le))*(?:,\s*\p{Lu}[\p{L}'’.-]*)*(?:\s+in\s+\p{Lu}[\p{L}'’.-]*)?)`)
+	placeRe   = regexp.MustCompile(`\b(?:in|at)\s+((?:(?:conference\s+)?room\s+[\p{Lu}\p{N}]+\s+(?:of|at)\s+)?(?:the\s+)?\p{Lu}[\p{L}'’.-]*(?:\s+(?:\p{Lu}[\p{L}'’.-]*|des|de|du|of|the|la|le))*(?:,\s*\p{Lu}[\p{L}'’.-]*)*(?:\s+(?:in|at)\s+\p{Lu}[\p{L}'’.-]*)?)`)
 	arPlaceRe = regexp.MustCompile(`(?:تعقد|تُعقد|ستعقد|ستُعقد|ينعقد|سينعقد|تنعقد|ستنعقد)[^.،\n]*?\s(?:في|ب)\s*(?:مدينة\s+)?([\p{Arabic}]+)`)
 	focusRe   = regexp.MustCompile(`(?i)\b(?:will|would|shall|is to|are to)\s+(?:focus|concentrate|centre|center)\s+on\s+([^.\n]+)|\bfocus(?:es|ing)?\s+on\s+([^.\n]+)|\b(?:will|would)\s+(?:address|discuss|cover|examine)\s+([^.\n]+)|\b(?:topics|agenda|themes)\s+(?:will\s+)?includes?\s+([^.\n]+)`)
 	arFocusRe = regexp.MustCompile(`(?:ستركز|تركز|ستتركز|ستتناول|تتناول|ستناقش|تناقش|ستبحث)\s+(?:(?:الاجتماعات|اللقاءات|الجلسات|الاجتماع|الورشة)\s+)?(?:على\s+)?([^.؟!\n]+)`)
 	labelRe   = regexp.MustCompile(`(?im)^\s*(date|dates|when|venue|location|place|where|topics?|focus|theme|التاريخ|الموعد|المكان|الموضوع|المواضيع|المحاور)\s*[:：]\s*(.+?)\s*$`)
 )
+
+var ampmRe = regexp.MustCompile(`(?i)\b([ap])\.m\.`)
 
 var monthWords = regexp.MustCompile(`(?i)^(?:` + enMonth + `)$`)
 
@@ -100,6 +102,7 @@ func place(s string) string {
 // sentences cuts a text at sentence ends and paragraph breaks.
 func sentences(body string) []string {
 	var out []string
+	body = ampmRe.ReplaceAllString(body, "${1}m") // "10.00 a.m. to 1.00 p.m." is one sentence
 	for _, para := range strings.Split(strings.ReplaceAll(body, "\r\n", "\n"), "\n\n") {
 		p := strings.Join(strings.Fields(para), " ")
 		for p != "" {

@@ -29,6 +29,12 @@ func TestDescribeFindsWhenWhereAndFocus(t *testing.T) {
 		{"Arabic labelled lines",
 			"التاريخ: ١٢ كانون الأول ٢٠٢٦\nالمكان: فندق الشيراتون، إسطنبول\nالمحاور: العدالة الانتقالية",
 			Details{When: "١٢ كانون الأول ٢٠٢٦", Where: "فندق الشيراتون، إسطنبول", Focus: "العدالة الانتقالية"}},
+		{"UN information note: weekday, hours, a room of the Palais",
+			"Informal consultations with NGOs will be held on Tuesday, 22 November 2026 from 10.00 a.m. to 1.00 p.m. in room XVII of the Palais des Nations.\n\nPlease confirm your attendance by 15 November.",
+			Details{When: "22 November 2026", Where: "room XVII of the Palais des Nations"}},
+		{"conference guide: held at an office at a city",
+			"A. Dates and venue\n\nThe review conference will be held at the United Nations Office at Geneva from 20 to 24 April 2026.",
+			Details{When: "20 to 24 April 2026", Where: "the United Nations Office at Geneva"}},
 		{"nothing said", "Dear all, see you soon. Best, Anna", Details{}},
 		{"a place that is a month is not a place", "The meeting is in December. It will address funding", Details{Focus: "funding"}},
 	}
