@@ -113,10 +113,10 @@ func pairScore(t *testing.T, groups [][]string, gold map[string]string) (tp, fp,
 	return tp, fp, fn, len(items)
 }
 
-// TestAParaphraseRoundIsGroupedAsItsLabelsSay runs 32 members' answers (en
+// TestCorpusStatementRoundIsGroupedAsItsLabelsSay runs 32 members' answers (en
 // and ar: paraphrases, partial overlaps, false friends) through the engine to
 // the coordinators' draft and scores the grouping the draft shows.
-func TestAParaphraseRoundIsGroupedAsItsLabelsSay(t *testing.T) {
+func TestCorpusStatementRoundIsGroupedAsItsLabelsSay(t *testing.T) {
 	ms, gold := loadRoundCorpus(t)
 	if len(ms) < 30 {
 		t.Fatalf("only %d members in the corpus", len(ms))

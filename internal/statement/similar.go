@@ -28,7 +28,7 @@ import (
 //     they carry different numbers ("3 days" / "30 days"), or when one says a
 //     word and the other its opposite (earlier/later, more/less).
 //
-// Threshold was chosen on testdata/pairs.tsv (TestParaphrasePairs logs the
+// Threshold was chosen on testdata/pairs.tsv (TestCorpusStatementPairs logs the
 // sweep): 0.30 gives precision 0.955 and recall 0.930, 0.35 gives 0.963 and
 // 0.912, 0.40 gives 0.961 and 0.860. 0.35 keeps a margin above the 0.95
 // precision a merge needs (a wrong merge goes out unless a coordinator spots

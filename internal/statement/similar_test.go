@@ -73,9 +73,9 @@ func precisionRecall(ps []pair, sim *Similarity, threshold float64) (p, r float6
 	return p, r, wrong
 }
 
-// TestParaphrasePairs scores the merge decision on the labelled pairs and
+// TestCorpusStatementPairs scores the merge decision on the labelled pairs and
 // shows the sweep the threshold was chosen on.
-func TestParaphrasePairs(t *testing.T) {
+func TestCorpusStatementPairs(t *testing.T) {
 	ps := loadPairs(t)
 	if len(ps) < 150 {
 		t.Fatalf("only %d labelled pairs", len(ps))
