@@ -3,6 +3,8 @@ package statement
 import (
 	"fmt"
 	"strings"
+
+	"consultd/internal/inert"
 )
 
 // The coordinators' draft is the statement with a note line under each point:
@@ -156,8 +158,10 @@ func bullet(line string) (string, bool) {
 	return "", false
 }
 
+// nameKey compares names as the coordinator's mail showed them: without the
+// controls and bidi overrides mail text drops (inert.Text).
 func nameKey(s string) string {
-	return strings.ToLower(strings.Join(strings.Fields(s), " "))
+	return strings.ToLower(strings.Join(strings.Fields(inert.Text(s)), " "))
 }
 
 // Diff is a short line diff from a to b: the lines removed ("- ") and added

@@ -100,3 +100,11 @@ func TestALatinScriptStatementDoesNotFlagLatinPoints(t *testing.T) {
 		t.Errorf("Arabic draft:\n%s", ar.Draft)
 	}
 }
+
+func TestSignatoryNamesCompareAsTheMailShowedThem(t *testing.T) {
+	// Mail text drops bidi overrides: the coordinator's copy of the list lacks them.
+	added, removed := SignatoryChanges("Text\n\n– Nour evil Foundation", []string{"Nour \u202Eevil\u202C Foundation"})
+	if len(added)+len(removed) != 0 {
+		t.Errorf("added %q removed %q: an unchanged list was refused", added, removed)
+	}
+}
