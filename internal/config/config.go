@@ -8,11 +8,14 @@ import "time"
 // Config is the whole configuration file. Field names are the YAML keys users'
 // scripts rely on; see configs/example.yaml for every key documented.
 type Config struct {
-	Coalition    Coalition    `yaml:"coalition"`
-	IMAP         IMAP         `yaml:"imap"`
-	SMTP         SMTP         `yaml:"smtp"`
-	Database     string       `yaml:"database"`
-	PublishDir   string       `yaml:"publish_dir"`
+	Coalition  Coalition `yaml:"coalition"`
+	IMAP       IMAP      `yaml:"imap"`
+	SMTP       SMTP      `yaml:"smtp"`
+	Database   string    `yaml:"database"`
+	PublishDir string    `yaml:"publish_dir"`
+	// PublishURL is where publish_dir is served (https://coalition.example/statements):
+	// the Atom feed's links are absolute under it; empty, they are relative.
+	PublishURL   string       `yaml:"publish_url"`
 	TemplatesDir string       `yaml:"templates_dir"` // optional: overrides the built-in templates
 	Coordinators []Person     `yaml:"coordinators"`
 	Members      []Member     `yaml:"members"`

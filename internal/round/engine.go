@@ -170,6 +170,7 @@ type mail struct {
 	replyTo   string
 	subject   string
 	text      string
+	html      string // the HTML of a rendered template (render.Mail); else made from text
 	inReplyTo string
 	refs      []string
 	atts      []sender.Attachment
@@ -211,7 +212,10 @@ func (e *Engine) queue(ctx context.Context, st *step, m mail) (string, error) {
 		out.Bcc = []sender.Address{{Addr: e.Cfg.Coalition.Address}}
 	}
 	if l := e.Render.Language(m.lang); l.Dir == lang.RTL {
-		out.HTML = render.HTML(l, m.text)
+		out.HTML = m.html
+		if out.HTML == "" {
+			out.HTML = render.HTML(l, m.text)
+		}
 	}
 	payload, err := json.Marshal(out)
 	if err != nil {

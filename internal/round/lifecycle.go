@@ -72,12 +72,12 @@ func (e *Engine) remind(ctx context.Context, st *step, r *store.Round) error {
 		if len(to) == 0 {
 			continue
 		}
-		subj, body, err := e.Render.Render(p.Language, render.Reminder{Round: r, Member: p, Coalition: e.Cfg.Coalition.Name})
+		rm, err := e.Render.Mail(p.Language, render.Reminder{Round: r, Member: p, Coalition: e.Cfg.Coalition.Name})
 		if err != nil {
 			return err
 		}
 		if _, err := e.queue(ctx, st, mail{roundID: r.ID, kind: store.MailReminder, token: p.Token, lang: p.Language,
-			to: addresses(to), replyTo: e.Cfg.PlusAddress(p.Token), subject: subj, text: body,
+			to: addresses(to), replyTo: e.Cfg.PlusAddress(p.Token), subject: rm.Subject, text: rm.Text, html: rm.HTML,
 			inReplyTo: p.ConsultMessageID, refs: []string{p.ConsultMessageID}}); err != nil {
 			return err
 		}
