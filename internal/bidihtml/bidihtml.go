@@ -87,6 +87,15 @@ func Fragment(text string, dir lang.Direction) string {
 	return b.String()
 }
 
+// Line writes one line of plain text as inline HTML in a parent of
+// direction dir (a heading), each run in the other direction isolated.
+func Line(text string, dir lang.Direction) string {
+	var b strings.Builder
+	t := strings.Join(strings.Fields(Strip(inert.Text(text))), " ")
+	writeRuns(&b, t, dir, true, true)
+	return b.String()
+}
+
 // item is a piece of a line: literal template text, or a value.
 type item struct {
 	text  string

@@ -3,14 +3,13 @@ package round
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"time"
 
 	"consultd/internal/command"
 	"consultd/internal/render"
 	"consultd/internal/sender"
+	"consultd/internal/site"
 	"consultd/internal/statement"
 	"consultd/internal/store"
 )
@@ -242,25 +241,18 @@ func (e *Engine) send(ctx context.Context, st *step, r *store.Round, text string
 	return event(ctx, st, r.ID, "statement (%s) queued to %s with %d copies", r.Outcome, r.InviterAddress, len(cc))
 }
 
-// publish writes the statement as Markdown and HTML to publish_dir.
+// publish writes the site in publish_dir again (package site): the pages
+// and Markdown of every sent statement, the index and the feed, from the
+// store, so that r's page joins them and a site left incomplete by an
+// earlier failure is whole again.
 func (e *Engine) publish(r *store.Round) error {
 	if e.Cfg.PublishDir == "" {
 		return nil
 	}
-	if err := os.MkdirAll(e.Cfg.PublishDir, 0o755); err != nil {
-		return err
+	rounds, err := store.ListRounds(context.Background(), e.Store.DB(), store.StateSent)
+	if err != nil {
+		return fmt.Errorf("list sent rounds for %s: %w", r.ID, err)
 	}
-	base := filepath.Join(e.Cfg.PublishDir, r.ID)
-	if err := writeFileAtomic(base+".md", []byte(statement.Markdown(r.Statement))); err != nil {
-		return err
-	}
-	return writeFileAtomic(base+".html", []byte(statement.HTML(e.Render.Language(r.Language), r.Statement)))
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	s := site.Site{Dir: e.Cfg.PublishDir, BaseURL: e.Cfg.PublishURL, Coalition: e.Cfg.Coalition.Name, Domain: e.Cfg.Domain()}
+	return s.Build(site.FromRounds(rounds, e.Render.Languages()))
 }
