@@ -263,11 +263,16 @@ func writeLine(b *strings.Builder, l []item, parent lang.Direction) {
 	b.WriteString("</div>\n")
 }
 
-// lineDir is the direction of a line: its first strong literal character,
-// or the parent's for a list item (its marker stays on the parent's side)
-// and for a line of values only.
+// lineDir is the direction of a line: the parent's for a list item (its
+// marker stays on the parent's side), else that of its first strong literal
+// character, else (a line of values only, an English note in an Arabic
+// mail) that of its values, else the parent's.
 func lineDir(l []item, parent lang.Direction) lang.Direction {
-	if len(l) > 0 && !l[0].value && listMarker(l[0].text) > 0 {
+	var all strings.Builder
+	for _, it := range l {
+		all.WriteString(it.text)
+	}
+	if listMarker(all.String()) > 0 {
 		return parent
 	}
 	for _, it := range l {
@@ -276,6 +281,9 @@ func lineDir(l []item, parent lang.Direction) lang.Direction {
 				return d
 			}
 		}
+	}
+	if d := Dir(all.String()); d != "" {
+		return d
 	}
 	return parent
 }
