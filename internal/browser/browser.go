@@ -149,7 +149,7 @@ func Start(t testing.TB) *Browser {
 	}
 	b := &Browser{w: cmdW, calls: map[int]chan message{}, events: map[string]chan message{}, done: make(chan struct{})}
 	b.cmd = exec.Command(chromium, "--headless", "--disable-gpu", "--no-sandbox", "--no-first-run", "--disable-extensions",
-		"--hide-scrollbars", "--mute-audio", "--user-data-dir="+t.TempDir(), "--remote-debugging-pipe", "about:blank")
+		"--hide-scrollbars", "--mute-audio", "--window-size=1000,1200", "--user-data-dir="+t.TempDir(), "--remote-debugging-pipe", "about:blank")
 	b.cmd.ExtraFiles = []*os.File{cmdR, outW}
 	b.cmd.Stderr = &b.stderr
 	if err := b.cmd.Start(); err != nil {
@@ -350,7 +350,22 @@ func (p *Page) Eval(t testing.TB, expr string, out any) {
 // Screenshot saves the whole page as a PNG in file and logs where.
 func (p *Page) Screenshot(t testing.TB, file string) {
 	t.Helper()
-	res, err := p.b.call(p.session, "Page.captureScreenshot", map[string]any{"format": "png", "captureBeyondViewport": true}, timeout)
+	res, err := p.b.call(p.session, "Page.getLayoutMetrics", nil, timeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lm struct {
+		CSSContentSize struct{ Width, Height float64 }
+	}
+	json.Unmarshal(res, &lm)
+	// The whole page in one image: the viewport grows to the page's height
+	// (captureBeyondViewport misplaces right-to-left pages).
+	h := int(max(lm.CSSContentSize.Height, 100))
+	if _, err := p.b.call(p.session, "Emulation.setDeviceMetricsOverride",
+		map[string]any{"width": 1000, "height": h, "deviceScaleFactor": 1, "mobile": false}, timeout); err != nil {
+		t.Fatal(err)
+	}
+	res, err = p.b.call(p.session, "Page.captureScreenshot", map[string]any{"format": "png"}, timeout)
 	if err != nil {
 		t.Fatal(err)
 	}
