@@ -71,6 +71,9 @@ func FromRounds(rs []*store.Round, langs *lang.Registry) []Statement {
 // Build writes every statement's page and Markdown file, then the index and
 // the feed.
 func (s Site) Build(sts []Statement) error {
+	if len(sts) == 0 {
+		return fmt.Errorf("no sent statement to publish")
+	}
 	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
 		return err
 	}
@@ -114,16 +117,19 @@ func order(in []Statement) []Statement {
 			}
 		}
 	}
+	sent := map[string]time.Time{} // a round's time is its first statement's
+	for id, i := range first {
+		sent[id] = sts[i].SentAt
+	}
 	sort.SliceStable(sts, func(i, j int) bool {
 		a, b := sts[i], sts[j]
-		if a.RoundID != b.RoundID {
-			ra, rb := sts[first[a.RoundID]], sts[first[b.RoundID]]
-			if !ra.SentAt.Equal(rb.SentAt) {
-				return ra.SentAt.After(rb.SentAt)
-			}
-			return a.RoundID > b.RoundID
+		if a.RoundID == b.RoundID {
+			return false // the same round: as given (stable)
 		}
-		return false // the same round: as given (stable)
+		if ta, tb := sent[a.RoundID], sent[b.RoundID]; !ta.Equal(tb) {
+			return ta.After(tb)
+		}
+		return a.RoundID > b.RoundID
 	})
 	return sts
 }
@@ -154,7 +160,7 @@ func wordsFor(l *lang.Language) struct{ all, feed, to string } {
 }
 
 const style = `body{font-family:sans-serif;max-width:46em;margin:2em auto;padding:0 1em;line-height:1.5}` +
-	`nav{margin-bottom:2em}table{border-collapse:collapse}td,th{padding:.3em .6em;border-bottom:1px solid #ddd;text-align:start}`
+	`nav{margin-bottom:2em}table{border-collapse:collapse}td,th{padding:.3em .6em;border-bottom:1px solid #ddd;text-align:start;vertical-align:top}td:first-child{white-space:nowrap}`
 
 // Page is the HTML page of one statement; others are its round's other
 // languages.
