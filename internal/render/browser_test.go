@@ -73,10 +73,10 @@ type want struct {
 var wants = map[string]want{
 	"consultation": {
 		ltr: map[string]string{
-			envoy:                   "rtl", // the "من:" line stays right to left, the address reads in order
-			"#2 " + envoy:           "ltr", // the quoted header line "From: …"
-			note:                    "ltr", // the coordinator's note is its own block
-			"rania@coal.example":    "rtl",
+			envoy:                "rtl", // the "من:" line stays right to left, the address reads in order
+			"#2 " + envoy:        "ltr", // the quoted header line "From: …"
+			note:                 "ltr", // the coordinator's note is its own block
+			"rania@coal.example": "rtl",
 			"We invite you to the consultations in Geneva (Palais des Nations).": "ltr", // the quoted original
 			"Invitation: CSSR meetings": "ltr",
 			"Earlier notice.":           "rtl",
