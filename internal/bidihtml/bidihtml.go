@@ -366,12 +366,18 @@ func writeRuns(b *strings.Builder, s string, d lang.Direction, atStart, atEnd bo
 			}
 		}
 		from, to := start, end+1
-		if next == len(rs) && atEnd {
-			// Nothing of the line's direction follows: the rest is the run's.
+		if next == len(rs) && atEnd && noStrong(rs[skip:start], d) {
+			// Nothing of the line's direction before or after: the rest
+			// (a final ".") is the run's.
 			to = len([]rune(strings.TrimRightFunc(string(rs), unicode.IsSpace)))
 		} else {
-			for to < next && strings.ContainsRune(closers, rs[to]) {
-				to++
+			// Closing brackets and quotes are the run's, with the
+			// punctuation inside them («… Geneva.»); punctuation after the
+			// last one belongs to the sentence around it.
+			for k := to; k < next && strings.ContainsRune(closers+".,;!?…", rs[k]); k++ {
+				if strings.ContainsRune(closers, rs[k]) {
+					to = k + 1
+				}
 			}
 		}
 		if lead := firstNonSpace(rs, max(i, skip)); atStart && i <= skip && lead < start && noStrong(rs[lead:start], d) {

@@ -586,9 +586,19 @@ func TestPublishedStatementIsEscapedHTMLAndMarkdown(t *testing.T) {
 	if !strings.Contains(string(html), "– AlKawakbi Center") || !strings.Contains(string(html), `dir="ltr"`) {
 		t.Errorf("published HTML lacks the signatories or direction:\n%s", html)
 	}
-	for _, e := range []string{".md.tmp", ".html.tmp"} {
-		if _, err := os.Stat(filepath.Join(h.cfg.PublishDir, r.ID+e)); err == nil {
-			t.Errorf("temporary file %s left behind", e)
+	// The site around it: the index lists the page, the feed has its entry.
+	index, err := os.ReadFile(filepath.Join(h.cfg.PublishDir, "index.html"))
+	if err != nil || !strings.Contains(string(index), `href="`+r.ID+`.html"`) {
+		t.Errorf("index.html does not list the statement (%v):\n%s", err, index)
+	}
+	feed, err := os.ReadFile(filepath.Join(h.cfg.PublishDir, "feed.xml"))
+	if err != nil || !strings.Contains(string(feed), "<entry") || !strings.Contains(string(feed), r.ID+".html") {
+		t.Errorf("feed.xml lacks the statement (%v):\n%s", err, feed)
+	}
+	entries, _ := os.ReadDir(h.cfg.PublishDir)
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".tmp") {
+			t.Errorf("temporary file %s left behind", e.Name())
 		}
 	}
 }
