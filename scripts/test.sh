@@ -14,7 +14,7 @@ GO_TEST_TIMEOUT=${GO_TEST_TIMEOUT:-30m}
 step() { printf '\n== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
 
 if [[ $(id -u) != 0 ]]; then
-	echo "scripts/test.sh must run as root: it installs dovecot-imapd, dovecot-lmtpd, postfix and node-marked" >&2
+	echo "scripts/test.sh must run as root: it installs dovecot-imapd, dovecot-lmtpd, postfix, node-marked and chromium" >&2
 	echo "with apt-get and runs them on loopback for the integration tests." >&2
 	echo "(Unit tests alone: go test ./... — the mail-stack tests then skip.)" >&2
 	exit 1
@@ -60,6 +60,13 @@ if ! command -v marked >/dev/null; then
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends node-marked >/dev/null
 fi
 command -v marked
+# chromium renders the published site and the HTML mail headless
+# (internal/browser); the tests fail without it under CI=true.
+if ! command -v chromium >/dev/null; then
+	echo "installing chromium"
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
+command -v chromium
 # The tests start the stack (internal/mailstack); stop it however we leave.
 trap 'bash scripts/mailstack.sh stop >/dev/null 2>&1 || true' EXIT
 
