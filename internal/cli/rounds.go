@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -173,8 +172,8 @@ func roundCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stdout, "\nOutbox:")
 	tw = tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	for _, o := range out {
-		var m sender.Mail
-		if err := json.Unmarshal(o.Payload, &m); err != nil {
+		m, err := store.DecodeMail(o.Payload)
+		if err != nil {
 			m.Subject = "(unreadable payload)"
 		}
 		extra := ""

@@ -74,13 +74,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Daemon, er
 	d := &Daemon{Cfg: cfg, Store: st, Log: log, TickEvery: 30 * time.Second, wake: make(chan struct{}, 1), lock: lock}
 	d.Engine = round.New(cfg, st, r, log)
 	d.Engine.Kick = d.Kick
-	handler := mailbox.HandlerFunc(func(ctx context.Context, m mailbox.Message) (mailbox.Disposition, error) {
-		if m.TooLarge {
-			return mailbox.Review, d.Engine.HandleTooLarge(ctx, round.TooLarge{Header: m.Raw, Size: m.Size,
-				Limit: cfg.IMAP.MaxMessageSize.Bytes, Mailbox: m.Mailbox, UIDValidity: m.UIDValidity, UID: m.UID})
-		}
-		return d.Engine.Handle(ctx, round.Incoming{Raw: m.Raw, Mailbox: m.Mailbox, UIDValidity: m.UIDValidity, UID: m.UID})
-	})
+	handler := inbox{d: d, maxSize: cfg.IMAP.MaxMessageSize.Bytes}
 	d.watcher = mailbox.New(mailbox.Config{
 		Addr: net.JoinHostPort(cfg.IMAP.Host, strconv.Itoa(cfg.IMAP.Port)), Security: cfg.IMAP.Security,
 		Username: cfg.IMAP.Username, Password: cfg.IMAP.Pass(), InsecureSkipVerify: cfg.IMAP.InsecureSkipVerify,
@@ -169,4 +163,36 @@ func (d *Daemon) tick(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+}
+
+// inbox hands the watcher's messages to the workflow.
+type inbox struct {
+	d       *Daemon
+	maxSize int64
+}
+
+// Handle handles one message; one over the size limit goes to Review unread.
+func (h inbox) Handle(ctx context.Context, m mailbox.Message) (mailbox.Disposition, error) {
+	if m.TooLarge {
+		return mailbox.Review, h.d.Engine.HandleTooLarge(ctx, round.TooLarge{Header: m.Raw, Size: m.Size,
+			Limit: h.maxSize, Mailbox: m.Mailbox, UIDValidity: m.UIDValidity, UID: m.UID})
+	}
+	return h.d.Engine.Handle(ctx, incoming(m))
+}
+
+// HandleBatch handles a fetched batch in one transaction (the watcher never
+// puts an oversized message in a batch).
+func (h inbox) HandleBatch(ctx context.Context, ms []mailbox.Message) ([]mailbox.Disposition, error) {
+	ins := make([]round.Incoming, len(ms))
+	for i, m := range ms {
+		if m.TooLarge {
+			return nil, fmt.Errorf("uid %d: an oversized message in a batch", m.UID)
+		}
+		ins[i] = incoming(m)
+	}
+	return h.d.Engine.HandleBatch(ctx, ins)
+}
+
+func incoming(m mailbox.Message) round.Incoming {
+	return round.Incoming{Raw: m.Raw, Mailbox: m.Mailbox, UIDValidity: m.UIDValidity, UID: m.UID}
 }

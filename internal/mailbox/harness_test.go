@@ -43,9 +43,10 @@ type testServer struct {
 	t        *testing.T
 	user     *imapmemserver.User
 	caps     imap.CapSet
-	hideIdle bool        // strip IDLE from CAPABILITY lines: imapserver always advertises it
-	tlsMode  string      // "", "tls" (implicit) or "starttls"
-	tlsCfg   *tls.Config // set by newTLSTestServer
+	hideIdle bool                            // strip IDLE from CAPABILITY lines: imapserver always advertises it
+	tlsMode  string                          // "", "tls" (implicit) or "starttls"
+	tlsCfg   *tls.Config                     // set by newTLSTestServer
+	wrap     func(net.Listener) net.Listener // set before start: sees every connection
 
 	mu   sync.Mutex
 	srv  *imapserver.Server
@@ -54,11 +55,17 @@ type testServer struct {
 
 func newTestServer(t *testing.T, caps imap.CapSet, hideIdle bool) *testServer {
 	t.Helper()
+	return newWrappedTestServer(t, caps, hideIdle, nil)
+}
+
+// newWrappedTestServer is newTestServer with wrap seeing every connection.
+func newWrappedTestServer(t *testing.T, caps imap.CapSet, hideIdle bool, wrap func(net.Listener) net.Listener) *testServer {
+	t.Helper()
 	user := imapmemserver.NewUser(testUser, testPass)
 	if err := user.Create("INBOX", nil); err != nil {
 		t.Fatal(err)
 	}
-	ts := &testServer{t: t, user: user, caps: caps, hideIdle: hideIdle}
+	ts := &testServer{t: t, user: user, caps: caps, hideIdle: hideIdle, wrap: wrap}
 	ts.start()
 	t.Cleanup(ts.stop)
 	return ts
@@ -97,6 +104,9 @@ func (ts *testServer) start() {
 	ts.addr = ln.Addr().String()
 	if ts.hideIdle {
 		ln = capFilterListener{ln}
+	}
+	if ts.wrap != nil {
+		ln = ts.wrap(ln)
 	}
 	var starttls *tls.Config
 	switch ts.tlsMode {

@@ -172,8 +172,13 @@ func (s *session) processBatch(ctx context.Context, batch []pending) error {
 	if err != nil {
 		return err
 	}
+	var ready []Message // handled together, in UID order
 	for _, m := range batch {
 		if tooLarge[m.uid] {
+			if err := s.handleMany(ctx, ready); err != nil { // keep UID order
+				return err
+			}
+			ready = nil
 			m.size = max(m.size, s.w.cfg.MaxMessageSize+1)
 			if err := s.fileOversized(ctx, m); err != nil {
 				return err
@@ -191,15 +196,69 @@ func (s *session) processBatch(ctx context.Context, batch []pending) error {
 			s.w.log.Info("imap watcher: big message read without the bulk of its attachments",
 				"uid", m.uid, "size", m.size, "not_read", body.elided)
 		}
-		msg := Message{
+		ready = append(ready, Message{
 			Mailbox: s.w.cfg.Inbox, UIDValidity: s.uidValidity, UID: uint32(m.uid),
 			Raw: body.raw, Elided: body.elided, InternalDate: m.internalDate,
+		})
+	}
+	return s.handleMany(ctx, ready)
+}
+
+// handleMany gives msgs to a BatchHandler at once and files them with one
+// command per destination, then saves the checkpoint once. A batch that
+// fails (or a Handler that does not batch) is handled one message at a time,
+// so one bad message holds up only itself and those after it.
+func (s *session) handleMany(ctx context.Context, msgs []Message) error {
+	bh, ok := s.w.h.(BatchHandler)
+	if !ok || len(msgs) < 2 {
+		for _, m := range msgs {
+			if err := s.handle(ctx, m); err != nil {
+				return err
+			}
 		}
-		if err := s.handle(ctx, msg); err != nil {
-			return err
+		return nil
+	}
+	ds, err := s.callBatch(ctx, bh, msgs)
+	if err != nil {
+		s.w.log.Warn("imap watcher: a batch could not be handled; handling its messages one by one",
+			"messages", len(msgs), "first_uid", msgs[0].UID, "err", err)
+		for _, m := range msgs {
+			if err := s.handle(ctx, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	uids := make([]imap.UID, len(msgs))
+	for i, m := range msgs {
+		uids[i] = imap.UID(m.UID)
+		s.w.countHandled()
+		s.w.log.Info("imap watcher: message handled", "uid", m.UID, "disposition", ds[i], "size", len(m.Raw))
+	}
+	return s.fileMany(ctx, uids, ds)
+}
+
+// callBatch runs HandleBatch; a panic or a wrong number of dispositions is an
+// error, so that the messages are handed over one by one.
+func (s *session) callBatch(ctx context.Context, bh BatchHandler, msgs []Message) (ds []Disposition, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.w.log.Error("imap watcher: handler panicked on a batch", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			ds, err = nil, fmt.Errorf("handler panicked: %v", r)
+		}
+	}()
+	ds, err = bh.HandleBatch(ctx, msgs)
+	if err == nil && len(ds) != len(msgs) {
+		return nil, fmt.Errorf("handler returned %d dispositions for %d messages", len(ds), len(msgs))
+	}
+	for i, d := range ds {
+		if d != Processed && d != Review && d != Keep {
+			s.w.log.Warn("imap watcher: handler returned an unknown disposition; moving the message to review",
+				"uid", msgs[i].UID, "disposition", d)
+			ds[i] = Review
 		}
 	}
-	return nil
+	return ds, err
 }
 
 // handle gives one message to the Handler and files it as told.
@@ -239,37 +298,56 @@ func (s *session) callHandler(ctx context.Context, msg Message) (d Disposition, 
 // file puts a handled message where d says and advances the checkpoint once
 // the message is safe in its destination.
 func (s *session) file(ctx context.Context, uid imap.UID, d Disposition) error {
-	var dest string
-	switch d {
-	case Processed:
-		dest = s.w.cfg.Processed
-	case Review:
-		dest = s.w.cfg.Review
+	return s.fileMany(ctx, []imap.UID{uid}, []Disposition{d})
+}
+
+// fileMany puts handled messages (ascending uids) where ds say, one command
+// per destination, and advances the checkpoint past the last once they are
+// all safe in their destinations.
+func (s *session) fileMany(ctx context.Context, uids []imap.UID, ds []Disposition) error {
+	byDest := map[string][]imap.UID{}
+	var dests []string
+	for i, d := range ds {
+		var dest string
+		switch d {
+		case Processed:
+			dest = s.w.cfg.Processed
+		case Review:
+			dest = s.w.cfg.Review
+		}
+		if dest == "" {
+			continue // Keep
+		}
+		if byDest[dest] == nil {
+			dests = append(dests, dest)
+		}
+		byDest[dest] = append(byDest[dest], uids[i])
 	}
 	var cleanupErr error
-	if dest != "" {
-		copied, err := s.move(uid, dest)
+	for _, dest := range dests {
+		copied, err := s.move(byDest[dest], dest)
 		if !copied {
 			return err
 		}
-		cleanupErr = err
+		cleanupErr = errors.Join(cleanupErr, err)
 	}
-	if err := s.w.cp.Save(ctx, s.w.cfg.Inbox, s.uidValidity, uint32(uid)); err != nil {
-		return fmt.Errorf("save checkpoint after uid %d: %w", uid, err)
+	last := uids[len(uids)-1]
+	if err := s.w.cp.Save(ctx, s.w.cfg.Inbox, s.uidValidity, uint32(last)); err != nil {
+		return fmt.Errorf("save checkpoint after uid %d: %w", last, err)
 	}
-	s.lastUID = uint32(uid)
+	s.lastUID = uint32(last)
 	return cleanupErr
 }
 
-// move moves one message to dest. copied reports whether the message is in
-// dest (then a non-nil err only concerns removing the original).
+// move moves messages to dest. copied reports whether they are in dest
+// (then a non-nil err only concerns removing the originals).
 //
 // Without MOVE it copies first and removes the original only after the copy
 // succeeded, by UID EXPUNGE of that UID alone (UIDPLUS); a plain EXPUNGE
 // would also remove messages other clients flagged \Deleted, so without
 // UIDPLUS the original stays, flagged DoneKeyword.
-func (s *session) move(uid imap.UID, dest string) (copied bool, err error) {
-	set := imap.UIDSetNum(uid)
+func (s *session) move(uids []imap.UID, dest string) (copied bool, err error) {
+	set := imap.UIDSetNum(uids...)
 	if s.hasMove {
 		err := s.do("move to "+dest, func() error {
 			_, err := s.c.Move(set, dest).Wait()
@@ -294,7 +372,7 @@ func (s *session) move(uid imap.UID, dest string) (copied bool, err error) {
 		if !s.hasUIDPlus && errors.As(err, &imapErr) {
 			// The server refuses keywords; the checkpoint alone remembers it.
 			s.w.log.Warn("imap watcher: could not flag a copied message; it stays in the inbox unflagged",
-				"uid", uid, "keyword", DoneKeyword, "err", err)
+				"uids", set.String(), "keyword", DoneKeyword, "err", err)
 			return true, nil
 		}
 		return true, err

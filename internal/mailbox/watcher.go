@@ -139,6 +139,16 @@ type Handler interface {
 	Handle(ctx context.Context, m Message) (Disposition, error)
 }
 
+// BatchHandler is a Handler that can also commit several messages at once
+// (all of them or none). The watcher then hands it each fetched batch,
+// files the batch with one command per destination and saves the
+// checkpoint once; if HandleBatch fails, it falls back to Handle, message by
+// message.
+type BatchHandler interface {
+	Handler
+	HandleBatch(ctx context.Context, ms []Message) ([]Disposition, error)
+}
+
 // HandlerFunc adapts a function to Handler.
 type HandlerFunc func(ctx context.Context, m Message) (Disposition, error)
 

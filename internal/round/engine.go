@@ -10,12 +10,13 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
+	"consultd/internal/answer"
 	"consultd/internal/config"
 	"consultd/internal/lang"
 	"consultd/internal/mimeparse"
@@ -42,6 +43,9 @@ type Engine struct {
 	Log    *slog.Logger
 	// Kick is called after a commit that queued mail, to wake the sender.
 	Kick func()
+
+	readerOnce sync.Once
+	answers    *answer.Reader
 }
 
 // New returns an engine with the real clock.
@@ -63,50 +67,80 @@ type step struct {
 // seen before (same Message-ID, or same bytes) changes nothing and goes where
 // it went the first time, so a restart between commit and move is harmless.
 func (e *Engine) Handle(ctx context.Context, in Incoming) (store.Disposition, error) {
-	m, perr := mimeparse.ParseWith(in.Raw, e.parseOptions())
-	key := messageKey(m, in.Raw)
-	now := e.Now()
-	var disp store.Disposition
-	err := e.commit(ctx, now, func(st *step) error {
-		st.raw = in.Raw
-		seen, err := store.GetSeen(ctx, st.tx, key)
-		if err != nil {
-			return err
-		}
-		if seen != nil {
-			disp = store.Disposition(seen.Disposition)
-			e.Log.Info("message already handled", "message_id", key, "kind", seen.Kind, "round", seen.RoundID, "to", disp)
-			return nil
-		}
-		var o outcome
-		if m == nil {
-			o = outcome{kind: "unreadable", disp: store.Review, note: fmt.Sprintf("cannot be read as an email: %v", perr)}
-		} else {
-			o, err = e.route(ctx, st, m)
+	ds, err := e.HandleBatch(ctx, []Incoming{in})
+	if err != nil {
+		return "", err
+	}
+	return ds[0], nil
+}
+
+// HandleBatch handles several messages in one transaction: each message's
+// seen record, its effects and the mail they cause commit together with the
+// others', or nothing does (then the caller can hand them over one by one to
+// find the one that fails). One commit for a batch is what lets a full inbox
+// be read at the mailbox's speed.
+func (e *Engine) HandleBatch(ctx context.Context, ins []Incoming) ([]store.Disposition, error) {
+	disps := make([]store.Disposition, len(ins))
+	var key string
+	err := e.commit(ctx, e.Now(), func(st *step) error {
+		for i, in := range ins {
+			st.now, st.raw, st.notes = e.Now(), in.Raw, nil
+			var err error
+			key, disps[i], err = e.handleOne(ctx, st, in)
 			if err != nil {
 				return err
 			}
 		}
-		if len(st.notes) > 0 {
-			o.note = strings.Join(append([]string{o.note}, st.notes...), "; ")
-		}
-		disp = o.disp
-		if err := store.InsertSeen(ctx, st.tx, &store.Seen{Key: key, Mailbox: in.Mailbox, UIDValidity: in.UIDValidity,
-			UID: in.UID, Kind: o.kind, RoundID: o.roundID, Disposition: o.disp, Note: o.note, At: now}); err != nil {
-			return err
-		}
-		level := slog.LevelInfo
-		if o.disp == store.Review {
-			level = slog.LevelWarn
-		}
-		e.Log.Log(ctx, level, "message handled", "message_id", key, "from", firstFrom(m), "kind", o.kind,
-			"round", o.roundID, "to", o.disp, "note", o.note)
 		return nil
 	})
 	if err != nil {
-		return "", fmt.Errorf("handle message %s: %w", key, err)
+		if len(ins) > 1 {
+			return nil, fmt.Errorf("handle a batch of %d messages (at %s): %w", len(ins), key, err)
+		}
+		return nil, fmt.Errorf("handle message %s: %w", key, err)
 	}
-	return disp, nil
+	return disps, nil
+}
+
+// handleOne understands one message inside st's transaction and records it
+// as seen.
+func (e *Engine) handleOne(ctx context.Context, st *step, in Incoming) (string, store.Disposition, error) {
+	m, perr := mimeparse.ParseWith(in.Raw, e.parseOptions())
+	key := messageKey(m, in.Raw)
+	seen, err := store.GetSeen(ctx, st.tx, key)
+	if err != nil {
+		return key, "", err
+	}
+	if seen != nil {
+		st.after = append(st.after, func() {
+			e.Log.Info("message already handled", "message_id", key, "kind", seen.Kind, "round", seen.RoundID, "to", seen.Disposition)
+		})
+		return key, seen.Disposition, nil
+	}
+	var o outcome
+	if m == nil {
+		o = outcome{kind: "unreadable", disp: store.Review, note: fmt.Sprintf("cannot be read as an email: %v", perr)}
+	} else if o, err = e.route(ctx, st, m); err != nil {
+		return key, "", err
+	}
+	if len(st.notes) > 0 {
+		o.note = strings.Join(append([]string{o.note}, st.notes...), "; ")
+	}
+	if err := store.InsertSeen(ctx, st.tx, &store.Seen{Key: key, Mailbox: in.Mailbox, UIDValidity: in.UIDValidity,
+		UID: in.UID, Kind: o.kind, RoundID: o.roundID, Disposition: o.disp, Note: o.note, At: st.now}); err != nil {
+		return key, "", err
+	}
+	level := slog.LevelInfo
+	if o.disp == store.Review {
+		level = slog.LevelWarn
+	}
+	// Logged once committed: a batch that fails is handled again one by one.
+	from := firstFrom(m)
+	st.after = append(st.after, func() {
+		e.Log.Log(ctx, level, "message handled", "message_id", key, "from", from, "kind", o.kind,
+			"round", o.roundID, "to", o.disp, "note", o.note)
+	})
+	return key, o.disp, nil
 }
 
 // commit runs f in one store transaction with a fresh step: everything a step
@@ -173,7 +207,7 @@ type mail struct {
 	html      string // the HTML of a rendered template (render.Mail); else made from text
 	inReplyTo string
 	refs      []string
-	atts      []sender.Attachment
+	atts      []store.AttachmentRef
 	messageID string // optional: a fixed Message-ID
 	headers   map[string]string
 }
@@ -190,12 +224,12 @@ func (e *Engine) queue(ctx context.Context, st *step, m mail) (string, error) {
 			return "", err
 		}
 	}
-	out := sender.Mail{
+	out := store.Mail{
 		MessageID:   id,
 		Date:        st.now,
-		From:        sender.Address{Name: e.Cfg.Coalition.Name, Addr: e.Cfg.Coalition.Address},
-		To:          m.to,
-		Cc:          m.cc,
+		From:        store.MailAddress{Name: e.Cfg.Coalition.Name, Addr: e.Cfg.Coalition.Address},
+		To:          mailAddresses(m.to),
+		Cc:          mailAddresses(m.cc),
 		Subject:     m.subject,
 		Text:        m.text,
 		Lang:        m.lang,
@@ -205,11 +239,11 @@ func (e *Engine) queue(ctx context.Context, st *step, m mail) (string, error) {
 		Headers:     m.headers,
 	}
 	if m.replyTo != "" {
-		out.ReplyTo = &sender.Address{Name: e.Cfg.Coalition.Name, Addr: m.replyTo}
+		out.ReplyTo = &store.MailAddress{Name: e.Cfg.Coalition.Name, Addr: m.replyTo}
 	}
 	if e.Cfg.SMTP.ProofCopy {
 		// The copy in the coalition's mailbox proves the delivery after a crash.
-		out.Bcc = []sender.Address{{Addr: e.Cfg.Coalition.Address}}
+		out.Bcc = []store.MailAddress{{Addr: e.Cfg.Coalition.Address}}
 	}
 	if l := e.Render.Language(m.lang); l.Dir == lang.RTL {
 		out.HTML = m.html
@@ -217,7 +251,7 @@ func (e *Engine) queue(ctx context.Context, st *step, m mail) (string, error) {
 			out.HTML = render.HTML(l, m.text)
 		}
 	}
-	payload, err := json.Marshal(out)
+	payload, err := out.Encode()
 	if err != nil {
 		return "", err
 	}
@@ -231,6 +265,14 @@ func (e *Engine) queue(ctx context.Context, st *step, m mail) (string, error) {
 	}
 	st.queued++
 	return id, nil
+}
+
+func mailAddresses(as []sender.Address) []store.MailAddress {
+	var out []store.MailAddress
+	for _, a := range as {
+		out = append(out, store.MailAddress{Name: a.Name, Addr: a.Addr})
+	}
+	return out
 }
 
 // coordinators returns every coordinator as a recipient list.

@@ -11,7 +11,6 @@ import (
 	"consultd/internal/forward"
 	"consultd/internal/mimeparse"
 	"consultd/internal/render"
-	"consultd/internal/sender"
 	"consultd/internal/statement"
 	"consultd/internal/store"
 	"consultd/internal/token"
@@ -117,12 +116,18 @@ func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, 
 	if err := store.InsertRound(ctx, st.tx, r, atts, ps); err != nil {
 		return outcome{}, err
 	}
+	// Every member's consultation refers to the attachments stored once
+	// with the round; the bytes are read again only to send.
+	refs, err := store.AttachmentRefs(ctx, st.tx, id)
+	if err != nil {
+		return outcome{}, err
+	}
 	prev, err := e.previousRounds(ctx, st, r)
 	if err != nil {
 		return outcome{}, err
 	}
 	for _, p := range ps {
-		if err := e.sendConsultation(ctx, st, r, p, names, atts, prev, store.MailConsultation); err != nil {
+		if err := e.sendConsultation(ctx, st, r, p, names, refs, prev, store.MailConsultation); err != nil {
 			return outcome{}, err
 		}
 	}
@@ -166,7 +171,7 @@ func (e *Engine) sameInvitation(ctx context.Context, st *step, inv *forward.Invi
 
 // sendConsultation queues the consultation (or a resend to a new contact) for one member.
 func (e *Engine) sendConsultation(ctx context.Context, st *step, r *store.Round, p *store.Participant, names []string,
-	atts []store.Attachment, prev []render.Previous, kind store.MailKind) error {
+	atts []store.AttachmentRef, prev []render.Previous, kind store.MailKind) error {
 	to := p.Deliverable()
 	if len(to) == 0 {
 		return nil
@@ -178,12 +183,8 @@ func (e *Engine) sendConsultation(ctx context.Context, st *step, r *store.Round,
 	if err != nil {
 		return err
 	}
-	var satts []sender.Attachment
-	for _, a := range atts {
-		satts = append(satts, sender.Attachment{Filename: a.Filename, ContentType: a.ContentType, Data: a.Data})
-	}
 	m := mail{roundID: r.ID, kind: kind, token: p.Token, lang: lang, to: addresses(to),
-		replyTo: e.Cfg.PlusAddress(p.Token), subject: rm.Subject, text: rm.Text, html: rm.HTML, atts: satts}
+		replyTo: e.Cfg.PlusAddress(p.Token), subject: rm.Subject, text: rm.Text, html: rm.HTML, atts: atts}
 	if kind == store.MailConsultation {
 		m.messageID = p.ConsultMessageID
 	}

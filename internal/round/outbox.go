@@ -3,7 +3,6 @@ package round
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -16,16 +15,19 @@ import (
 // Outbox adapts the store's outbox to the sender's delivery loop.
 type Outbox struct{ E *Engine }
 
-// Due returns the messages to deliver now.
+// Due returns the messages to deliver now, with their attachments read from
+// the blobs they refer to: once per call, so a fan-out's items due together
+// share one copy of the invitation's attachments, and nothing is kept after.
 func (o Outbox) Due(ctx context.Context, now time.Time, limit int) ([]sender.Item, error) {
 	rows, err := store.DueOutbox(ctx, o.E.Store.DB(), now, limit)
 	if err != nil {
 		return nil, err
 	}
 	var items []sender.Item
+	blobs := map[string][]byte{}
 	for _, r := range rows {
-		var m sender.Mail
-		if err := json.Unmarshal(r.Payload, &m); err != nil {
+		m, err := o.mail(ctx, r.Payload, blobs)
+		if err != nil {
 			// A row we cannot read is a bug, not a delivery problem: fail it loudly.
 			if ferr := o.Failed(ctx, r.ID, "unreadable outbox payload: "+err.Error(), nil); ferr != nil {
 				return nil, ferr
@@ -36,6 +38,44 @@ func (o Outbox) Due(ctx context.Context, now time.Time, limit int) ([]sender.Ite
 			InFlight: r.State == store.OutboxSending})
 	}
 	return items, nil
+}
+
+// mail turns a stored payload into what the sender builds MIME from.
+func (o Outbox) mail(ctx context.Context, payload []byte, blobs map[string][]byte) (sender.Mail, error) {
+	p, err := store.DecodeMail(payload)
+	if err != nil {
+		return sender.Mail{}, err
+	}
+	m := sender.Mail{MessageID: p.MessageID, Date: p.Date, From: senderAddress(p.From), To: senderAddresses(p.To),
+		Cc: senderAddresses(p.Cc), Bcc: senderAddresses(p.Bcc), Subject: p.Subject, Text: p.Text, HTML: p.HTML, Lang: p.Lang,
+		InReplyTo: p.InReplyTo, References: p.References, Headers: p.Headers}
+	if p.ReplyTo != nil {
+		a := senderAddress(*p.ReplyTo)
+		m.ReplyTo = &a
+	}
+	for _, a := range p.Attachments {
+		data, ok := blobs[a.SHA256]
+		if !ok {
+			if data, err = store.Blob(ctx, o.E.Store.DB(), a.SHA256); err != nil {
+				return sender.Mail{}, fmt.Errorf("attachment %s: %w", a.Filename, err)
+			}
+			blobs[a.SHA256] = data
+		}
+		m.Attachments = append(m.Attachments, sender.Attachment{Filename: a.Filename, ContentType: a.ContentType, Data: data})
+	}
+	return m, nil
+}
+
+func senderAddress(a store.MailAddress) sender.Address {
+	return sender.Address{Name: a.Name, Addr: a.Addr}
+}
+
+func senderAddresses(as []store.MailAddress) []sender.Address {
+	var out []sender.Address
+	for _, a := range as {
+		out = append(out, senderAddress(a))
+	}
+	return out
 }
 
 // NextDue returns when the next item comes due.

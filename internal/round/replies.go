@@ -74,17 +74,16 @@ func (e *Engine) handleReply(ctx context.Context, st *step, m *mimeparse.Message
 		return o, err
 	}
 	if e.Cfg.Policy.CloseWhenAllAnswered {
-		ps, err := store.Participants(ctx, st.tx, r.ID)
+		// Counted in SQL: one answer must not cost a read of every member.
+		left, err := store.CountUnanswered(ctx, st.tx, r.ID)
 		if err != nil {
 			return o, err
 		}
-		all := true
-		for _, pp := range ps {
-			if !pp.Answered() {
-				all = false
+		if left == 0 {
+			ps, err := store.Participants(ctx, st.tx, r.ID)
+			if err != nil {
+				return o, err
 			}
-		}
-		if all {
 			if err := event(ctx, st, r.ID, "every member has answered; closing early"); err != nil {
 				return o, err
 			}
@@ -204,7 +203,7 @@ func (e *Engine) handleBounce(ctx context.Context, st *step, m *mimeparse.Messag
 			left := p.Deliverable()
 			msg := fmt.Sprintf("%s (%s) is undeliverable (%s).", rc.Address, p.Name, rc.Status)
 			if len(left) > 0 && !p.Answered() && r.State == store.StateOpen {
-				atts, err := store.Attachments(ctx, st.tx, r.ID)
+				atts, err := store.AttachmentRefs(ctx, st.tx, r.ID)
 				if err != nil {
 					return o, err
 				}
@@ -286,7 +285,11 @@ func (e *Engine) bouncedParticipants(ctx context.Context, st *step, m *mimeparse
 	return nil, nil, nil
 }
 
-func (e *Engine) reader() *answer.Reader { return answer.NewReader(classify.Vocabulary(e.Cfg)...) }
+// reader is built once: merging the vocabularies cost more than reading an answer.
+func (e *Engine) reader() *answer.Reader {
+	e.readerOnce.Do(func() { e.answers = answer.NewReader(classify.Vocabulary(e.Cfg)...) })
+	return e.answers
+}
 
 func signText(b *bool) string {
 	switch {

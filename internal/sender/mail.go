@@ -1,10 +1,11 @@
 // Package sender delivers consultd's outbox over SMTP (RFC 5321) as MIME
 // messages (RFC 5322, 2045-2047) built with go-mail.
 //
-// A Mail is stored as JSON in the outbox in the same transaction as the state
-// change that causes it, and is turned into MIME only at delivery. Its
-// Message-ID and Date are fixed at enqueue time, so a redelivery after a
-// crash or a temporary failure is the same message, and threading works.
+// A Mail is built from the outbox's stored payload (store.Mail, written in the
+// same transaction as the state change that causes it) and turned into MIME
+// only at delivery. Its Message-ID and Date are fixed at enqueue time, so a
+// redelivery after a crash or a temporary failure is the same message, and
+// threading works.
 //
 // Every message is marked as automatic (Auto-Submitted, RFC 3834; and
 // X-Auto-Response-Suppress for Exchange) so that well-behaved responders do
@@ -42,9 +43,8 @@ type Attachment struct {
 	Data        []byte `json:"data"`
 }
 
-// Mail is one outgoing message, stored as JSON in the outbox when the state
-// change that causes it is committed, and built into MIME only at delivery,
-// so that a redelivery sends the same Message-ID.
+// Mail is one outgoing message as the sender builds it into MIME: the
+// outbox's stored payload (store.Mail) with its attachments' bytes read.
 type Mail struct {
 	MessageID string    `json:"message_id"` // without <>, on the coalition's domain; required
 	Date      time.Time `json:"date"`       // zero => time of delivery
@@ -234,7 +234,10 @@ func attach(msg *gomail.Msg, a Attachment) error {
 	if _, _, err := mime.ParseMediaType(ct); err != nil || strings.ContainsAny(ct, "\r\n") {
 		return fmt.Errorf("content type %q: not a media type", a.ContentType)
 	}
-	return msg.AttachReader(name, bytes.NewReader(a.Data), gomail.WithFileContentType(gomail.ContentType(ct)))
+	// A ReadSeeker is encoded straight into the SMTP stream; AttachReader
+	// would copy the bytes first (a 25 MB attachment, twice in memory).
+	msg.AttachReadSeeker(name, bytes.NewReader(a.Data), gomail.WithFileContentType(gomail.ContentType(ct)))
+	return nil
 }
 
 // cleanFilename keeps the base name on one line, without quotes.

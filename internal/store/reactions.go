@@ -31,25 +31,58 @@ type ReactionCounts struct {
 	All          int
 }
 
-// CountReactions counts the reactions sent since t in each scope of r. The
-// digests (kind "digest") are not reactions to anyone's mail and not counted.
+// countBucket is the width of the limiter's counters: a window of an hour is
+// summed from at most 60 of them, whatever the number of reactions in it.
+const countBucket = 60 // seconds
+
+// CountReactions counts the reactions sent since t in each scope of r, in
+// whole buckets after the one holding t (so a reaction is forgotten up to
+// countBucket early, never late). The digests (kind "digest") are not
+// reactions to anyone's mail and not counted.
 func CountReactions(ctx context.Context, q Querier, r Reaction, since time.Time) (ReactionCounts, error) {
 	var c ReactionCounts
+	from := unix(since) / countBucket
+	sender := strings.ToLower(r.Sender)
+	// One statement: preparing one costs more than these reads.
 	err := q.QueryRowContext(ctx, `SELECT
-		COALESCE(SUM(kind=? AND sender=?),0), COALESCE(SUM(sender=?),0), COALESCE(SUM(?<>'' AND round_id=?),0),
-		COALESCE(SUM(coordinators),0), COUNT(*)
-		FROM reactions WHERE sent=1 AND at>=? AND kind<>'digest'`,
-		r.Kind, strings.ToLower(r.Sender), strings.ToLower(r.Sender), r.RoundID, r.RoundID, unix(since)).
+		(SELECT COALESCE(SUM(n),0) FROM reaction_counts WHERE scope='sk' AND key=? AND bucket>?),
+		(SELECT COALESCE(SUM(n),0) FROM reaction_counts WHERE scope='s' AND key=? AND bucket>?),
+		(SELECT COALESCE(SUM(n),0) FROM reaction_counts WHERE scope='r' AND key=? AND ?<>'' AND bucket>?),
+		(SELECT COALESCE(SUM(n),0) FROM reaction_counts WHERE scope='c' AND key='' AND bucket>?),
+		(SELECT COALESCE(SUM(n),0) FROM reaction_counts WHERE scope='a' AND key='' AND bucket>?)`,
+		r.Kind+" "+sender, from, sender, from, r.RoundID, r.RoundID, from, from, from).
 		Scan(&c.SenderKind, &c.Sender, &c.Round, &c.Coordinators, &c.All)
 	return c, err
 }
 
-// RecordReaction stores one decision of the limiter.
+// RecordReaction stores one decision of the limiter, and counts it when sent.
 func RecordReaction(ctx context.Context, tx *sql.Tx, r Reaction) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO reactions (at, kind, sender, round_id, coordinators, sent, digested, what)
-		VALUES (?,?,?,?,?,?,?,?)`, unix(r.At), r.Kind, strings.ToLower(r.Sender), r.RoundID, b2i(r.Coordinators),
-		b2i(r.Sent), b2i(r.Digested), r.What)
-	return err
+	sender := strings.ToLower(r.Sender)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO reactions (at, kind, sender, round_id, coordinators, sent, digested, what)
+		VALUES (?,?,?,?,?,?,?,?)`, unix(r.At), r.Kind, sender, r.RoundID, b2i(r.Coordinators),
+		b2i(r.Sent), b2i(r.Digested), r.What); err != nil {
+		return err
+	}
+	if !r.Sent || r.Kind == "digest" {
+		return nil
+	}
+	bucket := unix(r.At) / countBucket
+	values, args := "", []any{}
+	for _, sc := range [][2]string{{"sk", r.Kind + " " + sender}, {"s", sender}, {"r", r.RoundID}, {"c", ""}, {"a", ""}} {
+		if (sc[0] == "r" && r.RoundID == "") || (sc[0] == "c" && !r.Coordinators) {
+			continue
+		}
+		if values != "" {
+			values += ","
+		}
+		values += "(?,?,?,1)"
+		args = append(args, sc[0], sc[1], bucket)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO reaction_counts (scope, key, bucket, n) VALUES `+values+`
+		ON CONFLICT(scope, key, bucket) DO UPDATE SET n=n+1`, args...); err != nil {
+		return err
+	}
+	return nil
 }
 
 // SuppressedGroup is the suppressed reactions not yet digested, of one kind,
@@ -104,7 +137,10 @@ func LastReaction(ctx context.Context, q Querier, kind string) (time.Time, error
 // PruneReactions forgets reactions older than t that no digest still needs:
 // the limiter only looks back an hour.
 func PruneReactions(ctx context.Context, tx *sql.Tx, before time.Time) error {
-	_, err := tx.ExecContext(ctx, `DELETE FROM reactions WHERE at<? AND (sent=1 OR digested=1)`, unix(before))
+	if _, err := tx.ExecContext(ctx, `DELETE FROM reactions WHERE at<? AND (sent=1 OR digested=1)`, unix(before)); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM reaction_counts WHERE bucket<?`, unix(before)/countBucket)
 	return err
 }
 

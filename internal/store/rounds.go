@@ -38,10 +38,12 @@ type Round struct {
 	SentAt          time.Time
 }
 
-// Attachment is an original invitation attachment kept with its round.
+// Attachment is an original invitation attachment kept with its round; its
+// bytes are stored once, as the blob SHA256.
 type Attachment struct {
 	Filename    string
 	ContentType string
+	SHA256      string // set by InsertRound
 	Data        []byte
 }
 
@@ -118,9 +120,15 @@ func InsertRound(ctx context.Context, tx *sql.Tx, r *Round, atts []Attachment, p
 	if err != nil {
 		return fmt.Errorf("insert round %s: %w", r.ID, err)
 	}
-	for _, a := range atts {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO round_attachments (round_id, filename, content_type, data) VALUES (?,?,?,?)`,
-			r.ID, a.Filename, a.ContentType, a.Data); err != nil {
+	for i := range atts {
+		a := &atts[i]
+		key, err := PutBlob(ctx, tx, a.Data)
+		if err != nil {
+			return err
+		}
+		a.SHA256 = key
+		if _, err := tx.ExecContext(ctx, `INSERT INTO round_attachments (round_id, filename, content_type, sha256, data) VALUES (?,?,?,?,x'')`,
+			r.ID, a.Filename, a.ContentType, key); err != nil {
 			return fmt.Errorf("insert attachment: %w", err)
 		}
 	}
@@ -257,9 +265,30 @@ func UpdateRound(ctx context.Context, tx *sql.Tx, r *Round) error {
 	return err
 }
 
+// AttachmentRefs returns what the outbox needs to send a round's attachments
+// with a message: names, types and blobs, without the bytes.
+func AttachmentRefs(ctx context.Context, q Querier, roundID string) ([]AttachmentRef, error) {
+	rows, err := q.QueryContext(ctx, `SELECT a.filename, a.content_type, a.sha256, COALESCE(b.size, length(a.data))
+		FROM round_attachments a LEFT JOIN blobs b ON b.sha256 = a.sha256 WHERE a.round_id=? ORDER BY a.id`, roundID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []AttachmentRef
+	for rows.Next() {
+		var a AttachmentRef
+		if err := rows.Scan(&a.Filename, &a.ContentType, &a.SHA256, &a.Size); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
 // Attachments returns a round's original attachments.
 func Attachments(ctx context.Context, q Querier, roundID string) ([]Attachment, error) {
-	rows, err := q.QueryContext(ctx, `SELECT filename, content_type, data FROM round_attachments WHERE round_id=? ORDER BY id`, roundID)
+	rows, err := q.QueryContext(ctx, `SELECT a.filename, a.content_type, a.sha256, COALESCE(b.data, a.data) FROM round_attachments a
+		LEFT JOIN blobs b ON b.sha256 = a.sha256 WHERE a.round_id=? ORDER BY a.id`, roundID)
 	if err != nil {
 		return nil, err
 	}
@@ -267,7 +296,7 @@ func Attachments(ctx context.Context, q Querier, roundID string) ([]Attachment, 
 	var out []Attachment
 	for rows.Next() {
 		var a Attachment
-		if err := rows.Scan(&a.Filename, &a.ContentType, &a.Data); err != nil {
+		if err := rows.Scan(&a.Filename, &a.ContentType, &a.SHA256, &a.Data); err != nil {
 			return nil, err
 		}
 		out = append(out, a)
@@ -394,4 +423,11 @@ func unmarshalList(data string, into *[]string) error {
 		return nil
 	}
 	return json.Unmarshal([]byte(data), into)
+}
+
+// CountUnanswered returns how many of a round's members have not answered.
+func CountUnanswered(ctx context.Context, q Querier, roundID string) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM participants WHERE round_id=? AND position=''`, roundID).Scan(&n)
+	return n, err
 }

@@ -220,6 +220,40 @@ CREATE INDEX rounds_inviter ON rounds(lower(inviter_address), created_at);
 CREATE INDEX rounds_orig_message_id ON rounds(lower(orig_message_id));
 CREATE INDEX rounds_draft_message_id ON rounds(lower(draft_message_id));
 `,
+	// 6: attachments stored once (content-addressed blobs); outbox payloads
+	// refer to them (version 2) instead of carrying the bytes for every
+	// member. migrateBlobs converts existing rows.
+	`
+CREATE TABLE blobs (
+	sha256 TEXT PRIMARY KEY,                   -- hex SHA-256 of data
+	size   INTEGER NOT NULL,
+	data   BLOB NOT NULL
+);
+ALTER TABLE round_attachments ADD COLUMN sha256 TEXT NOT NULL DEFAULT ''; -- the blob; data is then empty
+`,
+	// 7: the reaction limiter's counts per minute and scope, so
+	// that checking a limit reads a few rows, not every reaction of the
+	// hour (a round of 15,000 members sends 15,000 receipts in an hour).
+	`
+CREATE TABLE reaction_counts (
+	scope  TEXT NOT NULL,                      -- sk (kind+sender) | s (sender) | r (round) | c (coordinators) | a (all)
+	key    TEXT NOT NULL,
+	bucket INTEGER NOT NULL,                   -- unix time / 60
+	n      INTEGER NOT NULL,
+	PRIMARY KEY (scope, key, bucket)
+) WITHOUT ROWID;
+INSERT INTO reaction_counts SELECT 'sk', kind || ' ' || sender, at/60, COUNT(*) FROM reactions WHERE sent=1 AND kind<>'digest' GROUP BY 2, 3;
+INSERT INTO reaction_counts SELECT 's', sender, at/60, COUNT(*) FROM reactions WHERE sent=1 AND kind<>'digest' GROUP BY 2, 3;
+INSERT INTO reaction_counts SELECT 'r', round_id, at/60, COUNT(*) FROM reactions WHERE sent=1 AND kind<>'digest' AND round_id<>'' GROUP BY 2, 3;
+INSERT INTO reaction_counts SELECT 'c', '', at/60, COUNT(*) FROM reactions WHERE sent=1 AND kind<>'digest' AND coordinators=1 GROUP BY 3;
+INSERT INTO reaction_counts SELECT 'a', '', at/60, COUNT(*) FROM reactions WHERE sent=1 AND kind<>'digest' GROUP BY 3;
+`,
+}
+
+// afterMigration holds Go steps that run, in the same transaction, right
+// after the SQL migration of that number.
+var afterMigration = map[int]func(context.Context, *sql.Tx) error{
+	6: migrateBlobs,
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -242,6 +276,11 @@ func (s *Store) migrate(ctx context.Context) error {
 		for i := v; i < len(migrations); i++ {
 			if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
 				return fmt.Errorf("migration %d: %w", i+1, err)
+			}
+			if f := afterMigration[i+1]; f != nil {
+				if err := f(ctx, tx); err != nil {
+					return fmt.Errorf("migration %d: %w", i+1, err)
+				}
 			}
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE schema_version SET version = ?`, len(migrations))
