@@ -785,3 +785,34 @@ func TestConcurrentAnswersAndTicksSendOneStatement(t *testing.T) {
 		t.Fatalf("%d statements, state %s; want exactly one, sent", n, h.round(r.ID).State)
 	}
 }
+
+// TestRebuildSiteRestoresWhatWasLost: the site is written from the store,
+// so a start after a lost file (or an upgrade from before the index and the
+// feed) makes it whole; before any statement it writes nothing.
+func TestRebuildSiteRestoresWhatWasLost(t *testing.T) {
+	h := newHarness(t, false)
+	if err := h.e.RebuildSite(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if es, _ := os.ReadDir(h.cfg.PublishDir); len(es) != 0 {
+		t.Fatalf("files published before any statement: %v", es)
+	}
+	r, cons := h.open()
+	for i, a := range []string{"info@baytna.example", "info@sjac.example", "info@kawakibi.example"} {
+		h.handle(answerMail(cons[a], a, "DECLINE\nSign: yes", 90+i))
+	}
+	if h.round(r.ID).State != store.StateSent {
+		t.Fatalf("round not sent")
+	}
+	for _, f := range []string{"index.html", "feed.xml", r.ID + ".html"} {
+		os.Remove(filepath.Join(h.cfg.PublishDir, f))
+	}
+	if err := h.e.RebuildSite(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"index.html", "feed.xml", r.ID + ".html", r.ID + ".md"} {
+		if _, err := os.Stat(filepath.Join(h.cfg.PublishDir, f)); err != nil {
+			t.Errorf("%s not restored: %v", f, err)
+		}
+	}
+}

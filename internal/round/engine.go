@@ -46,6 +46,9 @@ type Engine struct {
 
 	readerOnce sync.Once
 	answers    *answer.Reader
+	// publishing serialises rebuilding publish_dir: each build reads the
+	// store inside it, so the last one has every statement committed.
+	publishing sync.Mutex
 }
 
 // New returns an engine with the real clock.

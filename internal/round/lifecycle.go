@@ -241,18 +241,33 @@ func (e *Engine) send(ctx context.Context, st *step, r *store.Round, text string
 	return event(ctx, st, r.ID, "statement (%s) queued to %s with %d copies", r.Outcome, r.InviterAddress, len(cc))
 }
 
-// publish writes the site in publish_dir again (package site): the pages
-// and Markdown of every sent statement, the index and the feed, from the
-// store, so that r's page joins them and a site left incomplete by an
-// earlier failure is whole again.
+// publish writes the site in publish_dir again (package site) once r's
+// statement is committed.
 func (e *Engine) publish(r *store.Round) error {
+	if err := e.RebuildSite(context.Background()); err != nil {
+		return fmt.Errorf("round %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// RebuildSite writes publish_dir from the store: the pages and Markdown of
+// every sent statement, the index and the feed, so that a site left
+// incomplete by an earlier failure is whole again. With nothing sent yet (or
+// no publish_dir) it writes nothing.
+func (e *Engine) RebuildSite(ctx context.Context) error {
 	if e.Cfg.PublishDir == "" {
 		return nil
 	}
-	rounds, err := store.ListRounds(context.Background(), e.Store.DB(), store.StateSent)
+	e.publishing.Lock()
+	defer e.publishing.Unlock()
+	rounds, err := store.ListRounds(ctx, e.Store.DB(), store.StateSent)
 	if err != nil {
-		return fmt.Errorf("list sent rounds for %s: %w", r.ID, err)
+		return fmt.Errorf("list sent rounds: %w", err)
+	}
+	sts := site.FromRounds(rounds, e.Render.Languages())
+	if len(sts) == 0 {
+		return nil
 	}
 	s := site.Site{Dir: e.Cfg.PublishDir, BaseURL: e.Cfg.PublishURL, Coalition: e.Cfg.Coalition.Name, Domain: e.Cfg.Domain()}
-	return s.Build(site.FromRounds(rounds, e.Render.Languages()))
+	return s.Build(sts)
 }
