@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"text/template"
 	"time"
 
 	"consultd/internal/bidihtml"
@@ -236,13 +237,20 @@ func TestMailTextHasNoMarksAndMatchesUnmarkedTemplates(t *testing.T) {
 				if strings.ContainsAny(m.Text+m.Subject, string([]rune{bidihtml.Open, bidihtml.Close})) {
 					t.Fatalf("a value mark is left in the text:\n%q", m.Text)
 				}
-				tmpl := r.sets[m.Lang.Code][name]
-				plain, err := tmpl.Clone()
+				// The same template parsed as it was before values were marked.
+				var plain *template.Template
+				srcs, err := sources(m.Lang, "")
 				if err != nil {
 					t.Fatal(err)
 				}
-				// The same template with "isolate" printing the value as is.
-				plain.Funcs(map[string]any{"isolate": func(v any) string { return fmt.Sprint(v) }})
+				for _, src := range srcs {
+					if src.name == d.Template() {
+						plain = template.Must(template.New(src.name).Funcs(funcsFor(m.Lang)).Option("missingkey=error").Parse(string(src.src)))
+					}
+				}
+				if plain == nil {
+					t.Fatalf("no source for %s/%s", m.Lang.Code, d.Template())
+				}
 				subj, body, err := execute(plain, d)
 				if err != nil {
 					t.Fatal(err)
@@ -251,6 +259,34 @@ func TestMailTextHasNoMarksAndMatchesUnmarkedTemplates(t *testing.T) {
 					t.Errorf("marked values changed the text:\n%q\nwant\n%q", m.Text, body)
 				}
 			})
+		}
+	}
+}
+
+// TestMarkingKeepsWhatAnOverrideTemplatePrints: variables, with, range,
+// pipelines and printf in a templates_dir template print the same text as
+// before, and each printed value is isolated in the HTML.
+func TestMarkingKeepsWhatAnOverrideTemplatePrints(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "ar"), 0o755)
+	src := `{{define "subject"}}{{.Title}}{{end}}{{define "body"}}{{$t := .RoundID}}ملاحظة {{$t}}:
+{{with .Lines}}{{range .}}- {{.}}
+{{end}}{{end}}{{printf "%q" .Text}} {{.Coalition | upper}}{{end}}`
+	os.WriteFile(filepath.Join(dir, "ar", "notice.tmpl"), []byte(src), 0o644)
+	r, err := New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := r.Mail("ar", Notice{RoundID: "2026-07", Title: "T", Text: "Some text", Lines: []string{"a", "b"}, Coalition: "Test Coalition"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "ملاحظة 2026-07:\n- a\n- b\n\"Some text\" TEST COALITION\n"; m.Text != want {
+		t.Errorf("text %q, want %q", m.Text, want)
+	}
+	for _, w := range []string{`<bdi>2026-07</bdi>`, `<bdi dir="ltr">a</bdi>`, `<bdi dir="ltr">&#34;Some text&#34;</bdi>`, `<bdi dir="ltr">TEST COALITION</bdi>`} {
+		if !strings.Contains(m.HTML, w) {
+			t.Errorf("HTML lacks %s:\n%s", w, m.HTML)
 		}
 	}
 }

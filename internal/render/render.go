@@ -12,6 +12,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"text/template"
 	"text/template/parse"
@@ -209,8 +210,19 @@ func markList(tree *parse.Tree, l *parse.ListNode) {
 }
 
 // isolate marks one printed value (see markValues); it prints v as the
-// template would.
+// template would have: a pointer by what it points to, unless it is a
+// Stringer or an error, and nothing as "<no value>".
 func isolate(v any) string {
+	if v == nil {
+		return bidihtml.Isolate("<no value>")
+	}
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && !rv.IsNil() {
+		_, str := v.(fmt.Stringer)
+		_, isErr := v.(error)
+		if !str && !isErr {
+			v = rv.Elem().Interface()
+		}
+	}
 	return bidihtml.Isolate(fmt.Sprint(v))
 }
 
