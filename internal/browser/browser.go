@@ -278,13 +278,27 @@ func (b *Browser) Open(t testing.TB, url string) *Page {
 	for {
 		select {
 		case m := <-p.events:
-			if p.note(m) {
+			// A load event may still be about:blank's: the page counts as
+			// loaded once its document is another one, and complete.
+			if p.note(m) && p.loaded() {
 				return p
 			}
 		case <-deadline:
 			t.Fatalf("%s did not finish loading in %s", url, timeout)
 		}
 	}
+}
+
+func (p *Page) loaded() bool {
+	res, err := p.b.call(p.session, "Runtime.evaluate", map[string]any{
+		"expression": `document.readyState === "complete" && location.href`, "returnByValue": true}, timeout)
+	if err != nil {
+		return false
+	}
+	var r struct{ Result struct{ Value any } }
+	json.Unmarshal(res, &r)
+	href, ok := r.Result.Value.(string)
+	return ok && href != "about:blank"
 }
 
 // note records an event's error, and reports the load event.
