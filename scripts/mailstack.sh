@@ -11,7 +11,14 @@
 #
 # Environment: CONSULTD_MAILSTACK_DIR (state dir, default /var/tmp/consultd-ms;
 # keep it short and outside /root), IMAP_PORT (10143), IMAPS_PORT (10993),
-# SMTP_PORT (10025), SUBMISSION_PORT (10587).
+# SMTP_PORT (10025), SUBMISSION_PORT (10587), OAUTH2_PORT (IMAP_PORT - 63).
+#
+# OAuth2: besides passwords, Dovecot (and Postfix's SASL through it) accepts
+# XOAUTH2 and OAUTHBEARER bearer tokens, which it checks by RFC 7662
+# introspection at http://127.0.0.1:OAUTH2_PORT/introspect. Nothing listens
+# there unless a test starts its token server on that port (see
+# internal/oauth/oauthtest); without one, token logins fail and password
+# logins work as always.
 set -euo pipefail
 
 D=${CONSULTD_MAILSTACK_DIR:-/var/tmp/consultd-ms}
@@ -19,6 +26,7 @@ IMAP_PORT=${IMAP_PORT:-10143}
 IMAPS_PORT=${IMAPS_PORT:-10993}
 SMTP_PORT=${SMTP_PORT:-10025}
 SUBMISSION_PORT=${SUBMISSION_PORT:-10587}
+OAUTH2_PORT=${OAUTH2_PORT:-$((IMAP_PORT - 63))}
 CATCHALL=catchall@mailstack.test
 HOSTNAME_FQ=mailstack.test
 PACKAGES=(dovecot-imapd dovecot-lmtpd postfix)
@@ -155,7 +163,7 @@ ssl_key = <$D/ssl/key.pem
 $dh
 # Loopback only: plaintext LOGIN without TLS is what the tests use.
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2 oauthbearer
 # Allow any address shape (o'brien@, unicode local parts) as a user name.
 auth_username_chars =
 auth_username_format = %Lu
@@ -195,7 +203,14 @@ namespace inbox {
 
 passdb {
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%u $USERS
+}
+# Bearer tokens, checked by the test's token server (introspection).
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = $D/dovecot/oauth2.conf.ext
 }
 userdb {
   driver = passwd-file
@@ -241,9 +256,27 @@ service auth {
     group = postfix
   }
 }
+service anvil {
+  # No growing delay for a client after failed logins (tests fail logins
+  # on purpose; auth_failure_delay alone does not stop it).
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
 protocol lmtp {
   postmaster_address = postmaster@$HOSTNAME_FQ
 }
+EOF
+	# Dovecot takes an introspection answer of "active": false as a refused
+	# token (an HTTP error would be a temporary failure), and never checks
+	# exp itself: the token server answers for expiry.
+	cat >"$D/dovecot/oauth2.conf.ext" <<EOF
+introspection_mode = post
+introspection_url = http://127.0.0.1:$OAUTH2_PORT/introspect
+username_attribute = username
+active_attribute = active
+active_value = true
+timeout_msecs = 5000
 EOF
 	mkdir -p "$D/dovecot/state"
 	[[ -e $USERS ]] || : >"$USERS"
@@ -288,6 +321,10 @@ smtpd_reject_unlisted_recipient = no
 smtpd_sasl_auth_enable = yes
 smtpd_sasl_type = dovecot
 smtpd_sasl_path = private/auth
+# "(Authenticated sender: ...)" in Received: tests see that AUTH was used.
+smtpd_sasl_authenticated_header = yes
+# AUTH XOAUTH2 carries the whole token on one line (often over 2 KB).
+line_length_limit = 16384
 smtpd_tls_security_level = none
 smtpd_tls_cert_file = $D/ssl/cert.pem
 smtpd_tls_key_file = $D/ssl/key.pem
@@ -354,6 +391,8 @@ start_dovecot() {
 	if dovecot_pid >/dev/null; then
 		return 0
 	fi
+	# A socket left by an older config (without mode = 0) stalls logins.
+	rm -f "$D/run/anvil-auth-penalty"
 	/usr/sbin/dovecot -c "$DOVECOT_CONF" 8>&- 9>&- </dev/null >>"$D/log/dovecot-start.log" 2>&1 || { cmd_logs >&2 || true; die "dovecot failed to start"; }
 }
 
@@ -379,6 +418,7 @@ print_ports() {
 	echo "IMAPS=127.0.0.1:$IMAPS_PORT"
 	echo "SMTP=127.0.0.1:$SMTP_PORT"
 	echo "SUBMISSION=127.0.0.1:$SUBMISSION_PORT"
+	echo "OAUTH2=127.0.0.1:$OAUTH2_PORT"
 	echo "CATCHALL=$CATCHALL"
 	echo "DIR=$D"
 }

@@ -134,8 +134,14 @@ func missingKeys(l *lang.Language, name, subj, body string) []string {
 			out = append(out, fmt.Sprintf("%s/%s: the title lacks the invitation's title", l.Code, name))
 		}
 	}
+	if name == "holding" {
+		// What to write once decided, in the words of the language.
+		need("the accept keyword", k.Accept)
+		need("the decline keyword", k.Decline)
+		need("the abstain keyword", k.Abstain)
+	}
 	switch name {
-	case "consultation", "unclear", "reminder", "receipt":
+	case "consultation", "unclear", "reminder", "receipt", "holding":
 		r := samples["consultation"].(render.Consultation).Round
 		need("the deadline in the language", l.DateTime(r.Deadline))
 		// Replies are matched by this tag (package round); it is never translated.

@@ -39,7 +39,10 @@ type Answer struct {
 	Concerns        []string `json:"concerns"`
 	Recommendations []string `json:"recommendations"`
 	Sign            *bool    `json:"sign"` // nil when the reply does not say
-	Text            string   `json:"text"` // the trimmed text that was read
+	// Holding is a reply without a position that says the answer will come
+	// later ("we will discuss it with our board"): not counted, not unclear.
+	Holding bool   `json:"holding"`
+	Text    string `json:"text"` // the trimmed text that was read
 }
 
 // Vocabulary is the words of one language. The built-in English and Arabic
@@ -62,6 +65,10 @@ type Vocabulary struct {
 	// NoPoints are what members write under a heading when they have nothing
 	// to say: "Concerns: none", "التوصيات: لا يوجد". Such an item is no point.
 	NoPoints []string
+	// Holding are what members write when they will answer later: "we will
+	// discuss this with our board and come back to you", "سنعود إليكم بعد
+	// التشاور". A reply with no position but one of these is a holding reply.
+	Holding []string
 }
 
 // Reader understands replies with the built-in vocabularies plus extra ones.
@@ -70,9 +77,13 @@ type Reader struct {
 	v merged
 }
 
-// NewReader returns a Reader with English, Arabic, French and the given vocabularies.
+// Builtin are the vocabularies every Reader knows; a language is added here
+// (or from the configuration) as one more Vocabulary.
+var Builtin = []Vocabulary{English, Arabic, French}
+
+// NewReader returns a Reader with the built-in and the given vocabularies.
 func NewReader(extra ...Vocabulary) *Reader {
-	return &Reader{v: merge(append([]Vocabulary{English, Arabic, French}, extra...))}
+	return &Reader{v: merge(append(append([]Vocabulary{}, Builtin...), extra...))}
 }
 
 // Read picks the body of a reply message (the plain part, or for HTML-only
@@ -83,8 +94,17 @@ func NewReader(extra ...Vocabulary) *Reader {
 func (r *Reader) Read(m *mimeparse.Message) Answer {
 	body := Body(m)
 	a := r.Parse(reply.Trim(body))
-	if a.Sign == nil && strings.Contains(body, "\n>") {
-		if v, ok := r.inlineSign(headLines(reply.TrimInline(body), MaxRead)); ok {
+	if !hasQuoteLine(body) {
+		return a
+	}
+	inline := headLines(reply.TrimInline(body), MaxRead)
+	if blocks, ok := r.inlineBlocks(inline); ok {
+		// Written under quoted headings: read with them; the text shown
+		// and stored stays the trimmed one.
+		a = r.parseBlocks(a.Text, blocks)
+	}
+	if a.Sign == nil {
+		if v, ok := r.inlineSign(inline); ok {
 			a.Sign = &v
 		}
 	}
@@ -166,7 +186,7 @@ func Body(m *mimeparse.Message) string {
 	plain := strings.TrimSpace(text)
 	if html != "" && (plain == "" ||
 		!hasQuoteLine(plain) && plain == strings.TrimSpace(mimeparse.HTMLToText(html))) {
-		return mimeparse.HTMLReplyText(html)
+		return reply.HTMLText(html)
 	}
 	return text
 }
@@ -184,11 +204,46 @@ const MaxRead = 64 << 10
 // Parse reads an already-trimmed reply text.
 func (r *Reader) Parse(text string) Answer {
 	text = strings.TrimSpace(strings.ReplaceAll(text, "\r\n", "\n"))
-	a := Answer{Text: text}
 	lines := strings.Split(headLines(text, MaxRead), "\n") // whole lines: no point or word is cut
-	sec := r.sections(lines)
-	a.Concerns, a.Recommendations = sec.concerns, sec.recommendations
-	a.Sign = sec.sign
-	a.Position = r.position(lines, sec.inSection)
+	return r.parseBlocks(text, []block{{lines: lines}})
+}
+
+// parseBlocks reads the blocks of a reply, each on its own (a section does
+// not run on from one block into the next), the position over all of them.
+func (r *Reader) parseBlocks(text string, blocks []block) Answer {
+	a := Answer{Text: text}
+	var all []string
+	skip := map[int]bool{}
+	for _, b := range blocks {
+		lines, synthetic := b.headed()
+		sec := r.sections(lines)
+		a.Concerns = append(a.Concerns, sec.concerns...)
+		a.Recommendations = append(a.Recommendations, sec.recommendations...)
+		if sec.sign != nil {
+			a.Sign = sec.sign // the last one said counts
+		}
+		for i, l := range lines {
+			skip[len(all)] = sec.inSection[i] || synthetic && i == 0
+			all = append(all, l)
+		}
+	}
+	a.Position = r.position(all, skip)
+	a.Holding = a.Position == None && r.holds(all, skip)
 	return a
+}
+
+// holds reports a holding phrase outside the sections.
+func (r *Reader) holds(lines []string, skip map[int]bool) bool {
+	for i, l := range lines {
+		if skip[i] {
+			continue
+		}
+		ws := words(l)
+		for _, h := range r.v.holding {
+			if findWords(ws, h, 0) >= 0 {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -129,6 +129,44 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
+// FuzzReadText checks Read on a plain body of any shape, quotes included (the
+// inline path: blocks under quoted headings): no panic, a known position, a
+// holding reply only without a position, and every point made of words the
+// body contains (a quoted heading gives a block its section, never its words).
+func FuzzReadText(f *testing.F) {
+	for _, c := range heldOutAnswers() {
+		f.Add(c.body)
+	}
+	for _, s := range []string{"> Concerns:\nx", "> Sign:\n", ">\n>\nyes", "> التوصيات:\n> ١. ...\n\nنص\n> x", "> 1. ...\n\n1."} {
+		f.Add(s)
+	}
+	r := NewReader()
+	f.Fuzz(func(t *testing.T, body string) {
+		a := r.Read(&mimeparse.Message{Text: body})
+		switch a.Position {
+		case None, Accept, Decline, Abstain:
+		default:
+			t.Fatalf("unknown position %q", a.Position)
+		}
+		if a.Holding && a.Position != None {
+			t.Fatalf("holding with a position: %+v", a)
+		}
+		if !utf8.ValidString(body) {
+			return
+		}
+		for _, p := range append(slices.Clone(a.Concerns), a.Recommendations...) {
+			if strings.TrimSpace(p) == "" {
+				t.Fatalf("empty point in %+v", a)
+			}
+			for _, w := range strings.Fields(p) {
+				if !strings.Contains(body, w) {
+					t.Fatalf("point %q has %q, which the body does not contain", p, w)
+				}
+			}
+		}
+	})
+}
+
 // FuzzRead checks the whole path from raw message bytes: mimeparse.Parse, then
 // Read (body choice, HTML, reply.Trim, Parse). It must not panic or hang.
 func FuzzRead(f *testing.F) {

@@ -105,6 +105,16 @@ func TestVocabularyFromConfigurationPhrases(t *testing.T) {
 	if a := r.Parse("Veuillez accepter nos excuses pour le retard."); a.Position != None {
 		t.Errorf("NotPosition phrase: position = %q, want none", a.Position)
 	}
+	r = NewReader(Vocabulary{Language: "fr", Accept: []string{"on en est$"}, Holding: []string{"nous reviendrons vers vous"}})
+	if a := r.Parse("Oui, on en est !"); a.Position != Accept {
+		t.Errorf("phrase at the end of a sentence: position = %q, want accept", a.Position)
+	}
+	if a := r.Parse("On en est loin."); a.Position != None {
+		t.Errorf("end-only phrase inside a sentence: position = %q, want none", a.Position)
+	}
+	if a := r.Parse("Merci, nous reviendrons vers vous."); a.Position != None || !a.Holding {
+		t.Errorf("configured holding phrase: position %q holding %v, want none and holding", a.Position, a.Holding)
+	}
 }
 
 // TestParseBounded checks that only the first MaxRead bytes are read: a huge
@@ -137,6 +147,25 @@ func TestHeadLines(t *testing.T) {
 	for _, c := range cases {
 		if got := headLines(c.in, c.n); got != c.want {
 			t.Errorf("headLines(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
+		}
+	}
+}
+
+// TestDropConditions: a condition clause is blanked up to the next comma, and
+// only a whole condition word opens one ("sit", "signer", "iffy" do not).
+func TestDropConditions(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"If the agenda is shared, we will attend", " , we will attend"},
+		{"list us among the signatories if the coalition declines", "list us among the signatories "},
+		{"We'll sit this one out", "We'll sit this one out"},
+		{"Nous acceptons de signer", "Nous acceptons de signer"},
+		{"an iffy agenda", "an iffy agenda"},
+		{"سنوقع إذا قرر التحالف الاعتذار، ونحضر", "سنوقع ، ونحضر"},
+		{"sign if", "sign "},
+	}
+	for _, c := range cases {
+		if got := dropConditions(c.in); got != c.want {
+			t.Errorf("dropConditions(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
 }

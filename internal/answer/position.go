@@ -29,8 +29,12 @@ func (r *Reader) position(lines []string, skip map[int]bool) Position {
 		if skip[i] {
 			continue
 		}
+		ends := sentenceSplit.FindAllString(raw, -1)
 		for si, sentence := range sentenceSplit.Split(raw, -1) {
-			ws := words(sentence)
+			if si < len(ends) && strings.ContainsAny(ends[si], "?؟") {
+				continue // "Who else will be there?" asks, it does not answer
+			}
+			ws := words(dropConditions(sentence))
 			if len(ws) == 0 {
 				continue
 			}
@@ -61,15 +65,34 @@ func (r *Reader) position(lines []string, skip map[int]bool) Position {
 		}
 	}
 	if len(strong) > 0 {
+		// Two positions stated plainly ("ACCEPT ... DECLINE", "We accept.
+		// We decline.") are a question for the member, never a guess.
+		for _, p := range append(strong[1:], weak...) {
+			if p != strong[0] {
+				return None
+			}
+		}
 		return strong[0]
 	}
 	return agree(weak)
 }
 
+// conditionRe is a condition clause, up to the next comma: what the member
+// would do, or what the coalition might do, is not the member's position:
+// "please list us among the signatories if the coalition declines", "سنوقع إذا
+// قرر التحالف الاعتذار". The main clause after the comma still counts: "If the
+// agenda is shared, we will attend."
+var conditionRe = regexp.MustCompile(`(?i)(?:^|[^\p{L}'])(?:if|unless|in case|provided that|in the event that|whether|si|s'il|sauf si|au cas où|à condition que|[وف]?(?:إذا|اذا|إن كان|في حال|في حاله|في حالة|لو))(?:$|[^\p{L}'][^,،]*)`)
+
+// dropConditions blanks the condition clauses of a sentence.
+func dropConditions(s string) string {
+	return conditionRe.ReplaceAllString(s, " ")
+}
+
 // contrasts are the words after which a sentence says what the member
 // decided: "We would have liked to attend, but we must decline", "كنا نميل إلى
 // الاعتذار، لكننا قررنا المشاركة".
-var contrasts = [][]string{{"but"}, {"however"}, {"although"}, {"لكن"}, {"لكننا"}, {"لكنا"}, {"الا", "اننا"}, {"الا", "انه"}, {"غير", "اننا"}}
+var contrasts = [][]string{{"but"}, {"however"}, {"although"}, {"mais"}, {"cependant"}, {"toutefois"}, {"لكن"}, {"لكننا"}, {"لكنا"}, {"الا", "اننا"}, {"الا", "انه"}, {"غير", "اننا"}}
 
 // afterContrast drops the mentions before the last contrast word of a
 // sentence when a position is mentioned after it.
@@ -95,30 +118,24 @@ func afterContrast(ws []string, ms []mention) []mention {
 	return after
 }
 
-// agree returns the position all mentions share; with disagreement, the one
-// mentioned at least twice as often as any other, else None.
+// agree returns the position all mentions share, else None: with two
+// positions mentioned the member is asked, never outvoted by word count.
 func agree(ps []Position) Position {
-	count := map[Position]int{}
 	for _, p := range ps {
-		count[p]++
-	}
-	var best Position
-	for p, n := range count {
-		if n > count[best] {
-			best = p
-		}
-	}
-	for p, n := range count {
-		if p != best && 2*n > count[best] {
+		if p != ps[0] {
 			return None
 		}
 	}
-	return best
+	if len(ps) == 0 {
+		return None
+	}
+	return ps[0]
 }
 
 type mention struct {
 	signal
 	strongAt int // word index where the mention starts
+	end      int // word index after the mention
 }
 
 // mentions finds the position words in a sentence, longest phrases first, each
@@ -144,26 +161,59 @@ func (r *Reader) mentions(ws []string) []mention {
 		c := r.v.cands[ci]
 		n := len(c.words)
 		for k := findWords(ws, c.words, 0); k >= 0; k = findWords(ws, c.words, k+1) {
-			if slices.Contains(used[k:k+n], true) {
+			if slices.Contains(used[k:k+n], true) || c.atEnd && k+n != len(ws) {
 				continue
 			}
 			for j := k; j < k+n; j++ {
 				used[j] = true
 			}
 			pos := c.pos
-			if r.negated(ws, k) {
+			if !c.ownNo && r.negated(ws, k) {
 				if pos == Accept {
 					pos = Decline
 				} else {
 					pos = None
 				}
 			}
-			out = append(out, mention{signal: signal{pos: pos}, strongAt: k})
+			out = append(out, mention{signal: signal{pos: pos}, strongAt: k, end: k + n})
 		}
 	}
 	// Keep the order of appearance.
 	slices.SortStableFunc(out, func(a, b mention) int { return a.strongAt - b.strongAt })
+	return dropObjects(ws, out)
+}
+
+// dropObjects drops an attending word that is the object of a decline or an
+// abstention right before it: "we abstain on attending", "we decline the
+// invitation to attend", "we refuse to take part" state one position, not two.
+// Only small words may stand between: after "but" the member decided anew.
+func dropObjects(ws []string, ms []mention) []mention {
+	var out []mention
+	for i, m := range ms {
+		if i > 0 && m.pos == Accept {
+			if p := out[len(out)-1]; (p.pos == Decline || p.pos == Abstain) && m.strongAt-p.end <= 3 &&
+				allObjectWords(ws[p.end:m.strongAt]) {
+				continue
+			}
+		}
+		out = append(out, m)
+	}
 	return out
+}
+
+// objectWords may stand between a decline and its object.
+var objectWords = map[string]bool{"on": true, "from": true, "to": true, "in": true, "the": true, "this": true,
+	"that": true, "for": true, "of": true, "invitation": true, "meeting": true, "event": true, "عن": true, "من": true,
+	"في": true, "علي": true, "هذه": true, "الدعوه": true, "de": true, "d'y": true, "à": true, "y": true, "la": true,
+	"le": true, "l'invitation": true, "réunion": true}
+
+func allObjectWords(ws []string) bool {
+	for _, w := range ws {
+		if !objectWords[w] {
+			return false
+		}
+	}
+	return true
 }
 
 // wordForms returns the words of a sentence and the forms wordEq would match
@@ -199,6 +249,12 @@ func (r *Reader) negated(ws []string, k int) bool {
 	lo := k - 4
 	if lo < 0 {
 		lo = 0
+	}
+	// A negation does not reach over "but": "we can't attend but we'll sign".
+	for _, c := range contrasts {
+		for j := findWords(ws[:k], c, lo); j >= 0; j = findWords(ws[:k], c, j+1) {
+			lo = max(lo, j+len(c))
+		}
 	}
 	window := ws[lo:k]
 	for _, n := range r.v.negations {

@@ -145,6 +145,12 @@ func (r *Reader) sections(lines []string) parsed {
 		}
 		hasText := len(*cur) > 0 || paraBuf != ""
 		switch {
+		case hasText && signatureLine(raw, n, numbered || blank || endsSentence(prev) || notWrapped(prev, n)) &&
+			r.signatureTail(lines[i+1:]):
+			// "Al-Haq Foundation", "— Lina", "Lina Haddad" after the last
+			// point is who wrote it, not another point.
+			end()
+			continue
 		case itemRe.MatchString(n):
 			if !numbered {
 				flushPara()
@@ -184,6 +190,14 @@ func (r *Reader) sections(lines []string) parsed {
 	p.concerns = r.cleanItems(p.concerns)
 	p.recommendations = r.cleanItems(p.recommendations)
 	return p
+}
+
+// notWrapped reports that line cannot be the rest of prev wrapped by a mail
+// client: its first word would have fitted on prev within 72 characters, the
+// narrowest width clients wrap at (Thunderbird; Outlook 76, Gmail 78).
+func notWrapped(prev, line string) bool {
+	first, _, _ := strings.Cut(strings.TrimSpace(line), " ")
+	return utf8.RuneCountInString(prev)+1+utf8.RuneCountInString(first) <= 72
 }
 
 // shortLine is the length (in characters) under which a line that ends a
@@ -314,8 +328,25 @@ func (r *Reader) signLine(n string) (value, ok, explicit bool) {
 			return v, true, false
 		}
 	}
+	// "We will attend. Sign: yes", "يشرفنا الحضور، والتوقيع: نعم": a sign
+	// heading after the position on the same line. The line is still read
+	// for the position (explicit is false).
+	for _, clause := range clauseSplit.Split(n, -1) {
+		clause = strings.TrimSpace(clause)
+		if c, ok := strings.CutPrefix(clause, "و"); ok {
+			clause = c // joined "and": "والتوقيع"
+		}
+		if ok, rest := headingRest(clause, r.v.sign); ok && rest != "" {
+			if v, ok := r.signValue(words(rest)); ok {
+				return v, true, false
+			}
+		}
+	}
 	return false, false, false
 }
+
+// clauseSplit cuts a line at sentence ends and commas.
+var clauseSplit = regexp.MustCompile(`[.!?؟;؛,،]+`)
 
 // signValue reads the answer after a sign heading: yes, no, or neither.
 func (r *Reader) signValue(ws []string) (value, ok bool) {
@@ -339,6 +370,14 @@ func (r *Reader) signValue(ws []string) (value, ok bool) {
 // negation before them ("لن نوقع", "ولا نوقع") says no.
 var signVerbs = []string{"نوقع", "سنوقع", "سوف نوقع"}
 
+// signOnPhrases ask to be listed among the signatories: "please list us among
+// the signatories", "أضيفوا اسمنا إلى الموقعين"; a negation before them says no.
+var signOnPhrases = []string{"list us among the signatories", "list us as signatories", "list us as a signatory",
+	"add us to the signatories", "add our name", "include us among the signatories", "include our name",
+	"count us among the signatories", "we'll sign", "we are happy to sign", "put our name",
+	"اضيفوا اسمنا", "اضافه اسمنا", "ادرجوا اسمنا", "ادراج اسمنا", "ضعوا اسمنا", "ضمن الموقعين", "من الموقعين",
+	"لا مانع من التوقيع", "لا مانع لدينا من التوقيع"}
+
 // signWords need a subject or an agreement before them to say yes: "we will
 // sign", "happy to sign", "نوافق على التوقيع".
 var signWords = map[string][]string{
@@ -350,6 +389,13 @@ var signWords = map[string][]string{
 // signSentence reads a short sentence about signing: "We will sign.", "We
 // won't sign", "ولن نوقع على البيان", "نوافق على التوقيع".
 func (r *Reader) signSentence(ws []string) (value, ok bool) {
+	// Asking to be listed is a sign-on in a sentence of any length: "We
+	// abstain on attending, but please list us among the signatories if …".
+	for _, v := range signOnPhrases {
+		if k := findPhrase(ws, v, 0); k >= 0 {
+			return !r.negated(ws, k), true
+		}
+	}
 	if len(ws) == 0 || len(ws) > 12 {
 		return false, false
 	}
@@ -358,6 +404,7 @@ func (r *Reader) signSentence(ws []string) (value, ok bool) {
 			return !r.negated(ws, k), true
 		}
 	}
+
 	for w, before := range signWords {
 		k := findPhrase(ws, w, 0)
 		if k < 0 {
@@ -374,4 +421,88 @@ func (r *Reader) signSentence(ws []string) (value, ok bool) {
 		}
 	}
 	return false, false
+}
+
+// orgWords name an organisation: a line with one is a signature when it ends
+// the reply ("Al-Haq Foundation", "جمعية الحقوق").
+var orgWords = map[string]bool{"foundation": true, "association": true, "network": true, "centre": true, "center": true,
+	"institute": true, "organisation": true, "organization": true, "coalition": true, "society": true, "union": true,
+	"league": true, "council": true, "committee": true, "forum": true, "ngo": true, "initiative": true, "observatory": true,
+	"جمعيه": true, "مؤسسه": true, "موسسه": true, "منظمه": true, "مركز": true, "شبكه": true, "رابطه": true, "اتحاد": true,
+	"هيئه": true, "لجنه": true, "المرصد": true, "مرصد": true, "ائتلاف": true, "منتدي": true, "مبادره": true, "الجمعيه": true,
+	"المؤسسه": true, "الموسسه": true, "المنظمه": true, "المركز": true, "الشبكه": true, "الرابطه": true, "الاتحاد": true}
+
+// nameConnectors may be lower case inside a name: "League for Human Rights".
+var nameConnectors = map[string]bool{"of": true, "for": true, "and": true, "the": true, "de": true, "du": true, "des": true,
+	"al": true, "el": true, "in": true, "on": true, "&": true, "la": true, "le": true}
+
+// signatureLine reports a line that names who wrote the reply: a dash and a
+// name ("— Lina"), a line with an organisation word, or a short name in
+// capitals ("Lina Haddad", "Programme Coordinator") or in Arabic. A bare name
+// needs what comes before it to be finished (settled says so): a list, a blank
+// line, a sentence end, a short line; otherwise it may be the end of a point
+// the mail client wrapped.
+func signatureLine(raw, n string, settled bool) bool {
+	t := trimFormat(raw)
+	if strings.HasPrefix(t, "—") || strings.HasPrefix(t, "--") || strings.HasPrefix(t, "~") {
+		return len(words(t)) >= 1 && len(words(t)) <= 4
+	}
+	if itemRe.MatchString(n) || utf8.RuneCountInString(t) > 60 {
+		return false
+	}
+	last, _ := utf8.DecodeLastRuneInString(t)
+	if strings.ContainsRune(".!?؟:;؛…)\"'", last) {
+		return false
+	}
+	ws := words(t)
+	if len(ws) == 0 || len(ws) > 6 {
+		return false
+	}
+	for _, w := range ws {
+		if orgWords[w] {
+			return true
+		}
+	}
+	if !settled || len(ws) > 4 {
+		return false
+	}
+	if isArabicWord(ws[0]) {
+		return len(ws) <= 3
+	}
+	capital := false
+	for _, f := range strings.FieldsFunc(t, func(r rune) bool { return unicode.IsSpace(r) || r == ',' }) {
+		r, _ := utf8.DecodeRuneInString(f)
+		switch {
+		case nameConnectors[strings.ToLower(f)]:
+		case unicode.IsUpper(r):
+			capital = true
+		case unicode.IsLetter(r):
+			return false
+		}
+	}
+	return capital
+}
+
+// contactRe is a line of a signature block: an address, a site, a phone.
+var contactRe = regexp.MustCompile(`(?i)@|https?://|www\.|^(tel|phone|mobile|fax|هاتف|جوال|موبايل)\b|^[+()\d][\d\s().\-/]{6,}$`)
+
+// signatureTail reports that the lines after a signature line are a
+// signature too (names, titles, contacts, closings) or nothing.
+func (r *Reader) signatureTail(rest []string) bool {
+	left := 0
+	for _, raw := range rest {
+		n := strings.TrimSpace(strings.Map(normRune, raw))
+		if n == "" {
+			continue
+		}
+		if left++; left > 6 {
+			return false
+		}
+		if signatureLine(raw, n, true) || contactRe.MatchString(trimFormat(raw)) ||
+			signOffRe.MatchString(strings.ToLower(n)) && len(words(n)) <= 5 {
+			continue
+		}
+		return false
+	}
+	return true
 }

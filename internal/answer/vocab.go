@@ -6,17 +6,35 @@ import (
 	"unicode"
 )
 
-// English is the built-in English vocabulary.
+// English is the built-in English vocabulary. Phrases ending in "$" count
+// only at the end of a sentence: "Yes, we're in." states a position, "we are
+// in Geneva that week" does not.
 var English = Vocabulary{
 	Language: "en",
 	Accept: []string{"accept", "accepts", "accepted", "we accept", "i accept", "agree to attend", "will attend",
 		"we will participate", "will take part", "happy to attend", "count us in", "join the meeting", "yes we attend",
 		"should accept", "in favour of accepting", "in favor of accepting", "support accepting", "attend", "attending",
-		"participate", "participating", "take part"},
+		"participate", "participating", "take part",
+		// as members say it
+		"be there", "we'll be there", "we will be there", "count me in", "we're in$", "we are in$", "i'm in$",
+		"we're on board", "we are on board", "sign us up", "we'll join", "we will join", "we'd be glad to join",
+		"happy to join", "glad to join", "we can make it$", "we'll make it$", "we will make it$", "be able to make it",
+		"go for it$", "let's go for it"},
 	Decline: []string{"decline", "declines", "declined", "declining", "we decline", "reject", "rejects", "refuse",
 		"not attend", "should not attend", "boycott", "apologise for not", "apologize for not", "against accepting",
-		"in favour of declining", "in favor of declining", "support declining", "count us out"},
-	Abstain:         []string{"abstain", "abstains", "abstaining", "abstention", "no position", "no opinion", "neutral"},
+		"in favour of declining", "in favor of declining", "support declining", "count us out",
+		// as members say it; the negation inside these is the phrase's own
+		"count me out", "we're out$", "we are out$", "i'm out$", "not this time", "not this one", "not for us$",
+		"can't join", "cannot join", "can not join", "won't join", "will not join", "unable to join",
+		"we'll pass", "we will pass", "we pass$", "have to pass", "must pass", "pass on this one", "pass this time",
+		"sit this one out", "sit this out", "sit it out", "can't make it", "cannot make it", "can not make it",
+		"won't make it", "will not make it", "not make it", "unable to make it", "we'd rather not", "we would rather not",
+		"we won't go", "we will not go", "not take part"},
+	Abstain: []string{"abstain", "abstains", "abstaining", "abstention", "no position", "no opinion", "neutral",
+		"no preference", "no strong view", "no strong views", "no view either way", "either way is fine",
+		"fine either way", "take no position", "not take a position", "not taking a position", "don't have a position",
+		"do not have a position", "no stance", "go with the majority", "follow the majority", "leave it to the coalition",
+		"leave the decision to the coalition", "whatever the coalition decides", "whatever the majority decides"},
 	Negations:       []string{"not", "cannot", "can't", "cant", "won't", "wont", "will not", "do not", "don't", "dont", "unable to", "never", "no longer", "would not", "wouldn't", "shouldn't", "should not"},
 	Concerns:        []string{"concerns", "concern", "our concerns", "concerns raised", "issues"},
 	Recommendations: []string{"recommendations", "recommendation", "our recommendations", "suggestions", "suggestion", "proposals"},
@@ -27,6 +45,14 @@ var English = Vocabulary{
 		"sorry for the late reply", "sorry for the delay", "sorry for the late response"},
 	NoPoints: []string{"none", "n/a", "na", "nil", "nothing", "no", "none at this time", "no concerns", "no recommendations",
 		"nothing to add", "not applicable"},
+	Holding: []string{"come back to you", "get back to you", "revert to you", "revert back", "we will revert", "we'll revert",
+		"will let you know", "we'll let you know", "let you know by", "discuss this with our board", "discuss it with our board",
+		"discuss with our board", "discuss this internally", "discuss it internally", "discuss internally", "consult our board",
+		"consult our members", "consult with our board", "consult with our members", "need more time", "need some time",
+		"need a few days", "after our board meeting", "still discussing", "still consulting",
+		"haven't decided yet", "have not decided yet", "not decided yet", "not yet decided", "will answer by",
+		"will reply by", "will respond by", "will follow up", "come back with our position",
+		"our position shortly", "our answer shortly"},
 }
 
 // Arabic is the built-in Arabic vocabulary (matched after normalising alef
@@ -37,12 +63,23 @@ var Arabic = Vocabulary{
 		"سنشارك", "سوف نشارك", "نشارك", "نؤيد القبول", "نؤيد المشاركة", "مع المشاركة", "مع القبول",
 		"سنحضر", "سوف نحضر", "نحضر", "نؤكد الحضور", "نؤكد مشاركتنا", "يسعدنا المشاركة", "يسعدنا قبول", "يسرنا المشاركة",
 		"يسرنا قبول", "أشارك", "سأشارك", "سأحضر", "لا مانع", "لا مانع لدينا", "لا مانع لدينا من", "نتمكن من الحضور", "نتمكن من المشاركة",
-		"سنتمكن من الحضور", "سنتمكن من المشاركة", "موافقين", "قررنا المشاركة", "قررنا القبول", "قررنا الحضور"},
+		"سنتمكن من الحضور", "سنتمكن من المشاركة", "موافقين", "قررنا المشاركة", "قررنا القبول", "قررنا الحضور",
+		// as members say it
+		"نحن معكم", "نحنا معكم", "سنكون معكم", "سنكون حاضرين", "سنكون حاضرون", "سنكون هناك", "حاضرون$", "حاضرين$",
+		"سنلبي الدعوة", "نلبي الدعوة", "يشرفنا الحضور", "يشرفنا المشاركة", "يسعدنا الحضور", "بنحضر", "رح نحضر", "رح نشارك",
+		"حنحضر", "حنشارك", "راح نحضر", "راح نشارك", "نحن مع القبول"},
 	Decline: []string{"أرفض", "نرفض", "رفض", "نعتذر", "أعتذر", "اعتذار", "الاعتذار", "نعتذر عن", "عدم قبول", "عدم المشاركة",
 		"لن نشارك", "نؤيد الاعتذار", "مع الاعتذار", "ضد المشاركة", "مقاطعة", "نقاطع", "سنقاطع",
 		"لا نستطيع الحضور", "لا نستطيع المشاركة", "لا يمكننا الحضور", "لا يمكننا المشاركة", "يتعذر علينا الحضور",
-		"يتعذر علينا المشاركة", "رافضون", "رافضين", "معتذرين", "معتذرون", "قررنا الاعتذار", "قررنا عدم المشاركة"},
-	Abstain: []string{"أمتنع", "نمتنع", "امتناع", "ممتنع", "ممتنعون", "الامتناع", "محايد", "لا موقف لنا", "ممتنعين"},
+		"يتعذر علينا المشاركة", "رافضون", "رافضين", "معتذرين", "معتذرون", "قررنا الاعتذار", "قررنا عدم المشاركة",
+		// as members say it; the negation inside these is the phrase's own
+		"لسنا معكم", "لن نكون معكم", "لن نكون حاضرين", "لن نحضر", "لن نلبي", "ليس هذه المره", "مش هالمره", "مو هالمره",
+		"مش هذه المره", "نعتذر هذه المره", "ما رح نحضر", "مش رح نحضر", "ما راح نحضر", "مش حنحضر", "لن نتمكن من الحضور",
+		"لن نتمكن من المشاركة", "لن نستطيع الحضور", "لن نستطيع المشاركة", "نعتذر عن الحضور", "نعتذر عن المشاركة", "لن نكون جزءا منها",
+		"لن نكون جزءا منه", "لن نكون جزءا من"},
+	Abstain: []string{"أمتنع", "نمتنع", "امتناع", "ممتنع", "ممتنعون", "الامتناع", "محايد", "لا موقف لنا", "ممتنعين",
+		"محايدون", "محايدين", "لا رأي لنا", "ليس لدينا موقف", "ليس لنا موقف", "نترك القرار للتحالف", "نترك القرار لكم",
+		"مع رأي الأغلبية", "مع ما تقرره الأغلبية", "نلتزم بقرار الأغلبية", "نلتزم بما يقرره التحالف"},
 	// "مش", "مو" and "ما" negate in the spoken Arabic members also write:
 	// "مش حنقدر نحضر", "ما رح نقدر نشارك".
 	Negations:       []string{"لا", "لن", "لم", "عدم", "غير", "ليس", "لسنا", "لا يمكننا", "لا نستطيع", "يتعذر", "مش", "مو", "ما"},
@@ -55,9 +92,15 @@ var Arabic = Vocabulary{
 		"نعتذر عن تأخرنا", "نعتذر للتأخر", "نعتذر للتأخير", "نعتذر عن الإزعاج", "مع الاعتذار عن التأخير",
 		"مع الاعتذار عن التأخر", "الاعتذار عن التأخير", "الاعتذار عن التأخر", "أعتذر عن التأخر", "أعتذر عن التأخير",
 		// agreeing to sign the joint text is not accepting the invitation
+		"لا مانع من التوقيع", "لا مانع لدينا من التوقيع",
 		"نوافق على التوقيع", "موافقون على التوقيع", "موافق على التوقيع", "موافقين على التوقيع", "نؤيد التوقيع"},
 	NoPoints: []string{"لا يوجد", "لا توجد", "لا شيء", "لا شي", "لا", "ليس لدينا", "لا يوجد لدينا", "لا توجد لدينا", "لا تعليق",
 		"لا ملاحظات", "لا توصيات", "لا مخاوف"},
+	Holding: []string{"سنعود إليكم", "سنعود لكم", "نعود إليكم", "سنرجع إليكم", "سنرجع لكم", "بنرجعلكم", "منرجعلكم",
+		"سنوافيكم بالرد", "سنوافيكم بردنا", "سنوافيكم بموقفنا", "نوافيكم بالرد", "سنبلغكم بموقفنا", "سنبلغكم بقرارنا",
+		"سنرد عليكم", "سنعلمكم", "سنتواصل معكم", "بعد التشاور", "سنتشاور", "نتشاور مع", "سنناقش الأمر", "سنناقش الموضوع", "سنعرض الأمر على",
+		"سنعرض الموضوع على", "نحتاج إلى وقت", "نحتاج إلى بعض الوقت", "نحتاج إلى التشاور", "لم نقرر بعد", "لم نتخذ قرارا بعد",
+		"لم نحسم موقفنا بعد", "ما زلنا نتشاور", "لا زلنا نتشاور", "ما زلنا ندرس"},
 }
 
 // French is the built-in French vocabulary (matched after folding accents, so
@@ -70,14 +113,23 @@ var French = Vocabulary{
 		"accepter l'invitation", "participer", "participerons", "nous participerons", "nous y participerons",
 		"nous serons présents", "serons présents", "nous serons présentes", "d'accord pour participer", "favorable",
 		"favorables", "pour l'acceptation", "en faveur de l'acceptation", "oui pour participer", "comptez sur nous",
-		"ne manquerons pas de participer", "ne manquerons pas d'y participer"},
+		"ne manquerons pas de participer", "ne manquerons pas d'y participer",
+		// as members say it
+		"nous serons là", "on sera là", "nous y serons", "on y sera", "nous viendrons", "nous serons de la partie",
+		"nous sommes partants", "on est partants", "partants$", "on en est$", "nous en sommes$", "avec plaisir$"},
 	Decline: []string{"refuser", "refuse", "refusons", "refusé", "nous refusons", "décliner", "décline", "déclinons",
 		"nous déclinons", "décliner l'invitation", "rejeter", "rejetons", "boycotter", "boycottons", "boycott",
 		"ne pas participer", "ne participerons pas", "ne participera pas", "ne pouvons pas participer",
 		"ne pourrons pas participer", "ne serons pas présents", "n'acceptons pas", "n'accepte pas", "n'acceptera pas",
-		"n'accepterons pas", "contre l'acceptation", "en faveur du refus", "défavorable", "défavorables", "ne pas accepter"},
+		"n'accepterons pas", "contre l'acceptation", "en faveur du refus", "défavorable", "défavorables", "ne pas accepter",
+		// as members say it; the negation inside these is the phrase's own
+		"pas cette fois", "pas pour cette fois", "sans nous$", "nous passons notre tour", "on passe notre tour",
+		"passons notre tour", "ne serons pas là", "ne sera pas là", "n'y serons pas", "n'y sera pas", "ne viendrons pas",
+		"ne pourrons pas venir", "ne pourrons pas être présents", "ne pourrons pas être là"},
 	Abstain: []string{"s'abstenir", "abstention", "nous nous abstenons", "abstenons", "je m'abstiens", "m'abstiens",
-		"s'abstient", "pas de position", "sans position", "aucune position", "neutre", "sans avis"},
+		"s'abstient", "pas de position", "sans position", "aucune position", "neutre", "sans avis",
+		"pas d'avis", "nous suivrons la majorité", "nous suivrons l'avis de la majorité", "peu importe$",
+		"nous laissons la coalition décider", "nous nous rangerons à l'avis de la majorité"},
 	// "ne" opens the verb it negates ("nous ne pourrons pas participer"), so
 	// it counts with that verb: "ne" alone would read "our members in NE
 	// Syria will attend" as a decline. Not "pas", "plus" or "sans" alone
@@ -99,12 +151,17 @@ var French = Vocabulary{
 		"acceptons de signer", "accepte de signer", "d'accord pour signer"},
 	NoPoints: []string{"aucune", "aucun", "rien", "néant", "sans objet", "rien à ajouter", "pas de préoccupations",
 		"pas de recommandations", "non"},
+	Holding: []string{"nous reviendrons vers vous", "nous revenons vers vous", "je reviens vers vous", "je reviendrai vers vous",
+		"nous vous tiendrons au courant", "nous vous répondrons", "après consultation de notre conseil",
+		"après discussion avec notre conseil", "nous devons consulter", "nous allons en discuter", "nous en discutons",
+		"pas encore décidé", "pas encore pris de décision", "besoin de plus de temps", "besoin d'un peu de temps"},
 }
 
 // merged is every vocabulary's words, normalised.
 type merged struct {
 	accept, decline, abstain, concerns, recommendations, sign, yes, no []string
 	// Split into words once: they are matched against every sentence.
+	holding     [][]string
 	cands       []cand           // position phrases, longest first
 	byFirst     map[string][]int // indices into cands by first word
 	negations   [][]string       // "can not", "لا يمكننا"
@@ -116,15 +173,18 @@ type merged struct {
 type cand struct {
 	words []string
 	pos   Position
+	atEnd bool // counts only at the end of a sentence ("we're in$")
+	ownNo bool // has its own negation ("not this time"): a negation before it does not turn it
 }
 
 func merge(vs []Vocabulary) merged {
 	var m merged
 	for _, v := range vs {
-		m.accept = append(m.accept, norms(v.Accept)...)
-		m.decline = append(m.decline, norms(v.Decline)...)
-		m.abstain = append(m.abstain, norms(v.Abstain)...)
+		m.accept = append(m.accept, endNorms(v.Accept)...)
+		m.decline = append(m.decline, endNorms(v.Decline)...)
+		m.abstain = append(m.abstain, endNorms(v.Abstain)...)
 		m.negations = append(m.negations, split(norms(v.Negations))...)
+		m.holding = append(m.holding, split(norms(v.Holding))...)
 		m.concerns = append(m.concerns, norms(v.Concerns)...)
 		m.recommendations = append(m.recommendations, norms(v.Recommendations)...)
 		m.sign = append(m.sign, norms(v.Sign)...)
@@ -142,8 +202,13 @@ func merge(vs []Vocabulary) merged {
 		phrases []string
 		pos     Position
 	}{{m.decline, Decline}, {m.abstain, Abstain}, {m.accept, Accept}} {
-		for _, p := range split(l.phrases) {
-			m.cands = append(m.cands, cand{p, l.pos})
+		for _, p := range l.phrases {
+			c := cand{pos: l.pos, atEnd: strings.HasSuffix(p, "$")}
+			c.words = strings.Split(strings.TrimSuffix(p, "$"), " ")
+			for _, n := range m.negations {
+				c.ownNo = c.ownNo || findWords(c.words, n, 0) >= 0
+			}
+			m.cands = append(m.cands, c)
 		}
 	}
 	sort.SliceStable(m.cands, func(i, j int) bool { return len(m.cands[i].words) > len(m.cands[j].words) })
@@ -157,6 +222,20 @@ func merge(vs []Vocabulary) merged {
 		sort.SliceStable(l, func(i, j int) bool { return len(l[i]) > len(l[j]) })
 	}
 	return m
+}
+
+// endNorms is norms keeping a final "$" (see English).
+func endNorms(ws []string) []string {
+	var out []string
+	for _, w := range ws {
+		if n := strings.Join(words(w), " "); n != "" {
+			if strings.HasSuffix(strings.TrimSpace(w), "$") {
+				n += "$"
+			}
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func norms(ws []string) []string {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"consultd/internal/mimeparse"
+	"consultd/internal/testutil"
 )
 
 func readFixture(t testing.TB, name string) *mimeparse.Message {
@@ -223,6 +224,7 @@ func TestParseBounceHandBuilt(t *testing.T) {
 // TestBoundedWork: a hostile bounce naming thousands of recipients over
 // megabytes of text is cut short and classified quickly.
 func TestBoundedWork(t *testing.T) {
+	testutil.SkipUnderRace(t, "10 s for a 2 MB bounce")
 	var b strings.Builder
 	b.WriteString("This message was created automatically by mail delivery software.\n\n")
 	for i := 0; b.Len() < 2<<20; i++ {

@@ -25,6 +25,7 @@ type Understanding struct {
 	Concerns        []string           `json:"concerns,omitempty"`
 	Recommendations []string           `json:"recommendations,omitempty"`
 	Sign            *bool              `json:"sign,omitempty"`
+	Holding         bool               `json:"holding,omitempty"` // a reply without a position that says the answer comes later
 	Round           string             `json:"round,omitempty"`
 	Member          string             `json:"member,omitempty"`
 	Invitation      *InvitationInfo    `json:"invitation,omitempty"`
@@ -47,6 +48,8 @@ type InvitationInfo struct {
 	Attachment []string  `json:"attachments,omitempty"`
 	Note       string    `json:"coordinator_note,omitempty"`
 	Errors     []string  `json:"directive_errors,omitempty"`
+	Cc         []string  `json:"cc,omitempty"`
+	Uncertain  []string  `json:"uncertain,omitempty"` // what was guessed; the "round opened" note lists it
 }
 
 // Understand classifies m the way the engine would. cfg and q may be nil: then
@@ -131,11 +134,19 @@ func Understand(ctx context.Context, m *mimeparse.Message, cfg *config.Config, q
 		for _, a := range inv.Attachments {
 			info.Attachment = append(info.Attachment, a.Filename)
 		}
+		for _, a := range inv.Cc {
+			if a.Name == "" {
+				info.Cc = append(info.Cc, a.Address)
+			} else {
+				info.Cc = append(info.Cc, a.Name+" <"+a.Address+">")
+			}
+		}
+		info.Uncertain = inv.Uncertain
 		u.Invitation = info
 		return u
 	}
 	a := reader.Read(m)
-	if a.Position != answer.None {
+	if a.Position != answer.None || a.Holding {
 		return readReply(u, a)
 	}
 	u.Text = a.Text
@@ -145,6 +156,9 @@ func Understand(ctx context.Context, m *mimeparse.Message, cfg *config.Config, q
 func readReply(u Understanding, a answer.Answer) Understanding {
 	u.Kind = "reply"
 	u.Position, u.Concerns, u.Recommendations, u.Sign, u.Text = string(a.Position), a.Concerns, a.Recommendations, a.Sign, a.Text
+	if u.Holding = a.Holding; a.Holding {
+		u.Notes = append(u.Notes, "a holding reply (the answer comes later): not counted; the member is told we wait for the answer")
+	}
 	return u
 }
 
@@ -154,7 +168,7 @@ func Vocabulary(cfg *config.Config) []answer.Vocabulary {
 	for _, v := range cfg.Vocabulary {
 		vs = append(vs, answer.Vocabulary{Language: v.Language, Accept: v.Accept, Decline: v.Decline, Abstain: v.Abstain,
 			Negations: v.Negations, Concerns: v.Concerns, Recommendations: v.Recommendations, Sign: v.Sign, Yes: v.Yes, No: v.No,
-			NotPosition: v.NotPosition, NoPoints: v.NoPoints})
+			NotPosition: v.NotPosition, NoPoints: v.NoPoints, Holding: v.Holding})
 	}
 	return vs
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"consultd/internal/mailauth"
 	"consultd/internal/render"
 )
 
@@ -31,6 +32,12 @@ func checkConfigCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	if _, err := render.New(cfg.TemplatesDir); err != nil {
 		fmt.Fprintf(stderr, "%s: templates: %v\n", *path, err)
+		return 1
+	}
+	// The files the logins need (a key, a certificate, the stored sign-in)
+	// are read as run reads them.
+	if _, err := mailauth.New(cfg, nil); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", *path, err)
 		return 1
 	}
 	fmt.Fprintf(stdout, "%s: OK (%s, %s)\n", *path, plural(len(cfg.Coordinators), "coordinator"), plural(len(cfg.Members), "member"))

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +23,7 @@ import (
 	"consultd/internal/round"
 	"consultd/internal/sender"
 	"consultd/internal/store"
+	"consultd/internal/testutil"
 )
 
 // result is what a user sees after one command.
@@ -151,6 +151,15 @@ policy:
 }
 
 // understanding is the part of inspect's JSON the tests look at.
+// muttInline answers inline under the quoted HOW TO ANSWER part, as mutt
+// quotes it.
+const muttInline = "From: Member <m@x.example>\r\nSubject: Re: [Consultation 2026-01] Meeting\r\n" +
+	"Content-Type: text/plain; charset=utf-8\r\n\r\n" +
+	"On Tue, Dec 01, 2026 at 10:04:12AM +0200, Coalition wrote:\r\n> HOW TO ANSWER\r\n" +
+	">   ABSTAIN  - your organisation takes no position\r\n\r\nABSTAIN\r\n\r\n> Then, if you wish, add:\r\n>\r\n" +
+	">   Concerns:\r\n>   1. ...\r\n\r\n1. Victims' associations were not consulted.\r\n\r\n" +
+	">   Sign: yes    (or \"Sign: no\")\r\n\r\nyes\r\n\r\n> You will receive a confirmation.\r\n"
+
 type understanding struct {
 	Kind    string `json:"kind"`
 	From    string `json:"from"`
@@ -164,6 +173,7 @@ type understanding struct {
 	Concerns        []string       `json:"concerns"`
 	Recommendations []string       `json:"recommendations"`
 	Sign            *bool          `json:"sign"`
+	Holding         bool           `json:"holding"`
 	Round           string         `json:"round"`
 	Member          string         `json:"member"`
 	Command         map[string]any `json:"command"`
@@ -266,6 +276,21 @@ func TestInspectMessages(t *testing.T) {
 	t.Run("stdin", func(t *testing.T) {
 		if u := inspect(t, gmailDecline, "-"); u.Kind != "reply" || u.Position != "decline" {
 			t.Errorf("kind %q position %q", u.Kind, u.Position)
+		}
+	})
+	t.Run("mutt inline answer under the quoted Concerns heading", func(t *testing.T) {
+		u := inspect(t, muttInline, "-")
+		if u.Kind != "reply" || u.Position != "abstain" || u.Sign == nil || !*u.Sign {
+			t.Fatalf("kind %q position %q sign %v", u.Kind, u.Position, u.Sign)
+		}
+		if len(u.Concerns) != 1 || u.Concerns[0] != "Victims' associations were not consulted." {
+			t.Errorf("concerns %q, want the line written under the quoted heading", u.Concerns)
+		}
+	})
+	t.Run("holding reply", func(t *testing.T) {
+		u := inspect(t, "From: m@x.example\r\nSubject: Re: x\r\n\r\nشكراً، سنعود إليكم بعد التشاور.\r\n", "-")
+		if u.Kind != "reply" || u.Position != "" || !u.Holding {
+			t.Errorf("kind %q position %q holding %v, want a reply without a position that holds", u.Kind, u.Position, u.Holding)
 		}
 	})
 	t.Run("-c after the file name", func(t *testing.T) {
@@ -621,44 +646,25 @@ func TestDemo(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer the daemon's goroutines may log into while
-// the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestRunKeepsGoingWhenTheMailServerIsDown(t *testing.T) {
 	dir := t.TempDir()
 	cfg := writeConfig(t, dir)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr testutil.LogBuffer
 	done := make(chan int, 1)
 	go func() { done <- runContext(ctx, []string{"--config", cfg}, strings.NewReader(""), &stdout, &stderr) }()
 
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(stderr.String(), "connection refused") {
+	logged := testutil.WaitFor(10*time.Second, func() bool {
 		select {
 		case code := <-done:
 			t.Fatalf("run stopped by itself with exit %d while the server was down:\n%s", code, stderr.String())
-		case <-time.After(20 * time.Millisecond):
+		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no connection failure logged within 10s:\n%s", stderr.String())
-		}
+		return strings.Contains(stderr.String(), "connection refused")
+	})
+	if !logged {
+		t.Fatalf("no connection failure logged within 10s:\n%s", stderr.String())
 	}
 	// The failure line itself must say which server (the start-up line names it too).
 	var failure string
@@ -734,7 +740,7 @@ func FuzzInspect(f *testing.F) {
 
 // startRun runs `consultd run --config cfg` until the returned stop is called;
 // stop returns the exit code.
-func startRun(t *testing.T, cfg string, log *syncBuffer) (stop func() int) {
+func startRun(t *testing.T, cfg string, log *testutil.LogBuffer) (stop func() int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
@@ -759,14 +765,10 @@ func startRun(t *testing.T, cfg string, log *syncBuffer) (stop func() int) {
 }
 
 // waitLog waits until the log contains want, failing after 10s.
-func waitLog(t *testing.T, log *syncBuffer, want string) {
+func waitLog(t *testing.T, log *testutil.LogBuffer, want string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(log.String(), want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("log lacks %q after 10s:\n%s", want, log.String())
-		}
-		time.Sleep(20 * time.Millisecond) // polling a log, not standing in for a condition
+	if !testutil.WaitFor(10*time.Second, func() bool { return log.Contains(want) }) {
+		t.Fatalf("log lacks %q after 10s:\n%s", want, log.String())
 	}
 }
 
@@ -789,7 +791,7 @@ func TestRunWithAWrongPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := serverConfig(t, t.TempDir(), srv, testPassword)
-	var log syncBuffer
+	var log testutil.LogBuffer
 	stop := startRun(t, cfg, &log)
 	waitLog(t, &log, "level=ERROR")
 	if code := stop(); code != 0 {
@@ -816,7 +818,7 @@ func TestRunOpensARound(t *testing.T) {
 		}
 	}
 	cfg := serverConfig(t, t.TempDir(), srv, testPassword)
-	var log syncBuffer
+	var log testutil.LogBuffer
 	stop := startRun(t, cfg, &log)
 	fwd := story.Forward("Rania", "rania@coal.example", "coalition@coal.example", time.Now().UTC())
 	if err := srv.Deliver("coalition@coal.example", fwd); err != nil {

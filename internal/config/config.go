@@ -8,11 +8,16 @@ import "time"
 // Config is the whole configuration file. Field names are the YAML keys users'
 // scripts rely on; see configs/example.yaml for every key documented.
 type Config struct {
-	Coalition  Coalition `yaml:"coalition"`
-	IMAP       IMAP      `yaml:"imap"`
-	SMTP       SMTP      `yaml:"smtp"`
-	Database   string    `yaml:"database"`
-	PublishDir string    `yaml:"publish_dir"`
+	Coalition Coalition `yaml:"coalition"`
+	// MailProvider fills the server settings of a known provider
+	// (provider.go); explicit keys win.
+	MailProvider string `yaml:"mail_provider"`
+	IMAP         IMAP   `yaml:"imap"`
+	SMTP         SMTP   `yaml:"smtp"`
+	// OAuth2 is how tokens are obtained for imap.auth / smtp.auth: oauth2.
+	OAuth2     OAuth2 `yaml:"oauth2"`
+	Database   string `yaml:"database"`
+	PublishDir string `yaml:"publish_dir"`
 	// PublishURL is where publish_dir is served (https://coalition.example/statements):
 	// the Atom feed's links are absolute under it; empty, they are relative.
 	PublishURL   string       `yaml:"publish_url"`
@@ -36,19 +41,27 @@ type Config struct {
 type Coalition struct {
 	Name    string `yaml:"name"`
 	Address string `yaml:"address"` // e.g. coalition@example.org; replies go to coalition+TOKEN@example.org
+	// PlusAddressing: replies go to coalition+TOKEN@…; false when the
+	// provider does not deliver those, and the token then travels in the
+	// Message-ID (replies are matched by In-Reply-To/References).
+	PlusAddressing bool `yaml:"plus_addressing"`
 }
 
 type IMAP struct {
-	Host               string   `yaml:"host"`
-	Port               int      `yaml:"port"`
-	Security           string   `yaml:"security"` // tls | starttls | none
-	Username           string   `yaml:"username"`
-	Password           string   `yaml:"password"`
-	PasswordFile       string   `yaml:"password_file"`
-	PasswordEnv        string   `yaml:"password_env"`
-	Inbox              string   `yaml:"inbox"`     // default INBOX
-	Processed          string   `yaml:"processed"` // default Processed
-	Review             string   `yaml:"review"`    // default Needs-Review
+	Host         string `yaml:"host"`
+	Port         int    `yaml:"port"`
+	Security     string `yaml:"security"` // tls | starttls | none
+	Username     string `yaml:"username"`
+	Auth         string `yaml:"auth"` // password | oauth2
+	Password     string `yaml:"password"`
+	PasswordFile string `yaml:"password_file"`
+	PasswordEnv  string `yaml:"password_env"`
+	Inbox        string `yaml:"inbox"`     // default INBOX
+	Processed    string `yaml:"processed"` // default Processed
+	Review       string `yaml:"review"`    // default Needs-Review
+	// Junk is the provider's spam folder: proof copies are looked for there
+	// too. Never watched.
+	Junk               string   `yaml:"junk"`
 	PollInterval       Duration `yaml:"poll_interval"`
 	InsecureSkipVerify bool     `yaml:"insecure_skip_verify"`
 	// AllowInsecureAuth permits the password over security: none to a host
@@ -68,6 +81,7 @@ type SMTP struct {
 	Port               int    `yaml:"port"`
 	Security           string `yaml:"security"` // tls | starttls | none
 	Username           string `yaml:"username"`
+	Auth               string `yaml:"auth"` // "" (no AUTH) | password | oauth2
 	Password           string `yaml:"password"`
 	PasswordFile       string `yaml:"password_file"`
 	PasswordEnv        string `yaml:"password_env"`
@@ -82,9 +96,19 @@ type SMTP struct {
 	ProofWait Duration `yaml:"proof_wait"`
 	// AllowInsecureAuth: as for IMAP.
 	AllowInsecureAuth bool `yaml:"allow_insecure_auth"`
+	// Rate is the provider's sending limit: the outbox waits rather than
+	// exceed it (mail_provider fills the known ones).
+	Rate SMTPRate `yaml:"rate"`
 
 	// Secret is the password resolved by Load; read it with Pass.
 	Secret Secret `yaml:"-"`
+}
+
+// SMTPRate is a mail provider's sending limit; 0 is no limit.
+type SMTPRate struct {
+	MessagesPerMinute int `yaml:"messages_per_minute"`
+	MessagesPerDay    int `yaml:"messages_per_day"`
+	RecipientsPerDay  int `yaml:"recipients_per_day"`
 }
 
 type Person struct {
@@ -128,6 +152,7 @@ type Vocabulary struct {
 	No              []string `yaml:"no"`
 	NotPosition     []string `yaml:"not_position"` // phrases that look like a position but are not ("accept our apologies")
 	NoPoints        []string `yaml:"no_points"`    // what people write for "nothing to add" ("none")
+	Holding         []string `yaml:"holding"`      // "we will answer later" ("nous reviendrons vers vous")
 }
 
 type Log struct {

@@ -35,7 +35,13 @@ func (c *Config) Domain() string {
 
 // PlusAddress is the coalition address with a sub-address, e.g.
 // coalition+TOKEN@example.org, used as Reply-To so replies carry their token.
+// With coalition.plus_addressing: false it is the bare address: the token
+// then travels only in the Message-ID, and replies are matched by their
+// In-Reply-To/References.
 func (c *Config) PlusAddress(token string) string {
+	if !c.Coalition.PlusAddressing {
+		return c.Coalition.Address
+	}
 	return c.Coalition.Local() + "+" + token + "@" + c.Domain()
 }
 

@@ -95,6 +95,8 @@ func (v *validator) defaults() {
 			d.Duration = def
 		}
 	}
+	v.providerDefaults()
+	v.oauth2Defaults(c.preset())
 	setStr(&c.IMAP.Security, DefaultIMAPSecurity)
 	if c.IMAP.Port == 0 && !v.present("imap.port") {
 		c.IMAP.Port = map[string]int{"tls": 993, "starttls": 143, "none": 143}[c.IMAP.Security]
@@ -150,6 +152,7 @@ func (v *validator) validate() {
 	v.validateVocabulary()
 	v.validatePolicy()
 	v.validateAuthentication()
+	v.validateProvider()
 	v.oneOf("log.level", v.c.Log.Level, logLevels)
 	v.oneOf("log.format", v.c.Log.Format, logFormats)
 	v.validateSizes()
@@ -201,6 +204,16 @@ func (v *validator) validateIMAP() {
 func (v *validator) validateSMTP() {
 	v.server("smtp", v.c.SMTP.Server(v.anySource("smtp")))
 	v.positive("smtp.proof_wait", v.c.SMTP.ProofWait)
+	r := v.c.SMTP.Rate
+	for _, f := range []struct {
+		key string
+		n   int
+	}{{"smtp.rate.messages_per_minute", r.MessagesPerMinute}, {"smtp.rate.messages_per_day", r.MessagesPerDay},
+		{"smtp.rate.recipients_per_day", r.RecipientsPerDay}} {
+		if f.n < 0 {
+			v.errf(f.key, "must be 0 (no limit) or more, not %d", f.n)
+		}
+	}
 }
 
 // server reports the rules of package serverconf (the same ones the watcher
@@ -422,13 +435,14 @@ func (v *validator) resolveSecrets() {
 	// The password now lives only in Secret, which never prints.
 	c.IMAP.Password, c.SMTP.Password = "", ""
 
-	if c.IMAP.Username != "" && !c.IMAP.Secret.IsSet() && !v.anySource("imap") {
+	v.resolveOAuth2()
+	if c.IMAP.Username != "" && c.IMAP.Auth != AuthOAuth2 && !c.IMAP.Secret.IsSet() && !v.anySource("imap") {
 		v.errf("imap", "no password for %q: set one of password, password_file or password_env", c.IMAP.Username)
 	}
 	if c.SMTP.Username == "" && v.anySource("smtp") {
 		v.errf("smtp.username", "is required when a password is given")
 	}
-	if c.SMTP.Username != "" && !c.SMTP.Secret.IsSet() && !v.anySource("smtp") {
+	if c.SMTP.Username != "" && c.SMTP.Auth != AuthOAuth2 && !c.SMTP.Secret.IsSet() && !v.anySource("smtp") {
 		v.errf("smtp", "no password for %q: set one of password, password_file or password_env", c.SMTP.Username)
 	}
 }
@@ -438,22 +452,29 @@ func (v *validator) anySource(server string) bool {
 }
 
 func (v *validator) secret(server, inline, file, env string) Secret {
+	return v.secretAt(server, "password", inline, file, env)
+}
+
+// secretAt resolves a secret given inline (key base), in a file (base_file)
+// or in an environment variable (base_env) under section.
+func (v *validator) secretAt(section, base, inline, file, env string) Secret {
 	set := 0
 	for _, s := range []string{inline, file, env} {
 		if s != "" {
 			set++
 		}
 	}
+	words := strings.ReplaceAll(base, "_", " ")
 	if set > 1 {
 		// Point at the last of them: the one most likely added by mistake.
 		last := ""
-		for _, k := range []string{"password", "password_file", "password_env"} {
-			k = server + "." + k
+		for _, k := range []string{base, base + "_file", base + "_env"} {
+			k = section + "." + k
 			if v.present(k) && (last == "" || v.d.at(k).line > v.d.at(last).line) {
 				last = k
 			}
 		}
-		v.errf(last, "set only one of password, password_file and password_env")
+		v.errf(last, "set only one of %s, %s_file and %s_env", base, base, base)
 		return Secret{}
 	}
 	switch {
@@ -462,20 +483,20 @@ func (v *validator) secret(server, inline, file, env string) Secret {
 	case file != "":
 		data, err := readLimited(file, maxPasswordSize)
 		if err != nil {
-			v.errf(server+".password_file", "cannot read password file: %v", err)
+			v.errf(section+"."+base+"_file", "cannot read %s file: %v", words, err)
 			return Secret{}
 		}
 		pw := strings.TrimRight(string(data), "\r\n")
 		if pw == "" {
-			v.errf(server+".password_file", "password file %s is empty", file)
+			v.errf(section+"."+base+"_file", "%s file %s is empty", words, file)
 		}
 		return Secret{pw}
 	case env != "":
 		pw, ok := os.LookupEnv(env)
 		if !ok {
-			v.errf(server+".password_env", "environment variable %q is not set", env)
+			v.errf(section+"."+base+"_env", "environment variable %q is not set", env)
 		} else if pw == "" {
-			v.errf(server+".password_env", "environment variable %q is empty", env)
+			v.errf(section+"."+base+"_env", "environment variable %q is empty", env)
 		}
 		return Secret{pw}
 	}

@@ -18,7 +18,10 @@ import (
 	"time"
 
 	"consultd/internal/config"
+	"consultd/internal/mailauth"
 	"consultd/internal/mailbox"
+	"consultd/internal/oauth"
+	"consultd/internal/outbox"
 	"consultd/internal/render"
 	"consultd/internal/round"
 	"consultd/internal/sender"
@@ -37,6 +40,24 @@ type Daemon struct {
 	wake      chan struct{}
 	watcher   *mailbox.Watcher
 	lock      *os.File
+	auth      *mailauth.Auth
+}
+
+// loginRefused runs when the provider refused the OAuth2 grant for good: the
+// log says it every time (with the fix), the coordinators are told once.
+func (d *Daemon) loginRefused(ge *oauth.GrantError) {
+	fix := ge.Fix(d.Cfg.Path)
+	d.Log.Error("oauth2: the mail provider refused consultd's sign-in; it cannot log in to IMAP or SMTP until this is fixed",
+		"code", ge.Code, "grant", ge.Grant, "fix", fix)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	told, err := d.Engine.TellLoginRefused(ctx, ge.Key, ge.Error(), fix)
+	switch {
+	case err != nil:
+		d.Log.Error("oauth2: could not queue the note to the coordinators", "err", err)
+	case told:
+		d.Log.Warn("oauth2: the coordinators are told about the refused sign-in (once)")
+	}
 }
 
 // lockFile takes an exclusive lock beside the database: two daemons on one
@@ -71,15 +92,22 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Daemon, er
 		lock.Close()
 		return nil, err
 	}
-	d := &Daemon{Cfg: cfg, Store: st, Log: log, TickEvery: 30 * time.Second, wake: make(chan struct{}, 1), lock: lock}
+	auth, err := mailauth.New(cfg, nil)
+	if err != nil {
+		st.Close()
+		lock.Close()
+		return nil, err
+	}
+	d := &Daemon{Cfg: cfg, Store: st, Log: log, TickEvery: 30 * time.Second, wake: make(chan struct{}, 1), lock: lock, auth: auth}
 	d.Engine = round.New(cfg, st, r, log)
 	d.Engine.Kick = d.Kick
+	auth.OnGrantError(d.loginRefused)
 	handler := inbox{d: d, maxSize: cfg.IMAP.MaxMessageSize.Bytes}
 	d.watcher = mailbox.New(mailbox.Config{
 		Addr: net.JoinHostPort(cfg.IMAP.Host, strconv.Itoa(cfg.IMAP.Port)), Security: cfg.IMAP.Security,
 		Username: cfg.IMAP.Username, Password: cfg.IMAP.Pass(), InsecureSkipVerify: cfg.IMAP.InsecureSkipVerify,
-		AllowInsecureAuth: cfg.IMAP.AllowInsecureAuth,
-		Inbox:             cfg.IMAP.Inbox, Processed: cfg.IMAP.Processed, Review: cfg.IMAP.Review,
+		AllowInsecureAuth: cfg.IMAP.AllowInsecureAuth, Login: auth.IMAP,
+		Inbox: cfg.IMAP.Inbox, Processed: cfg.IMAP.Processed, Review: cfg.IMAP.Review, Junk: cfg.IMAP.Junk,
 		PollInterval: cfg.IMAP.PollInterval.Duration, Logger: log.With("part", "imap"),
 		MaxMessageSize: cfg.IMAP.MaxMessageSize.Bytes, WholeMessage: d.Engine.WholeMessage,
 	}, handler, store.Checkpoints{S: d.Store})
@@ -108,9 +136,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 	defer d.lock.Close() // closing the file releases the lock
 	defer d.Store.Close()
 	cfg := d.Cfg
-	snd := sender.New(sender.Config{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Security: cfg.SMTP.Security,
+	scfg := sender.Config{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Security: cfg.SMTP.Security,
 		Username: cfg.SMTP.Username, Password: cfg.SMTP.Pass(), HELO: cfg.SMTP.HELO,
-		InsecureSkipVerify: cfg.SMTP.InsecureSkipVerify, AllowInsecureAuth: cfg.SMTP.AllowInsecureAuth, Timeout: 30 * time.Second})
+		InsecureSkipVerify: cfg.SMTP.InsecureSkipVerify, AllowInsecureAuth: cfg.SMTP.AllowInsecureAuth, Timeout: 30 * time.Second}
+	if cfg.SMTP.Auth == config.AuthOAuth2 {
+		scfg.Auth = d.auth.SMTP
+	}
+	snd := sender.New(scfg)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -128,8 +160,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	run("imap watcher", func() error { return d.watcher.Run(ctx) })
 	run("sender", func() error {
-		l := &sender.Loop{Transport: snd, Outbox: round.Outbox{E: d.Engine}, Wake: d.wake, Log: d.Log.With("part", "smtp"),
-			ProofWait: cfg.SMTP.ProofWait.Duration}
+		l := &sender.Loop{Transport: snd, Outbox: outbox.Queue{Store: d.Store, ProofCopy: cfg.SMTP.ProofCopy, Log: d.Log.With("part", "smtp"), Undelivered: d.Engine.Undelivered}, Wake: d.wake, Log: d.Log.With("part", "smtp"),
+			ProofWait: cfg.SMTP.ProofWait.Duration,
+			Rate: sender.Rate{PerMinute: cfg.SMTP.Rate.MessagesPerMinute, PerDay: cfg.SMTP.Rate.MessagesPerDay,
+				RecipientsPerDay: cfg.SMTP.Rate.RecipientsPerDay}}
 		if cfg.SMTP.ProofCopy {
 			l.Finder = d.watcher // the coalition's copies land where the watcher reads
 		}
@@ -139,6 +173,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.Log.Info("consultd running", "coalition", cfg.Coalition.Address, "members", len(cfg.Members),
 		"imap", net.JoinHostPort(cfg.IMAP.Host, strconv.Itoa(cfg.IMAP.Port)), "smtp", net.JoinHostPort(cfg.SMTP.Host, strconv.Itoa(cfg.SMTP.Port)))
 	coordinatorTrustNote(d.Log, cfg)
+	d.Log.Info("mail logins", "how", mailauth.Describe(cfg), "mail_provider", cfg.MailProvider)
 	d.Kick() // deliver anything left in the outbox by a previous run
 	// The site is rebuilt from the database, so one an earlier run left
 	// incomplete (or one written before the index and feed existed) is whole.

@@ -19,6 +19,7 @@ type dateParts struct {
 }
 
 var monthNames = map[string]int{}
+var headerMonthNames = map[string]int{}
 var weekdayNames = map[string]bool{}
 
 // fillerWords may sit between date parts: "Tue, Nov 21, 2017 at 10:02 AM",
@@ -39,6 +40,30 @@ func init() {
 		{"october", "oct", "أكتوبر", "اكتوبر", "تشرين الأول", "octobre", "oktober", "okt", "octubre", "ottobre", "ott", "outubro", "out"},
 		{"november", "nov", "نوفمبر", "تشرين الثاني", "novembre", "noviembre", "novembro"},
 		{"december", "dec", "ديسمبر", "كانون الأول", "décembre", "decembre", "déc", "dezember", "dez", "diciembre", "dic", "dicembre", "dezembro"},
+	}
+	// Only for header dates, where every word is about the date: short
+	// abbreviations ("pro", "tem") would misread prose. The languages of clientmail's table, as their clients write dates:
+	// genitive forms ("26 października", "26. října") and abbreviations
+	// ("27 paź", "27 Eki", "27. lokak."). "listopad(a)" is November in Polish
+	// and Czech but October in Croatian: see monthsByLang.
+	more := [][]string{
+		{"januari", "jan", "ocak", "oca", "января", "янв", "січня", "січ", "stycznia", "sty", "ledna", "led", "januára", "január", "ianuarie", "ian", "tammikuuta", "tammik", "jaanuar", "jaan", "janúar", "ژانویه"},
+		{"februari", "şubat", "şub", "февраля", "фев", "февр", "лютого", "лют", "lutego", "lut", "února", "úno", "februára", "február", "februarie", "helmikuuta", "helmik", "veebruar", "veebr", "فوریه"},
+		{"maart", "mars", "mart", "марта", "мар", "березня", "бер", "marca", "března", "bře", "március", "márc", "martie", "maaliskuuta", "maalisk", "märts", "marts", "mär"},
+		{"april", "nisan", "nis", "апреля", "апр", "квітня", "квіт", "kwietnia", "kwi", "dubna", "dub", "apríla", "április", "ápr", "aprilie", "huhtikuuta", "huhtik", "aprill", "آوریل"},
+		{"mei", "maj", "mayıs", "may", "мая", "травня", "трав", "maja", "května", "kvě", "mája", "május", "máj", "toukokuuta", "toukok", "مه"},
+		{"juni", "haziran", "haz", "июня", "июн", "червня", "черв", "czerwca", "cze", "června", "čvn", "júna", "június", "jún", "iunie", "kesäkuuta", "kesäk", "juuni", "ژوئن"},
+		{"juli", "temmuz", "tem", "июля", "июл", "липня", "лип", "lipca", "lip", "července", "čvc", "júla", "július", "júl", "iulie", "heinäkuuta", "heinäk", "juuli", "ژوئیه"},
+		{"augustus", "augusti", "ağustos", "ağu", "августа", "авг", "серпня", "серп", "sierpnia", "sie", "srpna", "srp", "augusta", "augusztus", "aug", "elokuuta", "elok", "اوت"},
+		{"september", "eylül", "eyl", "сентября", "сен", "сент", "вересня", "вер", "września", "wrz", "září", "zář", "septembra", "szeptember", "szept", "septembrie", "syyskuuta", "syysk", "سپتامبر"},
+		{"oktober", "ekim", "eki", "октября", "окт", "жовтня", "жовт", "października", "paź", "října", "říj", "októbra", "október", "okt", "octombrie", "lokakuuta", "lokak", "oktoober", "اکتبر"},
+		{"november", "kasım", "kas", "ноября", "ноя", "нояб", "листопада", "лист", "listopada", "lis", "listopadu", "novembra", "noiembrie", "noi", "marraskuuta", "marrask", "نوامبر"},
+		{"december", "aralık", "ara", "декабря", "дек", "грудня", "груд", "grudnia", "gru", "prosince", "pro", "decembra", "decembrie", "joulukuuta", "jouluk", "detsember", "dets", "دسامبر"},
+	}
+	for i, names := range more {
+		for _, n := range names {
+			headerMonthNames[fold(n)] = i + 1
+		}
 	}
 	for i, names := range months {
 		for _, n := range names {
@@ -69,6 +94,64 @@ var zoneAbbrevs = map[string]int{
 	"eet": 2 * 3600, "eest": 3 * 3600, "msk": 3 * 3600, "ast": 3 * 3600, "gst": 4 * 3600,
 	"est": -5 * 3600, "edt": -4 * 3600, "cdt": -5 * 3600, "mst": -7 * 3600, "mdt": -6 * 3600,
 	"pst": -8 * 3600, "pdt": -7 * 3600,
+	// German (Apple Mail de): MEZ/MESZ Central European, OEZ/OESZ Eastern European.
+	"mez": 1 * 3600, "mesz": 2 * 3600, "oez": 2 * 3600, "oesz": 3 * 3600,
+}
+
+// monthsByLang are month names whose meaning depends on the language: in
+// Croatian "listopad" is October and "studeni" November.
+var monthsByLang = map[string]map[string]int{
+	"hr": {"siječnja": 1, "sij": 1, "veljače": 2, "velj": 2, "ožujka": 3, "ožu": 3, "travnja": 4, "tra": 4, "svibnja": 5, "svi": 5,
+		"lipnja": 6, "lip": 6, "srpnja": 7, "srp": 7, "kolovoza": 8, "kol": 8, "rujna": 9, "ruj": 9, "listopada": 10, "lis": 10,
+		"studenoga": 11, "studenog": 11, "stu": 11, "prosinca": 12, "pro": 12},
+}
+
+var (
+	reJaDate    = regexp.MustCompile(`(\d{4})年(\d{1,2})月(\d{1,2})日`)
+	reSpacedDMY = regexp.MustCompile(`\b(\d{1,2})\.\s+(\d{1,2})\.\s+(\d{4})\b`)
+	reDotClock  = regexp.MustCompile(`^(\d{1,2})\.(\d{2})(?:\.(\d{2}))?$`)
+	reNumDate   = regexp.MustCompile(`\b(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})\b`)
+)
+
+// readHeaderDate reads the date line of a forwarded header block, where
+// every word is about the date: unknown words (weekdays, "kl.", "г.") are
+// skipped rather than ending the date. lang, when known, picks the meaning
+// of month names that differ between languages.
+func readHeaderDate(s, lang string) dateParts {
+	s = reJaDate.ReplaceAllString(s, " $1-$2-$3 ")
+	s = reSpacedDMY.ReplaceAllString(s, "$1.$2.$3")
+	var p dateParts
+	skipped := 0
+	for _, tok := range tokenizeDate(s) {
+		if mo, ok := monthsByLang[lang][tok]; ok && p.month == 0 {
+			p.month = mo
+			p.consumed++
+			continue
+		}
+		if mo, ok := headerMonthNames[tok]; ok && p.month == 0 && monthNames[tok] == 0 {
+			p.month = mo
+			p.consumed++
+			continue
+		}
+		if m := reDotClock.FindStringSubmatch(tok); m != nil && p.month != 0 && p.day != 0 && !p.hasTime {
+			p.hour, p.min, p.sec, p.hasTime = atoi(m[1]), atoi(m[2]), atoi(m[3]), true
+			p.consumed++
+			continue
+		}
+		if !p.take(tok) {
+			if skipped++; skipped > 6 {
+				break
+			}
+		}
+	}
+	return p
+}
+
+// ambiguousNumericDate reports a numeric date whose day and month could be
+// swapped ("05/10/2021"), which is read day first.
+func ambiguousNumericDate(s string) bool {
+	m := reNumDate.FindStringSubmatch(asciiDigits(s))
+	return m != nil && atoi(m[1]) <= 12 && atoi(m[2]) <= 12 && m[1] != m[2]
 }
 
 var (

@@ -1,10 +1,16 @@
 // Package forward recognises an invitation forwarded by a coordinator — inline
-// (Gmail, Outlook desktop and web, Apple Mail, Thunderbird; English and Arabic
-// UIs) or attached as message/rfc822 — and recovers the original invitation and
-// the coordinator's directives written above it.
+// or attached as message/rfc822 — and recovers the original invitation
+// (inviter, subject, date, Cc, body) and the coordinator's directives and note
+// written above it. Inline forwards are read by the shapes clients write
+// (Gmail, Outlook desktop incl. its "On … wrote:" form, new Outlook, Outlook
+// on the web, Apple Mail and iPhone, Thunderbird, Yahoo, HubSpot, MailMate,
+// Missive, IONOS) with the labels and markers of internal/clientmail. What
+// the parser had to guess is listed in Invitation.Uncertain for the
+// coordinators; it never fills a value with a line it does not understand.
 package forward
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -30,8 +36,12 @@ type Invitation struct {
 	MessageID   string    // without <>; "" if the forward did not carry it
 	Body        string    // the original text
 	Attachments []mimeparse.Attachment
-	ReplyBy     time.Time // a reply-by / RSVP date found in the body; zero if none; 23:59 (UTC unless a zone is written) when only a day is given
-	Form        string    // "gmail", "outlook", "apple", "iphone", "thunderbird", "mutt", "headers" (bare header block), "rfc822"; for logs
+	ReplyBy     time.Time           // a reply-by / RSVP date found in the body; zero if none; 23:59 (UTC unless a zone is written) when only a day is given
+	Form        string              // "gmail", "outlook", "outlook-wrote", "apple", "iphone", "thunderbird", "yahoo", "mailmate", "mutt", "headers" (bare header block), "rfc822"; for logs
+	Cc          []mimeparse.Address // the original's Cc line, when the forward shows it
+	// Uncertain says, in words for the coordinators' "round opened" note,
+	// what was guessed about this forward; empty when its shape was clear.
+	Uncertain []string
 }
 
 // Result is what Parse found.
@@ -54,8 +64,18 @@ func Parse(m *mimeparse.Message, now time.Time) Result {
 		return r
 	}
 	text := bodyText(m)
+	fwdSubject := reForwardPrefix.MatchString(stripBidi(m.Subject))
 	in, found := FindInline(text)
+	if !found && fwdSubject {
+		in, found = findLooseAttribution(text)
+	}
 	if found && isReply(m, in) {
+		found = false
+	}
+	// Outlook writes the same "On …, "Name" <addr> wrote:" above a reply and
+	// Apple Mail above one when the name has a comma: only a FW: subject
+	// makes it a forward.
+	if found && in.Form == "outlook-wrote" && !fwdSubject {
 		found = false
 	}
 	above := text
@@ -87,7 +107,7 @@ func bodyText(m *mimeparse.Message) string {
 // only a bare header block or "Original Message" is ambiguous, and then the
 // outer subject decides.
 func isReply(m *mimeparse.Message, in Inline) bool {
-	if in.Form != "outlook" && in.Form != "headers" {
+	if in.Form != "outlook" && in.Form != "headers" && in.Form != "outlook-wrote" {
 		return false
 	}
 	s := strings.TrimSpace(stripBidi(m.Subject))
@@ -95,7 +115,10 @@ func isReply(m *mimeparse.Message, in Inline) bool {
 }
 
 var (
-	reForwardPrefix = regexp.MustCompile(`(?i)^\s*(?:fwd?|tr|wg|rv|enc|إعادة توجيه|اعادة توجيه|توجيه)\s*(?:\[\d+\])?\s*[:：]\s*`)
+	// Forward prefixes: clientmail's subject rows are the replies side's; these
+	// are the ones Outlook, Gmail, Yahoo and Thunderbird write (crisp-oss
+	// email-forward-parser's fixtures) plus the Arabic UIs.
+	reForwardPrefix = regexp.MustCompile(`(?i)^\s*(?:fwd?|tr|wg|rv|enc|vs|vb|vl|pd|i|redir\.|videresend|İlt|إعادة توجيه|اعادة توجيه|توجيه)\s*(?:\[\d+\])?\s*[:：]\s*`)
 	reReplyPrefix   = regexp.MustCompile(`(?i)^\s*(?:re|aw|sv|antw|rif|رد)\s*(?:\[\d+\])?\s*[:：]`)
 )
 
@@ -144,7 +167,7 @@ func domainOf(addr string) string {
 }
 
 func fromInline(m *mimeparse.Message, in Inline, now time.Time) *Invitation {
-	inv := &Invitation{Form: in.Form, Attachments: m.Attachments}
+	inv := &Invitation{Form: in.Form, Attachments: m.Attachments, Uncertain: in.Uncertain}
 	if a, ok := parseAddress(in.Header["from"]); ok {
 		inv.Inviter = a
 	}
@@ -152,13 +175,24 @@ func fromInline(m *mimeparse.Message, in Inline, now time.Time) *Invitation {
 		inv.Subject = cleanValue(s)
 	} else {
 		inv.Subject = stripForwardPrefixes(m.Subject)
+		// Outlook's "On … wrote:" forward never shows the subject; its FW:
+		// subject line is the original's. Anything else is a guess.
+		if in.Form != "outlook-wrote" || !reForwardPrefix.MatchString(stripBidi(m.Subject)) {
+			inv.Uncertain = append(inv.Uncertain, fmt.Sprintf("the forwarded text shows no subject; %q was taken from your message's subject line", inv.Subject))
+		}
 	}
 	if d := in.Header["date"]; d != "" {
-		p := readDate(d, 0)
+		p := readHeaderDate(d, in.lang)
 		if p.hasYear {
 			inv.Date, _ = p.resolve(now)
 		}
+		if inv.Date.IsZero() {
+			inv.Uncertain = append(inv.Uncertain, fmt.Sprintf("the original's date %q could not be read", cleanValue(d)))
+		} else if ambiguousNumericDate(d) {
+			inv.Uncertain = append(inv.Uncertain, fmt.Sprintf("the original's date %q was read day first, as %s", cleanValue(d), inv.Date.Format("2 January 2006")))
+		}
 	}
+	inv.Cc = parseAddressList(in.Header["cc"])
 	inv.MessageID = strings.Trim(cleanValue(in.Header["message-id"]), "<>")
 	inv.Body = stripSignatureOf(in.Body, m.From)
 	inv.ReplyBy = findReplyBy(inv.Body, now)
@@ -228,6 +262,48 @@ func parseAddress(v string) (mimeparse.Address, bool) {
 	}
 	a.Name = trimName(v)
 	return a, a.Name != ""
+}
+
+// parseAddressList reads a Cc value: addresses separated by "," (Gmail,
+// Apple, Thunderbird) or ";" (Outlook, Yahoo); a comma inside quotes or
+// before the address ("Sheltan, Walter <w@x>") does not separate.
+func parseAddressList(v string) []mimeparse.Address {
+	v = cleanValue(v)
+	if v == "" {
+		return nil
+	}
+	var out []mimeparse.Address
+	var cur strings.Builder
+	inQuote, inAngle := false, false
+	flush := func() {
+		part := strings.TrimSpace(cur.String())
+		cur.Reset()
+		if part == "" {
+			return
+		}
+		if a, ok := parseAddress(part); ok && a.Address != "" {
+			out = append(out, a)
+		}
+	}
+	for _, r := range v {
+		switch {
+		case r == '"':
+			inQuote = !inQuote
+		case r == '<' || r == '[':
+			inAngle = true
+		case r == '>' || r == ']':
+			inAngle = false
+		case (r == ',' || r == ';') && !inQuote && !inAngle:
+			// "Sheltan, Walter <w@x>": a comma before any address is part of the name.
+			if strings.Contains(cur.String(), "@") {
+				flush()
+				continue
+			}
+		}
+		cur.WriteRune(r)
+	}
+	flush()
+	return out
 }
 
 func trimName(s string) string {

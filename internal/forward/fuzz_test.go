@@ -15,6 +15,8 @@ import (
 // real-client fixtures and the Discourse trimmer's forward cases.
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*.eml")
+	more, _ := filepath.Glob("testdata/clients/*.eml")
+	files = append(files, more...)
 	for _, name := range files {
 		raw, err := os.ReadFile(name)
 		if err != nil {
@@ -42,6 +44,11 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		if inv := r.Invitation; inv != nil {
+			for _, u := range inv.Uncertain {
+				if strings.TrimSpace(u) == "" {
+					t.Error("an empty guess in Uncertain")
+				}
+			}
 			if inv.Form == "" {
 				t.Error("invitation without a form")
 			}
@@ -56,6 +63,12 @@ func FuzzParse(f *testing.F) {
 		if in, ok := FindInline(text); ok && utf8.ValidString(text) {
 			if !utf8.ValidString(in.Embedded) || !utf8.ValidString(in.Before) {
 				t.Errorf("FindInline split a character: %q | %q", in.Before, in.Embedded)
+			}
+			// The coordinator's note never holds a forward marker line.
+			for _, l := range strings.Split(in.Before, "\n") {
+				if u, _ := unquote(l); markerForm(u) != "" {
+					t.Errorf("marker line %q left in the text above the forward", l)
+				}
 			}
 		}
 	})

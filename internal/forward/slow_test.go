@@ -6,12 +6,14 @@ import (
 	"time"
 
 	"consultd/internal/mimeparse"
+	"consultd/internal/testutil"
 )
 
 // TestParseBoundsWork feeds shapes that would be slow with quadratic scans.
 // The limit is generous (machines under load); a quadratic scan of these
 // inputs takes minutes.
 func TestParseBoundsWork(t *testing.T) {
+	testutil.SkipUnderRace(t, "10 s per input")
 	inputs := map[string]string{
 		"quoted From lines":    strings.Repeat("> From: x\n", 40000),
 		"quoted nested Date":   strings.Repeat(">> Date: 1 Jan 2017\n> From: a\n", 20000),

@@ -22,6 +22,7 @@ import (
 
 	"consultd/internal/mailstack"
 	"consultd/internal/store"
+	"consultd/internal/testutil"
 )
 
 // floodRSSLimit is the peak resident memory consultd may reach under the flood.
@@ -74,12 +75,8 @@ func TestFloodOfHostileMailStaysWithinMemoryAndLosesNothing(t *testing.T) {
 	for i, shape := range floodSMTPShapes {
 		w.send("stranger@"+w.prefix+".other.test", []string{w.coalition}, shape(w, rng, i))
 	}
-	deadline := time.Now().Add(3 * time.Minute)
-	for floodStatus(t, c, "INBOX") < uint32(n) {
-		if time.Now().After(deadline) {
-			t.Fatalf("Postfix did not deliver the last %d messages within 3 minutes", uint32(n)-floodStatus(t, c, "INBOX"))
-		}
-		time.Sleep(200 * time.Millisecond) // polling the condition above
+	if !testutil.WaitFor(3*time.Minute, func() bool { return floodStatus(t, c, "INBOX") >= uint32(n) }) {
+		t.Fatalf("Postfix did not deliver the last %d messages within 3 minutes", uint32(n)-floodStatus(t, c, "INBOX"))
 	}
 	before := floodSizes(t, c, "INBOX")
 	if len(before) != n {
@@ -88,19 +85,16 @@ func TestFloodOfHostileMailStaysWithinMemoryAndLosesNothing(t *testing.T) {
 
 	start := time.Now()
 	child, logPath := startConsultdProcess(t, w.cfgPath)
-	deadline = time.Now().Add(15 * time.Minute)
-	for {
-		left := floodStatus(t, c, "INBOX")
-		if left == 0 {
-			break
-		}
-		if child.exited() {
+	var left uint32
+	emptied := testutil.WaitFor(15*time.Minute, func() bool {
+		left = floodStatus(t, c, "INBOX")
+		if left != 0 && child.exited() {
 			t.Fatalf("consultd exited while %d messages were left in the INBOX\n%s", left, tail(logPath, 40))
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d messages still in the INBOX after 15 minutes\n%s", left, tail(logPath, 40))
-		}
-		time.Sleep(time.Second) // polling the condition above
+		return left == 0
+	})
+	if !emptied {
+		t.Fatalf("%d messages still in the INBOX after 15 minutes\n%s", left, tail(logPath, 40))
 	}
 	elapsed := time.Since(start)
 	peak := vmHWM(child.cmd.Process.Pid)

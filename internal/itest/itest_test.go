@@ -23,6 +23,7 @@ import (
 	"consultd/internal/mailstack"
 	"consultd/internal/mimeparse"
 	"consultd/internal/store"
+	"consultd/internal/testutil"
 	"consultd/internal/token"
 )
 
@@ -44,7 +45,7 @@ type world struct {
 	bouncing  map[string]bool // member ids that get a second contact at bounce.test
 	cfgPath   string
 	dir       string
-	logs      *syncBuffer
+	logs      *testutil.LogBuffer
 
 	mu     sync.Mutex
 	cancel context.CancelFunc
@@ -68,7 +69,7 @@ func newWorld(t *testing.T, ms *mailstack.Stack, names []string, langs []string,
 func newWorldIDs(t *testing.T, ms *mailstack.Stack, ids, names []string, langs []string, extra string, bouncing ...string) *world {
 	t.Helper()
 	n := seq.Add(1)
-	w := &world{t: t, ms: ms, prefix: fmt.Sprintf("t%d%d", time.Now().Unix()%100000, n), logs: &syncBuffer{}, bouncing: map[string]bool{}}
+	w := &world{t: t, ms: ms, prefix: fmt.Sprintf("t%d%d", time.Now().Unix()%100000, n), logs: &testutil.LogBuffer{}, bouncing: map[string]bool{}}
 	for _, id := range bouncing {
 		w.bouncing[id] = true
 	}
@@ -128,7 +129,7 @@ func (w *world) Start() {
 		w.t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	d, err := daemon.New(ctx, cfg, slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug, ReplaceAttr: token.RedactAttr})))
+	d, err := daemon.New(ctx, cfg, w.logs.Logger(&slog.HandlerOptions{Level: slog.LevelDebug, ReplaceAttr: token.RedactAttr}))
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -173,22 +174,19 @@ func (w *world) send(from string, to []string, raw []byte) {
 func (w *world) inbox(user, folder, subj string, n int) []*mimeparse.Message {
 	w.t.Helper()
 	var got []*mimeparse.Message
-	deadline := time.Now().Add(45 * time.Second)
-	for {
+	found := testutil.WaitFor(45*time.Second, func() bool {
 		got = got[:0]
 		for _, raw := range w.ms.Messages(w.t, user, pass, folder) {
 			if m, _ := mimeparse.Parse(raw); m != nil && strings.Contains(m.Subject, subj) {
 				got = append(got, m)
 			}
 		}
-		if len(got) >= n {
-			return got
-		}
-		if time.Now().After(deadline) {
-			w.t.Fatalf("waited 45s for %d message(s) %q in %s/%s, found %d\nconsultd log:\n%s", n, subj, user, folder, len(got), w.logs.String())
-		}
-		time.Sleep(100 * time.Millisecond) // polling interval while waiting on the condition above
+		return len(got) >= n
+	})
+	if !found {
+		w.t.Fatalf("waited 45s for %d message(s) %q in %s/%s, found %d\nconsultd log:\n%s", n, subj, user, folder, len(got), w.logs.String())
 	}
+	return got
 }
 
 // count returns the messages in a mailbox whose subject contains subj, now.
@@ -205,12 +203,8 @@ func (w *world) count(user, folder, subj string) int {
 // waitFor polls cond until it holds or the deadline passes.
 func (w *world) waitFor(what string, cond func() bool) {
 	w.t.Helper()
-	deadline := time.Now().Add(45 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			w.t.Fatalf("waited 45s for %s\nconsultd log:\n%s", what, w.logs.String())
-		}
-		time.Sleep(100 * time.Millisecond)
+	if !testutil.WaitFor(45*time.Second, cond) {
+		w.t.Fatalf("waited 45s for %s\nconsultd log:\n%s", what, w.logs.String())
 	}
 }
 
@@ -274,23 +268,6 @@ func readdress(raw []byte, from, to string) []byte {
 		}
 	}
 	return []byte(strings.Join(out, sep) + sep + sep + string(body))
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // outbox lists what consultd queued for a round (as `consultd round` shows).

@@ -68,7 +68,7 @@ const Fallback = "en"
 
 // Required are the templates every language must have: what members and
 // inviters receive. Optional ones (Coordinators) fall back to English.
-var Required = []string{"consultation", "reminder", "receipt", "unclear", "statement_accept", "statement_decline"}
+var Required = []string{"consultation", "reminder", "receipt", "unclear", "holding", "statement_accept", "statement_decline"}
 
 // Coordinators are the templates of mail to coordinators: English must have
 // them, other languages may (Arabic has the confirmation request).

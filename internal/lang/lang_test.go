@@ -110,7 +110,7 @@ func TestLoadTemplatesDir(t *testing.T) {
 		dir := t.TempDir()
 		write(dir, "pt/consultation.tmpl", "sw/"+SpecFile)
 		_, err := Load(dir)
-		if err == nil || !strings.Contains(err.Error(), `language "pt" lacks reminder.tmpl, receipt.tmpl, unclear.tmpl, statement_accept.tmpl, statement_decline.tmpl`) ||
+		if err == nil || !strings.Contains(err.Error(), `language "pt" lacks reminder.tmpl, receipt.tmpl, unclear.tmpl, holding.tmpl, statement_accept.tmpl, statement_decline.tmpl`) ||
 			!strings.Contains(err.Error(), `language "sw" lacks consultation.tmpl`) {
 			t.Errorf("err %v", err)
 		}

@@ -2,6 +2,7 @@ package mailbox
 
 import (
 	"bytes"
+	"consultd/internal/testutil"
 	"context"
 	"errors"
 	"fmt"
@@ -82,8 +83,8 @@ func TestAFullInboxIsFiledInBatches(t *testing.T) {
 	ts.deliver(outlookReply("<odd@rights-org.example>"))
 	h := &batchRecorder{}
 	startWatcher(t, testConfig(ts.addr), h, NewMemCheckpoint())
-	eventually(t, "every reply in Processed", func() bool { return len(ts.look("Processed").ids) == len(want) })
-	eventually(t, "the odd one in Needs-Review", func() bool {
+	testutil.Eventually(t, testTimeout, "every reply in Processed", func() bool { return len(ts.look("Processed").ids) == len(want) })
+	testutil.Eventually(t, testTimeout, "the odd one in Needs-Review", func() bool {
 		return slices.Equal(ts.look("Needs-Review").ids, []string{"<odd@rights-org.example>"})
 	})
 	if got := ts.look("Processed").ids; !slices.Equal(got, want) {
@@ -116,10 +117,10 @@ func TestAFailingBatchIsHandledOneByOne(t *testing.T) {
 		return Processed, nil
 	}
 	w := startWatcher(t, testConfig(ts.addr), h, NewMemCheckpoint())
-	eventually(t, "the first reply filed on its own", func() bool {
+	testutil.Eventually(t, testTimeout, "the first reply filed on its own", func() bool {
 		return slices.Equal(ts.look("Processed").ids, []string{"<a@mail.gmail.com>"})
 	})
-	eventually(t, "the failing reply offered alone", func() bool { return h.count("<bad@mail.gmail.com>") > 0 })
+	testutil.Eventually(t, testTimeout, "the failing reply offered alone", func() bool { return h.count("<bad@mail.gmail.com>") > 0 })
 	if got := ts.look("INBOX").ids; !slices.Equal(got, []string{"<bad@mail.gmail.com>", "<c@mail.gmail.com>"}) {
 		t.Errorf("inbox holds %v, want the failing reply and the one after it", got)
 	}

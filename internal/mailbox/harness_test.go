@@ -2,12 +2,12 @@ package mailbox
 
 import (
 	"bytes"
+	"consultd/internal/testutil"
 	"context"
 	"crypto/tls"
 	"errors"
 	"io"
 	"log"
-	"log/slog"
 	"net"
 	"net/http/httptest"
 	"net/mail"
@@ -390,37 +390,19 @@ func testConfig(addr string) Config {
 	}
 }
 
-// logSink captures the watcher's log for assertions.
-type logSink struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *logSink) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *logSink) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
-}
-
 // running is a watcher started by startWatcher.
 type running struct {
 	*Watcher
-	log  *logSink
+	log  *testutil.LogBuffer
 	stop func() // cancel Run and check it returns context.Canceled promptly
 }
 
 // startWatcher runs a watcher until stop or the end of the test.
 func startWatcher(t *testing.T, cfg Config, h Handler, cp Checkpoint) running {
 	t.Helper()
-	sink := &logSink{}
+	sink := &testutil.LogBuffer{}
 	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.NewTextHandler(sink, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		cfg.Logger = sink.Logger(nil)
 	}
 	w := New(cfg, h, cp)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -450,18 +432,6 @@ func startWatcher(t *testing.T, cfg Config, h Handler, cp Checkpoint) running {
 	}
 	t.Cleanup(stop)
 	return running{Watcher: w, log: sink, stop: stop}
-}
-
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(testTimeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for: %s", testTimeout, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // Fixtures: the way real clients format mail.

@@ -35,7 +35,7 @@ type session struct {
 // then alternates sync and wait until something fails or ctx is done.
 // synced reports whether at least one sync completed.
 func (w *Watcher) session(ctx context.Context) (synced bool, err error) {
-	s, closeSession, err := w.connect(ctx)
+	s, closeSession, err := w.connectLoggedIn(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -134,22 +134,44 @@ func (w *Watcher) connect(ctx context.Context) (*session, func(), error) {
 	return s, func() { stop(); s.c.Close() }, nil
 }
 
+// connectLoggedIn connects and logs in. When the server refused an OAuth2
+// token (which the Login function has already replaced), it connects once
+// more at once: the refused attempt leaves the connection unusable.
+func (w *Watcher) connectLoggedIn(ctx context.Context) (*session, func(), error) {
+	for attempt := 0; ; attempt++ {
+		s, closeSession, err := w.connect(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		err = s.login(ctx)
+		if err == nil {
+			return s, closeSession, nil
+		}
+		closeSession()
+		var r interface{ TokenRefused() bool }
+		if attempt > 0 || !errors.As(err, &r) || !r.TokenRefused() {
+			return nil, nil, err
+		}
+		w.log.Warn("imap watcher: the server refused the access token; trying once more with a new one", "err", err)
+	}
+}
+
 // login waits for the greeting and logs in.
-func (s *session) login() error {
+func (s *session) login(ctx context.Context) error {
 	cfg := s.w.cfg
 	if err := s.do("greeting", func() error { return s.c.WaitGreeting() }); err != nil {
 		return err
 	}
+	if cfg.Login != nil {
+		return s.do("authenticate", func() error { return cfg.Login(ctx, s.c) })
+	}
 	return s.do("login", func() error { return s.c.Login(cfg.Username, cfg.Password).Wait() })
 }
 
-// open logs in, creates the destination folders, selects the inbox and
-// reconciles the checkpoint with the inbox's UIDVALIDITY.
+// open creates the destination folders, selects the inbox and reconciles
+// the checkpoint with the inbox's UIDVALIDITY.
 func (s *session) open(ctx context.Context) error {
 	cfg := s.w.cfg
-	if err := s.login(); err != nil {
-		return err
-	}
 	// Capabilities are read once here: Caps() may send a command, which
 	// would block while IDLE runs.
 	var caps imap.CapSet

@@ -36,6 +36,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/emersion/go-imap/v2/imapclient"
+
 	"consultd/internal/serverconf"
 	"consultd/internal/store"
 )
@@ -67,6 +69,11 @@ type Config struct {
 	Addr               string // host:port
 	Security           string // "tls" (default), "starttls" or "none"
 	Username, Password string
+	// Login, when set, logs each connection in instead of LOGIN with
+	// Username/Password (OAuth2: package mailauth). An error that has a
+	// TokenRefused() true method makes the watcher reconnect at once and try
+	// once more: the token was refused and has been replaced.
+	Login              func(ctx context.Context, c *imapclient.Client) error
 	InsecureSkipVerify bool
 	// AllowInsecureAuth permits LOGIN over security "none" to a host that is
 	// not loopback; without it such a Config is refused (the password would
@@ -76,6 +83,9 @@ type Config struct {
 	Inbox     string // watched folder; default INBOX
 	Processed string // created if missing; default "Processed"
 	Review    string // created if missing; default "Needs-Review"
+	// Junk, when set, is searched too by Find (a proof copy the provider
+	// filed as spam still proves a delivery). Never watched.
+	Junk string
 
 	// PollInterval is the polling period when the server lacks IDLE, and the
 	// longest a single IDLE runs before a resync (capped at 10 minutes).

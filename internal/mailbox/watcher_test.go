@@ -2,6 +2,7 @@ package mailbox
 
 import (
 	"bytes"
+	"consultd/internal/testutil"
 	"context"
 	"errors"
 	"slices"
@@ -31,16 +32,16 @@ func TestNewMailIsHandledOnceAndMovedToProcessed(t *testing.T) {
 			w := startWatcher(t, testConfig(ts.addr), h, NewMemCheckpoint())
 			// Delivered while the watcher idles: only IDLE can make it this
 			// fast, since the poll interval is a minute.
-			eventually(t, "watcher idle", func() bool { return w.Status().Idle })
+			testutil.Eventually(t, testTimeout, "watcher idle", func() bool { return w.Status().Idle })
 			first := "<first-" + shape.name[:5] + "@mail.example>"
 			ts.deliver(shape.raw(first))
-			eventually(t, "first message in Processed", func() bool { return slices.Equal(ts.look("Processed").ids, []string{first}) })
+			testutil.Eventually(t, testTimeout, "first message in Processed", func() bool { return slices.Equal(ts.look("Processed").ids, []string{first}) })
 			// A second arrival makes the watcher search again; the first
 			// must not be handed over twice.
 			second := "<second@mail.example>"
 			ts.deliver(gmailReply(second))
-			eventually(t, "second message handled", func() bool { return h.count(second) == 1 })
-			eventually(t, "both in Processed", func() bool { return len(ts.look("Processed").ids) == 2 })
+			testutil.Eventually(t, testTimeout, "second message handled", func() bool { return h.count(second) == 1 })
+			testutil.Eventually(t, testTimeout, "both in Processed", func() bool { return len(ts.look("Processed").ids) == 2 })
 			if got := h.count(first); got != 1 {
 				t.Errorf("first message handed %d times, want 1", got)
 			}
@@ -75,7 +76,7 @@ func TestMessageBodyIsDeliveredByteForByteAndUnread(t *testing.T) {
 	case <-time.After(testTimeout):
 		t.Fatal("message not handed over")
 	}
-	eventually(t, "message kept in inbox", func() bool { return len(ts.look("INBOX").ids) == 1 })
+	testutil.Eventually(t, testTimeout, "message kept in inbox", func() bool { return len(ts.look("INBOX").ids) == 1 })
 	if flags := ts.look("INBOX").flags["<arabic@alnour.example>"]; slices.Contains(flags, `\seen`) {
 		t.Errorf("reading the message marked it seen for the staff: flags %v", flags)
 	}
@@ -92,10 +93,10 @@ func TestReviewDispositionMovesToNeedsReview(t *testing.T) {
 	ts.deliver(outlookReply("<odd@rights-org.example>"))
 	ts.deliver(gmailReply("<fine@mail.gmail.com>"))
 	startWatcher(t, testConfig(ts.addr), h, NewMemCheckpoint())
-	eventually(t, "review message in Needs-Review", func() bool {
+	testutil.Eventually(t, testTimeout, "review message in Needs-Review", func() bool {
 		return slices.Equal(ts.look("Needs-Review").ids, []string{"<odd@rights-org.example>"})
 	})
-	eventually(t, "normal message in Processed", func() bool {
+	testutil.Eventually(t, testTimeout, "normal message in Processed", func() bool {
 		return slices.Equal(ts.look("Processed").ids, []string{"<fine@mail.gmail.com>"})
 	})
 	if got := h.order(); !slices.Equal(got, []string{"<odd@rights-org.example>", "<fine@mail.gmail.com>"}) {
@@ -111,7 +112,7 @@ func TestFoldersAreCreatedWhenMissing(t *testing.T) {
 	cfg := testConfig(ts.addr)
 	cfg.Review = "Consultd/Needs Review"
 	w := startWatcher(t, cfg, &recorder{}, NewMemCheckpoint())
-	eventually(t, "connected", func() bool { return w.Status().Connected })
+	testutil.Eventually(t, testTimeout, "connected", func() bool { return w.Status().Connected })
 	for _, f := range []string{"Processed", "Consultd/Needs Review"} {
 		if !ts.exists(f) {
 			t.Errorf("folder %q missing after connect", f)
@@ -130,14 +131,14 @@ func TestRestartDoesNotHandTheSameMessageAgain(t *testing.T) {
 	ts.deliver(gmailReply("<kept@mail.gmail.com>"))
 
 	w1 := startWatcher(t, testConfig(ts.addr), h, cp)
-	eventually(t, "first watcher handled it", func() bool { return h.count("<kept@mail.gmail.com>") == 1 })
-	eventually(t, "first watcher idle", func() bool { return w1.Status().Idle })
+	testutil.Eventually(t, testTimeout, "first watcher handled it", func() bool { return h.count("<kept@mail.gmail.com>") == 1 })
+	testutil.Eventually(t, testTimeout, "first watcher idle", func() bool { return w1.Status().Idle })
 	w1.stop()
 
 	w2 := startWatcher(t, testConfig(ts.addr), h, cp)
-	eventually(t, "second watcher idle", func() bool { return w2.Status().Idle })
+	testutil.Eventually(t, testTimeout, "second watcher idle", func() bool { return w2.Status().Idle })
 	ts.deliver(outlookReply("<later@rights-org.example>"))
-	eventually(t, "later message handled", func() bool { return h.count("<later@rights-org.example>") == 1 })
+	testutil.Eventually(t, testTimeout, "later message handled", func() bool { return h.count("<later@rights-org.example>") == 1 })
 	if got := h.count("<kept@mail.gmail.com>"); got != 1 {
 		t.Errorf("kept message handed %d times across a restart, want 1", got)
 	}
@@ -150,8 +151,8 @@ func TestUIDValidityChangeOffersMessagesAgain(t *testing.T) {
 	raw := gmailReply("<again@mail.gmail.com>")
 	ts.deliver(raw)
 	w1 := startWatcher(t, testConfig(ts.addr), h, cp)
-	eventually(t, "handled once", func() bool { return h.count("<again@mail.gmail.com>") == 1 })
-	eventually(t, "idle", func() bool { return w1.Status().Idle })
+	testutil.Eventually(t, testTimeout, "handled once", func() bool { return h.count("<again@mail.gmail.com>") == 1 })
+	testutil.Eventually(t, testTimeout, "idle", func() bool { return w1.Status().Idle })
 	w1.stop()
 	oldValidity, _, _ := cp.Load(context.Background(), "INBOX")
 
@@ -166,8 +167,8 @@ func TestUIDValidityChangeOffersMessagesAgain(t *testing.T) {
 	ts.deliver(raw)
 
 	w2 := startWatcher(t, testConfig(ts.addr), h, cp)
-	eventually(t, "offered again", func() bool { return h.count("<again@mail.gmail.com>") == 2 })
-	eventually(t, "checkpoint follows the new UIDVALIDITY", func() bool {
+	testutil.Eventually(t, testTimeout, "offered again", func() bool { return h.count("<again@mail.gmail.com>") == 2 })
+	testutil.Eventually(t, testTimeout, "checkpoint follows the new UIDVALIDITY", func() bool {
 		v, last, _ := cp.Load(context.Background(), "INBOX")
 		return v != oldValidity && last == 1
 	})
@@ -196,9 +197,9 @@ func TestServerWithoutIdleIsPolled(t *testing.T) {
 	h := &recorder{}
 	w := startWatcher(t, cfg, h, NewMemCheckpoint())
 	var sawIdle atomic.Bool
-	eventually(t, "first sync", func() bool { sawIdle.Store(sawIdle.Load() || w.Status().Idle); return !w.Status().LastSync.IsZero() })
+	testutil.Eventually(t, testTimeout, "first sync", func() bool { sawIdle.Store(sawIdle.Load() || w.Status().Idle); return !w.Status().LastSync.IsZero() })
 	ts.deliver(outlookReply("<polled@rights-org.example>"))
-	eventually(t, "polled message in Processed", func() bool {
+	testutil.Eventually(t, testTimeout, "polled message in Processed", func() bool {
 		sawIdle.Store(sawIdle.Load() || w.Status().Idle)
 		return slices.Equal(ts.look("Processed").ids, []string{"<polled@rights-org.example>"})
 	})
@@ -214,19 +215,19 @@ func TestReconnectsAfterServerRestart(t *testing.T) {
 	ts := newTestServer(t, capsFull, false)
 	h := &recorder{}
 	w := startWatcher(t, testConfig(ts.addr), h, NewMemCheckpoint())
-	eventually(t, "idle", func() bool { return w.Status().Idle })
+	testutil.Eventually(t, testTimeout, "idle", func() bool { return w.Status().Idle })
 
 	ts.stop()
-	eventually(t, "disconnect noticed", func() bool { return !w.Status().Connected })
+	testutil.Eventually(t, testTimeout, "disconnect noticed", func() bool { return !w.Status().Connected })
 	ts.deliver(gmailReply("<while-down@mail.gmail.com>")) // arrives while the IMAP server is down
 	ts.start()                                            // same port
 
-	eventually(t, "mail delivered during the outage handled", func() bool {
+	testutil.Eventually(t, testTimeout, "mail delivered during the outage handled", func() bool {
 		return slices.Equal(ts.look("Processed").ids, []string{"<while-down@mail.gmail.com>"})
 	})
-	eventually(t, "idle again", func() bool { return w.Status().Idle })
+	testutil.Eventually(t, testTimeout, "idle again", func() bool { return w.Status().Idle })
 	ts.deliver(outlookReply("<after@rights-org.example>"))
-	eventually(t, "new mail after restart handled", func() bool { return h.count("<after@rights-org.example>") == 1 })
+	testutil.Eventually(t, testTimeout, "new mail after restart handled", func() bool { return h.count("<after@rights-org.example>") == 1 })
 	st := w.Status()
 	if st.Reconnects == 0 || st.LastError == "" {
 		t.Errorf("status = %+v, want the failure recorded", st)
@@ -244,13 +245,13 @@ func TestSilentlyDeadConnectionIsReplaced(t *testing.T) {
 	cfg.CommandTimeout = 300 * time.Millisecond
 	h := &recorder{}
 	w := startWatcher(t, cfg, h, NewMemCheckpoint())
-	eventually(t, "idle", func() bool { return w.Status().Idle })
+	testutil.Eventually(t, testTimeout, "idle", func() bool { return w.Status().Idle })
 
 	// The network drops everything but no side closes: the IDLE push for
 	// this message never arrives, only the watchdog can notice.
 	proxy.freeze()
 	ts.deliver(gmailReply("<through-the-hole@mail.gmail.com>"))
-	eventually(t, "message handled over a new connection", func() bool {
+	testutil.Eventually(t, testTimeout, "message handled over a new connection", func() bool {
 		return h.count("<through-the-hole@mail.gmail.com>") == 1
 	})
 	if st := w.Status(); !strings.Contains(st.LastError, "no answer from the server") {
@@ -272,7 +273,7 @@ func TestHandlerErrorLeavesMessageAndRetries(t *testing.T) {
 	ts.deliver(outlookReply("<second@rights-org.example>"))
 	w := startWatcher(t, testConfig(ts.addr), h, NewMemCheckpoint())
 
-	eventually(t, "two failed attempts", func() bool { return h.count("<first@mail.gmail.com>") >= 2 })
+	testutil.Eventually(t, testTimeout, "two failed attempts", func() bool { return h.count("<first@mail.gmail.com>") >= 2 })
 	if got := ts.look("INBOX").ids; len(got) != 2 {
 		t.Errorf("inbox during failures = %v, want both messages", got)
 	}
@@ -287,7 +288,7 @@ func TestHandlerErrorLeavesMessageAndRetries(t *testing.T) {
 	}
 
 	failing.Store(false)
-	eventually(t, "both in Processed, in order", func() bool {
+	testutil.Eventually(t, testTimeout, "both in Processed, in order", func() bool {
 		return slices.Equal(ts.look("Processed").ids, []string{"<first@mail.gmail.com>", "<second@rights-org.example>"})
 	})
 	if got := h.count("<second@rights-org.example>"); got != 1 {
@@ -306,10 +307,10 @@ func TestHandlerPanicSendsMessageToReview(t *testing.T) {
 	ts.deliver(gmailReply("<boom@mail.gmail.com>"))
 	ts.deliver(outlookReply("<fine@rights-org.example>"))
 	w := startWatcher(t, testConfig(ts.addr), h, NewMemCheckpoint())
-	eventually(t, "panicking message in review", func() bool {
+	testutil.Eventually(t, testTimeout, "panicking message in review", func() bool {
 		return slices.Equal(ts.look("Needs-Review").ids, []string{"<boom@mail.gmail.com>"})
 	})
-	eventually(t, "next message processed", func() bool {
+	testutil.Eventually(t, testTimeout, "next message processed", func() bool {
 		return slices.Equal(ts.look("Processed").ids, []string{"<fine@rights-org.example>"})
 	})
 	if !strings.Contains(w.log.String(), "handler panicked") {
@@ -344,13 +345,13 @@ func TestServerWithoutMoveLosesNothing(t *testing.T) {
 			cfg := testConfig(ts.addr)
 			cfg.PollInterval = 50 * time.Millisecond // frequent IDLE restarts: more syncs that could expunge wrongly
 			w := startWatcher(t, cfg, h, NewMemCheckpoint())
-			eventually(t, "reply copied to Processed", func() bool {
+			testutil.Eventually(t, testTimeout, "reply copied to Processed", func() bool {
 				return slices.Equal(ts.look("Processed").ids, []string{"<reply@mail.gmail.com>"})
 			})
 			// Let one more sync run, then look again.
 			ts.deliver(appleMailArabic("<later@alnour.example>"))
-			eventually(t, "later message handled", func() bool { return h.count("<later@alnour.example>") == 1 })
-			eventually(t, "later message in Processed", func() bool { return len(ts.look("Processed").ids) == 2 })
+			testutil.Eventually(t, testTimeout, "later message handled", func() bool { return h.count("<later@alnour.example>") == 1 })
+			testutil.Eventually(t, testTimeout, "later message in Processed", func() bool { return len(ts.look("Processed").ids) == 2 })
 
 			inbox := ts.look("INBOX")
 			if !slices.Contains(inbox.ids, "<staff-deleted@rights-org.example>") {
@@ -369,7 +370,7 @@ func TestServerWithoutMoveLosesNothing(t *testing.T) {
 				// A watcher with a lost checkpoint skips flagged originals.
 				w.stop()
 				fresh := startWatcher(t, cfg, h, NewMemCheckpoint())
-				eventually(t, "fresh watcher synced", func() bool { return !fresh.Status().LastSync.IsZero() })
+				testutil.Eventually(t, testTimeout, "fresh watcher synced", func() bool { return !fresh.Status().LastSync.IsZero() })
 				if got := h.count("<reply@mail.gmail.com>"); got != 1 {
 					t.Errorf("flagged original handed again (%d times) after the checkpoint was lost", got)
 				}
@@ -394,10 +395,10 @@ func TestOversizedMessageGoesToReviewUnread(t *testing.T) {
 		return Processed, nil // for the oversized one, ignored: it goes to review
 	})
 	w := startWatcher(t, cfg, h, NewMemCheckpoint())
-	eventually(t, "big message in review", func() bool {
+	testutil.Eventually(t, testTimeout, "big message in review", func() bool {
 		return slices.Equal(ts.look("Needs-Review").ids, []string{"<huge@mail.gmail.com>"})
 	})
-	eventually(t, "small message processed", func() bool {
+	testutil.Eventually(t, testTimeout, "small message processed", func() bool {
 		return slices.Equal(ts.look("Processed").ids, []string{"<small@rights-org.example>"})
 	})
 	mu.Lock()
@@ -431,7 +432,7 @@ func TestManyMessagesAreHandledInBatchesInOrder(t *testing.T) {
 	}
 	h := &recorder{}
 	startWatcher(t, testConfig(ts.addr), h, NewMemCheckpoint())
-	eventually(t, "all processed", func() bool { return len(ts.look("Processed").ids) == len(want) })
+	testutil.Eventually(t, testTimeout, "all processed", func() bool { return len(ts.look("Processed").ids) == len(want) })
 	if got := h.order(); !slices.Equal(got, want) {
 		t.Errorf("handled order differs from arrival order:\n got %v\nwant %v", got, want)
 	}
@@ -478,9 +479,9 @@ func TestSecurityModes(t *testing.T) {
 			cfg.InsecureSkipVerify = true // self-signed test certificate
 			h := &recorder{}
 			w := startWatcher(t, cfg, h, NewMemCheckpoint())
-			eventually(t, "idle", func() bool { return w.Status().Idle })
+			testutil.Eventually(t, testTimeout, "idle", func() bool { return w.Status().Idle })
 			ts.deliver(gmailReply("<over-tls@mail.gmail.com>"))
-			eventually(t, "handled and moved", func() bool {
+			testutil.Eventually(t, testTimeout, "handled and moved", func() bool {
 				return slices.Equal(ts.look("Processed").ids, []string{"<over-tls@mail.gmail.com>"})
 			})
 		})
@@ -496,7 +497,7 @@ func TestUntrustedCertificateIsReportedAndRetried(t *testing.T) {
 			cfg.Security = mode
 			h := &recorder{}
 			w := startWatcher(t, cfg, h, NewMemCheckpoint())
-			eventually(t, "two failed attempts", func() bool { return w.Status().Reconnects >= 2 })
+			testutil.Eventually(t, testTimeout, "two failed attempts", func() bool { return w.Status().Reconnects >= 2 })
 			st := w.Status()
 			if !strings.Contains(st.LastError, "certificate") || st.Connected {
 				t.Errorf("status = %+v, want a certificate error and no connection", st)
@@ -512,12 +513,12 @@ func TestFolderDeletedWhileRunningIsRecreatedAndNothingIsLost(t *testing.T) {
 	ts := newTestServer(t, capsFull, false)
 	h := &recorder{}
 	w := startWatcher(t, testConfig(ts.addr), h, NewMemCheckpoint())
-	eventually(t, "idle", func() bool { return w.Status().Idle })
+	testutil.Eventually(t, testTimeout, "idle", func() bool { return w.Status().Idle })
 	if err := ts.user.Delete("Processed"); err != nil { // an admin tidying folders
 		t.Fatal(err)
 	}
 	ts.deliver(gmailReply("<orphan@mail.gmail.com>"))
-	eventually(t, "message in a recreated Processed", func() bool {
+	testutil.Eventually(t, testTimeout, "message in a recreated Processed", func() bool {
 		return slices.Equal(ts.look("Processed").ids, []string{"<orphan@mail.gmail.com>"})
 	})
 	if inbox := ts.look("INBOX").ids; len(inbox) != 0 {

@@ -39,7 +39,11 @@ type Stack struct {
 	IMAPSAddr      string // implicit TLS, self-signed certificate
 	SMTPAddr       string // accepts mail from loopback without AUTH
 	SubmissionAddr string // like SMTPAddr, plus STARTTLS; AUTH checks Dovecot users
-	Dir            string // state directory (configs, logs, Maildirs)
+	// OAuth2Addr is where Dovecot asks about bearer tokens (POST
+	// /introspect): a test that logs in with tokens runs its token server
+	// here (internal/oauth/oauthtest), one test at a time.
+	OAuth2Addr string
+	Dir        string // state directory (configs, logs, Maildirs)
 
 	// Catchall receives mail for unknown users and foreign domains.
 	Catchall         string
@@ -104,6 +108,7 @@ func start() (*Stack, string, error) {
 	vals := parseKV(out)
 	s.IMAPAddr, s.IMAPSAddr = vals["IMAP"], vals["IMAPS"]
 	s.SMTPAddr, s.SubmissionAddr = vals["SMTP"], vals["SUBMISSION"]
+	s.OAuth2Addr = vals["OAUTH2"]
 	s.Dir, s.Catchall = vals["DIR"], vals["CATCHALL"]
 	s.CatchallPassword = "catchall"
 	if s.IMAPAddr == "" || s.SMTPAddr == "" || s.Catchall == "" {

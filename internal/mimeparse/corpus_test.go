@@ -285,48 +285,6 @@ func compareAttachment(a Attachment, want map[string]any) string {
 	return ""
 }
 
-type talonCase struct {
-	ID        string         `json:"id"`
-	Kind      string         `json:"kind"`
-	Input     string         `json:"input"`
-	InputText *string        `json:"input_text"`
-	Expected  map[string]any `json:"expected"`
-}
-
-func TestCorpusTalonHTML(t *testing.T) {
-	root, man := corpustest.Load(t, "mailgun-talon")
-	results := map[string]bool{}
-	for _, raw := range man.Cases {
-		var c talonCase
-		if err := json.Unmarshal(raw, &c); err != nil {
-			t.Fatal(err)
-		}
-		if c.Kind != "html_reply" {
-			continue
-		}
-		want, ok := c.Expected["text_nows"].(string)
-		if !ok {
-			continue
-		}
-		var in string
-		if c.InputText != nil {
-			in = *c.InputText
-		} else {
-			in = string(corpustest.Read(t, root, c.Input))
-		}
-		got := removeSpace(HTMLReplyText(in))
-		results[c.ID] = got == removeSpace(want)
-		if !results[c.ID] {
-			t.Logf("%s:\n got: %s\nwant: %s", c.ID, got, removeSpace(want))
-		}
-	}
-	corpustest.Score(t, "mailgun-talon", "html_reply", results, corpustest.LoadKnown(t, "talon:", true))
-}
-
-func removeSpace(s string) string {
-	return strings.Join(strings.Fields(s), "")
-}
-
 // TestCorpusSisimai parses every sisimai bounce, auto-reply and feedback
 // report: no panics or hangs, and the delivery-status part of each DSN that
 // has one reaches Message.DeliveryStatus (the bounce parser reads it).

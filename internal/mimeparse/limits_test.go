@@ -2,6 +2,7 @@ package mimeparse
 
 import (
 	"bytes"
+	"consultd/internal/testutil"
 	"encoding/base64"
 	"fmt"
 	"runtime"
@@ -156,6 +157,7 @@ func nestedAround(n, depth int) []byte {
 // Nested message/rfc822 parts each hold a copy of everything below them;
 // without a bound, 12 levels around 6 MB would cost 12 copies.
 func TestNestedEmbeddedMessagesAreBounded(t *testing.T) {
+	testutil.SkipUnderRace(t, "bytes allocated per input byte")
 	raw := nestedAround(6<<20, 12)
 	runtime.GC()
 	var before, after runtime.MemStats

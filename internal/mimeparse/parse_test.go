@@ -2,6 +2,7 @@ package mimeparse
 
 import (
 	"bytes"
+	"consultd/internal/testutil"
 	"encoding/base64"
 	"fmt"
 	"mime/quotedprintable"
@@ -166,10 +167,6 @@ ample.net&gt;<br><b>Sent:</b> Monday, June 2, 2025 10:00 AM</div>
 	if strings.Contains(m.Text, "MsoNormal") || strings.Contains(m.Text, "\u00a0") || strings.Contains(m.Text, "\r") {
 		t.Errorf("Text has style, NBSP or CR:\n%q", m.Text)
 	}
-	reply := HTMLReplyText(m.HTML)
-	if strings.Contains(reply, "Old invitation") || strings.Contains(reply, "Sent:") || !strings.Contains(reply, "We accept.") {
-		t.Errorf("HTMLReplyText kept the quoted history or lost the reply:\n%s", reply)
-	}
 }
 
 func TestParseGmailAlternative(t *testing.T) {
@@ -216,9 +213,6 @@ Please reply by Friday.</blockquote></div>
 	}
 	if m.From[0].Name != "مريم" || m.MessageID != "CAF=abc+123@mail.gmail.com" {
 		t.Errorf("From = %+v, MessageID = %q", m.From, m.MessageID)
-	}
-	if got := HTMLReplyText(m.HTML); got != "We decline, sorry.\nنعتذر." {
-		t.Errorf("HTMLReplyText = %q", got)
 	}
 }
 
@@ -558,6 +552,7 @@ func TestParseBounds(t *testing.T) {
 // TestParseLargeMessage checks that a 20 MB message parses well under a
 // second per MB and that allocation stays proportional to its size.
 func TestParseLargeMessage(t *testing.T) {
+	testutil.SkipUnderRace(t, "CPU seconds and bytes allocated per MB")
 	if testing.Short() {
 		t.Skip("large message")
 	}
@@ -634,6 +629,7 @@ func TestParseHTMLCharsetInMetaOnly(t *testing.T) {
 
 // TestParseLargeBodies checks that big text and HTML bodies stay linear.
 func TestParseLargeBodies(t *testing.T) {
+	testutil.SkipUnderRace(t, "CPU seconds per MB")
 	if testing.Short() {
 		t.Skip("large message")
 	}
@@ -661,13 +657,6 @@ func TestParseLargeBodies(t *testing.T) {
 			t.Logf("%.3f CPU s/MB (wall %.3f s/MB), text %d bytes", perMB, time.Since(start).Seconds()/mb, len(m.Text))
 			if m.Text == "" || perMB > 0.3 {
 				t.Errorf("%.3f CPU s/MB, text %d bytes; want text in well under 1 s/MB", perMB, len(m.Text))
-			}
-			startCPU = cpuTime()
-			if HTMLReplyText(m.HTML) == "" && m.HTML != "" {
-				t.Errorf("HTMLReplyText empty")
-			}
-			if d := (cpuTime() - startCPU).Seconds() / mb; d > 0.5 {
-				t.Errorf("HTMLReplyText %.3f CPU s/MB", d)
 			}
 		})
 	}

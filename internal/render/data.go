@@ -76,6 +76,15 @@ type Unclear struct {
 	Text      string // what was read of the member's reply
 }
 
+// Holding answers a holding reply ("we will discuss it with our board"): we
+// wait for the member's answer, until the deadline.
+type Holding struct {
+	Round     *store.Round
+	Member    *store.Participant
+	Coalition string
+	Text      string // what was read of the member's reply
+}
+
 // Statement is the joint text; Outcome picks statement_accept or statement_decline.
 type Statement struct {
 	Outcome         string // "accept" or "decline"
@@ -101,7 +110,10 @@ type Opened struct {
 	Inviter        string
 	DeadlineSource string
 	Attachments    []string
-	Participants   []*store.Participant
+	MembersAsked   int
+	Participants   []*store.Participant // the first ones, for a long alliance
+	MoreMembers    int                  // asked but not listed
+	Sending        string               // when the sending limit spreads the fan-out: until when
 	Warnings       []string
 }
 
@@ -133,6 +145,7 @@ func (Consultation) Template() string { return "consultation" }
 func (Reminder) Template() string     { return "reminder" }
 func (Receipt) Template() string      { return "receipt" }
 func (Unclear) Template() string      { return "unclear" }
+func (Holding) Template() string      { return "holding" }
 func (Opened) Template() string       { return "opened" }
 func (Notice) Template() string       { return "notice" }
 func (Confirmation) Template() string { return "confirmation" }
@@ -176,6 +189,7 @@ func Samples() map[string]Data {
 		Reminder{Round: r, Member: p, Coalition: coalition},
 		Receipt{Round: r, Member: p, Coalition: coalition, Replaced: true, Sign: SignYes},
 		Unclear{Round: r, Member: p, Coalition: coalition, Text: "hm"},
+		Holding{Round: r, Member: p, Coalition: coalition, Text: "We will discuss it with our board."},
 		st, accept,
 		Opened{Round: r, Inviter: inviter, DeadlineSource: "the policy's consultation period", Attachments: []string{"agenda.pdf"},
 			Participants: []*store.Participant{p}, Warnings: []string{"check"}},

@@ -2,8 +2,11 @@ package reply
 
 import (
 	"regexp"
+	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"consultd/internal/clientmail"
 )
 
 // Line kinds. The selection rules in select.go work on one kind per line, in the
@@ -18,6 +21,7 @@ const (
 	kForward   = 'f' // "-----Original Message-----", "---------- Forwarded message ---------"
 	kHeader    = 'h' // one "From: / Sent: / من: …" line
 	kMerged    = 'x' // continuation of a wrapped attribution, removed with it
+	kWeak      = 'w' // an attribution only if a quote follows (see confirmWeak)
 	maxKeyLen  = 1000
 	maxJoinLen = 400
 )
@@ -75,20 +79,86 @@ func cleanOf(s string) string {
 	return strings.TrimRight(b.String(), " \t\r")
 }
 
-// Vocabulary. Each list is a regexp alternation; matching is case-insensitive.
-const (
+// Vocabulary. Each list is a regexp alternation over lower-case keys. The
+// client strings come from the shared table (clientmail.Attributions and
+// AttributionWeekdays); the words written out here are the ones the peer
+// corpora (Talon, Discourse, GitHub) and consultd's Arabic fixtures showed
+// beside them.
+var (
 	// words that open an attribution line: "On …", "Le …", "Am …", "في …", "在 …"
-	leadWords = `on|op|le|il|em|el|am|den|d\.|på|pa|dnia|w dniu|vào|at|في|بتاريخ|在|于|el día|le dijous`
+	leadWords = alternation(append(tableLeads(),
+		"on", "op", "le", "il", "em", "el", "am", "den", "d.", "på", "pa", "dnia", "w dniu", "vào", "at",
+		"في", "بتاريخ", "在", "于", "el día", "le dijous"))
 	// words that close it ("… wrote:"); latin ones need a space or ">" before them
-	wroteWords = `wrote|writes|sent|a écrit|a ecrit|ha scritto|schrieb|schreef|het volgende geschreven|geschreven|` +
-		`napisał\(a\)|napisała|napisał|napisal|escreveu|escribió|escribio|skrev|kirjoitti|đã viết|` +
-		`написал\(а\)|написала|написал|написав|пише|yazdı|كتب|كتبت`
-	cjkWrote = `写道|寫道`
+	wroteVerbs = append(tableWrote(false),
+		"wrote", "writes", "a écrit", "a ecrit", "ha scritto", "schrieb", "schreef", "het volgende geschreven", "geschreven",
+		"napisał(a)", "napisała", "napisał", "napisal", "escreveu", "escribió", "escribio", "skrev", "kirjoitti", "đã viết",
+		"написал(а)", "написала", "написал", "написав", "пише", "yazdı", "كتب", "كتبت")
+	// "sent" closes Talon's "On …, X sent:" but is too common a word to close
+	// a line that has no lead word.
+	wroteWords = alternation(append(wroteVerbs, "sent"))
+	cjkWrote   = `写道|寫道`
 	// verbs that may stand before the name: "Am … schrieb Name <addr>:", "في … كتب Name:"
-	wroteBeforeName = `schrieb|schreef|skrev|wrote|كتب|كتبت|escribió|a écrit|escreveu|napisał\(a\)|napisał|написал|пише|đã viết`
-	weekdays        = `понедельник|вторник|среда|четверг|пятница|суббота|воскресенье|пн|вт|ср|чт|пт|сб|вс|` +
-		`пн|понеділок|вівторок|середа|четвер|пʼятниця|субота|неділя|mon|tue|wed|thu|fri|sat|sun`
+	wroteBeforeName = alternation(append(tableWrote(true),
+		"schrieb", "schreef", "skrev", "wrote", "كتب", "كتبت", "escribió", "a écrit", "escreveu", "napisał(a)", "napisał", "написал", "пише", "đã viết"))
+	// a weekday opens an attribution when a date follows ("tir. 18. apr.",
+	// "вт, 18 апр."): two-letter names ("to", "so", "ma") are words too
+	weekdayStart = `(?:` + alternation(tableWeekdays()) + `)\.?,?\s+\d|(?:` + weekdayNames + `)[\s,.]`
+	weekdayNames = `mon|tue|wed|thu|fri|sat|sun|понедельник|вторник|среда|четверг|пятница|суббота|воскресенье|` +
+		`понеділок|вівторок|середа|четвер|пʼятниця|субота|неділя`
 )
+
+func tableLeads() []string {
+	var out []string
+	for _, a := range clientmail.Attributions {
+		if a.Lead != "" {
+			out = append(out, strings.ToLower(a.Lead))
+		}
+	}
+	return out
+}
+
+func tableWrote(beforeName bool) []string {
+	var out []string
+	for _, a := range clientmail.Attributions {
+		if a.Wrote != "" && (!beforeName || a.BeforeName) {
+			out = append(out, strings.ToLower(a.Wrote))
+		}
+	}
+	return out
+}
+
+func tableWeekdays() []string {
+	var out []string
+	for _, days := range clientmail.AttributionWeekdays {
+		out = append(out, days...)
+	}
+	return out
+}
+
+// alternation quotes and joins words for a regexp, longest first (RE2 takes
+// the leftmost alternative that matches, and "napisał(a)" must win over
+// "napisał"), without duplicates.
+func alternation(words []string) string {
+	seen := map[string]bool{}
+	var list []string
+	for _, w := range words {
+		if w != "" && !seen[w] {
+			seen[w] = true
+			list = append(list, w)
+		}
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if len(list[i]) != len(list[j]) {
+			return len(list[i]) > len(list[j])
+		}
+		return list[i] < list[j]
+	})
+	for i, w := range list {
+		list[i] = regexp.QuoteMeta(w)
+	}
+	return strings.Join(list, "|")
+}
 
 var (
 	reDelim    = regexp.MustCompile(`^[ \t]*[-_,=+~#*ᐧ]+[ \t]*$`)
@@ -103,7 +173,7 @@ var (
 		// Am <date> schrieb <name> <addr>:   في <date>، كتب <name> <addr>:
 		regexp.MustCompile(`^[\s>*\-]*(?:` + leadWords + `)\s.{1,300}[\s,،](?:` + wroteBeforeName + `)\s.{1,200}[:：]$`),
 		// <date> <name> <addr> wrote:   20 окт. 2016 г. 19:37 пользователь "X" <addr> написал:
-		regexp.MustCompile(`^[\s>*\-]*(?:\d|(?:` + weekdays + `)[\s,.]).{0,300}` + wroteTail),
+		regexp.MustCompile(`^[\s>*\-]*(?:\d|` + weekdayStart + `).{0,300}` + wroteTail),
 		// ---- John Smith wrote ----
 		regexp.MustCompile(`^[\s>]*-{2,}\s*\S.{0,200}[\s>)"](?:` + wroteWords + `)\s*[:：]?\s*-{2,}\s*$`),
 		// X via Discourse Meta wrote:
@@ -119,7 +189,7 @@ var (
 
 	reTime  = regexp.MustCompile(`\d{1,2}[:.h]\d\d`)
 	reYear  = regexp.MustCompile(`(?:^|\D)(?:19|20)\d\d(?:\D|$)`)
-	reStart = regexp.MustCompile(`^[\s>*\-]*(?:(?:` + leadWords + `)\s|\d|(?:` + weekdays + `)[\s,.])`)
+	reStart = regexp.MustCompile(`^[\s>*\-]*(?:(?:` + leadWords + `)\s|\d|` + weekdayStart + `)`)
 
 	forwardRes = []*regexp.Regexp{
 		regexp.MustCompile(`^[\s>*]*-{2,}\s*(?:original message|forwarded message|reply message|message transféré|message d'origine|` +
@@ -136,16 +206,11 @@ var (
 	}
 	reForwardOnly = regexp.MustCompile(`forward|weitergeleitet|transféré|reenviado|inoltrato|doorgestuurd|videresendt|vidarebefordrat|encaminhada|пересыла|переслан|转发|توجيه|begin`)
 
-	// Outlook / Gmail header block lines, in the languages of the corpora and Arabic.
-	headerFrom = `from|von|de|da|van|fra|från|od|от|від|发件人|寄件者|kimden|من|المرسل`
-	headerText = headerFrom + `|to|cc|bcc|reply-to|subject|til|emne|kopi|à|a|répondre à|objet|an|betreff|kopie|para|asunto|assunto|` +
-		`risposta|oggetto|aan|onderwerp|till|ämne|kopia|do|temat|dw|кому|тема|копия|收件人|主题|抄送|收件者|主旨|副本|kime|konu|bilgi|` +
-		`إلى|الى|نسخة|نسخة إلى|نسخة كربونية|الموضوع|المرسل إليه`
-	headerDate = `sent|date|datum|dato|gesendet|enviado|enviada em|enviada|envoyé|envoyé le|fecha|data|inviato|verzonden|skickat|sendt|` +
-		`wysłano|wysłane|отправлено|дата|надіслано|发送时间|日期|寄件日期|tarih|gönderildi|gönderilme tarihi|أرسل|أرسلت|أرسل في|تم الإرسال|تاريخ الإرسال|التاريخ|بتاريخ|تاريخ`
-	headerTextSet = wordSet(headerText)
-	headerDateSet = wordSet(headerDate)
-	headerFromSet = wordSet(headerFrom)
+	// Outlook / Gmail header block lines: the labels of clientmail's table.
+	headerTextSet = labelSet(clientmail.FieldFrom, clientmail.FieldTo, clientmail.FieldCc, clientmail.FieldBcc,
+		clientmail.FieldReplyTo, clientmail.FieldSubject)
+	headerDateSet = labelSet(clientmail.FieldDate)
+	headerFromSet = labelSet(clientmail.FieldFrom)
 
 	// Mobile footers. "Sent from/with/via …" is checked by sentFrom below.
 	reSentFrom = regexp.MustCompile(`^[\s>]*[(<\[]*\s*(?:sent wirelessly|sent|send|envoyé|enviado|gesendet|verzonden|verstuurd|inviato|` +
@@ -280,8 +345,62 @@ func isAttribution(k string) bool {
 	return hasDigit(k[:1]) && reISODate.MatchString(k)
 }
 
+// Weak attributions: name first, verb last, no lead word. They count only
+// above a quote (confirmWeak).
+var (
+	verbWords = alternation(wroteVerbs)
+	// Thunderbird's "Name wrote on <date> <time>:", "Name kirjutas <date> <time>:"
+	reNameWroteDate = regexp.MustCompile(`^[\s>*]*\S.{0,100}?\s(?:` + verbWords + `)\s.{0,100}[:：]$`)
+	reVerbFirst     = regexp.MustCompile(`^[\s>*]*(?:` + wroteBeforeName + `)\s.{1,100}[:：]$`)
+)
+
+// isWeakAttribution reports a line that is an attribution when a quote
+// follows: an address, a date or time, and a closing verb with a colon
+// ("Test user <test@example.com>, 18 Nis 2017 Sal, 13:09 tarihinde şunu
+// yazdı:"), or a name, a verb and a date with a time.
+func isWeakAttribution(k string) bool {
+	k = strings.TrimRight(k, " \t")
+	if len(k) < 6 || len(k) > 300 || !strings.HasSuffix(k, ":") && !strings.HasSuffix(k, "：") {
+		return false
+	}
+	hasTime := reTime.MatchString(k)
+	if strings.Contains(k, "@") && (hasTime || reYear.MatchString(k)) && verbEnding(tailOf(k, 80)) {
+		return true
+	}
+	if hasTime && reYear.MatchString(k) && reNameWroteDate.MatchString(k) {
+		return true
+	}
+	return isShortAttribution(k)
+}
+
+// isShortAttribution reports Thunderbird's short forms: "Test user wrote:",
+// "كتب Test user:", "Test user, 18.04.2017 13:09 tarihinde yazdı:". With no
+// address, they count only above the quote that ends the message
+// (confirmWeak): "As our director wrote:" above a quote the member answers
+// stays the member's text.
+func isShortAttribution(k string) bool {
+	k = strings.TrimRight(k, " \t")
+	return len(k) <= 150 && (strings.HasSuffix(k, ":") || strings.HasSuffix(k, "：")) &&
+		(verbEnding(tailOf(k, 80)) || reVerbFirst.MatchString(k))
+}
+
+// verbEnding is wroteEnding without "sent".
+func verbEnding(s string) bool {
+	s = strings.TrimRight(s, " \t-*:：")
+	for _, w := range wroteVerbs {
+		if !strings.HasSuffix(s, w) {
+			continue
+		}
+		r, _ := utf8.DecodeLastRuneInString(s[:len(s)-len(w)])
+		if strings.ContainsRune(" \t>)\"'»]", r) {
+			return true
+		}
+	}
+	return false
+}
+
 // wroteList is wroteWords as plain strings, for wroteEnding.
-var wroteList = strings.Split(strings.NewReplacer(`\(`, "(", `\)`, ")").Replace(wroteWords), "|")
+var wroteList = append(wroteVerbs, "sent")
 
 // wroteEnding reports a line ending in a wrote-word ("… Name wrote", "… كتب"),
 // by suffix comparison: most lines run this, and a regexp alternation anchored
@@ -319,6 +438,9 @@ func tailOf(s string, n int) string {
 func isForward(k string) bool {
 	if !strings.ContainsAny(k, "-:：") && !strings.Contains(strings.ToLower(k), "reply message") {
 		return false
+	}
+	if clientmail.IsSeparator(k) {
+		return true
 	}
 	for _, re := range forwardRes {
 		if re.MatchString(k) {
@@ -359,9 +481,9 @@ func headerField(k string) (name, value string, ok bool) {
 	return name, value, name != ""
 }
 
-func wordSet(alternation string) map[string]bool {
+func labelSet(fields ...clientmail.Field) map[string]bool {
 	m := map[string]bool{}
-	for _, w := range strings.Split(alternation, "|") {
+	for _, w := range clientmail.LabelTexts(fields...) {
 		m[w] = true
 	}
 	return m
@@ -369,10 +491,10 @@ func wordSet(alternation string) map[string]bool {
 
 // isSignature reports a mobile/app footer line.
 func isSignature(k string) bool {
-	if m := reSentFrom.FindStringSubmatch(k); m != nil {
-		return deviceTail(m[1])
+	if m := reSentFrom.FindStringSubmatch(k); m != nil && deviceTail(m[1]) {
+		return true
 	}
-	return len(k) <= 200 && reSig.MatchString(k)
+	return len(k) <= 200 && (reSig.MatchString(k) || clientmail.FooterIn(k))
 }
 
 // deviceTail decides whether the words after "Sent from" name a device or app

@@ -302,6 +302,9 @@ func FuzzTrim(f *testing.F) {
 	for _, c := range trimCases {
 		f.Add(c.in)
 	}
+	for _, c := range multilangCases() {
+		f.Add(c.in)
+	}
 	f.Add("reply On Wed, Apr 4, 2012 at 3:59 PM, bob@example.com wrote:\n> Hi")
 	f.Add("في ٢١\u200f/١١\u200f/٢٠١٧ ١٠:٠٢ ص، كتب X <\na@b.c>:\n> x")
 	f.Fuzz(func(t *testing.T, in string) {

@@ -11,7 +11,8 @@
 // is matched by RE2 expressions on at most its first 1000 bytes, and wrapped
 // attributions are joined over at most six lines.
 //
-// HTML mail must be converted first (mimeparse.HTMLReplyText).
+// HTML mail is read with HTMLText, which drops the clients' quote containers
+// first and then cuts by the same line rules.
 package reply
 
 // Trim returns the new text of a plain-text reply body: the member's own lines,
@@ -35,6 +36,7 @@ func trim(body string, m mode) string {
 	b.mode = m
 	b.markHeaderBlocks()
 	b.cutSignatureDelimiter()
+	b.cutAtFooter()
 	lines := b.render(b.dropTrailingQuotes(b.selectTrim(0)), m)
 	return join(dropClosing(lines))
 }

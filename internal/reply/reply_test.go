@@ -7,6 +7,7 @@ import (
 	"time"
 
 	. "consultd/internal/reply"
+	"consultd/internal/testutil"
 )
 
 // Bidi marks as Gmail, Outlook and iOS put them around Arabic attributions.
@@ -349,6 +350,7 @@ func TestTrimInline(t *testing.T) {
 // would take minutes). CPU time is measured, not wall time, so a busy machine
 // does not make the test flaky.
 func TestTrimLinear(t *testing.T) {
+	testutil.SkipUnderRace(t, "CPU seconds per input")
 	long := "Reply\n\nOn Tue, Nov 21, 2017 at 10:02 AM, X <x@example.org> wrote:\n" + strings.Repeat("> "+strings.Repeat("ACGT", 40)+"\n", 4500)
 	inputs := map[string]string{
 		"long quote":          long,

@@ -35,6 +35,7 @@ func parse(text string) *body {
 	}
 	b.markFences()
 	b.classify()
+	b.confirmWeak()
 	b.joinWrapped()
 	b.fixLinkPieces()
 	return b
@@ -106,12 +107,64 @@ func classifyLine(k string) byte {
 		return kForward
 	case isAttribution(k):
 		return kAttrib
+	case isWeakAttribution(k):
+		return kWeak
 	case isHeader(k):
 		return kHeader
 	case isSignature(k):
 		return kSig
 	}
 	return kText
+}
+
+// confirmWeak keeps a weak attribution ("Name <addr>, <date> tarihinde şunu
+// yazdı:", "Name kirjutas <date>:") only when quoted text follows it: the same
+// words can end a sentence of the member's own.
+func (b *body) confirmWeak() {
+	for i, k := range b.kinds {
+		if k != kWeak {
+			continue
+		}
+		short := !strings.Contains(b.keys[i], "@") && !reTime.MatchString(b.keys[i]) && isShortAttribution(b.keys[i])
+		if b.quoteAfter(i) && (!short || !b.textAfterQuote(i)) {
+			b.kinds[i] = kAttrib
+		} else {
+			b.kinds[i] = kText
+		}
+	}
+}
+
+// textAfterQuote reports a line of text below the quote that follows line i,
+// looking at most 500 lines down so that many such lines stay linear.
+func (b *body) textAfterQuote(i int) bool {
+	inQuote := false
+	for j := i + 1; j < min(len(b.kinds), i+500); j++ {
+		switch b.kinds[j] {
+		case kQuote:
+			inQuote = true
+		case kText:
+			if inQuote {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// quoteAfter reports a quoted line after line i, with at most two blank
+// lines between.
+func (b *body) quoteAfter(i int) bool {
+	for j, blanks := i+1, 0; j < len(b.kinds) && blanks <= 2; j++ {
+		switch b.kinds[j] {
+		case kEmpty:
+			blanks++
+		case kQuote:
+			return true
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 // joinWrapped finds attributions wrapped over several lines ("On …, Name <\n
@@ -124,7 +177,10 @@ func (b *body) joinWrapped() {
 			continue
 		}
 		leads := reStart.MatchString(k)
-		if !leads && !strings.Contains(k, "<") || reListItem.MatchString(k) || reSentenceEnd.MatchString(k) {
+		// "18. 4. 2017 13:09 …" (sk, cs) reads like a list item; a year and a
+		// time say it is a date
+		listItem := reListItem.MatchString(k) && !(reYear.MatchString(k) && reTime.MatchString(k))
+		if !leads && !strings.Contains(k, "<") || listItem || reSentenceEnd.MatchString(k) {
 			continue
 		}
 		joined := strings.TrimSpace(k)
@@ -141,11 +197,18 @@ func (b *body) joinWrapped() {
 				(reStart.MatchString(b.keys[j]) && (!leads || b.kinds[j] == kAttrib)) {
 				break
 			}
-			joined += " " + c
+			// Gmail wraps inside the address ("<test@" / "example.com>:"):
+			// no space goes into an address that is still open.
+			if strings.Count(joined, "<") > strings.Count(joined, ">") || strings.HasSuffix(joined, "@") {
+				joined += c
+			} else {
+				joined += " " + c
+			}
 			if len(joined) > maxJoinLen {
 				break
 			}
-			if !endsLikeAttribution(c) || !strings.Contains(joined, "@") && !reTime.MatchString(joined) || !isAttribution(joined) {
+			if !endsLikeAttribution(c) || !strings.Contains(joined, "@") && !reTime.MatchString(joined) ||
+				!isAttribution(joined) && !(isWeakAttribution(joined) && b.quoteAfter(j)) {
 				if reSentenceEnd.MatchString(c) {
 					break // a sentence, not a wrapped header
 				}
@@ -251,9 +314,11 @@ func (b *body) firstCut(from int) int {
 	return -1
 }
 
-// cutSignatureDelimiter drops everything from the first signature rule. "--",
-// "-- " and "____" always cut; other rules (----, ====, ****) cut only when what
-// follows is short and not a list, so a member's own section separator survives.
+// cutSignatureDelimiter drops everything from the first signature rule.
+// "--", "-- " and "____" (Outlook's rule, and a common signature rule)
+// always cut. Any other rule (----, ====, ****, ~~~~) is a cut only when quoted
+// history follows it after a short block (a signature above the quote): a
+// member's own section separator or table rule never cuts their text.
 func (b *body) cutSignatureDelimiter() {
 	seenText := false
 	for i, k := range b.kinds {
@@ -269,7 +334,7 @@ func (b *body) cutSignatureDelimiter() {
 			continue
 		}
 		t := strings.TrimSpace(b.keys[i])
-		if t == "--" || strings.Trim(t, "_") == "" || t == "ᐧ" || b.shortTail(i+1) {
+		if t == "--" || t == "ᐧ" || strings.Trim(t, "_") == "" || b.historyAfter(i+1) {
 			b.kinds = b.kinds[:i]
 			return
 		}
@@ -277,15 +342,33 @@ func (b *body) cutSignatureDelimiter() {
 	}
 }
 
-// shortTail reports whether the lines from i to the next history marker look
-// like a signature: at most 8 lines, 600 bytes, and no list items. It looks at
-// no more than 200 lines, so a message of rules and blank lines stays linear.
-func (b *body) shortTail(i int) bool {
-	lines, size := 0, 0
-	for stop := min(len(b.kinds), i+200); i < len(b.kinds); i++ {
-		if i >= stop {
-			return false
+// cutAtFooter drops everything from the first mobile footer under the
+// member's text ("Sent from my iPhone", "Envoyé à partir de Outlook pour
+// iOS"): mobile clients put the original under it, quoted or not. When the
+// member answered between quoted passages below it, nothing is cut.
+func (b *body) cutAtFooter() {
+	seenText := false
+	for i, k := range b.kinds {
+		switch {
+		case k == kText:
+			seenText = true
+		case k == kSig && seenText:
+			if !b.inlineAfter(i) {
+				b.kinds = b.kinds[:i]
+			}
+			return
 		}
+	}
+}
+
+// historyAfter reports whether quoted history follows line i directly or
+// after a signature: at most four short lines (a name, a title, an
+// organisation, a number), none a sentence or a list item. Eight lines of
+// the member's text under a table rule are never taken for a signature.
+func (b *body) historyAfter(i int) bool {
+	lines := 0
+	// at most 50 lines are looked at, so a message of rules stays linear
+	for stop := min(len(b.kinds), i+50); i < stop && lines <= 4; i++ {
 		switch b.kinds[i] {
 		case kAttrib, kForward, kQuote:
 			return true
@@ -296,13 +379,12 @@ func (b *body) shortTail(i int) bool {
 		case kEmpty, kDelim, kSig, kMerged:
 			continue
 		}
-		lines++
-		size += len(b.keys[i])
-		if lines > 8 || size > 600 || reListItem.MatchString(b.keys[i]) {
+		k := strings.TrimSpace(b.keys[i])
+		if lines++; len(k) > 80 || reSentenceEnd.MatchString(k) || reListItem.MatchString(k) {
 			return false
 		}
 	}
-	return true
+	return false
 }
 
 // selectTrim returns the indexes of the lines that are the member's new text.

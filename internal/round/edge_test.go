@@ -449,7 +449,7 @@ func TestTokenIsFoundInEveryKindOfOurMessageIDs(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tok := range []string{fresh, "abcdefghijklmnopqrstuvwxyz"} { // a token can be all letters
-		for _, kind := range []string{"c", "reminder", "receipt", "unclear", "consultation-resend"} {
+		for _, kind := range []string{"c", "reminder", "receipt", "unclear", "holding", "consultation-resend"} {
 			id, err := h.e.messageID(kind, tok)
 			if err != nil {
 				t.Fatal(err)

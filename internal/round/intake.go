@@ -52,7 +52,8 @@ func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, 
 		}
 		err := e.notice(ctx, st, "", "Invitation without an inviter address",
 			"I found a forwarded invitation in \""+m.Subject+"\" but not the address of whoever sent it, so no round was opened. "+
-				"Forward it again with a line \"Inviter: Name <address>\" above the forwarded part.", dir.Errors, m.MessageID)
+				"Forward it again with a line \"Inviter: Name <address>\" above the forwarded part.",
+			append(append([]string(nil), dir.Errors...), inv.Uncertain...), m.MessageID)
 		return o, err
 	}
 	if inviter.Name == "" {
@@ -113,6 +114,7 @@ func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, 
 		ps = append(ps, &store.Participant{RoundID: id, MemberID: mem.ID, Name: mem.Name, Language: mem.Language,
 			Emails: mem.Emails, Token: tok, ConsultMessageID: cid})
 	}
+	warnings = append(warnings, forwardGuesses(inv, id)...)
 	if err := store.InsertRound(ctx, st.tx, r, atts, ps); err != nil {
 		return outcome{}, err
 	}
@@ -131,8 +133,10 @@ func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, 
 			return outcome{}, err
 		}
 	}
+	listed := ps[:min(len(ps), maxListedMembers)]
 	subj, body, err := e.Render.Render("en", render.Opened{Round: r, Inviter: formatAddr(inviter),
-		DeadlineSource: deadlineSourceText(source), Attachments: names, Participants: ps, Warnings: warnings})
+		DeadlineSource: deadlineSourceText(source), Attachments: names, MembersAsked: len(ps), Participants: listed,
+		MoreMembers: len(ps) - len(listed), Sending: e.fanOutTime(st.now, ps), Warnings: warnings})
 	if err != nil {
 		return outcome{}, err
 	}

@@ -27,6 +27,7 @@ const (
 
 	maxReceiptsPerHour = 10 // receipts per sender: enough to correct an answer a few times
 	maxUnclearPerHour  = 1  // "please answer ACCEPT/DECLINE/ABSTAIN" per sender
+	maxHoldingPerHour  = 1  // "we wait for your answer" per sender, like the unclear note
 
 	maxPerSenderPerHour = 20 // every kind together, per sender
 
@@ -59,6 +60,7 @@ type reactionKind struct {
 var reactionKinds = map[string]reactionKind{
 	"receipt":       {maxReceiptsPerHour, false, false, "receipts for answers from %[1]s in round %[2]s (the answers were recorded)"},
 	"unclear":       {maxUnclearPerHour, false, false, "requests to answer clearly, to %[1]s in round %[2]s"},
+	"holding":       {maxHoldingPerHour, false, false, "notes that we wait for the answer of %[1]s in round %[2]s"},
 	"command":       {10, false, true, "replies to commands from %[1]s"},
 	"confirmation":  {5, false, true, "confirmation requests to %[1]s"},
 	"untokened":     {1, true, false, "notices about mail from %[1]s without a reply token (in Needs-store.Review)"},

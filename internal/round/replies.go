@@ -45,6 +45,16 @@ func (e *Engine) handleReply(ctx context.Context, st *step, m *mimeparse.Message
 			return o, err
 		}
 	}
+	if a.Position == answer.None && a.Holding {
+		// "We will discuss it with our board and come back to you": a reply,
+		// not an answer. Asking them to answer clearly would be the wrong
+		// note; they learn we wait for them, and until when.
+		o.note = fmt.Sprintf("holding reply from %s (no position yet); not counted", p.MemberID)
+		if err := event(ctx, st, r.ID, "reply from %s (%s) will answer later; not counted; told we wait for the answer", p.MemberID, from); err != nil {
+			return o, err
+		}
+		return o, e.guardedReply(ctx, st, r, p, m, store.MailHolding, from, recipients, render.Holding{Round: r, Member: p, Coalition: e.Cfg.Coalition.Name, Text: a.Text})
+	}
 	if a.Position == answer.None {
 		o.note = fmt.Sprintf("reply from %s without a recognisable position; not counted", p.MemberID)
 		if err := event(ctx, st, r.ID, "reply from %s (%s) had no recognisable position; asked to answer clearly", p.MemberID, from); err != nil {
@@ -93,7 +103,7 @@ func (e *Engine) handleReply(ctx context.Context, st *step, m *mimeparse.Message
 	return o, nil
 }
 
-// guardedReply queues a receipt or an "answer clearly" request in the member's
+// guardedReply queues a receipt, an "answer clearly" request or a holding note in the member's
 // conversation, unless the reaction limits say no.
 func (e *Engine) guardedReply(ctx context.Context, st *step, r *store.Round, p *store.Participant, m *mimeparse.Message,
 	kind store.MailKind, from string, to []string, data render.Data) error {

@@ -54,9 +54,14 @@ type harness struct {
 
 func newHarness(t *testing.T, requireApproval bool) *harness {
 	t.Helper()
+	return newHarnessConfig(t, strings.Replace(testConfig, "POLICY_APPROVAL", fmt.Sprint(requireApproval), 1))
+}
+
+// newHarnessConfig is newHarness with the configuration y.
+func newHarnessConfig(t *testing.T, y string) *harness {
+	t.Helper()
 	dir := t.TempDir()
 	p := filepath.Join(dir, "c.yaml")
-	y := strings.Replace(testConfig, "POLICY_APPROVAL", fmt.Sprint(requireApproval), 1)
 	if err := os.WriteFile(p, []byte(y), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -290,7 +295,7 @@ func TestUnclearReplyAsksOncePerHour(t *testing.T) {
 	h := newHarness(t, false)
 	r, cons := h.open()
 	for i := 0; i < 5; i++ {
-		h.handle(answerMail(cons["info@baytna.example"], "info@baytna.example", "Thanks, we will discuss internally.", 10+i))
+		h.handle(answerMail(cons["info@baytna.example"], "info@baytna.example", "Could you send us the agenda first?", 10+i))
 	}
 	if p := participant(t, h, r.ID, "baytna"); p.Answered() {
 		t.Fatalf("unclear reply was counted")
@@ -303,6 +308,51 @@ func TestUnclearReplyAsksOncePerHour(t *testing.T) {
 	if n := len(h.outbox("unclear")); n != 2 {
 		t.Fatalf("after an hour, want a second request, got %d total", n)
 	}
+}
+
+// TestHoldingReplyIsAnsweredWithTheDeadlineAndNotCounted: "we will discuss it
+// with our board" is a reply without a position. The member is told we wait
+// for their answer and until when (not asked to "answer clearly"), once an
+// hour at most; nothing is counted until the real answer, which is.
+func TestHoldingReplyIsAnsweredWithTheDeadlineAndNotCounted(t *testing.T) {
+	h := newHarness(t, false)
+	r, cons := h.open()
+	c := cons["info@baytna.example"]
+	h.handle(answerMail(c, "info@baytna.example", "Thanks, I will discuss this with our board and come back to you.", 40))
+	h.handle(answerMail(c, "info@baytna.example", "Sorry, one more thing: we still need a few days.", 41))
+	if p := participant(t, h, r.ID, "baytna"); p.Answered() {
+		t.Fatalf("a holding reply was counted: %+v", p)
+	}
+	if n := len(h.outbox("unclear")); n != 0 {
+		t.Errorf("a holding reply got %d 'please answer clearly' notes", n)
+	}
+	notes := h.outbox("holding")
+	if len(notes) != 1 {
+		t.Fatalf("want 1 holding note in the hour, got %d", len(notes))
+	}
+	deadline := r.Deadline.Format("2 January 2006")
+	if !strings.Contains(notes[0].Text, "waiting for your organisation's position") || !strings.Contains(notes[0].Text, deadline) {
+		t.Errorf("holding note does not say we wait and until %s:\n%s", deadline, notes[0].Text)
+	}
+	if got := recipients(notes[0]); !strings.Contains(got, "info@baytna.example") {
+		t.Errorf("holding note went to %q, not to the member who wrote", got)
+	}
+	h.handle(answerMail(c, "info@baytna.example", "Our board met: count us in. Sign: yes", 42))
+	p := participant(t, h, r.ID, "baytna")
+	if p.Position != "accept" || p.Sign == nil || !*p.Sign || p.AnswersCount != 1 {
+		t.Fatalf("the real answer after a holding reply: position %q sign %v answers %d, want accept, yes, 1",
+			p.Position, ptrBool(p.Sign), p.AnswersCount)
+	}
+	if n := len(h.outbox("receipt")); n != 1 {
+		t.Errorf("want a receipt for the real answer, got %d", n)
+	}
+}
+
+func ptrBool(b *bool) any {
+	if b == nil {
+		return nil
+	}
+	return *b
 }
 
 func TestAllAnsweredClosesAndSendsTheStatementOnceWithTheRightSignatories(t *testing.T) {

@@ -88,8 +88,19 @@ type Loop struct {
 	Now         func() time.Time                 // nil => time.Now
 	Backoff     func(attempts int) time.Duration // delay after the n-th failure; nil => DefaultBackoff
 
+	// Rate is the provider's sending limit (smtp.rate); the zero value is none.
+	Rate Rate
+
 	mu         sync.Mutex
 	unrecorded map[int64]sentRecord // delivered, but the outbox failed to record it
+
+	// Used by Run's goroutine only (rate.go).
+	stamps         []Stamp // deliveries of the last 24 hours, oldest first
+	stampsLoaded   bool
+	throttledUntil time.Time
+	throttleStep   time.Duration
+	heldUntil      time.Time // the rate limit holds the next item back until then
+	heldWhy        string
 }
 
 type sentRecord struct {
@@ -141,12 +152,24 @@ func (l *Loop) Pass(ctx context.Context) error {
 	if err := l.flushUnrecorded(ctx); err != nil {
 		return err
 	}
+	if err := l.loadStamps(ctx); err != nil {
+		return err
+	}
 	for ctx.Err() == nil {
 		items, err := l.Outbox.Due(ctx, l.now(), batch)
 		if err != nil {
 			return fmt.Errorf("outbox: list due items: %w", err)
 		}
 		for _, it := range items {
+			if wait, why := l.rateWait(l.now(), it); wait > 0 && !it.InFlight {
+				// Held back, not failed: it keeps its place and its attempts.
+				until := l.now().Add(wait)
+				if why != l.heldWhy || until.Sub(l.heldUntil) > time.Minute {
+					l.logger().Info("sending limit reached; the outbox waits", "limit", why, "next_at", until)
+				}
+				l.heldUntil, l.heldWhy = until, why
+				return nil
+			}
 			if err := l.deliver(ctx, it); err != nil {
 				return err
 			}
@@ -196,9 +219,13 @@ func (l *Loop) deliver(ctx context.Context, it Item) error {
 	}
 	rep, err := l.Transport.SendWith(ctx, it.Mail, hooks)
 	now := l.now()
+	if err == nil || IsUncertain(err) {
+		l.stamp(now, it.Mail)
+	}
 
 	switch {
 	case err == nil:
+		l.throttleStep = 0
 		if len(rep.Rejected) > 0 {
 			log.Warn("sent, but some recipients were refused", "accepted", len(rep.Accepted), "refused", Rejections(rep.Rejected))
 		} else {
@@ -224,6 +251,13 @@ func (l *Loop) deliver(ctx context.Context, it Item) error {
 		return wrapRecord("failed", it.ID, l.Outbox.Failed(rec, it.ID, err.Error(), rejectedOf(err)))
 	}
 
+	if IsThrottled(err) {
+		// The provider's limit, not this message's fault: no attempt is
+		// counted, and nothing is sent until the pause is over.
+		until := l.throttled(now)
+		log.Warn("the mail server asked to slow down; pausing the outbox", "err", err, "until", until)
+		return wrapRecord("retry", it.ID, l.Outbox.Retry(rec, it.ID, it.Attempts, until, err.Error()))
+	}
 	attempts := it.Attempts + 1
 	if l.givenUp(it, attempts, now) {
 		reason := fmt.Sprintf("gave up after %d attempts: %v", attempts, err)
@@ -316,12 +350,19 @@ func (l *Loop) givenUp(it Item, attempts int, now time.Time) bool {
 	if maxAge <= 0 {
 		maxAge = 24 * time.Hour
 	}
-	return attempts >= maxAttempts || (!it.Queued.IsZero() && now.Sub(it.Queued) >= maxAge)
+	// Under a sending limit an item may wait days for its turn (15,000
+	// members at 2,000 a day): its age then says nothing about its failures,
+	// and only the attempts count.
+	tooOld := !it.Queued.IsZero() && now.Sub(it.Queued) >= maxAge && !l.Rate.Limited()
+	return attempts >= maxAttempts || tooOld
 }
 
 // untilNext is how long to wait for the next pass: until the earliest item
 // comes due (a retry, a look for proof), but at most poll.
 func (l *Loop) untilNext(ctx context.Context, poll time.Duration) time.Duration {
+	if held := l.heldUntil.Sub(l.now()); held > 0 {
+		return min(max(held, time.Second), poll)
+	}
 	next, err := l.Outbox.NextDue(ctx)
 	if err != nil || next.IsZero() {
 		return poll

@@ -25,7 +25,13 @@ type Config struct {
 	Security string // "tls" (implicit TLS), "starttls" (required), "none" (loopback, or AllowInsecureAuth)
 	Username string // "" => no AUTH
 	Password string
-	HELO     string // "" => go-mail's default (the host name)
+	// Auth, when set, gives each connection its authentication instead of
+	// PLAIN/LOGIN with Username/Password (OAuth2: package mailauth); nil
+	// from it means no AUTH. When AUTH fails and the Auth has an
+	// Invalidate() bool method that returns true (a token was refused and
+	// forgotten), the sender connects once more with a fresh one.
+	Auth func(ctx context.Context) gosmtp.Auth
+	HELO string // "" => go-mail's default (the host name)
 	// InsecureSkipVerify accepts any certificate (self-signed test servers).
 	InsecureSkipVerify bool
 	// AllowInsecureAuth permits AUTH without TLS to a host that is not loopback.
@@ -280,6 +286,37 @@ func (s *Sender) SendWith(ctx context.Context, m Mail, h Hooks) (Report, error) 
 // through go-mail, with our own dialer so that ctx can interrupt any step
 // until stop is called.
 func (s *Sender) dial(ctx context.Context) (c *gosmtp.Client, stop func() bool, err error) {
+	if s.cfg.Auth == nil {
+		return s.dialWith(ctx, s.passwordAuth())
+	}
+	auth := s.cfg.Auth(ctx)
+	c, stop, err = s.dialWith(ctx, auth)
+	inv, ok := auth.(interface{ Invalidate() bool })
+	var e *Error
+	if err != nil && errors.As(err, &e) && e.Stage == StageAuth && ok && inv.Invalidate() {
+		c, stop, err = s.dialWith(ctx, s.cfg.Auth(ctx))
+	}
+	return c, stop, err
+}
+
+// passwordAuth is PLAIN or LOGIN with the configured password, or nil.
+func (s *Sender) passwordAuth() gosmtp.Auth {
+	cfg := s.cfg
+	if cfg.Username == "" {
+		return nil
+	}
+	return PasswordAuth(cfg.Username, cfg.Password, cfg.Host, cfg.server().PlainAuthAllowed())
+}
+
+// PasswordAuth authenticates with PLAIN, or LOGIN when the server offers
+// only that. allowPlain permits it without TLS (loopback, or
+// allow_insecure_auth).
+func PasswordAuth(user, pass, host string, allowPlain bool) gosmtp.Auth {
+	return &plainOrLogin{user: user, pass: pass, host: host, allowPlain: allowPlain}
+}
+
+// dialWith is dial with one Auth (nil: no AUTH).
+func (s *Sender) dialWith(ctx context.Context, auth gosmtp.Auth) (c *gosmtp.Client, stop func() bool, err error) {
 	cfg := s.cfg
 	t := cfg.timeout()
 	tlsConf := cfg.server().TLSConfig()
@@ -317,9 +354,8 @@ func (s *Sender) dial(ctx context.Context) (c *gosmtp.Client, stop func() bool, 
 	if cfg.HELO != "" {
 		opts = append(opts, gomail.WithHELO(cfg.HELO))
 	}
-	if cfg.Username != "" {
-		opts = append(opts, gomail.WithSMTPAuthCustom(&plainOrLogin{user: cfg.Username, pass: cfg.Password, host: cfg.Host,
-			allowPlain: cfg.server().PlainAuthAllowed()}))
+	if auth != nil {
+		opts = append(opts, gomail.WithSMTPAuthCustom(auth))
 	}
 	client, err := gomail.NewClient(cfg.Host, opts...)
 	if err != nil {

@@ -54,6 +54,7 @@ const (
 	MailReminder           MailKind = "reminder"
 	MailReceipt            MailKind = "receipt"
 	MailUnclear            MailKind = "unclear" // "please answer clearly"
+	MailHolding            MailKind = "holding" // after a holding reply: "we wait for your answer", and the deadline
 	MailOpened             MailKind = "opened"  // to coordinators: a round was opened
 	MailDraft              MailKind = "draft"   // to coordinators: the statement for approval
 	MailStatement          MailKind = "statement"

@@ -77,3 +77,34 @@ func TestRoundLookupsAreIndexSearches(t *testing.T) {
 		}
 	}
 }
+
+// TestDeliveriesOfTheLastDayAreCounted: what the sending limit reads after a
+// restart.
+func TestDeliveriesOfTheLastDayAreCounted(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "c.db"))
+	defer s.Close()
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	err := s.Tx(ctx, func(tx *sql.Tx) error {
+		for i, rc := range [][]string{{"a@x.example", "b@x.example"}, {"c@x.example"}, {"d@x.example"}} {
+			id := "m" + string(rune('0'+i))
+			if err := Enqueue(ctx, tx, &OutboxRow{MessageID: id, Kind: MailNotice, Recipients: rc, Payload: []byte(`{"v":2}`), DueAt: now, CreatedAt: now}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := DueOutbox(ctx, s.DB(), now, 10)
+	for i, at := range []time.Time{now.Add(-25 * time.Hour), now.Add(-time.Hour)} { // the third is not sent
+		if err := MarkSent(ctx, s.DB(), rows[i].ID, at, "smtp", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := SentSince(ctx, s.DB(), now.Add(-24*time.Hour))
+	if err != nil || len(got) != 1 || got[0].Recipients != 1 || !got[0].At.Equal(now.Add(-time.Hour)) {
+		t.Fatalf("SentSince = %+v, %v; want the one delivery of the last day, 1 recipient", got, err)
+	}
+}

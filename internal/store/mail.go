@@ -228,3 +228,32 @@ func MarkFailed(ctx context.Context, q Querier, id int64, reason string) error {
 	_, err := q.ExecContext(ctx, `UPDATE outbox SET state='failed', attempts=attempts+1, last_error=? WHERE id=? AND state IN ('pending','sending')`, reason, id)
 	return err
 }
+
+// SentStamp is one delivery as a sending limit counts it.
+type SentStamp struct {
+	At         time.Time
+	Recipients int // To and Cc (the envelope-only proof copy is not listed)
+}
+
+// SentSince returns the deliveries since t, oldest first.
+func SentSince(ctx context.Context, q Querier, since time.Time) ([]SentStamp, error) {
+	// recipients is a ", "-joined list (Enqueue).
+	rows, err := q.QueryContext(ctx, `SELECT sent_at,
+		CASE WHEN recipients='' THEN 0 ELSE length(recipients) - length(replace(recipients, ',', '')) + 1 END FROM outbox
+		WHERE state='sent' AND sent_at>=? ORDER BY sent_at`, unix(since))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []SentStamp
+	for rows.Next() {
+		var at int64
+		var s SentStamp
+		if err := rows.Scan(&at, &s.Recipients); err != nil {
+			return nil, err
+		}
+		s.At = fromUnix(at)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}

@@ -90,20 +90,30 @@ func Find(local, domain string, addrs, ids []string) string {
 // or between dashes in one of our Message-IDs.
 var like = regexp.MustCompile(`([+-])[a-z2-7]{26}([-@]|$)`)
 
-// Redact hides tokens in s: a token in a log would let anyone who reads the
-// log answer in a member's name.
-func Redact(s string) string { return like.ReplaceAllString(s, "${1}[token]${2}") }
+// bearer matches an OAuth2 credential in the shapes a library error could
+// quote: an Authorization header, a SASL XOAUTH2/OAUTHBEARER message, a
+// token endpoint's JSON or form body. consultd itself never logs one; this
+// is the second line of defence.
+var bearer = regexp.MustCompile(`(?i)(bearer[ +]|auth=bearer |"(?:access|refresh|id)_token"\s*:\s*"|(?:access|refresh)_token=|client_secret=|client_assertion=)[^\s"&\x01,]+`)
+
+// Redact hides tokens in s: a reply token in a log would let anyone who
+// reads the log answer in a member's name, an OAuth2 token read the mailbox.
+func Redact(s string) string {
+	return bearer.ReplaceAllString(like.ReplaceAllString(s, "${1}[token]${2}"), "${1}[token]")
+}
+
+func secretLike(s string) bool { return like.MatchString(s) || bearer.MatchString(s) }
 
 // RedactAttr is a slog ReplaceAttr function that redacts tokens in every
 // string and error value, whoever logs them.
 func RedactAttr(_ []string, a slog.Attr) slog.Attr {
 	switch a.Value.Kind() {
 	case slog.KindString:
-		if s := a.Value.String(); like.MatchString(s) {
+		if s := a.Value.String(); secretLike(s) {
 			return slog.String(a.Key, Redact(s))
 		}
 	case slog.KindAny:
-		if err, ok := a.Value.Any().(error); ok && like.MatchString(err.Error()) {
+		if err, ok := a.Value.Any().(error); ok && secretLike(err.Error()) {
 			return slog.String(a.Key, Redact(err.Error()))
 		}
 	}

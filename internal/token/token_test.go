@@ -54,3 +54,29 @@ func TestATokenIsFoundWhereverConsultdPutIt(t *testing.T) {
 		t.Fatalf("tokens %q %q", tok, other)
 	}
 }
+
+// OAuth2 credentials in the shapes a library error could quote never reach
+// a log either.
+func TestLogsNeverShowAnOAuth2Credential(t *testing.T) {
+	secret := "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.payload.sig-_~+/="
+	shapes := []string{
+		"Authorization: Bearer " + secret,
+		"user=coalition@coal.example\x01auth=Bearer " + secret + "\x01\x01",
+		`{"access_token":"` + secret + `","token_type":"Bearer","expires_in":3599}`,
+		`{"refresh_token": "` + secret + `"}`,
+		"grant_type=refresh_token&refresh_token=" + secret + "&client_id=abc",
+		"client_id=abc&client_secret=" + secret + "&scope=x",
+	}
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{ReplaceAttr: RedactAttr}))
+	for _, s := range shapes {
+		log.Error("token request failed", "err", errors.New(s), "body", s)
+		log.Info(s)
+	}
+	if strings.Contains(buf.String(), "payload.sig") {
+		t.Fatalf("a credential in the log:\n%s", buf.String())
+	}
+	if !strings.Contains(buf.String(), "client_id=abc") || !strings.Contains(buf.String(), "token_type") {
+		t.Fatalf("redaction took more than the credential:\n%s", buf.String())
+	}
+}

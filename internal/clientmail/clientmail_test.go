@@ -1,0 +1,138 @@
+package clientmail
+
+import "testing"
+
+// TestEveryLanguageHasLabels: a language without a From label cannot give an
+// inviter, one without Date or Subject loses them silently.
+func TestEveryLanguageHasLabels(t *testing.T) {
+	need := []Field{FieldFrom}
+	full := []Field{FieldFrom, FieldDate, FieldTo, FieldSubject}
+	have := map[string]map[Field]bool{}
+	for _, l := range Labels {
+		if have[l.Lang] == nil {
+			have[l.Lang] = map[Field]bool{}
+		}
+		have[l.Lang][l.Field] = true
+	}
+	for _, lang := range Languages {
+		fields := full
+		if lang == "et" { // only Gmail's From: was found; Gmail writes the rest in English
+			fields = need
+		}
+		for _, f := range fields {
+			if !have[lang][f] {
+				t.Errorf("language %s has no %s label", lang, f)
+			}
+		}
+	}
+}
+
+// TestLabelsAreUnambiguous: one text must not name two fields, or a value
+// would land in the wrong one.
+func TestLabelsAreUnambiguous(t *testing.T) {
+	seen := map[string]Label{}
+	for _, l := range Labels {
+		k := NormalizeLabel(l.Text)
+		if prev, ok := seen[k]; ok && prev.Field != l.Field {
+			t.Errorf("%q is %s (%s) and %s (%s)", l.Text, prev.Field, prev.Lang, l.Field, l.Lang)
+		}
+		seen[k] = l
+	}
+}
+
+func TestFieldOf(t *testing.T) {
+	for in, want := range map[string]Field{
+		"Sujet :": FieldSubject, "件名：": FieldSubject, "Gönderen:": FieldFrom, "Feladó": FieldFrom,
+		"*From:*": FieldFrom, "Dato": FieldDate, "Від кого:": FieldFrom, "De la:": FieldFrom, "Kopie (CC):": FieldCc,
+	} {
+		if got, ok := FieldOf(in); !ok || got != want {
+			t.Errorf("FieldOf(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+	for _, in := range []string{"Note", "Dear colleagues", "Ort"} {
+		if f, ok := FieldOf(in); ok {
+			t.Errorf("FieldOf(%q) = %q; want unknown", in, f)
+		}
+	}
+}
+
+func TestMatchForwardMarker(t *testing.T) {
+	cases := []struct {
+		line, client, lang string
+	}{
+		{"---------- Forwarded message ---------", "gmail", "en"},
+		{"-------- Перенаправленное сообщение --------", "thunderbird", "ru"},
+		{"Začátek přeposílané zprávy:", "apple", "cs"},
+		{"Début du message réexpédié :", "apple", "fr"},
+		{"Forwarded message:", "mailmate", "en"},
+		{"-----Original Message-----", "outlook", "en"},
+		{"---------- メッセージを転送 ---------", "hubspot", "ja"},
+		{"----- Przekazana wiadomość -----", "yahoo", "pl"},
+	}
+	for _, c := range cases {
+		m, ok := MatchForwardMarker(c.line)
+		if !ok || m.Client != c.client || m.Lang != c.lang {
+			t.Errorf("MatchForwardMarker(%q) = %+v, %v; want %s/%s", c.line, m, ok, c.client, c.lang)
+		}
+	}
+	for _, l := range []string{"--", "Dear all:", "-- ", "------", "Please see below:"} {
+		if m, ok := MatchForwardMarker(l); ok {
+			t.Errorf("MatchForwardMarker(%q) = %+v; want none", l, m)
+		}
+	}
+	if !LooksLikeMarker("-------- Ursprungligt --------") || LooksLikeMarker("----------") || LooksLikeMarker("Thanks -- Rania") {
+		t.Error("LooksLikeMarker misjudges a dashed caption")
+	}
+}
+
+func TestMatchForwardAttribution(t *testing.T) {
+	for _, c := range []struct{ line, date, name, addr string }{
+		{`On 28/10/2021 12:46, "John Doe" <john.doe@acme.com> wrote:`, "28/10/2021 12:46", "John Doe", "john.doe@acme.com"},
+		{`Le 28/10/2021 12:46, « John Doe » <john.doe@acme.com> a écrit :`, "28/10/2021 12:46", "John Doe", "john.doe@acme.com"},
+		{`Am 28.10.21, 12:46 schrieb "John Doe" <john.doe@acme.com>:`, "28.10.21, 12:46", "John Doe", "john.doe@acme.com"},
+	} {
+		d, n, a, _, ok := MatchForwardAttribution(c.line)
+		if !ok || d != c.date || n != c.name || a != c.addr {
+			t.Errorf("MatchForwardAttribution(%q) = %q %q %q %v", c.line, d, n, a, ok)
+		}
+	}
+	// Gmail's reply attribution has no quoted name: not Outlook's forward.
+	if _, _, _, _, ok := MatchForwardAttribution("On Tue, Nov 21, 2017 at 10:02 AM John Doe <john@acme.com> wrote:"); ok {
+		t.Error("a Gmail reply attribution read as Outlook's forward opening")
+	}
+}
+
+func FuzzMatch(f *testing.F) {
+	f.Add("---------- Forwarded message ---------")
+	f.Add(`On 28/10/2021 12:46, "John Doe" <john.doe@acme.com> wrote:`)
+	f.Fuzz(func(t *testing.T, s string) {
+		MatchForwardMarker(s)
+		MatchForwardAttribution(s)
+		LooksLikeMarker(s)
+		SplitDashedPrefix(s)
+		FieldOf(s)
+	})
+}
+
+// TestEveryLanguageHasAForwardMarker: a language with labels but no marker
+// would leave its clients' marker line in the coordinator's note.
+func TestEveryLanguageHasAForwardMarker(t *testing.T) {
+	have := map[string]bool{}
+	for _, m := range ForwardMarkers {
+		have[m.Lang] = true
+	}
+	for _, lang := range Languages {
+		if !have[lang] {
+			t.Errorf("language %s has no forward marker", lang)
+		}
+	}
+	for _, m := range ForwardMarkers {
+		found := false
+		for _, l := range Languages {
+			found = found || l == m.Lang
+		}
+		if !found {
+			t.Errorf("marker %q is in language %q, which Languages does not list", m.Text, m.Lang)
+		}
+	}
+}
