@@ -18,6 +18,10 @@ type Config struct {
 	OAuth2     OAuth2 `yaml:"oauth2"`
 	Database   string `yaml:"database"`
 	PublishDir string `yaml:"publish_dir"`
+	// StatementLanguages are the languages the joint statement is drafted and
+	// published in (empty: the invitation's language only). The inviter
+	// receives the one in the invitation's language.
+	StatementLanguages []string `yaml:"statement_languages"`
 	// PublishURL is where publish_dir is served (https://coalition.example/statements):
 	// the Atom feed's links are absolute under it; empty, they are relative.
 	PublishURL   string       `yaml:"publish_url"`

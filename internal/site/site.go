@@ -15,6 +15,7 @@ import (
 	"html"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -54,16 +55,46 @@ type Site struct {
 	Domain    string // the coalition address's domain: the authority of the tag: ids
 }
 
-// FromRounds is the published statements of the sent rounds, in their
-// language (English when that language is no longer known).
-func FromRounds(rs []*store.Round, langs *lang.Registry) []Statement {
+// FromRounds is the published statements of the sent rounds: each in the
+// round's language (English when that language is no longer known), then
+// its translations, in the order of order (statement_languages) and then
+// by code, so a language since dropped from the configuration stays
+// published.
+func FromRounds(rs []*store.Round, langs *lang.Registry, order []string) []Statement {
 	var out []Statement
 	for _, r := range rs {
 		if r.State != store.StateSent || strings.TrimSpace(r.Statement) == "" {
 			continue
 		}
-		out = append(out, Statement{RoundID: r.ID, Lang: langs.Or(r.Language), Text: r.Statement,
-			Inviter: r.InviterName, Outcome: r.Outcome, SentAt: r.SentAt})
+		st := Statement{RoundID: r.ID, Lang: langs.Or(r.Language), Text: r.Statement,
+			Inviter: r.InviterName, Outcome: r.Outcome, SentAt: r.SentAt}
+		out = append(out, st)
+		codes := make([]string, 0, len(r.Translations))
+		for code := range r.Translations {
+			codes = append(codes, code)
+		}
+		sort.Slice(codes, func(i, j int) bool {
+			oi, oj := slices.Index(order, codes[i]), slices.Index(order, codes[j])
+			if oi < 0 {
+				oi = len(order)
+			}
+			if oj < 0 {
+				oj = len(order)
+			}
+			if oi != oj {
+				return oi < oj
+			}
+			return codes[i] < codes[j]
+		})
+		for _, code := range codes {
+			t := r.Translations[code]
+			if code == r.Language || strings.TrimSpace(t) == "" {
+				continue
+			}
+			tr := st
+			tr.Lang, tr.Text, tr.Name = langs.Or(code), t, r.ID+"."+code
+			out = append(out, tr)
+		}
 	}
 	return out
 }
@@ -79,7 +110,11 @@ func (s Site) Build(sts []Statement) error {
 	}
 	sts = order(sts)
 	for _, st := range sts {
-		if err := atomicfile.Write(filepath.Join(s.Dir, st.Name+".md"), []byte(statement.Markdown(st.Text))); err != nil {
+		var links []statement.Link // for the Markdown: its other languages
+		for _, o := range siblings(sts, st) {
+			links = append(links, statement.Link{Lang: o.Lang.Code, Native: o.Lang.Native, Href: o.Name + ".md"})
+		}
+		if err := atomicfile.Write(filepath.Join(s.Dir, st.Name+".md"), []byte(statement.Markdown(st.Text, links...))); err != nil {
 			return err
 		}
 		if err := atomicfile.Write(filepath.Join(s.Dir, st.Name+".html"), []byte(s.Page(st, siblings(sts, st)))); err != nil {

@@ -247,13 +247,20 @@ func TestFeedIsAtomWithStableIDsAndLinks(t *testing.T) {
 
 func TestFromRoundsTakesSentStatementsOnly(t *testing.T) {
 	rs := []*store.Round{
-		{ID: "2026-05", State: store.StateSent, Language: "ar", Statement: "بيان\n\nنص", InviterName: "X", Outcome: store.Decline, SentAt: day},
+		{ID: "2026-05", State: store.StateSent, Language: "ar", Statement: "بيان\n\nنص", InviterName: "X", Outcome: store.Decline, SentAt: day,
+			Translations: map[string]string{"fr": "Déclaration\n\ntexte", "en": "Statement\n\ntext"}},
 		{ID: "2026-04", State: store.StateDraft, Language: "en", Statement: "Draft\n\ntext"},
 		{ID: "2026-03", State: store.StateSent, Language: "xx", Statement: "Old\n\ntext", SentAt: day},
 	}
-	sts := FromRounds(rs, lang.Builtin())
-	if len(sts) != 2 || sts[0].Lang.Code != "ar" || sts[1].Lang.Code != "en" {
-		t.Fatalf("%+v", sts)
+	// The round's language first, then statement_languages' order (en
+	// before fr although fr is not listed: a dropped language stays).
+	sts := FromRounds(rs, lang.Builtin(), []string{"ar", "en"})
+	var got []string
+	for _, st := range sts {
+		got = append(got, st.RoundID+":"+st.Lang.Code+":"+st.Name)
+	}
+	if strings.Join(got, " ") != "2026-05:ar: 2026-05:en:2026-05.en 2026-05:fr:2026-05.fr 2026-03:en:" {
+		t.Fatalf("statements %q", got)
 	}
 	if sts[0].Title() != "بيان" {
 		t.Errorf("title %q", sts[0].Title())
