@@ -15,9 +15,16 @@ type Config struct {
 	IMAP         IMAP   `yaml:"imap"`
 	SMTP         SMTP   `yaml:"smtp"`
 	// OAuth2 is how tokens are obtained for imap.auth / smtp.auth: oauth2.
-	OAuth2       OAuth2       `yaml:"oauth2"`
-	Database     string       `yaml:"database"`
-	PublishDir   string       `yaml:"publish_dir"`
+	OAuth2     OAuth2 `yaml:"oauth2"`
+	Database   string `yaml:"database"`
+	PublishDir string `yaml:"publish_dir"`
+	// StatementLanguages are the languages the joint statement is drafted and
+	// published in (empty: the invitation's language only). The inviter
+	// receives the one in the invitation's language.
+	StatementLanguages []string `yaml:"statement_languages"`
+	// PublishURL is where publish_dir is served (https://coalition.example/statements):
+	// the Atom feed's links are absolute under it; empty, they are relative.
+	PublishURL   string       `yaml:"publish_url"`
 	TemplatesDir string       `yaml:"templates_dir"` // optional: overrides the built-in templates
 	Coordinators []Person     `yaml:"coordinators"`
 	Members      []Member     `yaml:"members"`

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -83,6 +84,9 @@ func (v *validator) normalise() {
 	for i := range c.Vocabulary {
 		low(&c.Vocabulary[i].Language)
 	}
+	for i := range c.StatementLanguages {
+		low(&c.StatementLanguages[i])
+	}
 }
 
 func (v *validator) defaults() {
@@ -154,6 +158,7 @@ func (v *validator) validate() {
 	v.validateSMTP()
 	v.validatePeople()
 	v.validateVocabulary()
+	v.validateStatementLanguages()
 	v.validatePolicy()
 	v.validateAuthentication()
 	v.validateProvider()
@@ -161,6 +166,7 @@ func (v *validator) validate() {
 	v.oneOf("log.format", v.c.Log.Format, logFormats)
 	v.validateSizes()
 	v.validateOps()
+	v.validatePublishURL()
 }
 
 // validateOps checks the monitoring listener and the watchdog.
@@ -178,6 +184,21 @@ func (v *validator) validateOps() {
 			v.errf(d.key, "must not be negative (0 turns this check off)")
 		}
 	}
+}
+
+// validatePublishURL: the feed's links are built under publish_url, so it
+// must be an absolute http(s) URL; a trailing slash is dropped.
+func (v *validator) validatePublishURL() {
+	c := v.c
+	if c.PublishURL == "" {
+		return
+	}
+	u, err := url.Parse(c.PublishURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		v.errf("publish_url", "%q is not an absolute http(s) URL without ?query or #fragment, e.g. https://coalition.example/statements", c.PublishURL)
+		return
+	}
+	c.PublishURL = strings.TrimRight(c.PublishURL, "/")
 }
 
 func (v *validator) validateCoalition() {
@@ -295,6 +316,22 @@ func (v *validator) validatePeople() {
 			v.errf(base+".language", "unknown language %q (use %s; add its words under vocabulary, or its templates in templates_dir/%s/)",
 				m.Language, strings.Join(v.languages(), ", "), m.Language)
 		}
+	}
+}
+
+// validateStatementLanguages: a statement is written from templates, which
+// exist for the built-in languages and those templates_dir adds.
+func (v *validator) validateStatementLanguages() {
+	seen := map[string]bool{}
+	for i, l := range v.c.StatementLanguages {
+		path := fmt.Sprintf("statement_languages[%d]", i)
+		switch {
+		case !slices.Contains(v.langs.Codes(), l):
+			v.errf(path, "no statement templates for language %q (use %s)", l, strings.Join(v.langs.Codes(), ", "))
+		case seen[l]:
+			v.errf(path, "language %q is listed twice", l)
+		}
+		seen[l] = true
 	}
 }
 

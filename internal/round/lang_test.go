@@ -2,50 +2,20 @@ package round
 
 import (
 	"bytes"
-	"context"
-	"io"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"consultd/internal/config"
 	"consultd/internal/demo/story"
-	"consultd/internal/render"
 	"consultd/internal/store"
 )
 
 // newFrenchHarness is newHarness with AlKawakbi Center and SJAC speaking French.
 func newFrenchHarness(t *testing.T) *harness {
 	t.Helper()
-	dir := t.TempDir()
-	p := filepath.Join(dir, "c.yaml")
-	y := strings.Replace(testConfig, "POLICY_APPROVAL", "false", 1)
-	y = strings.Replace(y, "emails: [info@kawakibi.example], language: ar}", "emails: [info@kawakibi.example], language: fr}", 1)
-	y = strings.Replace(y, "emails: [info@sjac.example], language: en}", "emails: [info@sjac.example], language: fr}", 1)
-	if err := os.WriteFile(p, []byte(y), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	st, err := store.Open(ctx, cfg.Database)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	r, err := render.New("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &harness{t: t, cfg: cfg, ctx: ctx, now: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)}
-	h.e = New(cfg, st, r, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	h.e.Now = func() time.Time { return h.now }
-	return h
+	return newHarnessWith(t, false,
+		"emails: [info@kawakibi.example], language: ar}", "emails: [info@kawakibi.example], language: fr}",
+		"emails: [info@sjac.example], language: en}", "emails: [info@sjac.example], language: fr}")
 }
 
 func TestFrancophoneMemberIsConsultedRemindedAndAnsweredInFrench(t *testing.T) {
@@ -164,5 +134,36 @@ func TestLanguageDirectiveMakesTheStatementFrench(t *testing.T) {
 		if !strings.Contains(st[0].Text, want) {
 			t.Errorf("the French statement lacks %q:\n%s", want, st[0].Text)
 		}
+	}
+}
+
+// TestArabicMailHTMLIsolatesWhatTheTemplateInserted: the HTML part of the
+// Arabic member's consultation and receipt, as queued, isolates the
+// inviter's English name and address and the quoted invitation, so they
+// read in order inside the right-to-left mail (internal/render's browser
+// test shows it in Chromium).
+func TestArabicMailHTMLIsolatesWhatTheTemplateInserted(t *testing.T) {
+	h := newHarness(t, false)
+	r, cons := h.open()
+	var html string
+	for _, m := range h.outbox("consultation") {
+		if m.To[0].Addr == "info@kawakibi.example" {
+			html = m.HTML
+			if strings.ContainsAny(m.Text, "\uFDD0\uFDD1") {
+				t.Errorf("a value mark reached the text part")
+			}
+		}
+	}
+	inviter := r.InviterName + " &lt;" + r.InviterAddress + "&gt;"
+	if !strings.Contains(html, `<html lang="ar" dir="rtl">`) || !strings.Contains(html, `<bdi dir="ltr">`+inviter+`</bdi>`) {
+		t.Fatalf("the Arabic consultation's HTML does not isolate the inviter %q:\n%s", inviter, html)
+	}
+	if !strings.Contains(html, `<div dir="ltr" style="white-space:pre-wrap">From: <bdi dir="ltr">`+inviter) {
+		t.Errorf("the quoted header line is not a left-to-right line:\n%s", html)
+	}
+	h.handle(answerMail(cons["info@kawakibi.example"], "info@kawakibi.example", "أرفض\n\nالمخاوف:\n1. The invitation came too late.", 80))
+	rec := h.outbox("receipt")
+	if len(rec) != 1 || !strings.Contains(rec[0].HTML, `<bdi dir="ltr">The invitation came too late.</bdi>`) {
+		t.Fatalf("the Arabic receipt does not isolate the English concern: %d receipts\n%v", len(rec), rec)
 	}
 }
