@@ -111,6 +111,7 @@ func FuzzMatch(f *testing.F) {
 		LooksLikeMarker(s)
 		SplitDashedPrefix(s)
 		FieldOf(s)
+		StripSubjectPrefixes(s)
 	})
 }
 
@@ -133,6 +134,72 @@ func TestEveryLanguageHasAForwardMarker(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("marker %q is in language %q, which Languages does not list", m.Text, m.Lang)
+		}
+	}
+}
+
+// TestSubjectPrefixes: subjects as the clients write them, prefixes piled up
+// the way forwards of replies pile them.
+func TestSubjectPrefixes(t *testing.T) {
+	for _, c := range []struct {
+		subject, want string
+		fwd, rep      bool
+	}{
+		{"Fwd: Invitation", "Invitation", true, false},
+		{"FW: Invitation", "Invitation", true, false},
+		{"WG: AW: Einladung zur Konsultation", "Einladung zur Konsultation", true, false},
+		{"TR : Invitation", "Invitation", true, false},
+		{"RV: Invitación", "Invitación", true, false},
+		{"I: Invito", "Invito", true, false},
+		{"PD: Odp: Zaproszenie", "Zaproszenie", true, false},
+		{"ENC: Convite", "Convite", true, false},
+		{"İLT: Davet", "Davet", true, false},
+		{"VB: Inbjudan", "Inbjudan", true, false},
+		{"Redir.: Invitație", "Invitație", true, false},
+		{"Videresend: Invitasjon", "Invitasjon", true, false},
+		{"Fwd[2]: Invitation", "Invitation", true, false},
+		{"إعادة توجيه: دعوة", "دعوة", true, false},
+		{"\u200fإعادة توجيه: دعوة", "دعوة", true, false},
+		{"Re: Invitation", "Invitation", false, true},
+		{"SV: Inbjudan", "Inbjudan", false, true},
+		{"YNT: Davet", "Davet", false, true},
+		{"رد: دعوة", "دعوة", false, true},
+		// Not prefixes: a word that begins like one, a colon far away.
+		{"Invitation: consultation", "Invitation: consultation", false, false},
+		{"Iran: consultation", "Iran: consultation", false, false},
+		{"Reform agenda", "Reform agenda", false, false},
+	} {
+		if got := StripSubjectPrefixes(c.subject); got != c.want {
+			t.Errorf("StripSubjectPrefixes(%q) = %q; want %q", c.subject, got, c.want)
+		}
+		if got := HasForwardPrefix(c.subject); got != c.fwd {
+			t.Errorf("HasForwardPrefix(%q) = %v", c.subject, got)
+		}
+		if got := HasReplyPrefix(c.subject); got != c.rep {
+			t.Errorf("HasReplyPrefix(%q) = %v", c.subject, got)
+		}
+	}
+	// Only forward prefixes are removed when asked: a reply stays a reply.
+	if got := StripSubjectPrefixes("FW: RE: Invitation", PrefixForward); got != "RE: Invitation" {
+		t.Errorf("forward-only strip = %q", got)
+	}
+}
+
+// TestEveryLanguageHasAForwardPrefix: a language without a row would leave
+// its forwards' subjects with "VB:" or "PD:" in every member's consultation.
+func TestEveryLanguageHasAForwardPrefix(t *testing.T) {
+	have := map[string]bool{}
+	for _, p := range SubjectPrefixes {
+		if p.Kind == PrefixForward {
+			have[p.Lang] = true
+		}
+		if !HasForwardPrefix(p.Text+": x") && p.Kind == PrefixForward || !HasReplyPrefix(p.Text+": x") && p.Kind == PrefixReply {
+			t.Errorf("row %+v does not match its own text", p)
+		}
+	}
+	for _, lang := range Languages {
+		if !have[lang] {
+			t.Errorf("language %s has no forward subject prefix", lang)
 		}
 	}
 }
