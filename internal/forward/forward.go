@@ -168,12 +168,22 @@ func fromInline(m *mimeparse.Message, in Inline, now time.Time) *Invitation {
 	}
 	if d := in.Header["date"]; d != "" {
 		p := readHeaderDate(d, in.lang)
+		ambiguous := ambiguousNumericDate(d)
+		order := numericOrder(d, in.lang)
+		if ambiguous && order == clientmail.MonthFirst && p.month != 0 {
+			p.day, p.month = p.month, p.day
+		}
 		if p.hasYear {
 			inv.Date, _ = p.resolve(now)
 		}
-		if inv.Date.IsZero() {
+		switch {
+		case inv.Date.IsZero():
 			inv.Uncertain = append(inv.Uncertain, fmt.Sprintf("the original's date %q could not be read", cleanValue(d)))
-		} else if ambiguousNumericDate(d) {
+		case !ambiguous || order == clientmail.DayFirst:
+			// The numbers or the client's language leave one reading.
+		case order == clientmail.MonthFirst:
+			inv.Uncertain = append(inv.Uncertain, fmt.Sprintf("the original's date %q was read month first, as US-English clients write it with a 12-hour clock, as %s", cleanValue(d), inv.Date.Format("2 January 2006")))
+		default:
 			inv.Uncertain = append(inv.Uncertain, fmt.Sprintf("the original's date %q was read day first, as %s", cleanValue(d), inv.Date.Format("2 January 2006")))
 		}
 	}

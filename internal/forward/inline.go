@@ -378,7 +378,7 @@ func splitAtLabels(s string) []string {
 // spaces or quoted with ">".
 func tryAttribution(lines []string, i int) (Inline, bool) {
 	line, quoted := unquote(lines[i])
-	date, name, addr, _, ok := clientmail.MatchForwardAttribution(line)
+	date, name, addr, fa, ok := clientmail.MatchForwardAttribution(line)
 	if !ok {
 		return Inline{}, false
 	}
@@ -418,6 +418,7 @@ func tryAttribution(lines []string, i int) (Inline, bool) {
 		Header:   map[string]string{"from": name + " <" + addr + ">", "date": date},
 		Embedded: strings.TrimSpace(strings.Join(lines[i:], "\n")),
 		Body:     strings.TrimSpace(strings.Join(body, "\n")),
+		lang:     fa.Lang, // the opening's words tell the UI language, and with it the date order
 	}
 	return in, true
 }
@@ -429,7 +430,7 @@ func tryAttribution(lines []string, i int) (Inline, bool) {
 func findLooseAttribution(text string) (Inline, bool) {
 	lines := splitLines(text)
 	for i, l := range lines {
-		date, name, addr, _, ok := clientmail.MatchForwardAttribution(l)
+		date, name, addr, fa, ok := clientmail.MatchForwardAttribution(l)
 		if !ok {
 			continue
 		}
@@ -443,6 +444,7 @@ func findLooseAttribution(text string) (Inline, bool) {
 			Header:   map[string]string{"from": name + " <" + addr + ">", "date": date},
 			Embedded: strings.TrimSpace(strings.Join(lines[i:], "\n")),
 			Body:     strings.TrimSpace(strings.Join(body, "\n")),
+			lang:     fa.Lang,
 		}, true
 	}
 	return Inline{}, false
