@@ -21,6 +21,7 @@ import (
 	"consultd/internal/mailauth"
 	"consultd/internal/mailbox"
 	"consultd/internal/oauth"
+	"consultd/internal/outbox"
 	"consultd/internal/render"
 	"consultd/internal/round"
 	"consultd/internal/sender"
@@ -159,7 +160,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	run("imap watcher", func() error { return d.watcher.Run(ctx) })
 	run("sender", func() error {
-		l := &sender.Loop{Transport: snd, Outbox: round.Outbox{E: d.Engine}, Wake: d.wake, Log: d.Log.With("part", "smtp"),
+		l := &sender.Loop{Transport: snd, Outbox: outbox.Queue{Store: d.Store, ProofCopy: cfg.SMTP.ProofCopy, Log: d.Log.With("part", "smtp"), Undelivered: d.Engine.Undelivered}, Wake: d.wake, Log: d.Log.With("part", "smtp"),
 			ProofWait: cfg.SMTP.ProofWait.Duration,
 			Rate: sender.Rate{PerMinute: cfg.SMTP.Rate.MessagesPerMinute, PerDay: cfg.SMTP.Rate.MessagesPerDay,
 				RecipientsPerDay: cfg.SMTP.Rate.RecipientsPerDay}}

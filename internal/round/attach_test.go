@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"consultd/internal/demo/story"
+	"consultd/internal/outbox"
 	"consultd/internal/sender"
 	"consultd/internal/store"
 )
@@ -82,7 +83,7 @@ func TestAnAttachmentIsStoredOnceAndSentToEveryMember(t *testing.T) {
 		t.Fatalf("each member's outbox row holds %d bytes: the attachment was copied into it", perMember)
 	}
 	build := func() map[string][]byte {
-		items, err := Outbox{E: h.e}.Due(h.ctx, h.now.Add(1000*time.Hour), 1000)
+		items, err := outbox.Queue{Store: h.e.Store}.Due(h.ctx, h.now.Add(1000*time.Hour), 1000)
 		if err != nil {
 			t.Fatal(err)
 		}

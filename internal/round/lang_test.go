@@ -2,50 +2,20 @@ package round
 
 import (
 	"bytes"
-	"context"
-	"io"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"consultd/internal/config"
 	"consultd/internal/demo/story"
-	"consultd/internal/render"
 	"consultd/internal/store"
 )
 
 // newFrenchHarness is newHarness with AlKawakbi Center and SJAC speaking French.
 func newFrenchHarness(t *testing.T) *harness {
 	t.Helper()
-	dir := t.TempDir()
-	p := filepath.Join(dir, "c.yaml")
-	y := strings.Replace(testConfig, "POLICY_APPROVAL", "false", 1)
-	y = strings.Replace(y, "emails: [info@kawakibi.example], language: ar}", "emails: [info@kawakibi.example], language: fr}", 1)
-	y = strings.Replace(y, "emails: [info@sjac.example], language: en}", "emails: [info@sjac.example], language: fr}", 1)
-	if err := os.WriteFile(p, []byte(y), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	st, err := store.Open(ctx, cfg.Database)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	r, err := render.New("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &harness{t: t, cfg: cfg, ctx: ctx, now: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)}
-	h.e = New(cfg, st, r, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	h.e.Now = func() time.Time { return h.now }
-	return h
+	return newHarnessWith(t, false,
+		"emails: [info@kawakibi.example], language: ar}", "emails: [info@kawakibi.example], language: fr}",
+		"emails: [info@sjac.example], language: en}", "emails: [info@sjac.example], language: fr}")
 }
 
 func TestFrancophoneMemberIsConsultedRemindedAndAnsweredInFrench(t *testing.T) {

@@ -126,3 +126,22 @@ func TestTooManyAnswersPauseInsteadOfBurningRetries(t *testing.T) {
 		t.Fatalf("%d sends after the server asked to slow down, want 1", tr.calls)
 	}
 }
+
+// TestAnItemHeldBackForDaysIsNotGivenUpForItsAge: under a daily limit a
+// consultation may be queued for days before its first attempt; a temporary
+// failure then is retried, not abandoned as too old.
+func TestAnItemHeldBackForDaysIsNotGivenUpForItsAge(t *testing.T) {
+	now := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
+	it := items(1)[0]
+	it.Queued = now.Add(-72 * time.Hour)
+	ob := newFakeOutbox(it)
+	temp := &Error{Stage: StageMail, Code: 451, Enhanced: "4.3.0", Err: errors.New("451 4.3.0 temporary local problem")}
+	l := &Loop{Transport: &scriptedTransport{errs: []error{temp}}, Outbox: ob, Now: func() time.Time { return now },
+		Rate: Rate{PerDay: 2000}}
+	if err := l.Pass(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := ob.get(1); got.state != "pending" || got.Attempts != 1 {
+		t.Fatalf("state %s after %d attempts (%s); want a retry", got.state, got.Attempts, got.reason)
+	}
+}

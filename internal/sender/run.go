@@ -350,7 +350,11 @@ func (l *Loop) givenUp(it Item, attempts int, now time.Time) bool {
 	if maxAge <= 0 {
 		maxAge = 24 * time.Hour
 	}
-	return attempts >= maxAttempts || (!it.Queued.IsZero() && now.Sub(it.Queued) >= maxAge)
+	// Under a sending limit an item may wait days for its turn (15,000
+	// members at 2,000 a day): its age then says nothing about its failures,
+	// and only the attempts count.
+	tooOld := !it.Queued.IsZero() && now.Sub(it.Queued) >= maxAge && !l.Rate.Limited()
+	return attempts >= maxAttempts || tooOld
 }
 
 // untilNext is how long to wait for the next pass: until the earliest item
