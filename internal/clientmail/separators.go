@@ -86,6 +86,9 @@ var BareSeparators = []Separator{
 
 // IsBareSeparator reports a line that is only a BareSeparators text.
 func IsBareSeparator(line string) bool {
+	if len(line) > 64 { // every line of a reply comes here: longer ones are not captions
+		return false
+	}
 	l := strings.ToLower(strings.Trim(line, " \t>*"))
 	for _, s := range BareSeparators {
 		if l == strings.ToLower(s.Text) {
