@@ -222,3 +222,13 @@ func TestMatchMarkerLine(t *testing.T) {
 		}
 	}
 }
+
+func TestLabelDateOrder(t *testing.T) {
+	for label, want := range map[string]DateOrder{
+		"De": DayFirst, "Von": DayFirst, "Od": DayFirst, "Från": YearFirst, "From": OrderUnknown, "Nobody": OrderUnknown,
+	} {
+		if got := LabelDateOrder(label); got != want {
+			t.Errorf("LabelDateOrder(%q) = %v; want %v", label, got, want)
+		}
+	}
+}

@@ -28,3 +28,23 @@ var NumericDateOrders = map[string]DateOrder{
 func NumericDateOrder(lang string) DateOrder {
 	return NumericDateOrders[lang]
 }
+
+// LabelDateOrder is the date order every language that writes this header
+// label shares, or OrderUnknown: "De" is Spanish, French, Portuguese and
+// Romanian, all day first; "From" is English (and Thunderbird's Danish), so
+// it does not tell.
+func LabelDateOrder(label string) DateOrder {
+	n := NormalizeLabel(label)
+	order, seen := OrderUnknown, false
+	for _, l := range Labels {
+		if NormalizeLabel(l.Text) != n {
+			continue
+		}
+		o := NumericDateOrder(l.Lang)
+		if seen && o != order {
+			return OrderUnknown
+		}
+		order, seen = o, true
+	}
+	return order
+}

@@ -157,10 +157,13 @@ func ambiguousNumericDate(s string) bool {
 }
 
 // numericOrder is the order a header date's numbers are in, as far as the
-// client's language tells it (clientmail.NumericDateOrders). English does
-// not: there a 12-hour clock ("5:46 PM") points to en-US, month first, and
-// a 24-hour one stays day first; both are still flagged by the caller.
-func numericOrder(s, lang string) clientmail.DateOrder {
+// client's language or labels tell it (clientmail.NumericDateOrders). English
+// does not: there a 12-hour clock ("5:46 PM") points to en-US, month first,
+// and a 24-hour one stays day first; both are still flagged by the caller.
+func numericOrder(s, lang string, known clientmail.DateOrder) clientmail.DateOrder {
+	if known != clientmail.OrderUnknown {
+		return known
+	}
 	if o := clientmail.NumericDateOrder(lang); o != clientmail.OrderUnknown {
 		return o
 	}

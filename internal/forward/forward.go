@@ -169,7 +169,7 @@ func fromInline(m *mimeparse.Message, in Inline, now time.Time) *Invitation {
 	if d := in.Header["date"]; d != "" {
 		p := readHeaderDate(d, in.lang)
 		ambiguous := ambiguousNumericDate(d)
-		order := numericOrder(d, in.lang)
+		order := numericOrder(d, in.lang, in.order)
 		if ambiguous && order == clientmail.MonthFirst && p.month != 0 {
 			p.day, p.month = p.month, p.day
 		}

@@ -98,6 +98,22 @@ func TestNothingWrongGoesOutSilently(t *testing.T) {
 			wantUncertain: "read month first", wantDate: "2021-05-10",
 		},
 		{
+			// Outlook's short date setting gives "05/10/2021 12:46"; every
+			// language that writes "De:" (es, fr, pt, ro) puts the day first.
+			name: "a numeric date under Spanish labels is day first and needs no question", subject: "RV: Invitation to the consultation",
+			text: "FYI\n\n-----Mensaje original-----\nDe: Office of the Special Envoy [mailto:office@envoy.example]\nEnviado el: 05/10/2021 12:46\n" +
+				"Para: coalition@coalition.example\nAsunto: Invitation to the consultation\n\nDear colleagues,\n",
+			inviterAddr: "office@envoy.example", wantSubject: "Invitation to the consultation", wantNote: "FYI",
+			wantDate: "2021-10-05",
+		},
+		{
+			name: "a numeric date under English labels is still flagged", subject: "FW: Invitation to the consultation",
+			text: "FYI\n\n-----Original Message-----\nFrom: Office of the Special Envoy [mailto:office@envoy.example]\nSent: 05/10/2021 12:46\n" +
+				"To: coalition@coalition.example\nSubject: Invitation to the consultation\n\nDear colleagues,\n",
+			inviterAddr: "office@envoy.example", wantSubject: "Invitation to the consultation", wantNote: "FYI",
+			wantUncertain: "read day first", wantDate: "2021-10-05",
+		},
+		{
 			name: "a German Outlook date is day first and needs no question", subject: "WG: Invitation to the consultation",
 			text:        "FYI\n\nAm 05.10.21, 12:46 schrieb \"Office of the Special Envoy\" <office@envoy.example>:\n\n    Dear colleagues,\n",
 			inviterAddr: "office@envoy.example", wantSubject: "Invitation to the consultation", wantNote: "FYI",
