@@ -15,15 +15,19 @@ type Config struct {
 	IMAP         IMAP   `yaml:"imap"`
 	SMTP         SMTP   `yaml:"smtp"`
 	// OAuth2 is how tokens are obtained for imap.auth / smtp.auth: oauth2.
-	OAuth2       OAuth2       `yaml:"oauth2"`
-	Database     string       `yaml:"database"`
-	PublishDir   string       `yaml:"publish_dir"`
-	TemplatesDir string       `yaml:"templates_dir"` // optional: overrides the built-in templates
-	Coordinators []Person     `yaml:"coordinators"`
-	Members      []Member     `yaml:"members"`
-	Policy       Policy       `yaml:"policy"`
-	Vocabulary   []Vocabulary `yaml:"vocabulary"` // extra languages for understanding replies
-	Log          Log          `yaml:"log"`
+	OAuth2     OAuth2 `yaml:"oauth2"`
+	Database   string `yaml:"database"`
+	PublishDir string `yaml:"publish_dir"`
+	// StatementLanguages are the languages the joint statement is drafted and
+	// published in (empty: the invitation's language only). The inviter
+	// receives the one in the invitation's language.
+	StatementLanguages []string     `yaml:"statement_languages"`
+	TemplatesDir       string       `yaml:"templates_dir"` // optional: overrides the built-in templates
+	Coordinators       []Person     `yaml:"coordinators"`
+	Members            []Member     `yaml:"members"`
+	Policy             Policy       `yaml:"policy"`
+	Vocabulary         []Vocabulary `yaml:"vocabulary"` // extra languages for understanding replies
+	Log                Log          `yaml:"log"`
 	// MemoryLimit is the Go runtime's soft memory limit for `run`
 	// (0: none; the GOMEMLIMIT environment variable wins).
 	MemoryLimit Size `yaml:"memory_limit"`

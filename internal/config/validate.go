@@ -80,6 +80,9 @@ func (v *validator) normalise() {
 	for i := range c.Vocabulary {
 		low(&c.Vocabulary[i].Language)
 	}
+	for i := range c.StatementLanguages {
+		low(&c.StatementLanguages[i])
+	}
 }
 
 func (v *validator) defaults() {
@@ -149,6 +152,7 @@ func (v *validator) validate() {
 	v.validateSMTP()
 	v.validatePeople()
 	v.validateVocabulary()
+	v.validateStatementLanguages()
 	v.validatePolicy()
 	v.validateAuthentication()
 	v.validateProvider()
@@ -272,6 +276,22 @@ func (v *validator) validatePeople() {
 			v.errf(base+".language", "unknown language %q (use %s; add its words under vocabulary, or its templates in templates_dir/%s/)",
 				m.Language, strings.Join(v.languages(), ", "), m.Language)
 		}
+	}
+}
+
+// validateStatementLanguages: a statement is written from templates, which
+// exist for the built-in languages and those templates_dir adds.
+func (v *validator) validateStatementLanguages() {
+	seen := map[string]bool{}
+	for i, l := range v.c.StatementLanguages {
+		path := fmt.Sprintf("statement_languages[%d]", i)
+		switch {
+		case !slices.Contains(v.langs.Codes(), l):
+			v.errf(path, "no statement templates for language %q (use %s)", l, strings.Join(v.langs.Codes(), ", "))
+		case seen[l]:
+			v.errf(path, "language %q is listed twice", l)
+		}
+		seen[l] = true
 	}
 }
 

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"consultd/internal/command"
@@ -153,42 +155,120 @@ func (e *Engine) close(ctx context.Context, st *step, r *store.Round, reason str
 	return e.conclude(ctx, st, r, store.Outcome(t.Outcome), t.Reason, ps)
 }
 
+// compose writes the statement of a round in lang for outcome from its answers.
+func (e *Engine) compose(r *store.Round, lang string, outcome store.Outcome, ps []*store.Participant) (*statement.Statement, error) {
+	d := statement.Describe(r.OrigBody)
+	inv := statement.Invitation{Title: r.Title, InviterName: r.InviterName, Date: r.OrigDate, Summary: statement.Summary(r.OrigBody),
+		When: d.When, Where: d.Where, Focus: d.Focus}
+	return statement.Compose(e.Render, lang, e.Cfg.Coalition.Name, outcome.String(), inv, members(ps))
+}
+
+// otherLanguages are the statement languages besides the invitation's.
+func (e *Engine) otherLanguages(r *store.Round) []string {
+	var out []string
+	for _, l := range e.Cfg.StatementLanguages {
+		if l != r.Language && !slices.Contains(out, l) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// version is the statement in one language as the draft shows it.
+type version struct {
+	lang  string
+	draft string // the text with the notes under each point
+}
+
 // conclude writes the statement for outcome and sends it, or drafts it for the
-// coordinators when nobody signs it or the policy wants their approval.
+// coordinators when nobody signs it, the policy wants their approval, or the
+// statement needs a person's eyes (points merged by similarity, points in
+// another language, a second statement language): nothing grouped by a guess
+// or written in two languages goes to an inviter unreviewed.
 func (e *Engine) conclude(ctx context.Context, st *step, r *store.Round, outcome store.Outcome, reason string, ps []*store.Participant) error {
-	inv := statement.Invitation{Title: r.Title, InviterName: r.InviterName, Date: r.OrigDate, Summary: statement.Summary(r.OrigBody)}
-	stmt, err := statement.Compose(e.Render, r.Language, e.Cfg.Coalition.Name, outcome.String(), inv, members(ps))
+	stmt, err := e.compose(r, r.Language, outcome, ps)
 	if err != nil {
 		return err
 	}
-	r.Outcome, r.Statement = outcome, stmt.Text
+	r.Outcome, r.Statement, r.Translations = outcome, stmt.Text, nil
+	versions := []version{{r.Language, stmt.Draft}}
+	review := stmt.Review
+	for _, l := range e.otherLanguages(r) {
+		other, err := e.compose(r, l, outcome, ps)
+		if err != nil {
+			return err
+		}
+		if r.Translations == nil {
+			r.Translations = map[string]string{}
+		}
+		r.Translations[l] = other.Text
+		versions = append(versions, version{l, other.Draft})
+		for _, why := range other.Review {
+			review = append(review, "in the "+statement.LanguageName(l)+" version "+why)
+		}
+	}
 	if len(stmt.Signatories) == 0 {
 		// A joint statement no organisation signs never goes out on its own.
-		return e.draft(ctx, st, r, reason+"; no organisation signs it")
+		return e.draft(ctx, st, r, reason+"; no organisation signs it", versions, "")
+	}
+	if len(review) > 0 {
+		return e.draft(ctx, st, r, reason+"; it needs your review: "+strings.Join(review, ", "), versions, "")
 	}
 	if e.Cfg.Policy.RequireApproval {
-		return e.draft(ctx, st, r, reason)
+		return e.draft(ctx, st, r, reason, versions, "")
 	}
 	return e.send(ctx, st, r, stmt.Text, ps)
 }
 
-// draft sends the statement to the coordinators for approval.
-func (e *Engine) draft(ctx context.Context, st *step, r *store.Round, reason string) error {
+// markers are the lines around a statement version in the draft: the plain
+// ones for the invitation's language (what the inviter receives), with the
+// language in brackets for the others.
+func markers(r *store.Round, lang string) (begin, end string) {
+	if lang == r.Language {
+		return command.BeginMarker, command.EndMarker
+	}
+	return strings.TrimSuffix(command.BeginMarker, " -----") + " (" + lang + ") -----",
+		strings.TrimSuffix(command.EndMarker, " -----") + " (" + lang + ") -----"
+}
+
+// draft sends the statement to the coordinators for approval: each version
+// between its marker lines, with notes under each point; diff, when set, is
+// what a coordinator's edit changed from the previous draft.
+func (e *Engine) draft(ctx context.Context, st *step, r *store.Round, reason string, versions []version, diff string) error {
 	r.State = store.StateDraft
 	id, err := e.messageID("d", "")
 	if err != nil {
 		return err
 	}
 	r.DraftMessageID = id
-	text := fmt.Sprintf("Round %s has closed: %s.\n\nThe joint %s below goes to %s <%s> once approved. Reply with:\n"+
+	var changed string
+	if diff != "" {
+		changed = "What your text changes from the previous draft:\n\n" + diff + "\n\n"
+	}
+	var blocks, langs string
+	for i, v := range versions {
+		begin, end := markers(r, v.lang)
+		blocks += "\n" + begin + "\n" + v.draft + "\n" + end + "\n"
+		if i > 0 {
+			langs += ", " + statement.LanguageName(v.lang) + " for the publication"
+		}
+	}
+	if len(versions) > 1 {
+		langs = fmt.Sprintf("It is drafted in %s (what the inviter receives)%s. Send back each version between its own marker lines.\n",
+			statement.LanguageName(r.Language), langs)
+	}
+	body := fmt.Sprintf("Round %s has closed: %s.\n\n%sThe joint %s below goes to %s <%s> once approved. Reply with:\n"+
 		"  APPROVE             to send it as it is,\n"+
 		"  an edited text      between the two marker lines (keep them) to send your version,\n"+
-		"  CANCEL %s      to send nothing.\n\n%s\n%s\n%s",
-		r.ID, reason, map[store.Outcome]string{store.Accept: "acceptance", store.Decline: "declining statement"}[r.Outcome],
-		r.InviterName, r.InviterAddress, r.ID, command.BeginMarker, r.Statement, command.EndMarker)
+		"  CANCEL %s      to send nothing.\n%s"+
+		"Lines starting with \"(consultd:\" are notes for you: who raised each point, which wordings were grouped, "+
+		"what needs translating. They are never sent; you may leave them in. The signatories come from the answers "+
+		"and cannot be changed here.\n%s",
+		r.ID, reason, changed, map[store.Outcome]string{store.Accept: "acceptance", store.Decline: "declining statement"}[r.Outcome],
+		r.InviterName, r.InviterAddress, r.ID, langs, blocks)
 	subj := fmt.Sprintf("[Consultation %s] Draft statement for approval: %s", r.ID, r.OrigSubject)
 	if _, err := e.queue(ctx, st, mail{roundID: r.ID, kind: store.MailDraft, lang: "en", to: e.coordinators(), subject: subj,
-		text: text, messageID: r.DraftMessageID}); err != nil {
+		text: body, messageID: r.DraftMessageID}); err != nil {
 		return err
 	}
 	if err := store.UpdateRound(ctx, st.tx, r); err != nil {
@@ -242,7 +322,9 @@ func (e *Engine) send(ctx context.Context, st *step, r *store.Round, text string
 	return event(ctx, st, r.ID, "statement (%s) queued to %s with %d copies", r.Outcome, r.InviterAddress, len(cc))
 }
 
-// publish writes the statement as Markdown and HTML to publish_dir.
+// publish writes the statement as Markdown and HTML to publish_dir: ID.md
+// and ID.html in the invitation's language, ID.LANG.md and ID.LANG.html in
+// each other statement language, each page linking to the others.
 func (e *Engine) publish(r *store.Round) error {
 	if e.Cfg.PublishDir == "" {
 		return nil
@@ -250,11 +332,31 @@ func (e *Engine) publish(r *store.Round) error {
 	if err := os.MkdirAll(e.Cfg.PublishDir, 0o755); err != nil {
 		return err
 	}
-	base := filepath.Join(e.Cfg.PublishDir, r.ID)
-	if err := writeFileAtomic(base+".md", []byte(statement.Markdown(r.Statement))); err != nil {
-		return err
+	type page struct{ lang, name, text string }
+	pages := []page{{r.Language, r.ID, r.Statement}}
+	for _, l := range e.otherLanguages(r) {
+		if t, ok := r.Translations[l]; ok {
+			pages = append(pages, page{l, r.ID + "." + l, t})
+		}
 	}
-	return writeFileAtomic(base+".html", []byte(statement.HTML(e.Render.Language(r.Language), r.Statement)))
+	for _, p := range pages {
+		var md, htm []statement.Link
+		for _, o := range pages {
+			if o.lang != p.lang {
+				native := e.Render.Language(o.lang).Native
+				md = append(md, statement.Link{Lang: o.lang, Native: native, Href: o.name + ".md"})
+				htm = append(htm, statement.Link{Lang: o.lang, Native: native, Href: o.name + ".html"})
+			}
+		}
+		base := filepath.Join(e.Cfg.PublishDir, p.name)
+		if err := writeFileAtomic(base+".md", []byte(statement.Markdown(p.text, md...))); err != nil {
+			return err
+		}
+		if err := writeFileAtomic(base+".html", []byte(statement.HTML(e.Render.Language(p.lang), p.text, htm...))); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func writeFileAtomic(path string, data []byte) error {

@@ -248,6 +248,11 @@ INSERT INTO reaction_counts SELECT 'r', round_id, at/60, COUNT(*) FROM reactions
 INSERT INTO reaction_counts SELECT 'c', '', at/60, COUNT(*) FROM reactions WHERE sent=1 AND kind<>'digest' AND coordinators=1 GROUP BY 3;
 INSERT INTO reaction_counts SELECT 'a', '', at/60, COUNT(*) FROM reactions WHERE sent=1 AND kind<>'digest' GROUP BY 3;
 `,
+	// 8: the statement in the coalition's other statement_languages, beside
+	// the one in the invitation's language (statement): {"ar": "…"}.
+	`
+ALTER TABLE rounds ADD COLUMN translations TEXT NOT NULL DEFAULT '{}';
+`,
 }
 
 // afterMigration holds Go steps that run, in the same transaction, right
