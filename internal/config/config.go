@@ -21,13 +21,16 @@ type Config struct {
 	// StatementLanguages are the languages the joint statement is drafted and
 	// published in (empty: the invitation's language only). The inviter
 	// receives the one in the invitation's language.
-	StatementLanguages []string     `yaml:"statement_languages"`
-	TemplatesDir       string       `yaml:"templates_dir"` // optional: overrides the built-in templates
-	Coordinators       []Person     `yaml:"coordinators"`
-	Members            []Member     `yaml:"members"`
-	Policy             Policy       `yaml:"policy"`
-	Vocabulary         []Vocabulary `yaml:"vocabulary"` // extra languages for understanding replies
-	Log                Log          `yaml:"log"`
+	StatementLanguages []string `yaml:"statement_languages"`
+	// PublishURL is where publish_dir is served (https://coalition.example/statements):
+	// the Atom feed's links are absolute under it; empty, they are relative.
+	PublishURL   string       `yaml:"publish_url"`
+	TemplatesDir string       `yaml:"templates_dir"` // optional: overrides the built-in templates
+	Coordinators []Person     `yaml:"coordinators"`
+	Members      []Member     `yaml:"members"`
+	Policy       Policy       `yaml:"policy"`
+	Vocabulary   []Vocabulary `yaml:"vocabulary"` // extra languages for understanding replies
+	Log          Log          `yaml:"log"`
 	// MemoryLimit is the Go runtime's soft memory limit for `run`
 	// (0: none; the GOMEMLIMIT environment variable wins).
 	MemoryLimit Size `yaml:"memory_limit"`

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net/mail"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -159,6 +160,22 @@ func (v *validator) validate() {
 	v.oneOf("log.level", v.c.Log.Level, logLevels)
 	v.oneOf("log.format", v.c.Log.Format, logFormats)
 	v.validateSizes()
+	v.validatePublishURL()
+}
+
+// validatePublishURL: the feed's links are built under publish_url, so it
+// must be an absolute http(s) URL; a trailing slash is dropped.
+func (v *validator) validatePublishURL() {
+	c := v.c
+	if c.PublishURL == "" {
+		return
+	}
+	u, err := url.Parse(c.PublishURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		v.errf("publish_url", "%q is not an absolute http(s) URL without ?query or #fragment, e.g. https://coalition.example/statements", c.PublishURL)
+		return
+	}
+	c.PublishURL = strings.TrimRight(c.PublishURL, "/")
 }
 
 func (v *validator) validateCoalition() {

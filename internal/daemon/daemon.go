@@ -175,6 +175,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 	coordinatorTrustNote(d.Log, cfg)
 	d.Log.Info("mail logins", "how", mailauth.Describe(cfg), "mail_provider", cfg.MailProvider)
 	d.Kick() // deliver anything left in the outbox by a previous run
+	// The site is rebuilt from the database, so one an earlier run left
+	// incomplete (or one written before the index and feed existed) is whole.
+	if err := d.Engine.RebuildSite(ctx); err != nil {
+		d.Log.Error("rebuilding the published site failed", "dir", cfg.PublishDir, "err", err)
+	}
 	<-ctx.Done()
 	wg.Wait()
 	close(errs)

@@ -132,7 +132,7 @@ func TestBothStatementLanguagesAreDraftedTranslatedAndPublishedLinked(t *testing
 		}
 		return string(b)
 	}
-	if page := read(r.ID + ".html"); !strings.Contains(page, `<a href="`+r.ID+`.ar.html" hreflang="ar" lang="ar">العربية</a>`) || !strings.Contains(page, "Involve the organisations") {
+	if page := read(r.ID + ".html"); !strings.Contains(page, `<a href="`+r.ID+`.ar.html" hreflang="ar" lang="ar" dir="rtl">العربية</a>`) || !strings.Contains(page, "Involve the organisations") {
 		t.Errorf("English page does not link the Arabic one:\n%s", page)
 	}
 	page := read(r.ID + ".ar.html")

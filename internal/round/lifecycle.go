@@ -3,8 +3,6 @@ package round
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -13,6 +11,7 @@ import (
 	"consultd/internal/command"
 	"consultd/internal/render"
 	"consultd/internal/sender"
+	"consultd/internal/site"
 	"consultd/internal/statement"
 	"consultd/internal/store"
 )
@@ -74,12 +73,12 @@ func (e *Engine) remind(ctx context.Context, st *step, r *store.Round) error {
 		if len(to) == 0 {
 			continue
 		}
-		subj, body, err := e.Render.Render(p.Language, render.Reminder{Round: r, Member: p, Coalition: e.Cfg.Coalition.Name})
+		rm, err := e.Render.Mail(p.Language, render.Reminder{Round: r, Member: p, Coalition: e.Cfg.Coalition.Name})
 		if err != nil {
 			return err
 		}
 		if _, err := e.queue(ctx, st, mail{roundID: r.ID, kind: store.MailReminder, token: p.Token, lang: p.Language,
-			to: addresses(to), replyTo: e.Cfg.PlusAddress(p.Token), subject: subj, text: body,
+			to: addresses(to), replyTo: e.Cfg.PlusAddress(p.Token), subject: rm.Subject, text: rm.Text, html: rm.HTML,
 			inReplyTo: p.ConsultMessageID, refs: []string{p.ConsultMessageID}}); err != nil {
 			return err
 		}
@@ -322,47 +321,33 @@ func (e *Engine) send(ctx context.Context, st *step, r *store.Round, text string
 	return event(ctx, st, r.ID, "statement (%s) queued to %s with %d copies", r.Outcome, r.InviterAddress, len(cc))
 }
 
-// publish writes the statement as Markdown and HTML to publish_dir: ID.md
-// and ID.html in the invitation's language, ID.LANG.md and ID.LANG.html in
-// each other statement language, each page linking to the others.
+// publish writes the site in publish_dir again (package site) once r's
+// statement is committed.
 func (e *Engine) publish(r *store.Round) error {
-	if e.Cfg.PublishDir == "" {
-		return nil
-	}
-	if err := os.MkdirAll(e.Cfg.PublishDir, 0o755); err != nil {
-		return err
-	}
-	type page struct{ lang, name, text string }
-	pages := []page{{r.Language, r.ID, r.Statement}}
-	for _, l := range e.otherLanguages(r) {
-		if t, ok := r.Translations[l]; ok {
-			pages = append(pages, page{l, r.ID + "." + l, t})
-		}
-	}
-	for _, p := range pages {
-		var md, htm []statement.Link
-		for _, o := range pages {
-			if o.lang != p.lang {
-				native := e.Render.Language(o.lang).Native
-				md = append(md, statement.Link{Lang: o.lang, Native: native, Href: o.name + ".md"})
-				htm = append(htm, statement.Link{Lang: o.lang, Native: native, Href: o.name + ".html"})
-			}
-		}
-		base := filepath.Join(e.Cfg.PublishDir, p.name)
-		if err := writeFileAtomic(base+".md", []byte(statement.Markdown(p.text, md...))); err != nil {
-			return err
-		}
-		if err := writeFileAtomic(base+".html", []byte(statement.HTML(e.Render.Language(p.lang), p.text, htm...))); err != nil {
-			return err
-		}
+	if err := e.RebuildSite(context.Background()); err != nil {
+		return fmt.Errorf("round %s: %w", r.ID, err)
 	}
 	return nil
 }
 
-func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
+// RebuildSite writes publish_dir from the store: the pages and Markdown of
+// every sent statement, the index and the feed, so that a site left
+// incomplete by an earlier failure is whole again. With nothing sent yet (or
+// no publish_dir) it writes nothing.
+func (e *Engine) RebuildSite(ctx context.Context) error {
+	if e.Cfg.PublishDir == "" {
+		return nil
 	}
-	return os.Rename(tmp, path)
+	e.publishing.Lock()
+	defer e.publishing.Unlock()
+	rounds, err := store.ListRounds(ctx, e.Store.DB(), store.StateSent)
+	if err != nil {
+		return fmt.Errorf("list sent rounds: %w", err)
+	}
+	sts := site.FromRounds(rounds, e.Render.Languages(), e.Cfg.StatementLanguages)
+	if len(sts) == 0 {
+		return nil
+	}
+	s := site.Site{Dir: e.Cfg.PublishDir, BaseURL: e.Cfg.PublishURL, Coalition: e.Cfg.Coalition.Name, Domain: e.Cfg.Domain()}
+	return s.Build(sts)
 }

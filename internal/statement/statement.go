@@ -13,6 +13,7 @@ import (
 	"strings"
 	"unicode"
 
+	"consultd/internal/bidihtml"
 	"consultd/internal/inert"
 	"consultd/internal/lang"
 	"consultd/internal/render"
@@ -288,15 +289,17 @@ type Link struct {
 	Href   string // a file name beside this one
 }
 
-// HTML renders a statement text as a standalone page in language l (its
-// direction: Arabic is right-to-left).
+// HTML renders a statement text as a bare standalone page in language l
+// (its direction: Arabic is right-to-left), each run in the other direction
+// isolated (package bidihtml). The published page with its links to the
+// index and other languages is package site's.
 // The text is cleaned (inert.Text: no controls, no bidi overrides) and
 // escaped: nothing a member wrote can become markup, and no link is made.
 func HTML(l *lang.Language, text string, links ...Link) string {
 	title, rest := splitTitle(inert.Text(text))
 	var b strings.Builder
 	fmt.Fprintf(&b, "<!DOCTYPE html>\n<html lang=\"%s\" dir=\"%s\">\n<head><meta charset=\"utf-8\"><title>%s</title></head>\n<body>\n<h1>%s</h1>\n",
-		html.EscapeString(l.Code), l.Dir, html.EscapeString(title), html.EscapeString(title))
+		html.EscapeString(l.Code), l.Dir, html.EscapeString(title), bidihtml.Line(title, l.Dir))
 	if len(links) > 0 {
 		b.WriteString("<p>")
 		for i, k := range links {
@@ -308,12 +311,7 @@ func HTML(l *lang.Language, text string, links ...Link) string {
 		}
 		b.WriteString("</p>\n")
 	}
-	for _, para := range strings.Split(rest, "\n\n") {
-		if strings.TrimSpace(para) == "" {
-			continue
-		}
-		fmt.Fprintf(&b, "<p>%s</p>\n", strings.ReplaceAll(html.EscapeString(strings.TrimSpace(para)), "\n", "<br>\n"))
-	}
+	b.WriteString(bidihtml.Fragment(rest, l.Dir))
 	b.WriteString("</body>\n</html>\n")
 	return b.String()
 }
