@@ -31,6 +31,8 @@ type Config struct {
 	Policy       Policy       `yaml:"policy"`
 	Vocabulary   []Vocabulary `yaml:"vocabulary"` // extra languages for understanding replies
 	Log          Log          `yaml:"log"`
+	HTTP         HTTP         `yaml:"http"`
+	Watchdog     Watchdog     `yaml:"watchdog"`
 	// MemoryLimit is the Go runtime's soft memory limit for `run`
 	// (0: none; the GOMEMLIMIT environment variable wins).
 	MemoryLimit Size `yaml:"memory_limit"`
@@ -162,6 +164,22 @@ type Vocabulary struct {
 type Log struct {
 	Level  string `yaml:"level"`  // debug | info | warn | error
 	Format string `yaml:"format"` // text | json
+}
+
+// HTTP is the optional monitoring listener (/metrics, /healthz, /readyz).
+type HTTP struct {
+	// Listen is host:port, e.g. 127.0.0.1:9465; empty: no listener.
+	Listen string `yaml:"listen"`
+}
+
+// Watchdog says after how long a failure is reported to the coordinators;
+// 0 turns that check off.
+type Watchdog struct {
+	IMAPDown    Duration `yaml:"imap_down"`    // IMAP failing this long
+	OutboxStuck Duration `yaml:"outbox_stuck"` // a message failing to go out this long
+	// Silence: no mail received this long while an open round still awaits
+	// members' answers. Default 0 (off): members may well be slow.
+	Silence Duration `yaml:"silence"`
 }
 
 // Duration is a time.Duration that parses from YAML strings like "72h" or "30m"

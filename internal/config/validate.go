@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"net/mail"
 	"net/url"
 	"os"
@@ -35,6 +36,8 @@ const (
 	DefaultLogLevel           = "info"
 	DefaultLogFormat          = "text"
 	DefaultLanguage           = "en"
+	DefaultWatchdogIMAPDown   = 15 * time.Minute
+	DefaultWatchdogOutbox     = 30 * time.Minute
 )
 
 var (
@@ -140,6 +143,8 @@ func (v *validator) defaults() {
 	v.authDefaults()
 	setStr(&c.Log.Level, DefaultLogLevel)
 	setStr(&c.Log.Format, DefaultLogFormat)
+	setDur(&c.Watchdog.IMAPDown, "watchdog.imap_down", DefaultWatchdogIMAPDown)
+	setDur(&c.Watchdog.OutboxStuck, "watchdog.outbox_stuck", DefaultWatchdogOutbox)
 	for i := range c.Members {
 		setStr(&c.Members[i].Language, DefaultLanguage)
 	}
@@ -160,7 +165,25 @@ func (v *validator) validate() {
 	v.oneOf("log.level", v.c.Log.Level, logLevels)
 	v.oneOf("log.format", v.c.Log.Format, logFormats)
 	v.validateSizes()
+	v.validateOps()
 	v.validatePublishURL()
+}
+
+// validateOps checks the monitoring listener and the watchdog.
+func (v *validator) validateOps() {
+	if l := strings.TrimSpace(v.c.HTTP.Listen); l != "" {
+		if _, port, err := net.SplitHostPort(l); err != nil || port == "" {
+			v.errf("http.listen", "%q must be host:port, e.g. 127.0.0.1:9465", l)
+		}
+	}
+	for _, d := range []struct {
+		key string
+		d   Duration
+	}{{"watchdog.imap_down", v.c.Watchdog.IMAPDown}, {"watchdog.outbox_stuck", v.c.Watchdog.OutboxStuck}, {"watchdog.silence", v.c.Watchdog.Silence}} {
+		if d.d.Duration < 0 {
+			v.errf(d.key, "must not be negative (0 turns this check off)")
+		}
+	}
 }
 
 // validatePublishURL: the feed's links are built under publish_url, so it
