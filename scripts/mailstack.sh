@@ -6,6 +6,7 @@
 # Delivered-To header naming the original recipient.
 #
 # Usage: scripts/mailstack.sh install|start|stop|restart|restart-dovecot|
+#                             dovecot-stop|dovecot-start|
 #                             postfix-stop|postfix-start|status|
 #                             adduser ADDRESS PASSWORD|logs
 #
@@ -350,6 +351,9 @@ lmtp_host_lookup = native
 transport_maps = hash:$PF/transport
 EOF
 	printf 'bounce.test error:5.1.1 <mailbox unavailable>: user unknown\n.bounce.test error:5.1.1 <mailbox unavailable>: user unknown\n' >"$PF/transport"
+	# Both ports use Dovecot's auth socket for SASL: while Dovecot is stopped
+	# (dovecot-stop) new smtpd processes exit and master throttles them, so
+	# SMTP is down too until postfix-stop/postfix-start after dovecot-start.
 	cat >"$PF/master.cf" <<EOF
 # service type private unpriv chroot wakeup maxproc command
 127.0.0.1:$SMTP_PORT inet n - n - - smtpd
@@ -491,6 +495,19 @@ cmd_restart_dovecot() {
 	wait_port imap "$IMAP_PORT"
 }
 
+# A Dovecot outage: IMAP refuses connections and Postfix defers local
+# deliveries until dovecot-start.
+cmd_dovecot_stop() {
+	need_root dovecot-stop
+	stop_dovecot
+}
+
+cmd_dovecot_start() {
+	need_root dovecot-start
+	start_dovecot
+	wait_port imap "$IMAP_PORT"
+}
+
 # A Postfix outage: the SMTP port refuses connections until postfix-start.
 cmd_postfix_stop() {
 	need_root postfix-stop
@@ -566,12 +583,12 @@ cmd_logs() {
 
 main() {
 	local cmd=${1:-}
-	[[ -n $cmd ]] || die "usage: $0 install|start|stop|restart|restart-dovecot|postfix-stop|postfix-start|status|adduser ADDRESS PASSWORD|logs"
+	[[ -n $cmd ]] || die "usage: $0 install|start|stop|restart|restart-dovecot|dovecot-stop|dovecot-start|postfix-stop|postfix-start|status|adduser ADDRESS PASSWORD|logs"
 	shift
 	case $cmd in
 	logs) cmd_logs ;;
 	status) cmd_status ;;
-	install | start | stop | restart | restart-dovecot | postfix-stop | postfix-start | adduser)
+	install | start | stop | restart | restart-dovecot | dovecot-stop | dovecot-start | postfix-stop | postfix-start | adduser)
 		mkdir -p "$D"
 		chmod 755 "$D"
 		# One command at a time: test binaries of several packages call
@@ -584,6 +601,8 @@ main() {
 		stop) cmd_stop ;;
 		restart) cmd_stop && cmd_start ;;
 		restart-dovecot) cmd_restart_dovecot ;;
+		dovecot-stop) cmd_dovecot_stop ;;
+		dovecot-start) cmd_dovecot_start ;;
 		postfix-stop) cmd_postfix_stop ;;
 		postfix-start) cmd_postfix_start ;;
 		adduser) cmd_adduser "$@" ;;

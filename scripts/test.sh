@@ -23,7 +23,7 @@ if [[ $(id -u) != 0 ]]; then
 		exec sudo --preserve-env=CI,CONSULTD_CORPUS,CONSULTD_MAILSTACK_DIR,IMAP_PORT,IMAPS_PORT,SMTP_PORT,SUBMISSION_PORT,GO_TEST_TIMEOUT,RACE_TIMEOUT \
 			CONSULTD_TEST_SUDO=1 bash "$PWD/scripts/test.sh" "$@"
 	fi
-	echo "scripts/test.sh must run as root: it installs dovecot-imapd, dovecot-lmtpd, postfix and node-marked" >&2
+	echo "scripts/test.sh must run as root: it installs dovecot-imapd, dovecot-lmtpd, postfix, node-marked and chromium" >&2
 	echo "with apt-get and runs them on loopback for the integration tests." >&2
 	if [[ -n ${CONSULTD_TEST_SUDO:-} ]]; then
 		echo "(It ran again through sudo, and is still user $(id -un).)" >&2
@@ -53,6 +53,13 @@ if ! command -v marked >/dev/null; then
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends node-marked >/dev/null
 fi
 command -v marked
+# chromium renders the published site and the HTML mail headless
+# (internal/browser); the tests fail without it under CI=true.
+if ! command -v chromium >/dev/null; then
+	echo "installing chromium"
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
+command -v chromium
 
 step "scripts/check.sh"
 bash scripts/check.sh || checks_failed+=("scripts/check.sh")

@@ -18,6 +18,8 @@ const usage = `consultd — a coalition's joint answer to invitations, by email.
 Usage:
   consultd run --config FILE            watch the mailbox and run consultations (SIGINT/SIGTERM stop it)
   consultd check-config --config FILE   validate the configuration; exit 1 on any error
+  consultd doctor --config FILE [--wait 2m]
+                                        check the mail servers, TLS, folders and delivery to the plus address
   consultd login --config FILE          sign the mailbox in once (oauth2.grant: refresh_token)
   consultd rounds --config FILE         list rounds
   consultd round --config FILE ID       one round: members, answers, outbox, history
@@ -38,7 +40,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	cmds := map[string]func([]string, io.Reader, io.Writer, io.Writer) int{
 		"run": runCmd, "check-config": checkConfigCmd, "rounds": roundsCmd, "round": roundCmd,
-		"inspect": inspectCmd, "demo": demoCmd, "login": loginCmd,
+		"inspect": inspectCmd, "demo": demoCmd, "doctor": doctorCmd, "login": loginCmd,
 	}
 	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprint(stdout, usage)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -196,6 +197,15 @@ func roundCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	if r.Statement != "" {
 		fmt.Fprintf(stdout, "\nStatement:\n%s\n", inert.Text(r.Statement))
+	}
+	// The statement's other statement_languages, in a stable order.
+	langs := make([]string, 0, len(r.Translations))
+	for l := range r.Translations {
+		langs = append(langs, l)
+	}
+	sort.Strings(langs)
+	for _, l := range langs {
+		fmt.Fprintf(stdout, "\nStatement (%s):\n%s\n", l, inert.Text(r.Translations[l]))
 	}
 	return 0
 }

@@ -37,6 +37,7 @@ func TestRoundPrintsNoTerminalEscapes(t *testing.T) {
 			return err
 		}
 		r.Statement = "Statement\n\nWe decline.\x1b]0;owned\x07\n\u202E1. spoof"
+		r.Translations = map[string]string{"ar": "بيان\n\nنعتذر.\x1b[2J"}
 		return store.UpdateRound(ctx, tx, r)
 	})
 	st.Close()
@@ -56,6 +57,9 @@ func TestRoundPrintsNoTerminalEscapes(t *testing.T) {
 		}
 		if args[0] == "round" && (!strings.Contains(r.stdout, "Envoy[2J Fake: line") || !strings.Contains(r.stdout, "We decline.]0;owned\n1. spoof")) {
 			t.Errorf("round lacks the inviter or statement:\n%s", r.stdout)
+		}
+		if args[0] == "round" && !strings.Contains(r.stdout, "Statement (ar):\nبيان\n\nنعتذر.[2J") {
+			t.Errorf("round lacks the statement's other language:\n%s", r.stdout)
 		}
 	}
 }

@@ -5,7 +5,6 @@ import "testing"
 // TestEveryLanguageHasLabels: a language without a From label cannot give an
 // inviter, one without Date or Subject loses them silently.
 func TestEveryLanguageHasLabels(t *testing.T) {
-	need := []Field{FieldFrom}
 	full := []Field{FieldFrom, FieldDate, FieldTo, FieldSubject}
 	have := map[string]map[Field]bool{}
 	for _, l := range Labels {
@@ -15,11 +14,7 @@ func TestEveryLanguageHasLabels(t *testing.T) {
 		have[l.Lang][l.Field] = true
 	}
 	for _, lang := range Languages {
-		fields := full
-		if lang == "et" { // only Gmail's From: was found; Gmail writes the rest in English
-			fields = need
-		}
-		for _, f := range fields {
+		for _, f := range full {
 			if !have[lang][f] {
 				t.Errorf("language %s has no %s label", lang, f)
 			}
@@ -111,6 +106,8 @@ func FuzzMatch(f *testing.F) {
 		LooksLikeMarker(s)
 		SplitDashedPrefix(s)
 		FieldOf(s)
+		StripSubjectPrefixes(s)
+		MatchMarkerLine(s)
 	})
 }
 
@@ -126,13 +123,112 @@ func TestEveryLanguageHasAForwardMarker(t *testing.T) {
 			t.Errorf("language %s has no forward marker", lang)
 		}
 	}
-	for _, m := range ForwardMarkers {
-		found := false
-		for _, l := range Languages {
-			found = found || l == m.Lang
+}
+
+// TestSubjectPrefixes: subjects as the clients write them, prefixes piled up
+// the way forwards of replies pile them.
+func TestSubjectPrefixes(t *testing.T) {
+	for _, c := range []struct {
+		subject, want string
+		fwd, rep      bool
+	}{
+		{"Fwd: Invitation", "Invitation", true, false},
+		{"FW: Invitation", "Invitation", true, false},
+		{"WG: AW: Einladung zur Konsultation", "Einladung zur Konsultation", true, false},
+		{"TR : Invitation", "Invitation", true, false},
+		{"RV: Invitación", "Invitación", true, false},
+		{"I: Invito", "Invito", true, false},
+		{"PD: Odp: Zaproszenie", "Zaproszenie", true, false},
+		{"ENC: Convite", "Convite", true, false},
+		{"İLT: Davet", "Davet", true, false},
+		{"VB: Inbjudan", "Inbjudan", true, false},
+		{"Redir.: Invitație", "Invitație", true, false},
+		{"Videresend: Invitasjon", "Invitasjon", true, false},
+		{"Fwd[2]: Invitation", "Invitation", true, false},
+		{"إعادة توجيه: دعوة", "دعوة", true, false},
+		{"\u200fإعادة توجيه: دعوة", "دعوة", true, false},
+		{"Re: Invitation", "Invitation", false, true},
+		{"SV: Inbjudan", "Inbjudan", false, true},
+		{"YNT: Davet", "Davet", false, true},
+		{"رد: دعوة", "دعوة", false, true},
+		// Not prefixes: a word that begins like one, a colon far away.
+		{"Invitation: consultation", "Invitation: consultation", false, false},
+		{"Iran: consultation", "Iran: consultation", false, false},
+		{"Reform agenda", "Reform agenda", false, false},
+	} {
+		if got := StripSubjectPrefixes(c.subject); got != c.want {
+			t.Errorf("StripSubjectPrefixes(%q) = %q; want %q", c.subject, got, c.want)
 		}
-		if !found {
-			t.Errorf("marker %q is in language %q, which Languages does not list", m.Text, m.Lang)
+		if got := HasForwardPrefix(c.subject); got != c.fwd {
+			t.Errorf("HasForwardPrefix(%q) = %v", c.subject, got)
+		}
+		if got := HasReplyPrefix(c.subject); got != c.rep {
+			t.Errorf("HasReplyPrefix(%q) = %v", c.subject, got)
+		}
+	}
+	// Only forward prefixes are removed when asked: a reply stays a reply.
+	if got := StripSubjectPrefixes("FW: RE: Invitation", PrefixForward); got != "RE: Invitation" {
+		t.Errorf("forward-only strip = %q", got)
+	}
+}
+
+// TestEveryLanguageHasAForwardPrefix: a language without a row would leave
+// its forwards' subjects with "VB:" or "PD:" in every member's consultation.
+func TestEveryLanguageHasAForwardPrefix(t *testing.T) {
+	have := map[string]bool{}
+	for _, p := range SubjectPrefixes {
+		if p.Kind == PrefixForward {
+			have[p.Lang] = true
+		}
+		if !HasForwardPrefix(p.Text+": x") && p.Kind == PrefixForward || !HasReplyPrefix(p.Text+": x") && p.Kind == PrefixReply {
+			t.Errorf("row %+v does not match its own text", p)
+		}
+	}
+	for _, lang := range Languages {
+		if !have[lang] {
+			t.Errorf("language %s has no forward subject prefix", lang)
+		}
+	}
+}
+
+// TestMatchMarkerLine: the reply trimmer keeps a forward whole and cuts a
+// reply's history, so a marker must be told from a separator.
+func TestMatchMarkerLine(t *testing.T) {
+	for _, c := range []struct {
+		line string
+		want MarkerLine
+	}{
+		{"---------- Forwarded message ---------", MarkerForwarded},
+		{"> ---------- Forwarded message ---------", MarkerForwarded},
+		{"Begin forwarded message:", MarkerForwarded},
+		{"*Begin forwarded message:* From: Rania", MarkerForwarded},
+		{"----- Forwarded Message ----- From: Envoy <office@envoy.example> To: us", MarkerForwarded},
+		{"-------- Weitergeleitete Nachricht --------", MarkerForwarded},
+		{"---------- 转发的邮件 ---------", MarkerForwarded},
+		{"-----Original Message-----", MarkerOriginal},
+		{"-------- Oprindelig besked --------", MarkerOriginal},
+		{"-----Message d'origine-----", MarkerOriginal},
+		{"----- Mensaje original -----", MarkerOriginal},
+		{"-------- الرسالة الأصلية --------", MarkerOriginal},
+		{"Reply Message", MarkerOriginal},
+		{"--------", NoMarker},
+		{"-- ", NoMarker},
+		{"Please see below: the forwarded message", NoMarker},
+		{"From: Rania <rania@example.org>", NoMarker},
+		{"-------- Ursprungligt --------", NoMarker},
+	} {
+		if got := MatchMarkerLine(c.line); got != c.want {
+			t.Errorf("MatchMarkerLine(%q) = %v; want %v", c.line, got, c.want)
+		}
+	}
+}
+
+func TestLabelDateOrder(t *testing.T) {
+	for label, want := range map[string]DateOrder{
+		"De": DayFirst, "Von": DayFirst, "Od": DayFirst, "Från": YearFirst, "From": OrderUnknown, "Nobody": OrderUnknown,
+	} {
+		if got := LabelDateOrder(label); got != want {
+			t.Errorf("LabelDateOrder(%q) = %v; want %v", label, got, want)
 		}
 	}
 }

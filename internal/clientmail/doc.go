@@ -15,14 +15,20 @@
 // rather than guessed: a wrong row makes a silent mistake.
 //
 // Languages with rows: ar, cs, da, de, en, es, et, fi, fr, hr, hu, it, ja, nl,
-// no, pl, pt, pt-BR, ro, ru, sk, sv, tr, uk. Not covered, because no real
-// string was found: Persian (fa) labels and markers of any client; Proton
-// Mail, Zoho Mail, Samsung Email and K-9 Mail forwards in any language (their
-// English "Original Message"/"Forwarded message" lines are matched by the
-// rows of other clients); Thunderbird's labels in Estonian. A header block
-// with an unknown From label leaves the inviter missing, and the forward goes
-// to a coordinator instead of opening a round.
+// no, pl, pt, pt-BR, ro, ru, sk, sv, tr, uk (and zh for some rows). Subject
+// prefixes (prefixes.go) and the numeric date order of each language
+// (dates.go) are rows too. Not covered, because no real string was found:
+// Persian (fa) forward markers and subject prefixes of any client; Proton
+// Mail, Zoho Mail, Samsung Email forwards and Gmail's Android/iOS apps as
+// distinct from web Gmail (their English "Original Message"/"Forwarded
+// message" lines are matched by the rows of other clients); Czech
+// "Přeposlat:". K-9 Mail (Thunderbird for Android) writes Thunderbird's
+// "Original Message" separator with From/Sent/To/Cc/Subject (its
+// strings.xml). A header block with an unknown From label leaves the
+// inviter missing, and the forward goes to a coordinator instead of opening
+// a round.
 //
 // Adding a language is adding rows; TestEveryLanguageHasLabels checks that
-// every language listed in Languages has a From, Date and Subject label.
+// every language listed in Languages has From, Date, To and Subject labels,
+// a forward marker and a forward subject prefix.
 package clientmail

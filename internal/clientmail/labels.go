@@ -106,7 +106,7 @@ var Labels = []Label{
 	{"es", FieldReplyTo, "Responder a", "Apple Mail"},
 
 	// Estonian.
-	{"et", FieldFrom, "Saatja", "Gmail"},
+	{"et", FieldFrom, "Saatja", "Gmail, Thunderbird (headerFields.ftl)"},
 
 	// Finnish.
 	{"fi", FieldFrom, "Lähettäjä", "Apple Mail, Gmail, new Outlook, Thunderbird, HubSpot, Yahoo"},
@@ -291,10 +291,10 @@ var Labels = []Label{
 	{"ar", FieldDate, "بتاريخ", "Outlook"},
 	{"ar", FieldDate, "تاريخ", "Outlook"},
 	{"cs", FieldDate, "Odesláno", "Outlook"},
-	{"et", FieldTo, "Saaja", "Outlook"},
+	{"et", FieldTo, "Saaja", "Outlook, Thunderbird (headerFields.ftl)"},
 	{"et", FieldTo, "Adressaat", "Outlook"},
-	{"et", FieldSubject, "Teema", "Outlook"},
-	{"et", FieldCc, "Koopia", "Outlook"},
+	{"et", FieldSubject, "Teema", "Outlook, Thunderbird (headerFields.ftl)"},
+	{"et", FieldCc, "Koopia", "Outlook, Thunderbird (headerFields.ftl)"},
 	{"et", FieldDate, "Saadetud", "Outlook"},
 	{"et", FieldDate, "Kuupäev", "Thunderbird"},
 	{"fr", FieldDate, "Envoyé le", "Outlook for Mac"},

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // MarkerShape is how a forward marker line is drawn.
@@ -122,6 +123,10 @@ var ForwardMarkers = []ForwardMarker{
 
 	// MailMate.
 	{"mailmate", "en", "Forwarded message", MarkerColon},
+
+	// Gmail in a Chinese UI (Gmail-style quote builders' tests show
+	// "---------- 转发的邮件 ---------").
+	{"gmail", "zh", "转发的邮件", MarkerDashed},
 }
 
 // foldMarker is the form marker texts are compared in: lower case, single
@@ -267,3 +272,73 @@ func MatchForwardAttribution(line string) (date, name, addr string, fa ForwardAt
 	}
 	return "", "", "", ForwardAttribution{}, false
 }
+
+// MarkerLine is what MatchMarkerLine found on a line.
+type MarkerLine int
+
+const (
+	NoMarker MarkerLine = iota
+	// MarkerForwarded: a forward marker ("---------- Forwarded message
+	// ---------", "Begin forwarded message:"): what follows is passed on.
+	MarkerForwarded
+	// MarkerOriginal: an original-message separator ("-----Original
+	// Message-----"): what follows is the history of a reply or a forward.
+	MarkerOriginal
+)
+
+// MatchMarkerLine reads a forward marker or an original-message separator at
+// the start of a line (">" and "*" around it allowed, as quoting and
+// HTML-to-text add them), also when more text follows on the same line:
+// Yahoo's "----- Forwarded Message ----- From: …" and "Begin forwarded
+// message: …" after a converter joined lines. Both the reply trimmer and the
+// forward parser read the same rows through it.
+func MatchMarkerLine(line string) MarkerLine {
+	l := strings.TrimLeft(stripInvisible(line), " \t>*")
+	l = strings.TrimRight(l, " \t*")
+	if l == "" || len(l) > 1000 {
+		return NoMarker
+	}
+	if IsBareSeparator(l) {
+		return MarkerOriginal
+	}
+	if l[0] != '-' && l[0] != '=' && !strings.ContainsAny(l, ":：") {
+		return NoMarker
+	}
+	cands := [3]string{l}
+	if m, _, ok := SplitDashedPrefix(l); ok {
+		cands[1] = m
+	}
+	if i := strings.IndexAny(l, ":："); i > 0 && i < 200 {
+		_, w := utf8.DecodeRuneInString(l[i:])
+		cands[2] = l[:i+w]
+	}
+	for _, c := range cands {
+		if c == "" {
+			continue
+		}
+		if IsSeparator(c) {
+			return MarkerOriginal
+		}
+		if fm, ok := MatchForwardMarker(c); ok {
+			if fm.original() {
+				return MarkerOriginal
+			}
+			return MarkerForwarded
+		}
+	}
+	return NoMarker
+}
+
+// original tells the "Original Message" rows (Outlook's, and any text the
+// separators list) from the markers that announce a forward.
+func (m ForwardMarker) original() bool {
+	return m.Client == "outlook" || separatorSet[foldMarker(m.Text)]
+}
+
+var separatorSet = func() map[string]bool {
+	s := map[string]bool{}
+	for _, sep := range Separators {
+		s[foldMarker(sep.Text)] = true
+	}
+	return s
+}()

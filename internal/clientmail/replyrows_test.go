@@ -16,12 +16,23 @@ var replyLangs = []string{"ar", "en", "fr", "de", "tr", "es", "it", "nl", "pt", 
 // added for one of them must also remove it here.
 var notFound = map[string][]string{
 	"footer": {"uk", "hu", "no", "et", "fa"},
+	// Persian: no forward marker or subject prefix of any client was found.
+	"forward-marker": {"fa"},
+	"forward-prefix": {"fa"},
 }
 
 // TestEveryLanguageHasEveryKindOfReplyRow: adding a language is adding rows,
 // and a language without a separator, an attribution or a footer shows here.
 func TestEveryLanguageHasEveryKindOfReplyRow(t *testing.T) {
-	have := map[string]map[string]bool{"separator": {}, "attribution": {}, "footer": {}}
+	have := map[string]map[string]bool{"separator": {}, "attribution": {}, "footer": {}, "forward-marker": {}, "forward-prefix": {}}
+	for _, m := range ForwardMarkers {
+		have["forward-marker"][m.Lang] = true
+	}
+	for _, p := range SubjectPrefixes {
+		if p.Kind == PrefixForward {
+			have["forward-prefix"][p.Lang] = true
+		}
+	}
 	for _, s := range Separators {
 		have["separator"][s.Lang] = true
 	}
@@ -31,7 +42,7 @@ func TestEveryLanguageHasEveryKindOfReplyRow(t *testing.T) {
 	for _, f := range Footers {
 		have["footer"][f.Lang] = true
 	}
-	kinds := []string{"separator", "attribution", "footer"}
+	kinds := []string{"separator", "attribution", "footer", "forward-marker", "forward-prefix"}
 	for _, kind := range kinds {
 		gaps := map[string]bool{}
 		for _, l := range notFound[kind] {
@@ -162,6 +173,16 @@ func TestLanguagesAreKnownTags(t *testing.T) {
 	for _, f := range Footers {
 		if !known[f.Lang] {
 			bad = append(bad, f.Lang)
+		}
+	}
+	for _, m := range ForwardMarkers {
+		if !known[m.Lang] {
+			bad = append(bad, m.Lang)
+		}
+	}
+	for _, p := range SubjectPrefixes {
+		if !known[p.Lang] {
+			bad = append(bad, p.Lang)
 		}
 	}
 	sort.Strings(bad)

@@ -78,6 +78,26 @@ var Separators = []Separator{
 	{"vi", "Thunderbird", "Thư Gốc"},
 }
 
+// BareSeparators are separators some webmails write without dashes, alone
+// on a line ("Reply Message"), as the reply corpora show.
+var BareSeparators = []Separator{
+	{"en", "webmail", "Reply Message"},
+}
+
+// IsBareSeparator reports a line that is only a BareSeparators text.
+func IsBareSeparator(line string) bool {
+	if len(line) > 64 { // every line of a reply comes here: longer ones are not captions
+		return false
+	}
+	l := strings.ToLower(strings.Trim(line, " \t>*"))
+	for _, s := range BareSeparators {
+		if l == strings.ToLower(s.Text) {
+			return true
+		}
+	}
+	return false
+}
+
 // separatorWords is every Separator.Text in lower case, longest first so
 // that "original message" is not taken for a prefix of a longer entry.
 var separatorWords = func() []string {

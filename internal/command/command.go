@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"consultd/internal/clientmail"
 	"consultd/internal/mimeparse"
 	"consultd/internal/reply"
 )
@@ -85,7 +86,7 @@ func parseVerb(m *mimeparse.Message) (Command, bool) {
 	// A reply's subject was written earlier, often by consultd itself
 	// ("[Consultation X] Status"): only a new message's subject is a command,
 	// or every answer to a command reply (an auto-responder's too) repeats it.
-	if !replySubjectRe.MatchString(m.Subject) {
+	if !clientmail.HasReplyPrefix(m.Subject) {
 		lines = append(lines, StripSubject(m.Subject))
 	}
 	for _, l := range strings.Split(reply.Trim(m.Text), "\n") {
@@ -159,12 +160,21 @@ func SubjectRoundID(s string) string {
 	return ""
 }
 
-var prefixRe = regexp.MustCompile(`(?i)^\s*((re|fwd?|aw|tr|wg|رد|إعادة توجيه)\s*:\s*|\[Consultation \d{4}-\d{2,}\]\s*)+`)
+var tagPrefixRe = regexp.MustCompile(`^\s*\[Consultation \d{4}-\d{2,}\]\s*`)
 
-var replySubjectRe = regexp.MustCompile(`(?i)^\s*(re|aw|sv|antw|rif|رد)\s*:`)
-
-// StripSubject removes Re:/Fwd: prefixes and our [Consultation ID] tag.
-func StripSubject(s string) string { return prefixRe.ReplaceAllString(s, "") }
+// StripSubject removes reply and forward prefixes (clientmail's table, in
+// every language: "Re:", "AW:", "WG:", "رد:") and our [Consultation ID] tag,
+// in any order they pile up.
+func StripSubject(s string) string {
+	for i := 0; i < 10; i++ {
+		t := tagPrefixRe.ReplaceAllString(clientmail.StripSubjectPrefixes(s), "")
+		if t == s {
+			break
+		}
+		s = t
+	}
+	return s
+}
 
 // EditedStatement returns the text between the statement markers on lines the
 // coordinator wrote (not quoted with ">").

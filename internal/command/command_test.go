@@ -108,3 +108,29 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestSubjectCommandsUnderLocalisedPrefixes: a coordinator forwarding a
+// status note from German or Polish Outlook writes "WG:"/"PD:" before the
+// command; a localised reply prefix ("AW:", "Odp:") makes the subject an
+// old one, never a command.
+func TestSubjectCommandsUnderLocalisedPrefixes(t *testing.T) {
+	for _, c := range []struct {
+		subject string
+		verb    string // "" = not a command
+	}{
+		{"WG: [Consultation 2026-01] STATUS", "STATUS"},
+		{"[Consultation 2026-01] PD: CLOSE 2026-01", "CLOSE"},
+		{"إعادة توجيه: STATUS 2026-01", "STATUS"},
+		{"AW: [Consultation 2026-01] STATUS", ""},
+		{"Odp: CLOSE 2026-01", ""},
+		{"YNT: CLOSE 2026-01", ""},
+	} {
+		cmd, ok := Parse(&mimeparse.Message{Subject: c.subject})
+		if got := map[bool]string{true: cmd.Verb.String(), false: ""}[ok]; got != c.verb {
+			t.Errorf("subject %q read as %q, want %q", c.subject, got, c.verb)
+		}
+	}
+	if got := StripSubject("RE: AW: [Consultation 2026-01] Status"); got != "Status" {
+		t.Errorf("StripSubject = %q", got)
+	}
+}

@@ -15,15 +15,24 @@ type Config struct {
 	IMAP         IMAP   `yaml:"imap"`
 	SMTP         SMTP   `yaml:"smtp"`
 	// OAuth2 is how tokens are obtained for imap.auth / smtp.auth: oauth2.
-	OAuth2       OAuth2       `yaml:"oauth2"`
-	Database     string       `yaml:"database"`
-	PublishDir   string       `yaml:"publish_dir"`
+	OAuth2     OAuth2 `yaml:"oauth2"`
+	Database   string `yaml:"database"`
+	PublishDir string `yaml:"publish_dir"`
+	// StatementLanguages are the languages the joint statement is drafted and
+	// published in (empty: the invitation's language only). The inviter
+	// receives the one in the invitation's language.
+	StatementLanguages []string `yaml:"statement_languages"`
+	// PublishURL is where publish_dir is served (https://coalition.example/statements):
+	// the Atom feed's links are absolute under it; empty, they are relative.
+	PublishURL   string       `yaml:"publish_url"`
 	TemplatesDir string       `yaml:"templates_dir"` // optional: overrides the built-in templates
 	Coordinators []Person     `yaml:"coordinators"`
 	Members      []Member     `yaml:"members"`
 	Policy       Policy       `yaml:"policy"`
 	Vocabulary   []Vocabulary `yaml:"vocabulary"` // extra languages for understanding replies
 	Log          Log          `yaml:"log"`
+	HTTP         HTTP         `yaml:"http"`
+	Watchdog     Watchdog     `yaml:"watchdog"`
 	// MemoryLimit is the Go runtime's soft memory limit for `run`
 	// (0: none; the GOMEMLIMIT environment variable wins).
 	MemoryLimit Size `yaml:"memory_limit"`
@@ -155,6 +164,22 @@ type Vocabulary struct {
 type Log struct {
 	Level  string `yaml:"level"`  // debug | info | warn | error
 	Format string `yaml:"format"` // text | json
+}
+
+// HTTP is the optional monitoring listener (/metrics, /healthz, /readyz).
+type HTTP struct {
+	// Listen is host:port, e.g. 127.0.0.1:9465; empty: no listener.
+	Listen string `yaml:"listen"`
+}
+
+// Watchdog says after how long a failure is reported to the coordinators;
+// 0 turns that check off.
+type Watchdog struct {
+	IMAPDown    Duration `yaml:"imap_down"`    // IMAP failing this long
+	OutboxStuck Duration `yaml:"outbox_stuck"` // a message failing to go out this long
+	// Silence: no mail received this long while an open round still awaits
+	// members' answers. Default 0 (off): members may well be slow.
+	Silence Duration `yaml:"silence"`
 }
 
 // Duration is a time.Duration that parses from YAML strings like "72h" or "30m"

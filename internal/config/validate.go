@@ -2,7 +2,9 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"net/mail"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -34,6 +36,8 @@ const (
 	DefaultLogLevel           = "info"
 	DefaultLogFormat          = "text"
 	DefaultLanguage           = "en"
+	DefaultWatchdogIMAPDown   = 15 * time.Minute
+	DefaultWatchdogOutbox     = 30 * time.Minute
 )
 
 var (
@@ -79,6 +83,9 @@ func (v *validator) normalise() {
 	}
 	for i := range c.Vocabulary {
 		low(&c.Vocabulary[i].Language)
+	}
+	for i := range c.StatementLanguages {
+		low(&c.StatementLanguages[i])
 	}
 }
 
@@ -136,6 +143,8 @@ func (v *validator) defaults() {
 	v.authDefaults()
 	setStr(&c.Log.Level, DefaultLogLevel)
 	setStr(&c.Log.Format, DefaultLogFormat)
+	setDur(&c.Watchdog.IMAPDown, "watchdog.imap_down", DefaultWatchdogIMAPDown)
+	setDur(&c.Watchdog.OutboxStuck, "watchdog.outbox_stuck", DefaultWatchdogOutbox)
 	for i := range c.Members {
 		setStr(&c.Members[i].Language, DefaultLanguage)
 	}
@@ -149,12 +158,47 @@ func (v *validator) validate() {
 	v.validateSMTP()
 	v.validatePeople()
 	v.validateVocabulary()
+	v.validateStatementLanguages()
 	v.validatePolicy()
 	v.validateAuthentication()
 	v.validateProvider()
 	v.oneOf("log.level", v.c.Log.Level, logLevels)
 	v.oneOf("log.format", v.c.Log.Format, logFormats)
 	v.validateSizes()
+	v.validateOps()
+	v.validatePublishURL()
+}
+
+// validateOps checks the monitoring listener and the watchdog.
+func (v *validator) validateOps() {
+	if l := strings.TrimSpace(v.c.HTTP.Listen); l != "" {
+		if _, port, err := net.SplitHostPort(l); err != nil || port == "" {
+			v.errf("http.listen", "%q must be host:port, e.g. 127.0.0.1:9465", l)
+		}
+	}
+	for _, d := range []struct {
+		key string
+		d   Duration
+	}{{"watchdog.imap_down", v.c.Watchdog.IMAPDown}, {"watchdog.outbox_stuck", v.c.Watchdog.OutboxStuck}, {"watchdog.silence", v.c.Watchdog.Silence}} {
+		if d.d.Duration < 0 {
+			v.errf(d.key, "must not be negative (0 turns this check off)")
+		}
+	}
+}
+
+// validatePublishURL: the feed's links are built under publish_url, so it
+// must be an absolute http(s) URL; a trailing slash is dropped.
+func (v *validator) validatePublishURL() {
+	c := v.c
+	if c.PublishURL == "" {
+		return
+	}
+	u, err := url.Parse(c.PublishURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		v.errf("publish_url", "%q is not an absolute http(s) URL without ?query or #fragment, e.g. https://coalition.example/statements", c.PublishURL)
+		return
+	}
+	c.PublishURL = strings.TrimRight(c.PublishURL, "/")
 }
 
 func (v *validator) validateCoalition() {
@@ -272,6 +316,22 @@ func (v *validator) validatePeople() {
 			v.errf(base+".language", "unknown language %q (use %s; add its words under vocabulary, or its templates in templates_dir/%s/)",
 				m.Language, strings.Join(v.languages(), ", "), m.Language)
 		}
+	}
+}
+
+// validateStatementLanguages: a statement is written from templates, which
+// exist for the built-in languages and those templates_dir adds.
+func (v *validator) validateStatementLanguages() {
+	seen := map[string]bool{}
+	for i, l := range v.c.StatementLanguages {
+		path := fmt.Sprintf("statement_languages[%d]", i)
+		switch {
+		case !slices.Contains(v.langs.Codes(), l):
+			v.errf(path, "no statement templates for language %q (use %s)", l, strings.Join(v.langs.Codes(), ", "))
+		case seen[l]:
+			v.errf(path, "language %q is listed twice", l)
+		}
+		seen[l] = true
 	}
 }
 

@@ -20,10 +20,12 @@ import (
 	"consultd/internal/config"
 	"consultd/internal/mailauth"
 	"consultd/internal/mailbox"
+	"consultd/internal/metrics"
 	"consultd/internal/oauth"
 	"consultd/internal/outbox"
 	"consultd/internal/render"
 	"consultd/internal/round"
+	"consultd/internal/sdnotify"
 	"consultd/internal/sender"
 	"consultd/internal/store"
 )
@@ -37,9 +39,17 @@ type Daemon struct {
 
 	// TickEvery is how often reminders and deadlines are checked.
 	TickEvery time.Duration
+	// WatchdogEvery is how often the watchdog looks (default 30 s).
+	WatchdogEvery time.Duration
+	// Metrics is always kept; it is served when http.listen is set.
+	Metrics   *metrics.Metrics
 	wake      chan struct{}
 	watcher   *mailbox.Watcher
 	lock      *os.File
+	http      *metrics.Server
+	httpReady chan struct{} // closed once Run bound the listener (or has none)
+	notifyMu  sync.Mutex
+	stopping  bool // STOPPING=1 was sent
 	auth      *mailauth.Auth
 }
 
@@ -98,21 +108,42 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Daemon, er
 		lock.Close()
 		return nil, err
 	}
-	d := &Daemon{Cfg: cfg, Store: st, Log: log, TickEvery: 30 * time.Second, wake: make(chan struct{}, 1), lock: lock, auth: auth}
+	d := &Daemon{Cfg: cfg, Store: st, Log: log, TickEvery: 30 * time.Second, WatchdogEvery: 30 * time.Second,
+		wake: make(chan struct{}, 1), lock: lock, auth: auth, httpReady: make(chan struct{})}
 	d.Engine = round.New(cfg, st, r, log)
 	d.Engine.Kick = d.Kick
 	auth.OnGrantError(d.loginRefused)
+	d.Metrics = metrics.New(metrics.Source{DB: st.DB(), IMAP: d.Status, Log: log.With("part", "http")})
 	handler := inbox{d: d, maxSize: cfg.IMAP.MaxMessageSize.Bytes}
-	d.watcher = mailbox.New(mailbox.Config{
+	wcfg := IMAPConfig(cfg, auth)
+	wcfg.Logger, wcfg.WholeMessage = log.With("part", "imap"), d.Engine.WholeMessage
+	d.watcher = mailbox.New(wcfg, handler, store.Checkpoints{S: d.Store})
+	warnInsecure(cfg, log)
+	return d, nil
+}
+
+// IMAPConfig is how consultd reaches the coalition's mailbox: the watcher
+// and `consultd doctor` connect and log in with it alike.
+func IMAPConfig(cfg *config.Config, auth *mailauth.Auth) mailbox.Config {
+	return mailbox.Config{
 		Addr: net.JoinHostPort(cfg.IMAP.Host, strconv.Itoa(cfg.IMAP.Port)), Security: cfg.IMAP.Security,
 		Username: cfg.IMAP.Username, Password: cfg.IMAP.Pass(), InsecureSkipVerify: cfg.IMAP.InsecureSkipVerify,
 		AllowInsecureAuth: cfg.IMAP.AllowInsecureAuth, Login: auth.IMAP,
 		Inbox: cfg.IMAP.Inbox, Processed: cfg.IMAP.Processed, Review: cfg.IMAP.Review, Junk: cfg.IMAP.Junk,
-		PollInterval: cfg.IMAP.PollInterval.Duration, Logger: log.With("part", "imap"),
-		MaxMessageSize: cfg.IMAP.MaxMessageSize.Bytes, WholeMessage: d.Engine.WholeMessage,
-	}, handler, store.Checkpoints{S: d.Store})
-	warnInsecure(cfg, log)
-	return d, nil
+		PollInterval: cfg.IMAP.PollInterval.Duration, MaxMessageSize: cfg.IMAP.MaxMessageSize.Bytes,
+	}
+}
+
+// SMTPConfig is how consultd reaches the submission server (the sender and
+// `consultd doctor`), with auth's token when smtp.auth is oauth2.
+func SMTPConfig(cfg *config.Config, auth *mailauth.Auth) sender.Config {
+	scfg := sender.Config{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Security: cfg.SMTP.Security,
+		Username: cfg.SMTP.Username, Password: cfg.SMTP.Pass(), HELO: cfg.SMTP.HELO,
+		InsecureSkipVerify: cfg.SMTP.InsecureSkipVerify, AllowInsecureAuth: cfg.SMTP.AllowInsecureAuth, Timeout: 30 * time.Second}
+	if cfg.SMTP.Auth == config.AuthOAuth2 {
+		scfg.Auth = auth.SMTP
+	}
+	return scfg
 }
 
 // Kick wakes the sender (never blocks).
@@ -136,18 +167,22 @@ func (d *Daemon) Run(ctx context.Context) error {
 	defer d.lock.Close() // closing the file releases the lock
 	defer d.Store.Close()
 	cfg := d.Cfg
-	scfg := sender.Config{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Security: cfg.SMTP.Security,
-		Username: cfg.SMTP.Username, Password: cfg.SMTP.Pass(), HELO: cfg.SMTP.HELO,
-		InsecureSkipVerify: cfg.SMTP.InsecureSkipVerify, AllowInsecureAuth: cfg.SMTP.AllowInsecureAuth, Timeout: 30 * time.Second}
-	if cfg.SMTP.Auth == config.AuthOAuth2 {
-		scfg.Auth = d.auth.SMTP
+	snd := sender.New(SMTPConfig(cfg, d.auth))
+
+	if l := cfg.HTTP.Listen; l != "" {
+		srv, err := metrics.Listen(l, d.Metrics.Handler(d.readiness()))
+		if err != nil {
+			close(d.httpReady)
+			return err
+		}
+		d.http = srv
 	}
-	snd := sender.New(scfg)
+	close(d.httpReady)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errs := make(chan error, 3)
+	errs := make(chan error, 6)
 	run := func(name string, f func() error) {
 		wg.Add(1)
 		go func() {
@@ -170,12 +205,28 @@ func (d *Daemon) Run(ctx context.Context) error {
 		return l.Run(ctx)
 	})
 	run("clock", func() error { return d.tick(ctx) })
+	run("watchdog", func() error { return d.newWatchdog().Run(ctx, d.WatchdogEvery) })
+	run("systemd watchdog", func() error { return d.systemdWatchdog(ctx) })
+	if d.http != nil {
+		run("http", func() error { return d.http.Serve(ctx) })
+		d.Log.Info("monitoring listener", "addr", d.http.Addr(), "paths", "/metrics /healthz /readyz")
+	}
 	d.Log.Info("consultd running", "coalition", cfg.Coalition.Address, "members", len(cfg.Members),
 		"imap", net.JoinHostPort(cfg.IMAP.Host, strconv.Itoa(cfg.IMAP.Port)), "smtp", net.JoinHostPort(cfg.SMTP.Host, strconv.Itoa(cfg.SMTP.Port)))
 	coordinatorTrustNote(d.Log, cfg)
 	d.Log.Info("mail logins", "how", mailauth.Describe(cfg), "mail_provider", cfg.MailProvider)
 	d.Kick() // deliver anything left in the outbox by a previous run
+	// The site is rebuilt from the database, so one an earlier run left
+	// incomplete (or one written before the index and feed existed) is whole.
+	if err := d.Engine.RebuildSite(ctx); err != nil {
+		d.Log.Error("rebuilding the published site failed", "dir", cfg.PublishDir, "err", err)
+	}
+	// Ready once every part runs, not after the first IMAP sync: with IMAP
+	// down at boot systemd would otherwise kill and restart consultd in a
+	// loop, and the watchdog could never tell anyone.
+	d.notify(sdnotify.Ready)
 	<-ctx.Done()
+	d.notify(sdnotify.Stopping)
 	wg.Wait()
 	close(errs)
 	for err := range errs {
@@ -208,6 +259,10 @@ type inbox struct {
 
 // Handle handles one message; one over the size limit goes to Review unread.
 func (h inbox) Handle(ctx context.Context, m mailbox.Message) (mailbox.Disposition, error) {
+	defer h.d.Metrics.ObserveHandlingSince(time.Now(), 1)
+	if ok, err := h.d.handleProbe(ctx, m); err != nil || ok {
+		return mailbox.Processed, err
+	}
 	if m.TooLarge {
 		return mailbox.Review, h.d.Engine.HandleTooLarge(ctx, round.TooLarge{Header: m.Raw, Size: m.Size,
 			Limit: h.maxSize, Mailbox: m.Mailbox, UIDValidity: m.UIDValidity, UID: m.UID})
@@ -218,14 +273,40 @@ func (h inbox) Handle(ctx context.Context, m mailbox.Message) (mailbox.Dispositi
 // HandleBatch handles a fetched batch in one transaction (the watcher never
 // puts an oversized message in a batch).
 func (h inbox) HandleBatch(ctx context.Context, ms []mailbox.Message) ([]mailbox.Disposition, error) {
-	ins := make([]round.Incoming, len(ms))
+	defer h.d.Metrics.ObserveHandlingSince(time.Now(), len(ms))
+	out := make([]mailbox.Disposition, len(ms))
+	var ins []round.Incoming
+	var at []int // out's index of each of ins
 	for i, m := range ms {
 		if m.TooLarge {
 			return nil, fmt.Errorf("uid %d: an oversized message in a batch", m.UID)
 		}
-		ins[i] = incoming(m)
+		// doctor's probes are filed here and never reach the workflow.
+		ok, err := h.d.handleProbe(ctx, m)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out[i] = mailbox.Processed
+			continue
+		}
+		ins = append(ins, incoming(m))
+		at = append(at, i)
 	}
-	return h.d.Engine.HandleBatch(ctx, ins)
+	if len(ins) == 0 {
+		return out, nil
+	}
+	disps, err := h.d.Engine.HandleBatch(ctx, ins)
+	if err != nil {
+		return nil, err
+	}
+	if len(disps) != len(ins) {
+		return nil, fmt.Errorf("workflow returned %d dispositions for %d messages", len(disps), len(ins))
+	}
+	for k, d := range disps {
+		out[at[k]] = d
+	}
+	return out, nil
 }
 
 func incoming(m mailbox.Message) round.Incoming {

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"consultd/internal/clientmail"
 )
 
 // dateParts is what the tolerant date reader found in a piece of text.
@@ -153,6 +155,27 @@ func ambiguousNumericDate(s string) bool {
 	m := reNumDate.FindStringSubmatch(asciiDigits(s))
 	return m != nil && atoi(m[1]) <= 12 && atoi(m[2]) <= 12 && m[1] != m[2]
 }
+
+// numericOrder is the order a header date's numbers are in, as far as the
+// client's language or labels tell it (clientmail.NumericDateOrders). English
+// does not: there a 12-hour clock ("5:46 PM") points to en-US, month first,
+// and a 24-hour one stays day first; both are still flagged by the caller.
+func numericOrder(s, lang string, known clientmail.DateOrder) clientmail.DateOrder {
+	if known != clientmail.OrderUnknown {
+		return known
+	}
+	if o := clientmail.NumericDateOrder(lang); o != clientmail.OrderUnknown {
+		return o
+	}
+	if lang == "" || lang == "en" {
+		if reMeridiem.MatchString(strings.ToLower(s)) {
+			return clientmail.MonthFirst
+		}
+	}
+	return clientmail.OrderUnknown
+}
+
+var reMeridiem = regexp.MustCompile(`\d\s?(?:am|pm|a\.m\.|p\.m\.)(?:\W|$)`)
 
 var (
 	reISO     = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})(?:t(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?(z|[+-]\d{2}:?\d{2})?)?$`)

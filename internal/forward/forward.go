@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"consultd/internal/clientmail"
 	"consultd/internal/mimeparse"
 )
 
@@ -64,7 +65,7 @@ func Parse(m *mimeparse.Message, now time.Time) Result {
 		return r
 	}
 	text := bodyText(m)
-	fwdSubject := reForwardPrefix.MatchString(stripBidi(m.Subject))
+	fwdSubject := clientmail.HasForwardPrefix(stripBidi(m.Subject))
 	in, found := FindInline(text)
 	if !found && fwdSubject {
 		in, found = findLooseAttribution(text)
@@ -111,29 +112,13 @@ func isReply(m *mimeparse.Message, in Inline) bool {
 		return false
 	}
 	s := strings.TrimSpace(stripBidi(m.Subject))
-	return reReplyPrefix.MatchString(s) && !reForwardPrefix.MatchString(s)
+	return clientmail.HasReplyPrefix(s) && !clientmail.HasForwardPrefix(s)
 }
 
-var (
-	// Forward prefixes: clientmail's subject rows are the replies side's; these
-	// are the ones Outlook, Gmail, Yahoo and Thunderbird write (crisp-oss
-	// email-forward-parser's fixtures) plus the Arabic UIs.
-	reForwardPrefix = regexp.MustCompile(`(?i)^\s*(?:fwd?|tr|wg|rv|enc|vs|vb|vl|pd|i|redir\.|videresend|İlt|إعادة توجيه|اعادة توجيه|توجيه)\s*(?:\[\d+\])?\s*[:：]\s*`)
-	reReplyPrefix   = regexp.MustCompile(`(?i)^\s*(?:re|aw|sv|antw|rif|رد)\s*(?:\[\d+\])?\s*[:：]`)
-)
-
-// stripForwardPrefixes removes "Fwd:", "FW:", "TR:", "WG:", "RV:",
-// "إعادة توجيه:", "توجيه:" (repeated) from a subject.
+// stripForwardPrefixes removes the forward prefixes of clientmail's table
+// ("Fwd:", "WG:", "TR:", "İLT:", "إعادة توجيه:", repeated) from a subject.
 func stripForwardPrefixes(s string) string {
-	s = cleanValue(s)
-	for i := 0; i < 10; i++ {
-		loc := reForwardPrefix.FindStringIndex(s)
-		if loc == nil {
-			break
-		}
-		s = strings.TrimSpace(s[loc[1]:])
-	}
-	return s
+	return clientmail.StripSubjectPrefixes(cleanValue(s), clientmail.PrefixForward)
 }
 
 // innermost follows a chain of forwards inside the coalition: when the
@@ -177,18 +162,28 @@ func fromInline(m *mimeparse.Message, in Inline, now time.Time) *Invitation {
 		inv.Subject = stripForwardPrefixes(m.Subject)
 		// Outlook's "On … wrote:" forward never shows the subject; its FW:
 		// subject line is the original's. Anything else is a guess.
-		if in.Form != "outlook-wrote" || !reForwardPrefix.MatchString(stripBidi(m.Subject)) {
+		if in.Form != "outlook-wrote" || !clientmail.HasForwardPrefix(stripBidi(m.Subject)) {
 			inv.Uncertain = append(inv.Uncertain, fmt.Sprintf("the forwarded text shows no subject; %q was taken from your message's subject line", inv.Subject))
 		}
 	}
 	if d := in.Header["date"]; d != "" {
 		p := readHeaderDate(d, in.lang)
+		ambiguous := ambiguousNumericDate(d)
+		order := numericOrder(d, in.lang, in.order)
+		if ambiguous && order == clientmail.MonthFirst && p.month != 0 {
+			p.day, p.month = p.month, p.day
+		}
 		if p.hasYear {
 			inv.Date, _ = p.resolve(now)
 		}
-		if inv.Date.IsZero() {
+		switch {
+		case inv.Date.IsZero():
 			inv.Uncertain = append(inv.Uncertain, fmt.Sprintf("the original's date %q could not be read", cleanValue(d)))
-		} else if ambiguousNumericDate(d) {
+		case !ambiguous || order == clientmail.DayFirst:
+			// The numbers or the client's language leave one reading.
+		case order == clientmail.MonthFirst:
+			inv.Uncertain = append(inv.Uncertain, fmt.Sprintf("the original's date %q was read month first, as US-English clients write it with a 12-hour clock, as %s", cleanValue(d), inv.Date.Format("2 January 2006")))
+		default:
 			inv.Uncertain = append(inv.Uncertain, fmt.Sprintf("the original's date %q was read day first, as %s", cleanValue(d), inv.Date.Format("2 January 2006")))
 		}
 	}

@@ -22,6 +22,9 @@ type Inline struct {
 	// coordinator can check ("the line … was taken for the forward marker").
 	Uncertain []string
 	lang      string // the UI language the From label gives away, when only one language writes it
+	// order is how the client writes numeric dates, when its label or
+	// opening tells (every language writing "De" puts the day first).
+	order clientmail.DateOrder
 }
 
 // headerKeys maps the (folded) labels clients print in a forwarded header
@@ -378,7 +381,7 @@ func splitAtLabels(s string) []string {
 // spaces or quoted with ">".
 func tryAttribution(lines []string, i int) (Inline, bool) {
 	line, quoted := unquote(lines[i])
-	date, name, addr, _, ok := clientmail.MatchForwardAttribution(line)
+	date, name, addr, fa, ok := clientmail.MatchForwardAttribution(line)
 	if !ok {
 		return Inline{}, false
 	}
@@ -418,6 +421,8 @@ func tryAttribution(lines []string, i int) (Inline, bool) {
 		Header:   map[string]string{"from": name + " <" + addr + ">", "date": date},
 		Embedded: strings.TrimSpace(strings.Join(lines[i:], "\n")),
 		Body:     strings.TrimSpace(strings.Join(body, "\n")),
+		lang:     fa.Lang, // the opening's words tell the UI language, and with it the date order
+		order:    clientmail.NumericDateOrder(fa.Lang),
 	}
 	return in, true
 }
@@ -429,7 +434,7 @@ func tryAttribution(lines []string, i int) (Inline, bool) {
 func findLooseAttribution(text string) (Inline, bool) {
 	lines := splitLines(text)
 	for i, l := range lines {
-		date, name, addr, _, ok := clientmail.MatchForwardAttribution(l)
+		date, name, addr, fa, ok := clientmail.MatchForwardAttribution(l)
 		if !ok {
 			continue
 		}
@@ -443,6 +448,8 @@ func findLooseAttribution(text string) (Inline, bool) {
 			Header:   map[string]string{"from": name + " <" + addr + ">", "date": date},
 			Embedded: strings.TrimSpace(strings.Join(lines[i:], "\n")),
 			Body:     strings.TrimSpace(strings.Join(body, "\n")),
+			lang:     fa.Lang,
+			order:    clientmail.NumericDateOrder(fa.Lang),
 		}, true
 	}
 	return Inline{}, false
@@ -626,6 +633,7 @@ func makeInline(form string, before, body []string, b block) Inline {
 		in.Uncertain = append(in.Uncertain, fmt.Sprintf("the %s was read over two lines: %q", k, b.fields[k]))
 	}
 	in.lang = labelLanguage(b.fromLabel)
+	in.order = clientmail.LabelDateOrder(b.fromLabel)
 	return in
 }
 

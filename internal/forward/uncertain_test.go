@@ -20,6 +20,7 @@ func TestNothingWrongGoesOutSilently(t *testing.T) {
 		wantSubject         string
 		wantNote            string
 		wantUncertain       string // a phrase the Uncertain list must hold; "" = must be empty
+		wantDate            string // "2006-01-02" when the original's date is checked
 	}{
 		{
 			name: "unknown label under the subject is not glued onto it", subject: "Fwd: Invitation",
@@ -87,7 +88,42 @@ func TestNothingWrongGoesOutSilently(t *testing.T) {
 			name: "a day-month date that could be month-day is flagged", subject: "FW: Invitation to the consultation",
 			text:        "FYI\n\nOn 05/10/2021 12:46, \"Office of the Special Envoy\" <office@envoy.example> wrote:\n\n    Dear colleagues,\n",
 			inviterAddr: "office@envoy.example", wantSubject: "Invitation to the consultation", wantNote: "FYI",
-			wantUncertain: "read day first, as 5 October 2021",
+			wantUncertain: "read day first, as 5 October 2021", wantDate: "2021-10-05",
+		},
+		{
+			// en-US Outlook writes M/d/yyyy and a 12-hour clock; en-GB a 24-hour one.
+			name: "an English date with a 12-hour clock is read month first and flagged", subject: "FW: Invitation to the consultation",
+			text:        "FYI\n\nOn 05/10/2021 5:46 PM, \"Office of the Special Envoy\" <office@envoy.example> wrote:\n\n    Dear colleagues,\n",
+			inviterAddr: "office@envoy.example", wantSubject: "Invitation to the consultation", wantNote: "FYI",
+			wantUncertain: "read month first", wantDate: "2021-05-10",
+		},
+		{
+			// Outlook's short date setting gives "05/10/2021 12:46"; every
+			// language that writes "De:" (es, fr, pt, ro) puts the day first.
+			name: "a numeric date under Spanish labels is day first and needs no question", subject: "RV: Invitation to the consultation",
+			text: "FYI\n\n-----Mensaje original-----\nDe: Office of the Special Envoy [mailto:office@envoy.example]\nEnviado el: 05/10/2021 12:46\n" +
+				"Para: coalition@coalition.example\nAsunto: Invitation to the consultation\n\nDear colleagues,\n",
+			inviterAddr: "office@envoy.example", wantSubject: "Invitation to the consultation", wantNote: "FYI",
+			wantDate: "2021-10-05",
+		},
+		{
+			name: "a numeric date under English labels is still flagged", subject: "FW: Invitation to the consultation",
+			text: "FYI\n\n-----Original Message-----\nFrom: Office of the Special Envoy [mailto:office@envoy.example]\nSent: 05/10/2021 12:46\n" +
+				"To: coalition@coalition.example\nSubject: Invitation to the consultation\n\nDear colleagues,\n",
+			inviterAddr: "office@envoy.example", wantSubject: "Invitation to the consultation", wantNote: "FYI",
+			wantUncertain: "read day first", wantDate: "2021-10-05",
+		},
+		{
+			name: "a German Outlook date is day first and needs no question", subject: "WG: Invitation to the consultation",
+			text:        "FYI\n\nAm 05.10.21, 12:46 schrieb \"Office of the Special Envoy\" <office@envoy.example>:\n\n    Dear colleagues,\n",
+			inviterAddr: "office@envoy.example", wantSubject: "Invitation to the consultation", wantNote: "FYI",
+			wantDate: "2021-10-05",
+		},
+		{
+			name: "a Spanish Outlook date is day first and needs no question", subject: "RV: Invitation to the consultation",
+			text:        "FYI\n\nEl 05/10/2021 12:46, \"Office of the Special Envoy\" <office@envoy.example> escribió:\n\n    Dear colleagues,\n",
+			inviterAddr: "office@envoy.example", wantSubject: "Invitation to the consultation", wantNote: "FYI",
+			wantDate: "2021-10-05",
 		},
 		{
 			name: "a subject wrapped at the end of the block is joined and flagged", subject: "FW: Invitation",
@@ -128,6 +164,9 @@ func TestNothingWrongGoesOutSilently(t *testing.T) {
 			}
 			if r.Note != c.wantNote {
 				t.Errorf("note = %q, want %q", r.Note, c.wantNote)
+			}
+			if c.wantDate != "" && inv.Date.Format("2006-01-02") != c.wantDate {
+				t.Errorf("date = %s, want %s", inv.Date.Format("2006-01-02"), c.wantDate)
 			}
 			all := strings.Join(inv.Uncertain, "\n")
 			switch {

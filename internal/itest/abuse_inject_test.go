@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode"
 
+	"consultd/internal/command"
 	"consultd/internal/demo"
 	"consultd/internal/demo/story"
 	"consultd/internal/inert"
@@ -98,7 +99,16 @@ func TestAbuseInjectionThroughEveryMemberField(t *testing.T) {
 		w.send(m.emails[0], []string{c.ReplyTo}, []byte(reply))
 	}
 
-	// Everyone answered: the round closes and the statement goes out.
+	// Everyone answered: the round closes. An Arabic point in the English
+	// statement sends the draft to the coordinator first; she sends it as it
+	// is (APPROVE above the text between the markers), vouched for.
+	d := w.inbox(w.coord, "INBOX", "Draft statement for approval", 1)[0]
+	_, rest, _ := strings.Cut(d.Text, command.BeginMarker+"\n")
+	text, _, _ := strings.Cut(rest, "\n"+command.EndMarker)
+	approve := "From: Rania <" + w.coord + ">\r\nTo: <" + w.coalition + ">\r\nSubject: Re: draft\r\nMessage-ID: <abuse-approve-" + w.prefix +
+		"@outlook.test>\r\nIn-Reply-To: <" + d.MessageID + ">\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n" +
+		"Content-Transfer-Encoding: 8bit\r\n\r\n" + strings.ReplaceAll("APPROVE\n\n"+command.BeginMarker+"\n"+text+"\n"+command.EndMarker+"\n", "\n", "\r\n")
+	w.send(w.coord, []string{w.coalition}, w.vouch([]byte(approve)))
 	stmt := w.inbox(w.inviter, "INBOX", "Geneva talks", 1)[0]
 	w.waitFor("the published statement", func() bool {
 		_, err := os.Stat(filepath.Join(w.dir, "published", roundID+".html"))
@@ -166,11 +176,9 @@ func TestAbuseInjectionThroughEveryMemberField(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	visible, bad := mdcheck.Inspect(string(page), "html", "head", "meta", "title", "body", "h1")
+	visible, bad := mdcheck.InspectPage(string(page))
 	for _, b := range bad {
-		if !strings.HasPrefix(b, "<html ") && !strings.HasPrefix(b, "<meta ") && b != "<!DOCTYPE html>" {
-			t.Errorf("published HTML has markup from member text: %s", b)
-		}
+		t.Errorf("published HTML has markup from member text: %s", b)
 	}
 	checkShown(t, "published HTML", visible, w)
 	if bytes.ContainsRune(page, '\u202E') || bytes.ContainsRune(md, '\u202E') {

@@ -13,7 +13,7 @@ import (
 
 // TestForwardsFromMoreClientsAndLanguages sends forwards as Yahoo, Outlook's
 // "On … wrote:" form, Thunderbird (ru), HubSpot (ja), Apple Mail (cs) and
-// Gmail (tr) write them through Postfix and Dovecot: each round gets the
+// Gmail (tr), K-9 Mail and Thunderbird (et) write them through Postfix and Dovecot: each round gets the
 // right inviter, subject and note, and no marker line reaches a member. A
 // forward under a marker consultd does not know still opens its round, and
 // the coordinators' note says what was guessed.
@@ -34,6 +34,8 @@ func TestForwardsFromMoreClientsAndLanguages(t *testing.T) {
 		{"hubspot_ja.eml", "市民社会との協議へのご招待", ""},
 		{"apple_cs.eml", subject, ""},
 		{"gmail_tr.eml", subject, ""},
+		{"k9_en.eml", subject, ""},
+		{"thunderbird_et.eml", subject, ""},
 		{"", subject, "전달된 메시지"},
 	}
 	// Each forward gets its own subject, so that none is taken for another's
@@ -72,7 +74,7 @@ func TestForwardsFromMoreClientsAndLanguages(t *testing.T) {
 			if !strings.Contains(m.Subject, r.ID) {
 				continue
 			}
-			for _, marker := range []string{"Forwarded", "메시지", "Перенаправленное", "転送", "Začátek", "wrote:"} {
+			for _, marker := range []string{"Forwarded", "메시지", "Перенаправленное", "転送", "Začátek", "wrote:", "Original Message", "Edastatud"} {
 				if strings.Contains(m.Text, marker) {
 					t.Errorf("%s: the member's consultation holds %q:\n%s", c.file, marker, m.Text)
 				}

@@ -133,7 +133,7 @@ func (w *world) Start() {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	d.TickEvery = 200 * time.Millisecond
+	d.TickEvery, d.WatchdogEvery = 200*time.Millisecond, 200*time.Millisecond
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()
 	w.mu.Lock()

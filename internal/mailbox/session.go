@@ -29,6 +29,9 @@ type session struct {
 
 	uidValidity uint32
 	lastUID     uint32
+
+	// tlsState is the server's TLS handshake, once verified (nil without TLS).
+	tlsState *tls.ConnectionState
 }
 
 // session connects, logs in, prepares the folders, selects the inbox and
@@ -67,8 +70,15 @@ func (s *session) dial(ctx context.Context) error {
 	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
 		return fmt.Errorf("imap server address %q: %w", cfg.Addr, err)
 	}
+	tlsConf := cfg.server().TLSConfig()
+	// Keep the handshake for `consultd doctor` (certificate expiry, names);
+	// imapclient does not expose it after STARTTLS.
+	tlsConf.VerifyConnection = func(cs tls.ConnectionState) error {
+		s.tlsState = &cs
+		return nil
+	}
 	opts := &imapclient.Options{
-		TLSConfig:   cfg.server().TLSConfig(),
+		TLSConfig:   tlsConf,
 		WordDecoder: &mime.WordDecoder{CharsetReader: charset.Reader},
 		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
 			// Runs on the client's reader goroutine: signal, never block.
@@ -156,7 +166,8 @@ func (w *Watcher) connectLoggedIn(ctx context.Context) (*session, func(), error)
 	}
 }
 
-// login waits for the greeting and logs in.
+// login waits for the greeting and logs in: the one place that
+// authenticates (the watcher, Find and Dial all come here).
 func (s *session) login(ctx context.Context) error {
 	cfg := s.w.cfg
 	if err := s.do("greeting", func() error { return s.c.WaitGreeting() }); err != nil {

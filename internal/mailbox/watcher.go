@@ -181,6 +181,10 @@ type Status struct {
 	LastErrorAt time.Time
 	Handled     uint64 // messages handed to the Handler successfully since New
 	Reconnects  uint64 // sessions that ended in an error
+	// DownSince is when IMAP began failing: the first session error after
+	// the last complete sync (zero while syncs succeed, and before the
+	// first error). The watchdog reports an outage by it.
+	DownSince time.Time
 }
 
 // Watcher watches one inbox. Create it with New and start it with Run.
@@ -328,6 +332,7 @@ func (w *Watcher) setIdle(v bool) {
 func (w *Watcher) markSynced() {
 	w.mu.Lock()
 	w.status.LastSync = time.Now()
+	w.status.DownSince = time.Time{}
 	w.mu.Unlock()
 }
 
@@ -344,6 +349,9 @@ func (w *Watcher) recordError(err error) {
 	w.mu.Lock()
 	w.status.LastError = err.Error()
 	w.status.LastErrorAt = time.Now()
+	if w.status.DownSince.IsZero() {
+		w.status.DownSince = w.status.LastErrorAt
+	}
 	w.status.Reconnects++
 	w.mu.Unlock()
 }

@@ -461,6 +461,23 @@ func (s *Stack) StartPostfix(t testing.TB) {
 	}
 }
 
+// StopDovecot stops Dovecot (an IMAP outage; Postfix defers local
+// deliveries meanwhile) until StartDovecot.
+func (s *Stack) StopDovecot(t testing.TB) {
+	t.Helper()
+	if out, err := s.run(time.Minute, "dovecot-stop"); err != nil {
+		t.Fatalf("mailstack dovecot-stop: %v\n%s", err, out)
+	}
+}
+
+// StartDovecot ends an outage begun by StopDovecot.
+func (s *Stack) StartDovecot(t testing.TB) {
+	t.Helper()
+	if out, err := s.run(time.Minute, "dovecot-start"); err != nil {
+		t.Fatalf("mailstack dovecot-start: %v\n%s", err, out)
+	}
+}
+
 // RestartDovecot stops and starts Dovecot (Postfix keeps running and
 // defers deliveries meanwhile). Connections open at that moment break.
 func (s *Stack) RestartDovecot(t testing.TB) {

@@ -8,6 +8,8 @@ import (
 	"bytes"
 	"os"
 	"os/exec"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -109,3 +111,50 @@ func Inspect(out string, allow ...string) (visible string, bad []string) {
 // Words joins the fields of s with single spaces, for comparing what a
 // reader sees regardless of line breaks.
 func Words(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// pageTags are the elements of a published page's own frame (package site)
+// with the attributes each may carry; member text is escaped, so any other
+// tag or attribute in a page came from what someone wrote.
+var pageTags = map[string][]string{
+	"html": {"lang", "dir"}, "head": nil, "meta": {"charset", "name", "content"}, "title": nil,
+	"link": {"rel", "type", "href", "hreflang"}, "style": nil, "body": {"dir", "style"}, "nav": nil,
+	"h1": nil, "div": {"dir", "style", "lang"}, "bdi": {"dir"}, "p": nil, "br": nil,
+	"a": {"href", "hreflang", "lang", "dir"}, "table": nil, "thead": nil, "tbody": nil, "tr": nil,
+	"th": nil, "td": {"lang", "dir"}, "time": {"datetime"},
+}
+
+// sitePath is a link within the published folder: a page or the feed.
+var sitePath = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*\.(html|xml)$`)
+
+// InspectPage is Inspect for a whole published page: its frame (the
+// elements and attributes package site writes, links only to pages of the
+// site or the web) is allowed, anything else is returned as bad.
+func InspectPage(page string) (visible string, bad []string) {
+	z := xhtml.NewTokenizer(strings.NewReader(page))
+	var text strings.Builder
+	for {
+		switch z.Next() {
+		case xhtml.ErrorToken:
+			return text.String(), bad
+		case xhtml.TextToken:
+			text.Write(z.Text())
+		case xhtml.StartTagToken, xhtml.EndTagToken, xhtml.SelfClosingTagToken:
+			tok := z.Token()
+			attrs, ok := pageTags[tok.Data]
+			if !ok {
+				bad = append(bad, tok.String())
+			}
+			for _, a := range tok.Attr {
+				if !slices.Contains(attrs, a.Key) || (a.Key == "href" && !sitePath.MatchString(a.Val) && !AllowedHref(a.Val)) {
+					bad = append(bad, tok.String())
+					break
+				}
+			}
+			if tok.Data != "a" && tok.Data != "bdi" {
+				text.WriteByte(' ')
+			}
+		case xhtml.CommentToken:
+			bad = append(bad, string(z.Raw()))
+		}
+	}
+}

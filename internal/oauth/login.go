@@ -101,7 +101,13 @@ func loginLoopback(ctx context.Context, s Settings, out io.Writer) (*oauth2.Toke
 		}
 	})}
 	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
+	defer func() {
+		// Shutdown, not Close: the browser must still get the page that
+		// says it is done, which the handler may not have flushed yet.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
 
 	url := cfg.AuthCodeURL(state, oauth2.AccessTypeOffline, oauth2.ApprovalForce, oauth2.S256ChallengeOption(verifier))
 	fmt.Fprintf(out, "To let consultd use the mailbox, open this address in a browser on this machine and sign in as the "+

@@ -102,6 +102,9 @@ type Invitation struct {
 	Title       string
 	Date        time.Time // when the invitation was sent (zero: unknown)
 	Summary     string    // one paragraph on what the invitation is for
+	// When, Where and Focus are what the invitation says about the meeting
+	// (statement.Describe): dates, place, topics; "" when not found.
+	When, Where, Focus string
 }
 
 // Opened tells the coordinators that a round is open (English only).

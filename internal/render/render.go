@@ -12,9 +12,13 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"text/template"
+	"text/template/parse"
+	"unicode"
 
+	"consultd/internal/bidihtml"
 	"consultd/internal/lang"
 	"consultd/templates"
 )
@@ -52,6 +56,7 @@ func New(overrideDir string) (*Renderer, error) {
 			if err != nil {
 				return nil, fmt.Errorf("template %s: %w", s.origin, err)
 			}
+			markValues(t)
 			if _, _, err := execute(t, sample); err != nil {
 				return nil, fmt.Errorf("template %s: %w", s.origin, err)
 			}
@@ -130,6 +135,23 @@ func (r *Renderer) Language(code string) *lang.Language { return r.langs.Or(code
 // Render executes d's template in language code (English when that language
 // has no such template) and returns its subject and body.
 func (r *Renderer) Render(code string, d Data) (subject, body string, err error) {
+	m, err := r.Mail(code, d)
+	return m.Subject, m.Text, err
+}
+
+// Mail is one rendered mail.
+type Mail struct {
+	Subject string
+	Text    string
+	// HTML is the text as an HTML document in the template's language, each
+	// value the template inserted isolated from the text around it (package
+	// bidihtml), so that mixed-direction lines read right.
+	HTML string
+	Lang *lang.Language // the language of the template used
+}
+
+// Mail executes d's template like Render, and also writes the mail's HTML.
+func (r *Renderer) Mail(code string, d Data) (Mail, error) {
 	name := d.Template()
 	t := r.sets[code][name]
 	if t == nil {
@@ -137,13 +159,71 @@ func (r *Renderer) Render(code string, d Data) (subject, body string, err error)
 		t = r.sets[code][name]
 	}
 	if t == nil {
-		return "", "", fmt.Errorf("no template %q", name)
+		return Mail{}, fmt.Errorf("no template %q", name)
 	}
-	subject, body, err = execute(t, d)
+	subject, marked, err := execute(t, d)
 	if err != nil {
-		return "", "", fmt.Errorf("template %s/%s %w", code, name, err)
+		return Mail{}, fmt.Errorf("template %s/%s %w", code, name, err)
 	}
-	return subject, body, nil
+	l := r.langs.Or(code)
+	return Mail{Subject: subject, Text: bidihtml.Strip(marked), HTML: HTML(l, marked), Lang: l}, nil
+}
+
+// markValues makes every action that prints a value ({{.Round.Title}},
+// {{date .Round.Deadline}}) pipe it into "isolate", which marks it, so that
+// the HTML can isolate what a template inserted from the text around it.
+// The subject is left alone: it is one plain line.
+func markValues(t *template.Template) {
+	for _, tt := range t.Templates() {
+		if tt.Name() == "subject" || tt.Tree == nil {
+			continue
+		}
+		markList(tt.Tree, tt.Tree.Root)
+	}
+}
+
+func markList(tree *parse.Tree, l *parse.ListNode) {
+	if l == nil {
+		return
+	}
+	for _, n := range l.Nodes {
+		switch n := n.(type) {
+		case *parse.ActionNode:
+			if len(n.Pipe.Decl) > 0 {
+				continue // {{$x := …}} prints nothing
+			}
+			id := parse.NewIdentifier("isolate").SetTree(tree).SetPos(n.Pos)
+			n.Pipe.Cmds = append(n.Pipe.Cmds, &parse.CommandNode{NodeType: parse.NodeCommand, Pos: n.Pos, Args: []parse.Node{id}})
+		case *parse.IfNode:
+			markList(tree, n.List)
+			markList(tree, n.ElseList)
+		case *parse.RangeNode:
+			markList(tree, n.List)
+			markList(tree, n.ElseList)
+		case *parse.WithNode:
+			markList(tree, n.List)
+			markList(tree, n.ElseList)
+		case *parse.ListNode:
+			markList(tree, n)
+		}
+	}
+}
+
+// isolate marks one printed value (see markValues); it prints v as the
+// template would have: a pointer by what it points to, unless it is a
+// Stringer or an error, and nothing as "<no value>".
+func isolate(v any) string {
+	if v == nil {
+		return bidihtml.Isolate("<no value>")
+	}
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && !rv.IsNil() {
+		_, str := v.(fmt.Stringer)
+		_, isErr := v.(error)
+		if !str && !isErr {
+			v = rv.Elem().Interface()
+		}
+	}
+	return bidihtml.Isolate(fmt.Sprint(v))
 }
 
 func execute(t *template.Template, d Data) (subject, body string, err error) {
@@ -159,19 +239,19 @@ func execute(t *template.Template, d Data) (subject, body string, err error) {
 	if err := t.ExecuteTemplate(&bb, "body", d); err != nil {
 		return "", "", fmt.Errorf("body: %w", err)
 	}
-	return oneLine(sb.String()), tidy(bb.String()), nil
+	return bidihtml.Strip(oneLine(sb.String())), tidy(bb.String()), nil
 }
 
-// HTML wraps a plain text in a minimal HTML document so that a right-to-left
-// language is laid out right-to-left in every client; the text is escaped,
-// never interpreted.
+// HTML wraps a text (plain, or marked by a template) in a minimal HTML
+// document in language l, so that a right-to-left language is laid out
+// right-to-left in every client, with each line in its own direction and
+// each embedded run isolated (package bidihtml); the text is escaped, never
+// interpreted.
 func HTML(l *lang.Language, text string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "<!DOCTYPE html>\n<html lang=\"%s\" dir=\"%s\"><head><meta charset=\"utf-8\"></head>\n<body dir=\"%s\" style=\"font-family: sans-serif; white-space: pre-wrap;\">",
+	fmt.Fprintf(&b, "<!DOCTYPE html>\n<html lang=\"%s\" dir=\"%s\"><head><meta charset=\"utf-8\"></head>\n<body dir=\"%s\" style=\"font-family: sans-serif;\">\n",
 		html.EscapeString(l.Code), l.Dir, l.Dir)
-	for _, para := range strings.Split(text, "\n\n") {
-		fmt.Fprintf(&b, "<p dir=\"auto\">%s</p>\n", strings.ReplaceAll(html.EscapeString(para), "\n", "<br>\n"))
-	}
+	b.WriteString(bidihtml.Fragment(text, l.Dir))
 	b.WriteString("</body></html>\n")
 	return b.String()
 }
@@ -182,14 +262,16 @@ func oneLine(s string) string {
 }
 
 // tidy trims trailing spaces and runs of more than one blank line that
-// template conditionals leave behind.
+// template conditionals leave behind. The value marks are invisible to it: a
+// line of an empty value is blank, and they are kept where text remains.
 func tidy(s string) string {
 	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
 	var out []string
 	blank := 0
 	for _, l := range lines {
-		l = strings.TrimRight(l, " \t")
-		if l == "" {
+		l = trimRight(l)
+		if bidihtml.Strip(l) == "" {
+			l = ""
 			blank++
 			if blank > 1 {
 				continue
@@ -199,7 +281,47 @@ func tidy(s string) string {
 		}
 		out = append(out, l)
 	}
-	return strings.TrimSpace(strings.Join(out, "\n")) + "\n"
+	return trimSpace(strings.Join(out, "\n")) + "\n"
+}
+
+// trimRight removes trailing spaces and tabs, also those inside the marks of
+// a value at the end of the line ("x \uFDD0y \uFDD1" → "x \uFDD0y\uFDD1").
+func trimRight(l string) string {
+	rs := []rune(l)
+	var keep []rune // marks met at the end, kept in order
+	i := len(rs)
+	for i > 0 {
+		r := rs[i-1]
+		if r == bidihtml.Open || r == bidihtml.Close {
+			keep = append([]rune{r}, keep...)
+		} else if r != ' ' && r != '\t' {
+			break
+		}
+		i--
+	}
+	return string(rs[:i]) + string(keep)
+}
+
+// trimSpace is strings.TrimSpace that looks through the value marks.
+func trimSpace(s string) string {
+	rs := []rune(s)
+	i := 0
+	var lead []rune
+	for i < len(rs) && (unicode.IsSpace(rs[i]) || rs[i] == bidihtml.Open || rs[i] == bidihtml.Close) {
+		if !unicode.IsSpace(rs[i]) {
+			lead = append(lead, rs[i])
+		}
+		i++
+	}
+	j := len(rs)
+	var trail []rune
+	for j > i && (unicode.IsSpace(rs[j-1]) || rs[j-1] == bidihtml.Open || rs[j-1] == bidihtml.Close) {
+		if !unicode.IsSpace(rs[j-1]) {
+			trail = append([]rune{rs[j-1]}, trail...)
+		}
+		j--
+	}
+	return string(lead) + string(rs[i:j]) + string(trail)
 }
 
 // funcsFor is the template functions of one language: date, day and num
@@ -224,6 +346,7 @@ func funcsFor(l *lang.Language) template.FuncMap {
 			}
 			return strings.Join(lines, "\n")
 		},
-		"upper": strings.ToUpper,
+		"upper":   strings.ToUpper,
+		"isolate": isolate,
 	}
 }

@@ -191,21 +191,6 @@ var (
 	reYear  = regexp.MustCompile(`(?:^|\D)(?:19|20)\d\d(?:\D|$)`)
 	reStart = regexp.MustCompile(`^[\s>*\-]*(?:(?:` + leadWords + `)\s|\d|` + weekdayStart + `)`)
 
-	forwardRes = []*regexp.Regexp{
-		regexp.MustCompile(`^[\s>*]*-{2,}\s*(?:original message|forwarded message|reply message|message transféré|message d'origine|` +
-			`ursprüngliche nachricht|weitergeleitete nachricht|antwort nachricht|mensaje original|mensaje reenviado|` +
-			`messaggio originale|messaggio inoltrato|oorspronkelijk bericht|doorgestuurd bericht|oprindelig meddelelse|` +
-			`videresendt meddelelse|opprinnelig melding|ursprungligt meddelande|vidarebefordrat meddelande|` +
-			`wiadomość oryginalna|oryginalna wiadomość|mensagem original|mensagem encaminhada|исходное сообщение|` +
-			`пересылаемое сообщение|пересланное сообщение|оригінальне повідомлення|переслане повідомлення|原始邮件|` +
-			`转发的邮件|原始郵件|الرسالة الأصلية|الرسالة الاصلية|رسالة معاد توجيهها|الرسالة المعاد توجيهها|الرسالة المعاد إرسالها)\s*-{2,}`),
-		regexp.MustCompile(`^[\s>*]*(?:begin forwarded message|début du message réexpédié|anfang der weitergeleiteten nachricht|` +
-			`inicio del mensaje reenviado|início da mensagem reencaminhada|bericht begin doorgestuurd|` +
-			`بداية الرسالة المعاد توجيهها|بداية الرسالة المُعاد توجيهها)\s*[:：]`),
-		regexp.MustCompile(`^[\s>*]*reply message\s*$`),
-	}
-	reForwardOnly = regexp.MustCompile(`forward|weitergeleitet|transféré|reenviado|inoltrato|doorgestuurd|videresendt|vidarebefordrat|encaminhada|пересыла|переслан|转发|توجيه|begin`)
-
 	// Outlook / Gmail header block lines: the labels of clientmail's table.
 	headerTextSet = labelSet(clientmail.FieldFrom, clientmail.FieldTo, clientmail.FieldCc, clientmail.FieldBcc,
 		clientmail.FieldReplyTo, clientmail.FieldSubject)
@@ -435,19 +420,17 @@ func tailOf(s string, n int) string {
 	return s[i:]
 }
 
+// isForward reports a forward marker or an original-message separator in any
+// language of clientmail's table ("-----Original Message-----",
+// "---------- Forwarded message ---------", "Begin forwarded message:").
 func isForward(k string) bool {
-	if !strings.ContainsAny(k, "-:：") && !strings.Contains(strings.ToLower(k), "reply message") {
-		return false
-	}
-	if clientmail.IsSeparator(k) {
-		return true
-	}
-	for _, re := range forwardRes {
-		if re.MatchString(k) {
-			return true
-		}
-	}
-	return false
+	return clientmail.MatchMarkerLine(k) != clientmail.NoMarker
+}
+
+// isForwardOnly reports a marker that announces a forward, not the history
+// of a reply: the member passes the message on, so it all stays.
+func isForwardOnly(k string) bool {
+	return clientmail.MatchMarkerLine(k) == clientmail.MarkerForwarded
 }
 
 // isHeader reports one line of an Outlook-style header block: a known field

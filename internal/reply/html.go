@@ -47,7 +47,7 @@ func cutHistory(text string) string {
 	seenText := false
 	for i, k := range b.kinds {
 		switch {
-		case k == kForward && reForwardOnly.MatchString(b.keys[i]):
+		case k == kForward && isForwardOnly(b.keys[i]):
 			return text
 		case seenText && (b.isCut(i) || b.fromBlock(i)):
 			return strings.TrimSpace(strings.Join(b.raw[:i], "\n"))
@@ -182,7 +182,7 @@ func hasClass(class string, list []string) bool {
 // startsForward reports text that opens with a forward marker.
 func startsForward(text string) bool {
 	k := keyOf(firstLine(text))
-	return isForward(k) && reForwardOnly.MatchString(k)
+	return isForwardOnly(k)
 }
 
 // startsHeaderBlock reports text that opens with a header label of any

@@ -9,6 +9,7 @@ import (
 	"consultd/internal/corpustest"
 	"consultd/internal/mimeparse"
 	"consultd/internal/reply"
+	"consultd/internal/testutil"
 )
 
 func TestHTMLText(t *testing.T) {
@@ -86,6 +87,7 @@ func TestHTMLTextMail(t *testing.T) {
 // TestHTMLTextBigInputIsLinear: 2 MB of the slowest HTML shape (nested
 // blocks, quotes and rules) costs well under a CPU second per MB.
 func TestHTMLTextBigInputIsLinear(t *testing.T) {
+	testutil.SkipUnderRace(t, "CPU seconds per MB")
 	var b strings.Builder
 	b.WriteString("<html><body>")
 	for b.Len() < 2<<20 {

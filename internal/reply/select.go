@@ -516,7 +516,7 @@ func (b *body) selectQuotes() []int {
 			onlyText = false
 		}
 	}
-	if onlyText && b.kinds[first] == kForward && reForwardOnly.MatchString(b.keys[first]) {
+	if onlyText && b.kinds[first] == kForward && isForwardOnly(b.keys[first]) {
 		// a forward, not a reply: everything is the message
 		for i := range b.kinds {
 			out = append(out, i)

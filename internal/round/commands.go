@@ -113,21 +113,7 @@ func (e *Engine) approve(ctx context.Context, st *step, m *mimeparse.Message, r 
 	by := firstFrom(m)
 	switch r.State {
 	case store.StateDraft:
-		text := r.Statement
-		if c.Edited != "" && !c.Explicit && strings.Join(strings.Fields(c.Edited), " ") == strings.Join(strings.Fields(r.Statement), " ") {
-			// The draft came back unchanged with no APPROVE: a reply quoting it (Outlook), not a decision.
-			return e.commandReply(ctx, st, m, r, "Draft of "+r.ID+": not sent",
-				"Your reply contained the draft unchanged but no APPROVE, so nothing was sent. Reply \"APPROVE\" to send it, or \"CANCEL "+r.ID+"\".")
-		}
-		if c.Edited != "" {
-			text = c.Edited
-			if err := event(ctx, st, r.ID, "%s approved an edited statement", by); err != nil {
-				return err
-			}
-		} else if err := event(ctx, st, r.ID, "%s approved the draft", by); err != nil {
-			return err
-		}
-		return e.send(ctx, st, r, text, nil)
+		return e.approveDraft(ctx, st, m, r, c)
 	case store.StateUndecided:
 		outcome := store.Outcome(strings.ToLower(c.Arg))
 		if outcome != store.Accept && outcome != store.Decline {

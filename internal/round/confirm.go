@@ -176,7 +176,7 @@ func (e *Engine) askConfirmation(ctx context.Context, st *step, m *mimeparse.Mes
 	if a.lang == "ar" {
 		fix = "لجعل هذه الخطوة غير ضرورية، يمكن لمدير النظام ضبط authentication.authserv_id (أو authentication.provider: microsoft365) في إعدادات consultd، فتُقبل فوراً الرسائل التي يثبت مزوّدك أنها منك."
 	}
-	subj, body, err := e.Render.Render(a.lang, render.Confirmation{RoundID: a.roundID, Action: a.action,
+	rm, err := e.Render.Mail(a.lang, render.Confirmation{RoundID: a.roundID, Action: a.action,
 		Summary: a.summary, From: firstFrom(m), Subject: m.Subject, Received: st.now, Expires: p.ExpiresAt,
 		Hours: int(ConfirmationValidity.Hours()), Why: a.why, Fix: fix, Coalition: e.Cfg.Coalition.Name})
 	if err != nil {
@@ -184,7 +184,7 @@ func (e *Engine) askConfirmation(ctx context.Context, st *step, m *mimeparse.Mes
 	}
 	if _, err := e.queue(ctx, st, mail{roundID: a.roundID, kind: store.MailConfirmation, lang: a.lang,
 		to: []sender.Address{{Name: coord.Name, Addr: coord.Email}}, replyTo: e.Cfg.PlusAddress(tok),
-		messageID: confirmID, subject: subj, text: body,
+		messageID: confirmID, subject: rm.Subject, text: rm.Text, html: rm.HTML,
 		inReplyTo: m.MessageID, refs: nonEmpty(m.MessageID)}); err != nil {
 		return outcome{}, err
 	}

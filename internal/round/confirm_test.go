@@ -295,6 +295,14 @@ func TestAnEditedStatementAndExtendAreConfirmed(t *testing.T) {
 		t.Fatalf("no confirmation request for the edited statement: %d requests", len(cs))
 	}
 	h.handle(confirmReply(cs[3], "rania@coal.example", "confirm", 3))
+	// With require_approval the edit comes back as a draft showing what changed, approved as such.
+	draft = h.outbox("draft")
+	if len(draft) != 2 || !strings.Contains(draft[1].Text, "+ We decline, with our edits.") {
+		t.Fatalf("the confirmed edit did not come back as a draft with its changes: %d drafts", len(draft))
+	}
+	h.handle(coordMail("Rania <rania@coal.example>", "Re: "+draft[1].Subject, "approve-1@coal.example", draft[1].MessageID, "APPROVE\n"))
+	cs = h.outbox("confirmation")
+	h.handle(confirmReply(cs[len(cs)-1], "rania@coal.example", "CONFIRM", 5))
 	st := h.outbox("statement")
 	if len(st) != 1 || !strings.Contains(st[0].Text, "with our edits") {
 		t.Fatalf("the confirmed edited statement was not sent as written: %d statements", len(st))

@@ -586,9 +586,19 @@ func TestPublishedStatementIsEscapedHTMLAndMarkdown(t *testing.T) {
 	if !strings.Contains(string(html), "– AlKawakbi Center") || !strings.Contains(string(html), `dir="ltr"`) {
 		t.Errorf("published HTML lacks the signatories or direction:\n%s", html)
 	}
-	for _, e := range []string{".md.tmp", ".html.tmp"} {
-		if _, err := os.Stat(filepath.Join(h.cfg.PublishDir, r.ID+e)); err == nil {
-			t.Errorf("temporary file %s left behind", e)
+	// The site around it: the index lists the page, the feed has its entry.
+	index, err := os.ReadFile(filepath.Join(h.cfg.PublishDir, "index.html"))
+	if err != nil || !strings.Contains(string(index), `href="`+r.ID+`.html"`) {
+		t.Errorf("index.html does not list the statement (%v):\n%s", err, index)
+	}
+	feed, err := os.ReadFile(filepath.Join(h.cfg.PublishDir, "feed.xml"))
+	if err != nil || !strings.Contains(string(feed), "<entry") || !strings.Contains(string(feed), r.ID+".html") {
+		t.Errorf("feed.xml lacks the statement (%v):\n%s", err, feed)
+	}
+	entries, _ := os.ReadDir(h.cfg.PublishDir)
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".tmp") {
+			t.Errorf("temporary file %s left behind", e.Name())
 		}
 	}
 }
@@ -773,5 +783,36 @@ func TestConcurrentAnswersAndTicksSendOneStatement(t *testing.T) {
 	}
 	if n := len(h.outbox("statement")); n != 1 || h.round(r.ID).State != store.StateSent {
 		t.Fatalf("%d statements, state %s; want exactly one, sent", n, h.round(r.ID).State)
+	}
+}
+
+// TestRebuildSiteRestoresWhatWasLost: the site is written from the store,
+// so a start after a lost file (or an upgrade from before the index and the
+// feed) makes it whole; before any statement it writes nothing.
+func TestRebuildSiteRestoresWhatWasLost(t *testing.T) {
+	h := newHarness(t, false)
+	if err := h.e.RebuildSite(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if es, _ := os.ReadDir(h.cfg.PublishDir); len(es) != 0 {
+		t.Fatalf("files published before any statement: %v", es)
+	}
+	r, cons := h.open()
+	for i, a := range []string{"info@baytna.example", "info@sjac.example", "info@kawakibi.example"} {
+		h.handle(answerMail(cons[a], a, "DECLINE\nSign: yes", 90+i))
+	}
+	if h.round(r.ID).State != store.StateSent {
+		t.Fatalf("round not sent")
+	}
+	for _, f := range []string{"index.html", "feed.xml", r.ID + ".html"} {
+		os.Remove(filepath.Join(h.cfg.PublishDir, f))
+	}
+	if err := h.e.RebuildSite(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"index.html", "feed.xml", r.ID + ".html", r.ID + ".md"} {
+		if _, err := os.Stat(filepath.Join(h.cfg.PublishDir, f)); err != nil {
+			t.Errorf("%s not restored: %v", f, err)
+		}
 	}
 }

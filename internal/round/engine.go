@@ -46,6 +46,9 @@ type Engine struct {
 
 	readerOnce sync.Once
 	answers    *answer.Reader
+	// publishing serialises rebuilding publish_dir: each build reads the
+	// store inside it, so the last one has every statement committed.
+	publishing sync.Mutex
 }
 
 // New returns an engine with the real clock.
@@ -204,6 +207,7 @@ type mail struct {
 	replyTo   string
 	subject   string
 	text      string
+	html      string // the HTML of a rendered template (render.Mail); else made from text
 	inReplyTo string
 	refs      []string
 	atts      []store.AttachmentRef
@@ -245,7 +249,10 @@ func (e *Engine) queue(ctx context.Context, st *step, m mail) (string, error) {
 		out.Bcc = []store.MailAddress{{Addr: e.Cfg.Coalition.Address}}
 	}
 	if l := e.Render.Language(m.lang); l.Dir == lang.RTL {
-		out.HTML = render.HTML(l, m.text)
+		out.HTML = m.html
+		if out.HTML == "" {
+			out.HTML = render.HTML(l, m.text)
+		}
 	}
 	payload, err := out.Encode()
 	if err != nil {

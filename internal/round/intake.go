@@ -181,14 +181,14 @@ func (e *Engine) sendConsultation(ctx context.Context, st *step, r *store.Round,
 		return nil
 	}
 	lang := p.Language
-	subj, body, err := e.Render.Render(lang, render.Consultation{Round: r, Member: p,
+	rm, err := e.Render.Mail(lang, render.Consultation{Round: r, Member: p,
 		Coalition: e.Cfg.Coalition.Name, Inviter: formatAddr(mimeparse.Address{Name: r.InviterName, Address: r.InviterAddress}),
 		Attachments: names, Previous: prev})
 	if err != nil {
 		return err
 	}
 	m := mail{roundID: r.ID, kind: kind, token: p.Token, lang: lang, to: addresses(to),
-		replyTo: e.Cfg.PlusAddress(p.Token), subject: subj, text: body, atts: atts}
+		replyTo: e.Cfg.PlusAddress(p.Token), subject: rm.Subject, text: rm.Text, html: rm.HTML, atts: atts}
 	if kind == store.MailConsultation {
 		m.messageID = p.ConsultMessageID
 	}

@@ -136,3 +136,34 @@ func TestLanguageDirectiveMakesTheStatementFrench(t *testing.T) {
 		}
 	}
 }
+
+// TestArabicMailHTMLIsolatesWhatTheTemplateInserted: the HTML part of the
+// Arabic member's consultation and receipt, as queued, isolates the
+// inviter's English name and address and the quoted invitation, so they
+// read in order inside the right-to-left mail (internal/render's browser
+// test shows it in Chromium).
+func TestArabicMailHTMLIsolatesWhatTheTemplateInserted(t *testing.T) {
+	h := newHarness(t, false)
+	r, cons := h.open()
+	var html string
+	for _, m := range h.outbox("consultation") {
+		if m.To[0].Addr == "info@kawakibi.example" {
+			html = m.HTML
+			if strings.ContainsAny(m.Text, "\uFDD0\uFDD1") {
+				t.Errorf("a value mark reached the text part")
+			}
+		}
+	}
+	inviter := r.InviterName + " &lt;" + r.InviterAddress + "&gt;"
+	if !strings.Contains(html, `<html lang="ar" dir="rtl">`) || !strings.Contains(html, `<bdi dir="ltr">`+inviter+`</bdi>`) {
+		t.Fatalf("the Arabic consultation's HTML does not isolate the inviter %q:\n%s", inviter, html)
+	}
+	if !strings.Contains(html, `<div dir="ltr" style="white-space:pre-wrap">From: <bdi dir="ltr">`+inviter) {
+		t.Errorf("the quoted header line is not a left-to-right line:\n%s", html)
+	}
+	h.handle(answerMail(cons["info@kawakibi.example"], "info@kawakibi.example", "أرفض\n\nالمخاوف:\n1. The invitation came too late.", 80))
+	rec := h.outbox("receipt")
+	if len(rec) != 1 || !strings.Contains(rec[0].HTML, `<bdi dir="ltr">The invitation came too late.</bdi>`) {
+		t.Fatalf("the Arabic receipt does not isolate the English concern: %d receipts\n%v", len(rec), rec)
+	}
+}

@@ -3,14 +3,15 @@ package round
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"consultd/internal/command"
 	"consultd/internal/render"
 	"consultd/internal/sender"
+	"consultd/internal/site"
 	"consultd/internal/statement"
 	"consultd/internal/store"
 )
@@ -72,12 +73,12 @@ func (e *Engine) remind(ctx context.Context, st *step, r *store.Round) error {
 		if len(to) == 0 {
 			continue
 		}
-		subj, body, err := e.Render.Render(p.Language, render.Reminder{Round: r, Member: p, Coalition: e.Cfg.Coalition.Name})
+		rm, err := e.Render.Mail(p.Language, render.Reminder{Round: r, Member: p, Coalition: e.Cfg.Coalition.Name})
 		if err != nil {
 			return err
 		}
 		if _, err := e.queue(ctx, st, mail{roundID: r.ID, kind: store.MailReminder, token: p.Token, lang: p.Language,
-			to: addresses(to), replyTo: e.Cfg.PlusAddress(p.Token), subject: subj, text: body,
+			to: addresses(to), replyTo: e.Cfg.PlusAddress(p.Token), subject: rm.Subject, text: rm.Text, html: rm.HTML,
 			inReplyTo: p.ConsultMessageID, refs: []string{p.ConsultMessageID}}); err != nil {
 			return err
 		}
@@ -153,42 +154,120 @@ func (e *Engine) close(ctx context.Context, st *step, r *store.Round, reason str
 	return e.conclude(ctx, st, r, store.Outcome(t.Outcome), t.Reason, ps)
 }
 
+// compose writes the statement of a round in lang for outcome from its answers.
+func (e *Engine) compose(r *store.Round, lang string, outcome store.Outcome, ps []*store.Participant) (*statement.Statement, error) {
+	d := statement.Describe(r.OrigBody)
+	inv := statement.Invitation{Title: r.Title, InviterName: r.InviterName, Date: r.OrigDate, Summary: statement.Summary(r.OrigBody),
+		When: d.When, Where: d.Where, Focus: d.Focus}
+	return statement.Compose(e.Render, lang, e.Cfg.Coalition.Name, outcome.String(), inv, members(ps))
+}
+
+// otherLanguages are the statement languages besides the invitation's.
+func (e *Engine) otherLanguages(r *store.Round) []string {
+	var out []string
+	for _, l := range e.Cfg.StatementLanguages {
+		if l != r.Language && !slices.Contains(out, l) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// version is the statement in one language as the draft shows it.
+type version struct {
+	lang  string
+	draft string // the text with the notes under each point
+}
+
 // conclude writes the statement for outcome and sends it, or drafts it for the
-// coordinators when nobody signs it or the policy wants their approval.
+// coordinators when nobody signs it, the policy wants their approval, or the
+// statement needs a person's eyes (points merged by similarity, points in
+// another language, a second statement language): nothing grouped by a guess
+// or written in two languages goes to an inviter unreviewed.
 func (e *Engine) conclude(ctx context.Context, st *step, r *store.Round, outcome store.Outcome, reason string, ps []*store.Participant) error {
-	inv := statement.Invitation{Title: r.Title, InviterName: r.InviterName, Date: r.OrigDate, Summary: statement.Summary(r.OrigBody)}
-	stmt, err := statement.Compose(e.Render, r.Language, e.Cfg.Coalition.Name, outcome.String(), inv, members(ps))
+	stmt, err := e.compose(r, r.Language, outcome, ps)
 	if err != nil {
 		return err
 	}
-	r.Outcome, r.Statement = outcome, stmt.Text
+	r.Outcome, r.Statement, r.Translations = outcome, stmt.Text, nil
+	versions := []version{{r.Language, stmt.Draft}}
+	review := stmt.Review
+	for _, l := range e.otherLanguages(r) {
+		other, err := e.compose(r, l, outcome, ps)
+		if err != nil {
+			return err
+		}
+		if r.Translations == nil {
+			r.Translations = map[string]string{}
+		}
+		r.Translations[l] = other.Text
+		versions = append(versions, version{l, other.Draft})
+		for _, why := range other.Review {
+			review = append(review, "in the "+statement.LanguageName(l)+" version "+why)
+		}
+	}
 	if len(stmt.Signatories) == 0 {
 		// A joint statement no organisation signs never goes out on its own.
-		return e.draft(ctx, st, r, reason+"; no organisation signs it")
+		return e.draft(ctx, st, r, reason+"; no organisation signs it", versions, "")
+	}
+	if len(review) > 0 {
+		return e.draft(ctx, st, r, reason+"; it needs your review: "+strings.Join(review, ", "), versions, "")
 	}
 	if e.Cfg.Policy.RequireApproval {
-		return e.draft(ctx, st, r, reason)
+		return e.draft(ctx, st, r, reason, versions, "")
 	}
 	return e.send(ctx, st, r, stmt.Text, ps)
 }
 
-// draft sends the statement to the coordinators for approval.
-func (e *Engine) draft(ctx context.Context, st *step, r *store.Round, reason string) error {
+// markers are the lines around a statement version in the draft: the plain
+// ones for the invitation's language (what the inviter receives), with the
+// language in brackets for the others.
+func markers(r *store.Round, lang string) (begin, end string) {
+	if lang == r.Language {
+		return command.BeginMarker, command.EndMarker
+	}
+	return strings.TrimSuffix(command.BeginMarker, " -----") + " (" + lang + ") -----",
+		strings.TrimSuffix(command.EndMarker, " -----") + " (" + lang + ") -----"
+}
+
+// draft sends the statement to the coordinators for approval: each version
+// between its marker lines, with notes under each point; diff, when set, is
+// what a coordinator's edit changed from the previous draft.
+func (e *Engine) draft(ctx context.Context, st *step, r *store.Round, reason string, versions []version, diff string) error {
 	r.State = store.StateDraft
 	id, err := e.messageID("d", "")
 	if err != nil {
 		return err
 	}
 	r.DraftMessageID = id
-	text := fmt.Sprintf("Round %s has closed: %s.\n\nThe joint %s below goes to %s <%s> once approved. Reply with:\n"+
+	var changed string
+	if diff != "" {
+		changed = "What your text changes from the previous draft:\n\n" + diff + "\n\n"
+	}
+	var blocks, langs string
+	for i, v := range versions {
+		begin, end := markers(r, v.lang)
+		blocks += "\n" + begin + "\n" + v.draft + "\n" + end + "\n"
+		if i > 0 {
+			langs += ", " + statement.LanguageName(v.lang) + " for the publication"
+		}
+	}
+	if len(versions) > 1 {
+		langs = fmt.Sprintf("It is drafted in %s (what the inviter receives)%s. Send back each version between its own marker lines.\n",
+			statement.LanguageName(r.Language), langs)
+	}
+	body := fmt.Sprintf("Round %s has closed: %s.\n\n%sThe joint %s below goes to %s <%s> once approved. Reply with:\n"+
 		"  APPROVE             to send it as it is,\n"+
 		"  an edited text      between the two marker lines (keep them) to send your version,\n"+
-		"  CANCEL %s      to send nothing.\n\n%s\n%s\n%s",
-		r.ID, reason, map[store.Outcome]string{store.Accept: "acceptance", store.Decline: "declining statement"}[r.Outcome],
-		r.InviterName, r.InviterAddress, r.ID, command.BeginMarker, r.Statement, command.EndMarker)
+		"  CANCEL %s      to send nothing.\n%s"+
+		"Lines starting with \"(consultd:\" are notes for you: who raised each point, which wordings were grouped, "+
+		"what needs translating. They are never sent; you may leave them in. The signatories come from the answers "+
+		"and cannot be changed here.\n%s",
+		r.ID, reason, changed, map[store.Outcome]string{store.Accept: "acceptance", store.Decline: "declining statement"}[r.Outcome],
+		r.InviterName, r.InviterAddress, r.ID, langs, blocks)
 	subj := fmt.Sprintf("[Consultation %s] Draft statement for approval: %s", r.ID, r.OrigSubject)
 	if _, err := e.queue(ctx, st, mail{roundID: r.ID, kind: store.MailDraft, lang: "en", to: e.coordinators(), subject: subj,
-		text: text, messageID: r.DraftMessageID}); err != nil {
+		text: body, messageID: r.DraftMessageID}); err != nil {
 		return err
 	}
 	if err := store.UpdateRound(ctx, st.tx, r); err != nil {
@@ -242,25 +321,33 @@ func (e *Engine) send(ctx context.Context, st *step, r *store.Round, text string
 	return event(ctx, st, r.ID, "statement (%s) queued to %s with %d copies", r.Outcome, r.InviterAddress, len(cc))
 }
 
-// publish writes the statement as Markdown and HTML to publish_dir.
+// publish writes the site in publish_dir again (package site) once r's
+// statement is committed.
 func (e *Engine) publish(r *store.Round) error {
+	if err := e.RebuildSite(context.Background()); err != nil {
+		return fmt.Errorf("round %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// RebuildSite writes publish_dir from the store: the pages and Markdown of
+// every sent statement, the index and the feed, so that a site left
+// incomplete by an earlier failure is whole again. With nothing sent yet (or
+// no publish_dir) it writes nothing.
+func (e *Engine) RebuildSite(ctx context.Context) error {
 	if e.Cfg.PublishDir == "" {
 		return nil
 	}
-	if err := os.MkdirAll(e.Cfg.PublishDir, 0o755); err != nil {
-		return err
+	e.publishing.Lock()
+	defer e.publishing.Unlock()
+	rounds, err := store.ListRounds(ctx, e.Store.DB(), store.StateSent)
+	if err != nil {
+		return fmt.Errorf("list sent rounds: %w", err)
 	}
-	base := filepath.Join(e.Cfg.PublishDir, r.ID)
-	if err := writeFileAtomic(base+".md", []byte(statement.Markdown(r.Statement))); err != nil {
-		return err
+	sts := site.FromRounds(rounds, e.Render.Languages(), e.Cfg.StatementLanguages)
+	if len(sts) == 0 {
+		return nil
 	}
-	return writeFileAtomic(base+".html", []byte(statement.HTML(e.Render.Language(r.Language), r.Statement)))
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	s := site.Site{Dir: e.Cfg.PublishDir, BaseURL: e.Cfg.PublishURL, Coalition: e.Cfg.Coalition.Name, Domain: e.Cfg.Domain()}
+	return s.Build(sts)
 }

@@ -110,15 +110,16 @@ func (e *Engine) guardedReply(ctx context.Context, st *step, r *store.Round, p *
 	if ok, err := e.allow(ctx, st, reaction{kind: kind.String(), sender: from, roundID: r.ID, in: m}); err != nil || !ok {
 		return err
 	}
-	subj, body, err := e.Render.Render(p.Language, data)
+	rm, err := e.Render.Mail(p.Language, data)
 	if err != nil {
 		return err
 	}
+	subj := rm.Subject
 	if subj == "" {
 		subj = reSubject(m.Subject)
 	}
 	_, err = e.queue(ctx, st, mail{roundID: r.ID, kind: kind, token: p.Token, lang: p.Language,
-		to: addresses(dedupeFold(to)), replyTo: e.Cfg.PlusAddress(p.Token), subject: subj, text: body,
+		to: addresses(dedupeFold(to)), replyTo: e.Cfg.PlusAddress(p.Token), subject: subj, text: rm.Text, html: rm.HTML,
 		inReplyTo: m.MessageID, refs: threadRefs(m)})
 	return err
 }

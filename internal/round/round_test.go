@@ -54,7 +54,13 @@ type harness struct {
 
 func newHarness(t *testing.T, requireApproval bool) *harness {
 	t.Helper()
-	return newHarnessConfig(t, strings.Replace(testConfig, "POLICY_APPROVAL", fmt.Sprint(requireApproval), 1))
+	return newHarnessYAML(t, requireApproval, "")
+}
+
+// newHarnessYAML adds top-level configuration lines to testConfig.
+func newHarnessYAML(t *testing.T, requireApproval bool, extra string) *harness {
+	t.Helper()
+	return newHarnessConfig(t, strings.Replace(testConfig, "POLICY_APPROVAL", fmt.Sprint(requireApproval), 1)+extra)
 }
 
 // newHarnessConfig is newHarness with the configuration y.
@@ -439,8 +445,26 @@ func TestApprovalFlowWithEditedText(t *testing.T) {
 		t.Fatalf("with require_approval the draft must go to coordinators first")
 	}
 	d := h.outbox("draft")[0]
-	edited := fmt.Sprintf("From: Rania <rania@coal.example>\r\nTo: <coalition@coal.example>\r\nSubject: Re: %s\r\nMessage-ID: <edit-1@coal.example>\r\nIn-Reply-To: <%s>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHere is my version.\r\n\r\n%s\r\nOur edited statement\r\n\r\nWe decline, with thanks.\r\n%s\r\n", d.Subject, d.MessageID, command.BeginMarker, command.EndMarker)
-	h.handle([]byte(edited))
+	reply := func(d sender.Mail, id, text string) {
+		h.handle([]byte(fmt.Sprintf("From: Rania <rania@coal.example>\r\nTo: <coalition@coal.example>\r\nSubject: Re: %s\r\nMessage-ID: <%s@coal.example>\r\nIn-Reply-To: <%s>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n",
+			d.Subject, id, d.MessageID, strings.ReplaceAll(text, "\n", "\r\n"))))
+	}
+	signers := "– Baytna Syria\n– Syria Justice and Accountability Center (SJAC)\n– AlKawakbi Center"
+	// Dropping an organisation that agreed to sign is refused, with the reason.
+	reply(d, "edit-0", "Here is my version.\n\n"+command.BeginMarker+"\nOur edited statement\n\nWe decline, with thanks.\n\n– Baytna Syria\n"+command.EndMarker)
+	refusal := h.outbox("command-reply")
+	if len(h.outbox("statement")) != 0 || len(refusal) != 1 || !strings.Contains(refusal[0].Text, "leaves out organisations that agreed to sign: Syria Justice and Accountability Center (SJAC), AlKawakbi Center") {
+		t.Fatalf("an edit that drops signatories was not refused clearly: %d statements, replies %+v", len(h.outbox("statement")), refusal)
+	}
+	reply(d, "edit-1", "Here is my version.\n\n"+command.BeginMarker+"\nOur edited statement\n\nWe decline, with thanks.\n\n"+signers+"\n"+command.EndMarker)
+	if len(h.outbox("statement")) != 0 {
+		t.Fatalf("with require_approval an edited text went out before the coordinators saw what it changed")
+	}
+	drafts := h.outbox("draft")
+	if len(drafts) != 2 || !strings.Contains(drafts[1].Text, "+ We decline, with thanks.") || !strings.Contains(drafts[1].Text, "- The signatory organisations to this statement thank") {
+		t.Fatalf("no second draft with the diff: %d drafts\n%s", len(drafts), drafts[len(drafts)-1].Text)
+	}
+	reply(drafts[1], "approve-1", "APPROVE")
 	st := h.outbox("statement")
 	if len(st) != 1 || !strings.Contains(st[0].Text, "We decline, with thanks.") {
 		t.Fatalf("edited statement not sent: %+v", st)

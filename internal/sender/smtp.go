@@ -201,7 +201,7 @@ func (s *Sender) SendWith(ctx context.Context, m Mail, h Hooks) (Report, error) 
 	if err := s.cfg.Validate(); err != nil {
 		return Report{}, &Error{Stage: StageConfig, Err: err}
 	}
-	c, stop, err := s.dial(ctx)
+	c, stop, err := s.dial(ctx, nil)
 	if err != nil {
 		return Report{}, err
 	}
@@ -284,17 +284,17 @@ func (s *Sender) SendWith(ctx context.Context, m Mail, h Hooks) (Report, error) 
 
 // dial connects, says EHLO, starts TLS as configured and authenticates,
 // through go-mail, with our own dialer so that ctx can interrupt any step
-// until stop is called.
-func (s *Sender) dial(ctx context.Context) (c *gosmtp.Client, stop func() bool, err error) {
+// until stop is called. onTLS, if set, sees the verified TLS handshake.
+func (s *Sender) dial(ctx context.Context, onTLS func(tls.ConnectionState)) (c *gosmtp.Client, stop func() bool, err error) {
 	if s.cfg.Auth == nil {
-		return s.dialWith(ctx, s.passwordAuth())
+		return s.dialWith(ctx, s.passwordAuth(), onTLS)
 	}
 	auth := s.cfg.Auth(ctx)
-	c, stop, err = s.dialWith(ctx, auth)
+	c, stop, err = s.dialWith(ctx, auth, onTLS)
 	inv, ok := auth.(interface{ Invalidate() bool })
 	var e *Error
 	if err != nil && errors.As(err, &e) && e.Stage == StageAuth && ok && inv.Invalidate() {
-		c, stop, err = s.dialWith(ctx, s.cfg.Auth(ctx))
+		c, stop, err = s.dialWith(ctx, s.cfg.Auth(ctx), onTLS)
 	}
 	return c, stop, err
 }
@@ -316,10 +316,16 @@ func PasswordAuth(user, pass, host string, allowPlain bool) gosmtp.Auth {
 }
 
 // dialWith is dial with one Auth (nil: no AUTH).
-func (s *Sender) dialWith(ctx context.Context, auth gosmtp.Auth) (c *gosmtp.Client, stop func() bool, err error) {
+func (s *Sender) dialWith(ctx context.Context, auth gosmtp.Auth, onTLS func(tls.ConnectionState)) (c *gosmtp.Client, stop func() bool, err error) {
 	cfg := s.cfg
 	t := cfg.timeout()
 	tlsConf := cfg.server().TLSConfig()
+	if onTLS != nil {
+		tlsConf.VerifyConnection = func(cs tls.ConnectionState) error {
+			onTLS(cs)
+			return nil
+		}
+	}
 
 	var conn *cancelConn
 	stop = func() bool { return false }

@@ -8,10 +8,12 @@ package statement
 import (
 	"fmt"
 	"html"
+	"net/url"
 	"regexp"
 	"strings"
 	"unicode"
 
+	"consultd/internal/bidihtml"
 	"consultd/internal/inert"
 	"consultd/internal/lang"
 	"consultd/internal/render"
@@ -147,6 +149,21 @@ var numberingRe = regexp.MustCompile(`^[\s\-–•*]*(?:[(\[]\p{Nd}+[)\]]|\p{Nd}
 // templates' data, render.Invitation).
 type Invitation = render.Invitation
 
+// forLanguage keeps the details a statement in lang can repeat as they are:
+// those written in its script (a date or place in another script would put
+// a second language into the text), and not the place when the title says it.
+func forLanguage(inv Invitation, lang string) Invitation {
+	for _, f := range []*string{&inv.When, &inv.Where, &inv.Focus} {
+		if l := Language(*f); l != "" && l != script(lang) {
+			*f = ""
+		}
+	}
+	if inv.Where != "" && strings.Contains(strings.ToLower(inv.Title), strings.ToLower(inv.Where)) {
+		inv.Where = ""
+	}
+	return inv
+}
+
 // Statement is a composed joint text.
 type Statement struct {
 	Lang            string
@@ -156,37 +173,65 @@ type Statement struct {
 	Signatories     []string
 	Concerns        []string
 	Recommendations []string
+	// The same points with who raised them and what was merged into them.
+	ConcernPoints, RecommendationPoints []Point
+	// Draft is Text with notes under each point, for the coordinators.
+	Draft string
+	// Review says why the coordinators must see the text before the inviter
+	// does, whatever the policy; empty when nothing needs it.
+	Review []string
 }
 
 // Compose writes the joint text for an outcome from the templates of lang.
 func Compose(r *render.Renderer, lang, coalition, outcome string, inv Invitation, ms []Member) (*Statement, error) {
 	signers := Signatories(outcome, ms)
-	var concerns, recs [][]string
+	var concerns, recs []Raised
 	var attendees []string
 	for _, m := range ms {
 		// The text carries the points of those who stand behind it: members on
 		// the side of the outcome, and anyone who signs.
 		if m.Position == outcome || containsMember(signers, m.ID) {
-			concerns = append(concerns, m.Concerns)
-			recs = append(recs, m.Recommendations)
+			for _, c := range m.Concerns {
+				concerns = append(concerns, Raised{Member: m.Name, Text: c})
+			}
+			for _, r := range m.Recommendations {
+				recs = append(recs, Raised{Member: m.Name, Text: r})
+			}
 		}
 		// Only signatories are named: "Sign: no" keeps a member's name out of the text.
 		if outcome == "accept" && m.Position == "accept" && containsMember(signers, m.ID) {
 			attendees = append(attendees, m.Name)
 		}
 	}
-	st := &Statement{Lang: lang, Outcome: outcome, Concerns: Merge(concerns...), Recommendations: Merge(recs...)}
+	st := &Statement{Lang: lang, Outcome: outcome, ConcernPoints: Group(lang, concerns), RecommendationPoints: Group(lang, recs)}
+	st.Concerns, st.Recommendations = Texts(st.ConcernPoints), Texts(st.RecommendationPoints)
 	for _, s := range signers {
 		st.Signatories = append(st.Signatories, s.Name)
 	}
-	title, body, err := r.Render(lang, render.Statement{Outcome: outcome, Coalition: coalition, Invitation: inv,
+	data := render.Statement{Outcome: outcome, Coalition: coalition, Invitation: forLanguage(inv, lang),
 		Concerns: st.Concerns, Recommendations: st.Recommendations, Signatories: st.Signatories,
-		Attendees: attendees})
+		Attendees: attendees}
+	title, body, err := r.Render(lang, data)
 	if err != nil {
 		return nil, err
 	}
 	st.Title = title
 	st.Text = title + "\n\n" + body
+	// The draft is the same text with each point's notes under it.
+	var cs, rs []string
+	for _, p := range st.ConcernPoints {
+		cs = append(cs, annotate(lang, p))
+	}
+	for _, p := range st.RecommendationPoints {
+		rs = append(rs, annotate(lang, p))
+	}
+	data.Concerns, data.Recommendations = cs, rs
+	_, draft, err := r.Render(lang, data)
+	if err != nil {
+		return nil, err
+	}
+	st.Draft = title + "\n\n" + draft
+	st.Review = review(st)
 	return st, nil
 }
 
@@ -220,26 +265,53 @@ func Summary(body string) string {
 // escaped (package inert) so that site generators (marked, Hugo/goldmark,
 // Jekyll/kramdown) show what members wrote and never turn it into a link,
 // an image, HTML, a heading or a list.
-func Markdown(text string) string {
+//
+// links are the same statement in other languages, shown under the title.
+func Markdown(text string, links ...Link) string {
 	title, rest := splitTitle(text)
-	return "# " + inert.MarkdownLine(title) + "\n\n" + inert.Markdown(rest) + "\n"
+	var ls string
+	for i, l := range links {
+		if i > 0 {
+			ls += " · "
+		}
+		ls += "[" + inert.MarkdownLine(l.Native) + "](" + url.PathEscape(l.Href) + ")"
+	}
+	if ls != "" {
+		ls += "\n\n"
+	}
+	return "# " + inert.MarkdownLine(title) + "\n\n" + ls + inert.Markdown(rest) + "\n"
 }
 
-// HTML renders a statement text as a standalone page in language l (its
-// direction: Arabic is right-to-left).
+// Link points to the published statement in another language.
+type Link struct {
+	Lang   string // its code: en, ar
+	Native string // the language's name in itself: English, العربية
+	Href   string // a file name beside this one
+}
+
+// HTML renders a statement text as a bare standalone page in language l
+// (its direction: Arabic is right-to-left), each run in the other direction
+// isolated (package bidihtml). The published page with its links to the
+// index and other languages is package site's.
 // The text is cleaned (inert.Text: no controls, no bidi overrides) and
 // escaped: nothing a member wrote can become markup, and no link is made.
-func HTML(l *lang.Language, text string) string {
+func HTML(l *lang.Language, text string, links ...Link) string {
 	title, rest := splitTitle(inert.Text(text))
 	var b strings.Builder
 	fmt.Fprintf(&b, "<!DOCTYPE html>\n<html lang=\"%s\" dir=\"%s\">\n<head><meta charset=\"utf-8\"><title>%s</title></head>\n<body>\n<h1>%s</h1>\n",
-		html.EscapeString(l.Code), l.Dir, html.EscapeString(title), html.EscapeString(title))
-	for _, para := range strings.Split(rest, "\n\n") {
-		if strings.TrimSpace(para) == "" {
-			continue
+		html.EscapeString(l.Code), l.Dir, html.EscapeString(title), bidihtml.Line(title, l.Dir))
+	if len(links) > 0 {
+		b.WriteString("<p>")
+		for i, k := range links {
+			if i > 0 {
+				b.WriteString(" · ")
+			}
+			fmt.Fprintf(&b, "<a href=\"%s\" hreflang=\"%s\" lang=\"%s\">%s</a>", html.EscapeString(url.PathEscape(k.Href)),
+				html.EscapeString(k.Lang), html.EscapeString(k.Lang), html.EscapeString(k.Native))
 		}
-		fmt.Fprintf(&b, "<p>%s</p>\n", strings.ReplaceAll(html.EscapeString(strings.TrimSpace(para)), "\n", "<br>\n"))
+		b.WriteString("</p>\n")
 	}
+	b.WriteString(bidihtml.Fragment(rest, l.Dir))
 	b.WriteString("</body>\n</html>\n")
 	return b.String()
 }

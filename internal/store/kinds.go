@@ -65,6 +65,7 @@ const (
 	MailConfirmation       MailKind = "confirmation"
 	MailDeliveryFailure    MailKind = "delivery-failure"
 	MailDigest             MailKind = "digest"
+	MailWatchdog           MailKind = "watchdog" // to coordinators: an incident, or its end (internal/watchdog)
 )
 
 func (k MailKind) String() string { return string(k) }

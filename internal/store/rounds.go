@@ -34,8 +34,10 @@ type Round struct {
 	ClosedAt        time.Time
 	Outcome         Outcome
 	Statement       string
-	DraftMessageID  string
-	SentAt          time.Time
+	// Translations are the statement in the other statement languages, by language.
+	Translations   map[string]string
+	DraftMessageID string
+	SentAt         time.Time
 }
 
 // Attachment is an original invitation attachment kept with its round; its
@@ -145,18 +147,22 @@ func InsertRound(ctx context.Context, tx *sql.Tx, r *Round, atts []Attachment, p
 
 const roundCols = `id, state, title, language, inviter_name, inviter_address, orig_subject, orig_message_id, orig_date,
 	orig_body, note, opened_by, source_message_id, deadline, deadline_source, created_at, closed_at, outcome, statement,
-	draft_message_id, sent_at`
+	draft_message_id, sent_at, translations`
 
 type scanner interface{ Scan(...any) error }
 
 func scanRound(sc scanner) (*Round, error) {
 	var r Round
 	var od, dl, ca, cl, sa int64
+	var tr string
 	err := sc.Scan(&r.ID, &r.State, &r.Title, &r.Language, &r.InviterName, &r.InviterAddress, &r.OrigSubject,
 		&r.OrigMessageID, &od, &r.OrigBody, &r.Note, &r.OpenedBy, &r.SourceMessageID, &dl, &r.DeadlineSource, &ca, &cl,
-		&r.Outcome, &r.Statement, &r.DraftMessageID, &sa)
+		&r.Outcome, &r.Statement, &r.DraftMessageID, &sa, &tr)
 	if err != nil {
 		return nil, err
+	}
+	if err := json.Unmarshal([]byte(tr), &r.Translations); err != nil {
+		return nil, fmt.Errorf("round %s: translations: %w", r.ID, err)
 	}
 	r.OrigDate, r.Deadline, r.CreatedAt, r.ClosedAt, r.SentAt = fromUnix(od), fromUnix(dl), fromUnix(ca), fromUnix(cl), fromUnix(sa)
 	return &r, nil
@@ -259,9 +265,13 @@ func queryRounds(ctx context.Context, q Querier, where string, args ...any) ([]*
 
 // UpdateRound writes the mutable fields of a round.
 func UpdateRound(ctx context.Context, tx *sql.Tx, r *Round) error {
-	_, err := tx.ExecContext(ctx, `UPDATE rounds SET state=?, deadline=?, closed_at=?, outcome=?, statement=?,
-		draft_message_id=?, sent_at=? WHERE id=?`, r.State, unix(r.Deadline), unix(r.ClosedAt), r.Outcome, r.Statement,
-		r.DraftMessageID, unix(r.SentAt), r.ID)
+	tr, err := json.Marshal(r.Translations)
+	if err != nil || r.Translations == nil {
+		tr = []byte("{}")
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE rounds SET state=?, deadline=?, closed_at=?, outcome=?, statement=?,
+		draft_message_id=?, sent_at=?, translations=? WHERE id=?`, r.State, unix(r.Deadline), unix(r.ClosedAt), r.Outcome, r.Statement,
+		r.DraftMessageID, unix(r.SentAt), string(tr), r.ID)
 	return err
 }
 

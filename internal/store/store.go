@@ -248,6 +248,30 @@ INSERT INTO reaction_counts SELECT 'r', round_id, at/60, COUNT(*) FROM reactions
 INSERT INTO reaction_counts SELECT 'c', '', at/60, COUNT(*) FROM reactions WHERE sent=1 AND kind<>'digest' AND coordinators=1 GROUP BY 3;
 INSERT INTO reaction_counts SELECT 'a', '', at/60, COUNT(*) FROM reactions WHERE sent=1 AND kind<>'digest' GROUP BY 3;
 `,
+	// 8: the statement in the coalition's other statement_languages, beside
+	// the one in the invitation's language (statement): {"ar": "…"}.
+	`
+ALTER TABLE rounds ADD COLUMN translations TEXT NOT NULL DEFAULT '{}';
+`,
+	// 9: operations. Watchdog incidents (one open per kind), persisted so a
+	// restart neither forgets nor re-announces one; and the probes sent by
+	// `consultd doctor`, so the daemon files them quietly and only those.
+	`
+CREATE TABLE incidents (
+	id          INTEGER PRIMARY KEY,
+	kind        TEXT NOT NULL,                 -- imap_down | outbox_stuck | silence
+	opened_at   INTEGER NOT NULL,
+	since       INTEGER NOT NULL,              -- when the condition began
+	detail      TEXT NOT NULL DEFAULT '',
+	resolved_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX incidents_open ON incidents(kind) WHERE resolved_at = 0;
+CREATE TABLE probes (
+	id         TEXT PRIMARY KEY,               -- the X-Consultd-Probe value
+	created_at INTEGER NOT NULL,
+	arrived_at INTEGER NOT NULL DEFAULT 0
+);
+`,
 }
 
 // afterMigration holds Go steps that run, in the same transaction, right

@@ -198,6 +198,17 @@ func replyHeaders(c Consultation, name, from string, at time.Time, id string) ma
 	}
 }
 
+// GmailReply is a member answering c from Gmail's web client in English:
+// text above the quoted consultation.
+func GmailReply(c Consultation, name, from string, at time.Time, text string) []byte {
+	return gmailReply(c, name, from, at, text)
+}
+
+// GmailReplyAr is GmailReply with Gmail in Arabic.
+func GmailReplyAr(c Consultation, name, from string, at time.Time, text string) []byte {
+	return gmailReplyAr(c, name, from, at, text)
+}
+
 func gmailReply(c Consultation, name, from string, at time.Time, text string) []byte {
 	body := fmt.Sprintf("%s\n\nOn %s, Syrian Human Rights Coalition <%s> wrote:\n%s\n", text,
 		c.Date.Format("Mon, Jan 2, 2006 at 3:04 PM"), c.ReplyTo, quoteLines(c.Body))
