@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"testing"
@@ -28,9 +29,22 @@ const daemonEnv = "CONSULTD_ITEST_DAEMON"
 
 func TestMain(m *testing.M) {
 	if cfg := os.Getenv(daemonEnv); cfg != "" {
-		os.Exit(cli.Main([]string{"run", "--config", cfg}, os.Stdin, os.Stdout, os.Stderr))
+		os.Exit(runDaemon(cfg))
 	}
 	os.Exit(m.Run())
+}
+
+// runDaemon runs consultd in this process, under a CPU profile when the
+// benchmark asks for one (benchProfileEnv), written once consultd stops.
+func runDaemon(cfg string) int {
+	if path := os.Getenv(benchProfileEnv); path != "" {
+		if f, err := os.Create(path); err == nil {
+			if err := pprof.StartCPUProfile(f); err == nil {
+				defer func() { pprof.StopCPUProfile(); f.Close() }()
+			}
+		}
+	}
+	return cli.Main([]string{"run", "--config", cfg}, os.Stdin, os.Stdout, os.Stderr)
 }
 
 // proc is consultd running as a child process of the test.
