@@ -19,8 +19,7 @@ func checkConfigCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if *path == "" && len(pos) > 0 { // "check-config FILE" works too
 		*path, pos = pos[0], pos[1:]
 	}
-	if len(pos) != 0 {
-		fmt.Fprintf(stderr, "consultd check-config: unexpected argument %q\nusage: %s\n", pos[0], usageLine("check-config"))
+	if !noArgs("check-config", pos, stderr) {
 		return 2
 	}
 	if !requireConfig("check-config", *path, stderr) {

@@ -97,6 +97,16 @@ func configFlag(fs *flag.FlagSet, help string) *string {
 	return p
 }
 
+// noArgs reports, for a command that takes only flags, that no other
+// argument was given, and says so otherwise.
+func noArgs(cmd string, pos []string, stderr io.Writer) bool {
+	if len(pos) == 0 {
+		return true
+	}
+	fmt.Fprintf(stderr, "consultd %s: unexpected argument %q\nusage: %s\n", cmd, pos[0], usageLine(cmd))
+	return false
+}
+
 // requireConfig reports a missing --config as a usage error (exit 2).
 func requireConfig(cmd, path string, stderr io.Writer) bool {
 	if path != "" {

@@ -21,8 +21,7 @@ func demoCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return flagsFailed(err)
 	}
-	if len(pos) != 0 {
-		fmt.Fprintf(stderr, "consultd demo: unexpected argument %q\nusage: %s\n", pos[0], usageLine("demo"))
+	if !noArgs("demo", pos, stderr) {
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -24,8 +24,7 @@ func doctorCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return flagsFailed(err)
 	}
-	if len(pos) != 0 {
-		fmt.Fprintf(stderr, "consultd doctor: unexpected argument %q\nusage: %s\n", pos[0], usageLine("doctor"))
+	if !noArgs("doctor", pos, stderr) {
 		return 2
 	}
 	if !requireConfig("doctor", *path, stderr) {

@@ -24,8 +24,7 @@ func loginCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return flagsFailed(err)
 	}
-	if len(pos) != 0 {
-		fmt.Fprintf(stderr, "consultd login: unexpected argument %q\nusage: %s\n", pos[0], usageLine("login"))
+	if !noArgs("login", pos, stderr) {
 		return 2
 	}
 	if !requireConfig("login", *path, stderr) {

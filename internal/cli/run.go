@@ -26,8 +26,7 @@ func runContext(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 	if err != nil {
 		return flagsFailed(err)
 	}
-	if len(pos) != 0 {
-		fmt.Fprintf(stderr, "consultd run: unexpected argument %q\nusage: %s\n", pos[0], usageLine("run"))
+	if !noArgs("run", pos, stderr) {
 		return 2
 	}
 	if !requireConfig("run", *path, stderr) {
