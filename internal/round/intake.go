@@ -119,10 +119,11 @@ func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, 
 		return outcome{}, err
 	}
 	// Every member's consultation refers to the attachments stored once
-	// with the round; the bytes are read again only to send.
-	refs, err := store.AttachmentRefs(ctx, st.tx, id)
-	if err != nil {
-		return outcome{}, err
+	// with the round (InsertRound named their blobs); the bytes are read
+	// again only to send.
+	refs := make([]store.AttachmentRef, len(atts))
+	for i, a := range atts {
+		refs[i] = a.Ref()
 	}
 	prev, err := e.previousRounds(ctx, st, r)
 	if err != nil {

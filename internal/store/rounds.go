@@ -49,6 +49,11 @@ type Attachment struct {
 	Data        []byte
 }
 
+// Ref is how the outbox refers to a once InsertRound has stored it.
+func (a Attachment) Ref() AttachmentRef {
+	return AttachmentRef{Filename: a.Filename, ContentType: a.ContentType, SHA256: a.SHA256, Size: int64(len(a.Data))}
+}
+
 // Participant is one member organisation in one round, with its latest answer.
 type Participant struct {
 	RoundID          string
