@@ -10,7 +10,12 @@ import (
 )
 
 // Write replaces path with data (mode 0644).
-func Write(path string, data []byte) error {
+func Write(path string, data []byte) error { return WriteMode(path, data, 0o644) }
+
+// WriteMode replaces path with data, with mode perm. The temporary file is
+// created readable by its owner only, so a secret is never readable by others
+// on the way.
+func WriteMode(path string, data []byte, perm os.FileMode) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return err
@@ -18,7 +23,7 @@ func Write(path string, data []byte) error {
 	tmp := f.Name()
 	_, err = f.Write(data)
 	if err == nil {
-		err = f.Chmod(0o644)
+		err = f.Chmod(perm)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr

@@ -42,10 +42,8 @@ func IsAutoReply(m *mimeparse.Message) (bool, string) {
 	if m == nil {
 		return false, ""
 	}
-	if IsFeedbackReport(m) || isReport(m) || ParseBounce(m) != nil {
-		return false, ""
-	}
-	return autoReplySign(m)
+	v := Classify(m)
+	return v.Kind == AutoReplied, v.Why
 }
 
 // ParseBounce returns the bounce report in m, or nil when m is not a bounce.

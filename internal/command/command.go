@@ -196,7 +196,6 @@ func EditedStatement(body string) (string, bool) {
 	return "", false
 }
 
-// handleCommand applies a coordinator's command and answers it.
 // ParseExtension reads "48h", "2d", "90m" (added to the deadline) or an absolute date.
 func ParseExtension(arg string, deadline time.Time) (time.Time, error) {
 	arg = strings.ToLower(strings.TrimSpace(arg))

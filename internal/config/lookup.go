@@ -2,6 +2,8 @@ package config
 
 import (
 	"net/mail"
+
+	tokenpkg "consultd/internal/token"
 	"strings"
 	"time"
 )
@@ -42,7 +44,7 @@ func (c *Config) PlusAddress(token string) string {
 	if !c.Coalition.PlusAddressing {
 		return c.Coalition.Address
 	}
-	return c.Coalition.Local() + "+" + token + "@" + c.Domain()
+	return tokenpkg.PlusAddress(c.Coalition.Local(), c.Domain(), token)
 }
 
 // IsCoordinator reports whether addr (bare or with a display name) is a

@@ -153,7 +153,7 @@ func Run(ctx context.Context, o Options) *Report {
 		checkDelivery(ctx, r, o, conn)
 	default:
 		r.add("Delivery", Fail, "fix the failures above, then run consultd doctor again",
-			"probe to %s not sent: IMAP and SMTP must both work first", plusAddress(cfg, "doctor-…"))
+			"probe to %s not sent: IMAP and SMTP must both work first", cfg.PlusAddress("doctor-…"))
 	}
 	return r
 }
@@ -285,17 +285,13 @@ func certLine(r *Report, sec, key, host, security string, skip bool, cs *tls.Con
 	r.add(sec, Pass, "", "certificate for %s, valid until %s (%d days)", names, until, int(left.Hours()/24))
 }
 
-func plusAddress(cfg *config.Config, tag string) string {
-	return cfg.Coalition.Local() + "+" + tag + "@" + cfg.Domain()
-}
-
 // checkDelivery sends a probe to the coalition's plus address and waits for
 // it in the inbox (or in Processed, where a running consultd files it).
 func checkDelivery(ctx context.Context, r *Report, o Options, conn *mailbox.Conn) {
 	cfg := o.Cfg
 	const sec = "Delivery"
 	id := probe.NewID()
-	to := plusAddress(cfg, "doctor-"+id)
+	to := cfg.PlusAddress("doctor-" + id)
 	msgID := "doctor-" + id + "@" + cfg.Domain()
 	now := o.Now()
 

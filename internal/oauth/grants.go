@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"consultd/internal/atomicfile"
 	"context"
 	"crypto"
 	"crypto/rand"
@@ -232,14 +233,7 @@ func SaveToken(path string, t *StoredToken) error {
 	if err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(data, '\n'), 0o600); err != nil {
-		return fmt.Errorf("oauth2: save token: %w", err)
-	}
-	if err := os.Chmod(tmp, 0o600); err != nil { // WriteFile keeps the mode of an existing file
-		return fmt.Errorf("oauth2: save token: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := atomicfile.WriteMode(path, append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("oauth2: save token: %w", err)
 	}
 	return nil
