@@ -18,7 +18,7 @@ import (
 // first put to allow, which counts what was sent in the last hour, per sender
 // (and kind), per round and overall, in the store, so a restart does not
 // reset it. What the limits stop is still recorded: the incoming message goes
-// to store.Processed or Needs-store.Review as always, with a note, and the coordinators
+// to Processed or Needs-Review as always, with a note, and the coordinators
 // get one digest an hour listing what was not answered, instead of N notices.
 // Mail that is not a reaction (consultations, reminders, the round-opened
 // note, drafts, statements) is not limited here.
@@ -63,13 +63,13 @@ var reactionKinds = map[string]reactionKind{
 	"holding":       {maxHoldingPerHour, false, false, "notes that we wait for the answer of %[1]s in round %[2]s"},
 	"command":       {10, false, true, "replies to commands from %[1]s"},
 	"confirmation":  {5, false, true, "confirmation requests to %[1]s"},
-	"untokened":     {1, true, false, "notices about mail from %[1]s without a reply token (in Needs-store.Review)"},
-	"late":          {1, true, false, "notices about late answers from %[1]s to round %[2]s (in Needs-store.Review)"},
-	"unverified":    {1, true, false, "notices about unverified mail in the name of %[1]s (in Needs-store.Review)"},
-	"no-invitation": {1, true, false, "notices about mail from %[1]s without a forwarded invitation (in Needs-store.Review)"},
+	"untokened":     {1, true, false, "notices about mail from %[1]s without a reply token (in Needs-Review)"},
+	"late":          {1, true, false, "notices about late answers from %[1]s to round %[2]s (in Needs-Review)"},
+	"unverified":    {1, true, false, "notices about unverified mail in the name of %[1]s (in Needs-Review)"},
+	"no-invitation": {1, true, false, "notices about mail from %[1]s without a forwarded invitation (in Needs-Review)"},
 	"intake":        {3, true, false, "notices about forwards from %[1]s that opened no round"},
 	"bounce":        {1, true, false, "notices about delivery failures for %[1]s"},
-	"too_large":     {1, true, false, "notices about messages too large to read from %[1]s (in Needs-store.Review)"},
+	"too_large":     {1, true, false, "notices about messages too large to read from %[1]s (in Needs-Review)"},
 }
 
 // reaction is one automatic mail about to be sent in reaction to in.
@@ -196,7 +196,7 @@ func (e *Engine) digest(ctx context.Context) error {
 		if len(groups) > maxDigestLines {
 			lines = append(lines, fmt.Sprintf("… and %d more kinds or senders", len(groups)-maxDigestLines))
 		}
-		see := "the Needs-store.Review folder"
+		see := "the Needs-Review folder"
 		if len(rounds) > 0 {
 			sort.Strings(rounds)
 			var cmds []string
