@@ -206,7 +206,6 @@ func (d *Daemon) Run(ctx context.Context) error {
 	})
 	run("clock", func() error { return d.tick(ctx) })
 	run("watchdog", func() error { return d.newWatchdog().Run(ctx, d.WatchdogEvery) })
-	run("systemd watchdog", func() error { return d.systemdWatchdog(ctx) })
 	if d.http != nil {
 		run("http", func() error { return d.http.Serve(ctx) })
 		d.Log.Info("monitoring listener", "addr", d.http.Addr(), "paths", "/metrics /healthz /readyz")
@@ -225,6 +224,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	// down at boot systemd would otherwise kill and restart consultd in a
 	// loop, and the watchdog could never tell anyone.
 	d.notify(sdnotify.Ready)
+	// Pinged only once ready: a WATCHDOG=1 before READY=1 tells systemd
+	// nothing, and would race READY=1 on a busy machine.
+	run("systemd watchdog", func() error { return d.systemdWatchdog(ctx) })
 	<-ctx.Done()
 	d.notify(sdnotify.Stopping)
 	wg.Wait()
