@@ -145,3 +145,28 @@ func TestAnItemHeldBackForDaysIsNotGivenUpForItsAge(t *testing.T) {
 		t.Fatalf("state %s after %d attempts (%s); want a retry", got.state, got.Attempts, got.reason)
 	}
 }
+
+// TestAMessageRefusedAsTooManyEvenAfterTheLongestPauseIsGivenUp: a message
+// the server never takes (too many recipients for one message also answers
+// 452 4.5.3) is not retried forever: once the pause is at its longest, its
+// attempts count.
+func TestAMessageRefusedAsTooManyEvenAfterTheLongestPauseIsGivenUp(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	tooMany := &Error{Stage: StageRcpt, Code: 452, Enhanced: "4.5.3", Err: errors.New("452 4.5.3 too many recipients")}
+	var errs []error
+	for range 40 {
+		errs = append(errs, tooMany)
+	}
+	ob := newFakeOutbox(items(1)...)
+	l := &Loop{Transport: &scriptedTransport{errs: errs}, Outbox: ob, Now: clock.Now, MaxAttempts: 3,
+		Backoff: func(int) time.Duration { return time.Minute }}
+	for pass := 0; pass < 20 && ob.get(1).state != "failed"; pass++ {
+		if err := l.Pass(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(throttleMax + time.Minute)
+	}
+	if got := ob.get(1); got.state != "failed" {
+		t.Fatalf("after 20 passes the message is %s with %d attempts; want it given up", got.state, got.Attempts)
+	}
+}

@@ -252,11 +252,16 @@ func (l *Loop) deliver(ctx context.Context, it Item) error {
 	}
 
 	if IsThrottled(err) {
-		// The provider's limit, not this message's fault: no attempt is
-		// counted, and nothing is sent until the pause is over.
+		// The provider's limit, not this message's fault: nothing is sent
+		// until the pause is over, and no attempt is counted, until the
+		// pause is at its longest. A message still refused then (4.5.3 is
+		// also "too many recipients in this one message") counts its
+		// attempts like any other, so it is given up in the end.
 		until := l.throttled(now)
 		log.Warn("the mail server asked to slow down; pausing the outbox", "err", err, "until", until)
-		return wrapRecord("retry", it.ID, l.Outbox.Retry(rec, it.ID, it.Attempts, until, err.Error()))
+		if l.throttleStep < throttleMax {
+			return wrapRecord("retry", it.ID, l.Outbox.Retry(rec, it.ID, it.Attempts, until, err.Error()))
+		}
 	}
 	attempts := it.Attempts + 1
 	if l.givenUp(it, attempts, now) {
