@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -60,5 +61,51 @@ func TestTheQueueRebuildsEachMessageAndRecordsItsFate(t *testing.T) {
 	stamps, err := q.SentSince(ctx, now.Add(-time.Hour))
 	if err != nil || len(stamps) != 1 || stamps[0].Recipients != 2 {
 		t.Fatalf("SentSince = %+v, %v; want one delivery to the member and the proof copy", stamps, err)
+	}
+}
+
+// TestEveryFieldOfTheStoredMailReachesTheSender: the payload the store keeps
+// and the mail the sender builds are two types; nothing is lost between.
+func TestEveryFieldOfTheStoredMailReachesTheSender(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "c.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	pdf := []byte("%PDF-1.7 agenda")
+	var key string
+	err = st.Tx(ctx, func(tx *sql.Tx) error {
+		if key, err = store.PutBlob(ctx, tx, pdf); err != nil {
+			return err
+		}
+		payload, err := store.Mail{MessageID: "c-1@coal.example", Date: now,
+			From: store.MailAddress{Name: "Coalition", Addr: "coalition@coal.example"}, ReplyTo: &store.MailAddress{Name: "Coalition", Addr: "coalition+tok@coal.example"},
+			To: []store.MailAddress{{Name: "Baytna", Addr: "info@baytna.example"}}, Cc: []store.MailAddress{{Addr: "backup@baytna.example"}},
+			Bcc: []store.MailAddress{{Addr: "coalition@coal.example"}}, Subject: "[Consultation 2026-01] x", Text: "نص", HTML: "<p dir=rtl>نص</p>",
+			Lang: "ar", InReplyTo: "orig@envoy.example", References: []string{"a@x", "orig@envoy.example"}, Headers: map[string]string{"Auto-Submitted": "auto-replied"},
+			Attachments: []store.AttachmentRef{{Filename: "agenda.pdf", ContentType: "application/pdf", SHA256: key, Size: int64(len(pdf))}}}.Encode()
+		if err != nil {
+			return err
+		}
+		return store.Enqueue(ctx, tx, &store.OutboxRow{MessageID: "c-1@coal.example", Kind: store.MailConsultation,
+			Recipients: []string{"info@baytna.example"}, Payload: payload, DueAt: now, CreatedAt: now})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := Queue{Store: st}.Due(ctx, now, 10)
+	if err != nil || len(items) != 1 {
+		t.Fatalf("%d items, %v", len(items), err)
+	}
+	want := sender.Mail{MessageID: "c-1@coal.example", Date: now,
+		From: sender.Address{Name: "Coalition", Addr: "coalition@coal.example"}, ReplyTo: &sender.Address{Name: "Coalition", Addr: "coalition+tok@coal.example"},
+		To: []sender.Address{{Name: "Baytna", Addr: "info@baytna.example"}}, Cc: []sender.Address{{Addr: "backup@baytna.example"}},
+		Bcc: []sender.Address{{Addr: "coalition@coal.example"}}, Subject: "[Consultation 2026-01] x", Text: "نص", HTML: "<p dir=rtl>نص</p>",
+		Lang: "ar", InReplyTo: "orig@envoy.example", References: []string{"a@x", "orig@envoy.example"}, Headers: map[string]string{"Auto-Submitted": "auto-replied"},
+		Attachments: []sender.Attachment{{Filename: "agenda.pdf", ContentType: "application/pdf", Data: pdf}}}
+	if got := items[0].Mail; !reflect.DeepEqual(got, want) {
+		t.Fatalf("the sender gets\n%+v\nwant\n%+v", got, want)
 	}
 }
