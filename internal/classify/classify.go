@@ -149,7 +149,7 @@ func FindToken(cfg *config.Config, m *mimeparse.Message) string {
 		addrs = append(addrs, a.Address)
 	}
 	addrs = append(addrs, m.DeliveredTo...)
-	return token.Find(cfg.Coalition.Local(), cfg.Domain(), addrs, append(append([]string{}, m.InReplyTo...), m.References...))
+	return token.Find(cfg.Coalition.Local(), cfg.Domain(), addrs, append(append([]string{}, m.References...), m.InReplyTo...))
 }
 
 // Authenticate asks the trusted server's headers whether m's From: is proven.

@@ -2,6 +2,7 @@ package classify
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,9 +42,14 @@ func loadConfig(t *testing.T, confirmation string) *config.Config {
 // fakeTokens knows one member token and one confirmation token.
 type fakeTokens struct{}
 
+const brokenTok = "dddddddddddddddddddddddddd" // its lookup fails: the database is gone
+
 const memberTok, pendingTok, staleTok = "aaaaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbbbbb", "cccccccccccccccccccccccccc"
 
 func (fakeTokens) ParticipantByToken(_ context.Context, tok string) (*store.Participant, error) {
+	if tok == brokenTok {
+		return nil, errors.New("sql: database is closed")
+	}
 	if tok == memberTok {
 		return &store.Participant{RoundID: "2026-01", MemberID: "baytna"}, nil
 	}
@@ -108,5 +114,16 @@ func TestWithoutATokenLookupNoTokenCounts(t *testing.T) {
 	got, err := Message(context.Background(), cfg, nil, msg(t, "From: info@baytna.example\nTo: coalition+"+memberTok+"@coal.example\n", "ACCEPT"))
 	if err != nil || got.Class != Member {
 		t.Fatalf("%v, %v; want a member's mail not counted", got.Class, err)
+	}
+}
+
+// TestAFailedTokenLookupIsAnErrorNotAStranger: when the store cannot be read,
+// a member's answer is not classified at all (the watcher leaves it in the
+// inbox and tries again), rather than taken for mail without a token.
+func TestAFailedTokenLookupIsAnErrorNotAStranger(t *testing.T) {
+	cfg := loadConfig(t, "never")
+	_, err := Message(context.Background(), cfg, fakeTokens{}, msg(t, "From: info@baytna.example\nTo: coalition+"+brokenTok+"@coal.example\n", "ACCEPT"))
+	if err == nil || !strings.Contains(err.Error(), "database is closed") {
+		t.Fatalf("err = %v, want the store's error", err)
 	}
 }

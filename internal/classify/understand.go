@@ -58,15 +58,17 @@ type InvitationInfo struct {
 func Understand(ctx context.Context, m *mimeparse.Message, cfg *config.Config, q store.Querier, vocab []answer.Vocabulary, now time.Time) Understanding {
 	u := Understanding{Kind: "unknown", From: firstFrom(m), Subject: m.Subject, Text: m.Text, Warnings: m.Warnings}
 	reader := answer.NewReader(vocab...)
-	// Without a configuration anyone might be a coordinator: commands count.
-	c, machine := MachineMail(m)
-	if !machine {
-		c = Result{Class: Coordinator}
-		if cmd, ok := command.Parse(m); ok {
-			c = Result{Class: Command, Command: cmd}
+	var c Result
+	if cfg == nil {
+		// Without a configuration anyone might be a coordinator: commands count.
+		var machine bool
+		if c, machine = MachineMail(m); !machine {
+			c = Result{Class: Coordinator}
+			if cmd, ok := command.Parse(m); ok {
+				c = Result{Class: Command, Command: cmd}
+			}
 		}
-	}
-	if cfg != nil {
+	} else {
 		var tokens Tokens
 		if q != nil {
 			tokens = StoreTokens(q)

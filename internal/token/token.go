@@ -61,8 +61,9 @@ func FromMessageID(id, domain string) string {
 }
 
 // Find looks for a token in a reply: in a plus address local+TOKEN@domain
-// among addrs (To, Cc, Delivered-To), then in ids (In-Reply-To, References,
-// oldest first) pointing at one of our messages, the most recent first. It
+// among addrs (To, Cc, Delivered-To), then in ids (References then
+// In-Reply-To: oldest first) pointing at one of our messages, the most
+// recent (the direct parent) first. It
 // returns a candidate; the caller checks it against the store.
 func Find(local, domain string, addrs, ids []string) string {
 	local, domain = strings.ToLower(local), strings.ToLower(domain) // addresses are compared lower-cased
