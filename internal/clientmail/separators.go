@@ -98,19 +98,14 @@ func IsBareSeparator(line string) bool {
 	return false
 }
 
-// separatorWords is every Separator.Text in lower case, longest first so
-// that "original message" is not taken for a prefix of a longer entry.
-var separatorWords = func() []string {
-	seen := map[string]bool{}
-	var out []string
+// separatorWords is every Separator.Text in lower case (each line of each
+// reply is looked up in it).
+var separatorWords = func() map[string]bool {
+	m := map[string]bool{}
 	for _, s := range Separators {
-		w := strings.ToLower(s.Text)
-		if !seen[w] {
-			seen[w] = true
-			out = append(out, w)
-		}
+		m[strings.ToLower(s.Text)] = true
 	}
-	return out
+	return m
 }()
 
 // IsSeparator reports a line "-----Original Message-----" in any listed
@@ -127,10 +122,5 @@ func IsSeparator(line string) bool {
 	if mid == "" || !utf8.ValidString(mid) {
 		return false
 	}
-	for _, w := range separatorWords {
-		if mid == w {
-			return true
-		}
-	}
-	return false
+	return separatorWords[mid]
 }

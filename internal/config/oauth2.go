@@ -3,7 +3,6 @@ package config
 import (
 	"net/url"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"consultd/internal/serverconf"
@@ -170,7 +169,7 @@ func (v *validator) resolveOAuth2() {
 		o.TokenFile = filepath.Join(filepath.Dir(db), "oauth2-token.json")
 	}
 	o.TokenFile = v.abs(o.TokenFile)
-	if !v.c.UsesOAuth2() || slices.Contains([]string{GrantServiceAccount}, o.Grant) {
+	if !v.c.UsesOAuth2() || o.Grant == GrantServiceAccount {
 		return
 	}
 	o.Secret = v.secretAt("oauth2", "client_secret", o.ClientSecret, o.ClientSecretFile, o.ClientSecretEnv)

@@ -19,6 +19,7 @@ import (
 
 	"consultd/internal/mailbox"
 	"consultd/internal/store"
+	"consultd/internal/watchdog"
 )
 
 // Source is where the values come from.
@@ -69,8 +70,6 @@ func (m *Metrics) ObserveHandlingSince(start time.Time, n int) {
 }
 
 // Registry is the registry behind /metrics.
-func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
-
 var (
 	descHandled = prometheus.NewDesc("consultd_messages_handled_total",
 		"Inbound messages handled, by what they were (invitation, reply, command, bounce, auto_reply, own, unknown, ...) and where they went (processed, review).",
@@ -99,8 +98,8 @@ var (
 		"1 when the database could not be read for this scrape (values from it are missing).", nil, nil)
 )
 
-// IncidentKinds are the watchdog's incident kinds, always exported (0 or 1).
-var IncidentKinds = []string{"imap_down", "outbox_stuck", "silence"}
+// incidentKinds are the watchdog's incident kinds, always exported (0 or 1).
+var incidentKinds = []string{watchdog.IMAPDown, watchdog.OutboxStuck, watchdog.Silence}
 
 // collector reads the store and the watcher at scrape time.
 type collector struct{ m *Metrics }
@@ -203,7 +202,7 @@ func (c *collector) collectStore(ctx context.Context, ch chan<- prometheus.Metri
 	if err != nil {
 		return err
 	}
-	for _, kind := range IncidentKinds {
+	for _, kind := range incidentKinds {
 		v := 0.0
 		for _, in := range open {
 			if in.Kind == kind {

@@ -43,7 +43,7 @@ type Statement struct {
 
 // Title is the statement's first line.
 func (s Statement) Title() string {
-	t, _ := splitTitle(s.Text)
+	t, _ := statement.SplitTitle(s.Text)
 	return t
 }
 
@@ -110,14 +110,15 @@ func (s Site) Build(sts []Statement) error {
 	}
 	sts = order(sts)
 	for _, st := range sts {
+		others := siblings(sts, st)
 		var links []statement.Link // for the Markdown: its other languages
-		for _, o := range siblings(sts, st) {
+		for _, o := range others {
 			links = append(links, statement.Link{Lang: o.Lang.Code, Native: o.Lang.Native, Href: o.Name + ".md"})
 		}
 		if err := atomicfile.Write(filepath.Join(s.Dir, st.Name+".md"), []byte(statement.Markdown(st.Text, links...))); err != nil {
 			return err
 		}
-		if err := atomicfile.Write(filepath.Join(s.Dir, st.Name+".html"), []byte(s.Page(st, siblings(sts, st)))); err != nil {
+		if err := atomicfile.Write(filepath.Join(s.Dir, st.Name+".html"), []byte(s.Page(st, others))); err != nil {
 			return err
 		}
 	}
@@ -201,7 +202,7 @@ const style = `body{font-family:sans-serif;max-width:46em;margin:2em auto;paddin
 // languages.
 func (s Site) Page(st Statement, others []Statement) string {
 	l := st.Lang
-	title, rest := splitTitle(inert.Text(st.Text))
+	title, rest := statement.SplitTitle(inert.Text(st.Text))
 	w := wordsFor(l)
 	var b strings.Builder
 	fmt.Fprintf(&b, "<!DOCTYPE html>\n<html lang=\"%s\" dir=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"+
@@ -321,7 +322,7 @@ func (s Site) Feed(sts []Statement) ([]byte, error) {
 			{Rel: "alternate", Type: "text/html", Href: s.url("index.html")}},
 	}
 	for _, st := range sts {
-		title, rest := splitTitle(inert.Text(st.Text))
+		title, rest := statement.SplitTitle(inert.Text(st.Text))
 		f.Entries = append(f.Entries, atomEntry{
 			Lang:      st.Lang.Code,
 			ID:        fmt.Sprintf("tag:%s,%s:statement/%s/%s", domain, st.SentAt.UTC().Format("2006-01-02"), st.RoundID, st.Lang.Code),
@@ -358,12 +359,6 @@ func summary(text string) string {
 		p = string(rs[:300]) + "…"
 	}
 	return p
-}
-
-func splitTitle(text string) (string, string) {
-	text = strings.TrimSpace(strings.ReplaceAll(text, "\r\n", "\n"))
-	title, rest, _ := strings.Cut(text, "\n")
-	return strings.TrimSpace(title), strings.TrimSpace(rest)
 }
 
 func esc(s string) string { return html.EscapeString(s) }

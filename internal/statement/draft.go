@@ -165,8 +165,8 @@ func nameKey(s string) string {
 }
 
 // Diff is a short line diff from a to b: the lines removed ("- ") and added
-// ("+ "), with "  …" where unchanged lines were left out; at most max lines.
-func Diff(a, b string, max int) string {
+// ("+ "), with "  …" where unchanged lines were left out; at most limit lines.
+func Diff(a, b string, limit int) string {
 	al, bl := diffLines(a), diffLines(b)
 	if len(al)*len(bl) > 1_000_000 {
 		return "(the texts are too long to compare line by line)"
@@ -181,7 +181,7 @@ func Diff(a, b string, max int) string {
 			if al[i] == bl[j] {
 				lcs[i][j] = lcs[i+1][j+1] + 1
 			} else {
-				lcs[i][j] = max2(lcs[i+1][j], lcs[i][j+1])
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
 			}
 		}
 	}
@@ -209,8 +209,8 @@ func Diff(a, b string, max int) string {
 			j++
 		}
 	}
-	if len(out) > max {
-		out = append(out[:max], fmt.Sprintf("  … and %d more changed lines", len(out)-max))
+	if len(out) > limit {
+		out = append(out[:limit], fmt.Sprintf("  … and %d more changed lines", len(out)-limit))
 	}
 	return strings.Join(out, "\n")
 }
@@ -223,11 +223,4 @@ func diffLines(s string) []string {
 		}
 	}
 	return out
-}
-
-func max2(a, b int) int {
-	if a > b {
-		return a
-	}
-	return b
 }

@@ -268,7 +268,7 @@ func Summary(body string) string {
 //
 // links are the same statement in other languages, shown under the title.
 func Markdown(text string, links ...Link) string {
-	title, rest := splitTitle(text)
+	title, rest := SplitTitle(text)
 	var ls string
 	for i, l := range links {
 		if i > 0 {
@@ -296,7 +296,7 @@ type Link struct {
 // The text is cleaned (inert.Text: no controls, no bidi overrides) and
 // escaped: nothing a member wrote can become markup, and no link is made.
 func HTML(l *lang.Language, text string, links ...Link) string {
-	title, rest := splitTitle(inert.Text(text))
+	title, rest := SplitTitle(inert.Text(text))
 	var b strings.Builder
 	fmt.Fprintf(&b, "<!DOCTYPE html>\n<html lang=\"%s\" dir=\"%s\">\n<head><meta charset=\"utf-8\"><title>%s</title></head>\n<body>\n<h1>%s</h1>\n",
 		html.EscapeString(l.Code), l.Dir, html.EscapeString(title), bidihtml.Line(title, l.Dir))
@@ -316,7 +316,9 @@ func HTML(l *lang.Language, text string, links ...Link) string {
 	return b.String()
 }
 
-func splitTitle(text string) (string, string) {
+// SplitTitle splits a statement's text into its first line (the title) and
+// the rest.
+func SplitTitle(text string) (string, string) {
 	text = strings.TrimSpace(strings.ReplaceAll(text, "\r\n", "\n"))
 	title, rest, _ := strings.Cut(text, "\n")
 	return strings.TrimSpace(title), strings.TrimSpace(rest)
