@@ -150,12 +150,24 @@ func (w *Watchdog) Check(ctx context.Context) error {
 	return nil
 }
 
+// unwatched is the state of a check turned off: never down, and an incident
+// it had opened is over (or /readyz would stay unready until it is turned
+// on again).
+func unwatched(key string, open store.Incident) state {
+	return state{up: true, recTitle: "consultd no longer watches this: " + key + " is 0",
+		recText: fmt.Sprintf("The incident open since %s is closed: the administrator turned its check off (watchdog.%s: 0).",
+			when(open.Since), key)}
+}
+
 func (w *Watchdog) imapState(now time.Time, h IMAPHealth, open store.Incident) state {
+	if w.Cfg.IMAPDown <= 0 {
+		return unwatched("imap_down", open)
+	}
 	var s state
 	// Up only once a sync succeeded in this process: right after a restart
 	// nothing is known yet, and an open incident must not end on that.
 	s.up = h.DownSince.IsZero() && !h.LastSync.IsZero()
-	if w.Cfg.IMAPDown <= 0 || h.DownSince.IsZero() || now.Sub(h.DownSince) < w.Cfg.IMAPDown {
+	if h.DownSince.IsZero() || now.Sub(h.DownSince) < w.Cfg.IMAPDown {
 		s.recTitle = "consultd reads the coalition's mailbox again"
 		s.recText = fmt.Sprintf("consultd reads the coalition's mailbox %s again (IMAP, %s) since %s; it had failed since %s (%s). "+
 			"Mail that arrived meanwhile is being handled now; nothing was lost.",
@@ -179,7 +191,7 @@ func (w *Watchdog) imapState(now time.Time, h IMAPHealth, open store.Incident) s
 func (w *Watchdog) outboxState(ctx context.Context, now time.Time, open store.Incident) (state, error) {
 	var s state
 	if w.Cfg.OutboxStuck <= 0 {
-		return s, nil
+		return unwatched("outbox_stuck", open), nil
 	}
 	h, err := store.ReadOutboxHealth(ctx, w.Store.DB())
 	if err != nil {
@@ -208,7 +220,7 @@ func (w *Watchdog) outboxState(ctx context.Context, now time.Time, open store.In
 func (w *Watchdog) silenceState(ctx context.Context, now time.Time, imap IMAPHealth, open store.Incident) (state, error) {
 	var s state
 	if w.Cfg.Silence <= 0 {
-		return s, nil
+		return unwatched("silence", open), nil
 	}
 	db := w.Store.DB()
 	awaited, err := store.AwaitedRounds(ctx, db, now)

@@ -205,6 +205,29 @@ func TestChecksThatAreOffNeverOpenAnIncident(t *testing.T) {
 	}
 }
 
+// TestAnIncidentWhoseCheckIsTurnedOffIsClosed: an administrator who turns a
+// check off (0) while its incident is open does not leave /readyz unready
+// for ever: the incident is closed, and the coordinators are told why.
+func TestAnIncidentWhoseCheckIsTurnedOffIsClosed(t *testing.T) {
+	f := newFixture(t, Config{OutboxStuck: 30 * time.Minute, SMTPAddr: "smtp.example.org:587"})
+	f.imap = IMAPHealth{LastSync: f.now}
+	f.exec(`INSERT INTO outbox (message_id, kind, recipients, payload, state, attempts, due_at, last_error, created_at)
+		VALUES ('r1@x', 'reminder', 'a@x', '{}', 'pending', 3, ?, 'refused', ?)`, f.now.Unix(), f.now.Unix())
+	f.now = f.now.Add(31 * time.Minute)
+	f.check()
+	if got := f.open(); len(got) != 1 {
+		t.Fatalf("open incidents %v, want the stuck outbox", got)
+	}
+	f.restart(Config{SMTPAddr: "smtp.example.org:587"}) // outbox_stuck: 0
+	f.check()
+	if got := f.open(); len(got) != 0 {
+		t.Fatalf("open incidents %v after the check was turned off", got)
+	}
+	if len(f.n.got) != 2 || !strings.Contains(f.n.got[1], "outbox_stuck: 0") {
+		t.Fatalf("notices %q", f.n.got)
+	}
+}
+
 func TestDurationsReadAsPeopleWriteThem(t *testing.T) {
 	for d, want := range map[time.Duration]string{30 * time.Second: "30s", 15 * time.Minute: "15m", 2 * time.Hour: "2h",
 		37*time.Minute + 20*time.Second: "37m20s", 49*time.Hour + 29*time.Second: "49h", 0: "0s", 90 * time.Minute: "1h30m"} {
