@@ -135,8 +135,8 @@ func (r *Renderer) Language(code string) *lang.Language { return r.langs.Or(code
 // Render executes d's template in language code (English when that language
 // has no such template) and returns its subject and body.
 func (r *Renderer) Render(code string, d Data) (subject, body string, err error) {
-	m, err := r.Mail(code, d)
-	return m.Subject, m.Text, err
+	subject, marked, _, err := r.run(code, d)
+	return subject, bidihtml.Strip(marked), err
 }
 
 // Mail is one rendered mail.
@@ -152,6 +152,16 @@ type Mail struct {
 
 // Mail executes d's template like Render, and also writes the mail's HTML.
 func (r *Renderer) Mail(code string, d Data) (Mail, error) {
+	subject, marked, l, err := r.run(code, d)
+	if err != nil {
+		return Mail{}, err
+	}
+	return Mail{Subject: subject, Text: bidihtml.Strip(marked), HTML: HTML(l, marked), Lang: l}, nil
+}
+
+// run executes d's template in code (English when that language has none),
+// its inserted values marked for the HTML (package bidihtml).
+func (r *Renderer) run(code string, d Data) (subject, marked string, l *lang.Language, err error) {
 	name := d.Template()
 	t := r.sets[code][name]
 	if t == nil {
@@ -159,14 +169,13 @@ func (r *Renderer) Mail(code string, d Data) (Mail, error) {
 		t = r.sets[code][name]
 	}
 	if t == nil {
-		return Mail{}, fmt.Errorf("no template %q", name)
+		return "", "", nil, fmt.Errorf("no template %q", name)
 	}
-	subject, marked, err := execute(t, d)
+	subject, marked, err = execute(t, d)
 	if err != nil {
-		return Mail{}, fmt.Errorf("template %s/%s %w", code, name, err)
+		return "", "", nil, fmt.Errorf("template %s/%s %w", code, name, err)
 	}
-	l := r.langs.Or(code)
-	return Mail{Subject: subject, Text: bidihtml.Strip(marked), HTML: HTML(l, marked), Lang: l}, nil
+	return subject, marked, r.langs.Or(code), nil
 }
 
 // markValues makes every action that prints a value ({{.Round.Title}},
