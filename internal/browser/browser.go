@@ -10,7 +10,7 @@ package browser
 
 import (
 	"bufio"
-	"bytes"
+	"consultd/internal/testutil"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -120,27 +120,8 @@ type Browser struct {
 	id     int
 	calls  map[int]chan message
 	events map[string]chan message // by session
-	stderr lockedBuffer
+	stderr testutil.LogBuffer      // written by exec's copier, read by a failing call
 	done   chan struct{}
-}
-
-// lockedBuffer is the browser's stderr, written by exec's copier and read
-// by a failing call.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 type message struct {

@@ -150,7 +150,6 @@ policy:
 	})
 }
 
-// understanding is the part of inspect's JSON the tests look at.
 // muttInline answers inline under the quoted HOW TO ANSWER part, as mutt
 // quotes it.
 const muttInline = "From: Member <m@x.example>\r\nSubject: Re: [Consultation 2026-01] Meeting\r\n" +
@@ -160,6 +159,7 @@ const muttInline = "From: Member <m@x.example>\r\nSubject: Re: [Consultation 202
 	">   Concerns:\r\n>   1. ...\r\n\r\n1. Victims' associations were not consulted.\r\n\r\n" +
 	">   Sign: yes    (or \"Sign: no\")\r\n\r\nyes\r\n\r\n> You will receive a confirmation.\r\n"
 
+// understanding is the part of inspect's JSON the tests look at.
 type understanding struct {
 	Kind    string `json:"kind"`
 	From    string `json:"from"`

@@ -19,26 +19,15 @@ import (
 	"consultd/internal/mailserver"
 	"consultd/internal/probe"
 	"consultd/internal/store"
+	"consultd/internal/testutil"
 )
 
 type opsWorld struct {
 	t   *testing.T
 	srv *mailserver.Server
 	d   *Daemon
-	log *lockedBuf
+	log *testutil.LogBuffer
 }
-
-type lockedBuf struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *lockedBuf) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 // startOps runs a daemon on the built-in mail servers with the monitoring
 // listener on a free loopback port.
@@ -80,7 +69,7 @@ http: {listen: "127.0.0.1:0"}
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &opsWorld{t: t, srv: srv, log: &lockedBuf{}}
+	w := &opsWorld{t: t, srv: srv, log: &testutil.LogBuffer{}}
 	w.d, err = New(context.Background(), cfg, slog.New(slog.NewTextHandler(w.log, nil)))
 	if err != nil {
 		t.Fatal(err)
