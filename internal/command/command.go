@@ -179,21 +179,26 @@ func StripSubject(s string) string {
 // EditedStatement returns the text between the statement markers on lines the
 // coordinator wrote (not quoted with ">").
 func EditedStatement(body string) (string, bool) {
+	text := Between(body, BeginMarker, EndMarker)
+	return text, text != ""
+}
+
+// Between is the text between two marker lines the coordinator wrote (not
+// quoted with ">"), or "".
+func Between(body, begin, end string) string {
 	lines := strings.Split(strings.ReplaceAll(body, "\r\n", "\n"), "\n")
 	start := -1
 	for i, l := range lines {
 		t := strings.TrimSpace(l)
-		if strings.HasPrefix(t, ">") {
-			continue
-		}
-		if t == BeginMarker {
+		switch {
+		case strings.HasPrefix(t, ">"):
+		case t == begin:
 			start = i
-		} else if t == EndMarker && start >= 0 {
-			text := strings.TrimSpace(strings.Join(lines[start+1:i], "\n"))
-			return text, text != ""
+		case t == end && start >= 0:
+			return strings.TrimSpace(strings.Join(lines[start+1:i], "\n"))
 		}
 	}
-	return "", false
+	return ""
 }
 
 // ParseExtension reads "48h", "2d", "90m" (added to the deadline) or an absolute date.

@@ -32,7 +32,7 @@ func (e *Engine) approveDraft(ctx context.Context, st *step, m *mimeparse.Messag
 		text := statement.StripNotes(c.Edited)
 		if l != r.Language {
 			begin, end := markers(r, l)
-			text = statement.StripNotes(between(m.Text, begin, end))
+			text = statement.StripNotes(command.Between(m.Text, begin, end))
 		}
 		if text == "" {
 			continue
@@ -149,31 +149,13 @@ func (e *Engine) approveDraft(ctx context.Context, st *step, m *mimeparse.Messag
 
 func flat(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-// between is the text between two marker lines the coordinator wrote (not
-// quoted with ">"), or "".
-func between(body, begin, end string) string {
-	lines := strings.Split(strings.ReplaceAll(body, "\r\n", "\n"), "\n")
-	start := -1
-	for i, l := range lines {
-		t := strings.TrimSpace(l)
-		switch {
-		case strings.HasPrefix(t, ">"):
-		case t == begin:
-			start = i
-		case t == end && start >= 0:
-			return strings.TrimSpace(strings.Join(lines[start+1:i], "\n"))
-		}
-	}
-	return ""
-}
-
 // stillForeign are the points in another language than the statement's that
 // text still carries.
 func stillForeign(stmt *statement.Statement, text string) []string {
 	var out []string
-	flat := strings.Join(strings.Fields(text), " ")
+	all := flat(text)
 	for _, p := range stmt.Foreign() {
-		if t := strings.Join(strings.Fields(p.Text), " "); strings.Contains(flat, t) {
+		if t := flat(p.Text); strings.Contains(all, t) {
 			out = append(out, t)
 		}
 	}

@@ -103,7 +103,7 @@ func TestBothStatementLanguagesAreDraftedTranslatedAndPublishedLinked(t *testing
 	d := drafts[0]
 	begin, end := markers(r, "ar")
 	en := draftText(t, d)
-	ar := between(d.Text, begin, end)
+	ar := command.Between(d.Text, begin, end)
 	if !strings.Contains(en, "إشراك المنظمات في تحديد المواضيع\n(consultd: raised by AlKawakbi Center)\n(consultd: written in Arabic — translate or remove)") {
 		t.Errorf("the English version does not mark the Arabic point:\n%s", en)
 	}
