@@ -65,7 +65,7 @@ func (e *Engine) approveDraft(ctx context.Context, st *step, m *mimeparse.Messag
 			continue
 		}
 		for _, p := range stillForeign(stmts[l], current[l]) {
-			left = append(left, statement.LanguageName(l)+" version: “"+p+"”")
+			left = append(left, e.Render.Language(l).Name+" version: “"+p+"”")
 		}
 	}
 	if len(left) > 0 {
@@ -105,7 +105,7 @@ func (e *Engine) approveDraft(ctx context.Context, st *step, m *mimeparse.Messag
 		}
 		version := ""
 		if len(langs) > 1 {
-			version = " (the " + statement.LanguageName(l) + " version)"
+			version = " (the " + e.Render.Language(l).Name + " version)"
 		}
 		return e.commandReply(ctx, st, m, r, "Draft of "+r.ID+": edited text not sent",
 			"Nothing was sent: your text"+version+" changes the signatories: "+strings.Join(why, "; and ")+".\n\n"+
@@ -118,7 +118,7 @@ func (e *Engine) approveDraft(ctx context.Context, st *step, m *mimeparse.Messag
 		if text, ok := edits[l]; ok {
 			d := statement.Diff(current[l], text, 40)
 			if len(langs) > 1 {
-				d = statement.LanguageName(l) + ":\n" + d
+				d = e.Render.Language(l).Name + ":\n" + d
 			}
 			diffs = append(diffs, d)
 			if l == r.Language {

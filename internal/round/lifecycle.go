@@ -203,7 +203,7 @@ func (e *Engine) conclude(ctx context.Context, st *step, r *store.Round, outcome
 		r.Translations[l] = other.Text
 		versions = append(versions, version{l, other.Draft})
 		for _, why := range other.Review {
-			review = append(review, "in the "+statement.LanguageName(l)+" version "+why)
+			review = append(review, "in the "+e.Render.Language(l).Name+" version "+why)
 		}
 	}
 	if len(stmt.Signatories) == 0 {
@@ -249,12 +249,12 @@ func (e *Engine) draft(ctx context.Context, st *step, r *store.Round, reason str
 		begin, end := markers(r, v.lang)
 		blocks += "\n" + begin + "\n" + v.draft + "\n" + end + "\n"
 		if i > 0 {
-			langs += ", " + statement.LanguageName(v.lang) + " for the publication"
+			langs += ", " + e.Render.Language(v.lang).Name + " for the publication"
 		}
 	}
 	if len(versions) > 1 {
 		langs = fmt.Sprintf("It is drafted in %s (what the inviter receives)%s. Send back each version between its own marker lines.\n",
-			statement.LanguageName(r.Language), langs)
+			e.Render.Language(r.Language).Name, langs)
 	}
 	body := fmt.Sprintf("Round %s has closed: %s.\n\n%sThe joint %s below goes to %s <%s> once approved. Reply with:\n"+
 		"  APPROVE             to send it as it is,\n"+

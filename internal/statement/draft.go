@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"consultd/internal/inert"
+	"consultd/internal/lang"
 )
 
 // The coordinators' draft is the statement with a note line under each point:
@@ -16,14 +17,13 @@ import (
 
 const notePrefix = "(consultd: "
 
-var languageNames = map[string]string{"en": "English", "ar": "Arabic", "fr": "French"}
-
-// LanguageName is the English name of a statement language, for notes.
-func LanguageName(lang string) string {
-	if n, ok := languageNames[lang]; ok {
-		return n
+// LanguageName is the English name of a built-in language, for notes (the
+// code itself for another).
+func LanguageName(code string) string {
+	if l := lang.Builtin().Get(code); l != nil {
+		return l.Name
 	}
-	return lang
+	return code
 }
 
 // annotate is a point's text followed by its note lines.
