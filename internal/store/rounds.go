@@ -201,9 +201,18 @@ func ListRounds(ctx context.Context, q Querier, states ...RoundState) ([]*Round,
 	return queryRounds(ctx, q, where+`ORDER BY created_at DESC, id DESC`, args...)
 }
 
+// The per-message lookups of a round; each must be an index search (migration
+// 5; lookup_test.go reads their query plans).
+const (
+	whereInviter           = `WHERE lower(inviter_address) = lower(?) AND id <> ? ORDER BY created_at DESC, id DESC`
+	whereDraft             = `WHERE lower(draft_message_id) = lower(?) LIMIT 1`
+	whereOrigMessageID     = `WHERE lower(orig_message_id) = lower(?) AND state <> ? ORDER BY created_at DESC, id DESC`
+	whereInviterInProgress = `WHERE lower(inviter_address) = lower(?) AND state IN (?,?,?) ORDER BY created_at DESC, id DESC`
+)
+
 // RoundsByInviter returns earlier rounds to the same inviter address, newest first.
 func RoundsByInviter(ctx context.Context, q Querier, address, exceptID string) ([]*Round, error) {
-	return queryRounds(ctx, q, `WHERE lower(inviter_address) = lower(?) AND id <> ? ORDER BY created_at DESC, id DESC`,
+	return queryRounds(ctx, q, whereInviter,
 		address, exceptID)
 }
 
@@ -215,7 +224,7 @@ func RoundByDraft(ctx context.Context, q Querier, ids []string) (*Round, error) 
 		if id == "" {
 			continue
 		}
-		rs, err := queryRounds(ctx, q, `WHERE lower(draft_message_id) = lower(?) LIMIT 1`, id)
+		rs, err := queryRounds(ctx, q, whereDraft, id)
 		if err != nil || len(rs) > 0 {
 			return first(rs), err
 		}
@@ -229,14 +238,14 @@ func RoundByDraft(ctx context.Context, q Querier, ids []string) (*Round, error) 
 func RoundsForInvitation(ctx context.Context, q Querier, origMessageID, inviter string) ([]*Round, error) {
 	var out []*Round
 	if origMessageID != "" {
-		rs, err := queryRounds(ctx, q, `WHERE lower(orig_message_id) = lower(?) AND state <> ? ORDER BY created_at DESC, id DESC`,
+		rs, err := queryRounds(ctx, q, whereOrigMessageID,
 			origMessageID, string(StateCancelled))
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, rs...)
 	}
-	rs, err := queryRounds(ctx, q, `WHERE lower(inviter_address) = lower(?) AND state IN (?,?,?) ORDER BY created_at DESC, id DESC`,
+	rs, err := queryRounds(ctx, q, whereInviterInProgress,
 		inviter, string(StateOpen), string(StateDraft), string(StateUndecided))
 	if err != nil {
 		return nil, err
