@@ -54,14 +54,14 @@ func (e *Engine) Tick(ctx context.Context) error {
 func (e *Engine) remind(ctx context.Context, st *step, r *store.Round) error {
 	offsets := e.reminderOffsets()
 	due := dueReminders(offsets, r, st.now)
-	ps, err := store.Participants(ctx, st.tx, r.ID)
+	if due == 0 {
+		return nil
+	}
+	ps, err := store.ToRemind(ctx, st.tx, r.ID, due)
 	if err != nil {
 		return err
 	}
 	for _, p := range ps {
-		if p.Answered() || p.RemindersSent >= due {
-			continue
-		}
 		p.RemindersSent = due
 		if err := store.UpdateParticipant(ctx, st.tx, p); err != nil {
 			return err

@@ -112,3 +112,55 @@ func TestDeliveriesOfTheLastDayAreCounted(t *testing.T) {
 		t.Fatalf("SentSince = %+v, %v; want the one delivery of the last day, 1 recipient", got, err)
 	}
 }
+
+// TestToRemindReadsOnlyTheMembersStillOwedAReminder: the reminder tick of a
+// large round reads the members who have not answered and are behind on
+// reminders, in configuration order, and nobody else.
+func TestToRemindReadsOnlyTheMembersStillOwedAReminder(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "c.db"))
+	defer s.Close()
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	ps := []*Participant{
+		{RoundID: "2026-01", MemberID: "zeta", Name: "Zeta", Language: "en", Emails: []string{"z@x.example"}, Token: "t1", ConsultMessageID: "c1@x"},
+		{RoundID: "2026-01", MemberID: "answered", Name: "Answered", Language: "en", Emails: []string{"a@x.example"}, Token: "t2", ConsultMessageID: "c2@x"},
+		{RoundID: "2026-01", MemberID: "reminded", Name: "Reminded", Language: "ar", Emails: []string{"r@x.example"}, Token: "t3", ConsultMessageID: "c3@x"},
+		{RoundID: "2026-01", MemberID: "alpha", Name: "Alpha", Language: "fr", Emails: []string{"al@x.example"}, Token: "t4", ConsultMessageID: "c4@x"},
+	}
+	err := s.Tx(ctx, func(tx *sql.Tx) error {
+		if err := InsertRound(ctx, tx, sampleRound("2026-01", now), nil, ps); err != nil {
+			return err
+		}
+		ps[1].Position = "accept"
+		ps[2].RemindersSent = 1
+		for _, p := range ps[1:3] {
+			if err := UpdateParticipant(ctx, tx, p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := func(due int) string {
+		got, err := ToRemind(ctx, s.DB(), "2026-01", due)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, p := range got {
+			out = append(out, p.MemberID)
+		}
+		return strings.Join(out, ",")
+	}
+	if got := ids(1); got != "zeta,alpha" {
+		t.Errorf("first reminder due: reminded %q, want zeta,alpha", got)
+	}
+	if got := ids(2); got != "zeta,reminded,alpha" {
+		t.Errorf("second reminder due: reminded %q, want zeta,reminded,alpha", got)
+	}
+	if got := ids(0); got != "" {
+		t.Errorf("no reminder due: reminded %q, want nobody", got)
+	}
+}

@@ -361,7 +361,18 @@ func scanParticipant(sc scanner) (*Participant, error) {
 
 // Participants returns a round's participants in configuration order.
 func Participants(ctx context.Context, q Querier, roundID string) ([]*Participant, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+partCols+` FROM participants WHERE round_id=? ORDER BY rowid`, roundID)
+	return queryParticipants(ctx, q, `round_id=?`, roundID)
+}
+
+// ToRemind returns, in configuration order, the participants of a round who
+// have not answered and have had fewer than due reminders: the reminder tick
+// reads only those, not every member of a 15,000-member round each time.
+func ToRemind(ctx context.Context, q Querier, roundID string, due int) ([]*Participant, error) {
+	return queryParticipants(ctx, q, `round_id=? AND position='' AND reminders_sent<?`, roundID, due)
+}
+
+func queryParticipants(ctx context.Context, q Querier, where string, args ...any) ([]*Participant, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+partCols+` FROM participants WHERE `+where+` ORDER BY rowid`, args...)
 	if err != nil {
 		return nil, err
 	}
