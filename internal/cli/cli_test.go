@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -888,5 +889,75 @@ func TestRoundsListsAForwardAwaitingConfirmation(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "forward by rania@coal.example: open a consultation round") ||
 		!strings.Contains(r.stdout, "awaiting confirmation until") || !strings.Contains(r.stdout, "no rounds yet") {
 		t.Fatalf("exit %d, stdout:\n%s", r.code, r.stdout)
+	}
+}
+
+// TestRoundOfALargeRoundCountsTheOutbox: `consultd round` on a round with
+// thousands of outgoing messages prints them counted by kind and state and
+// lists only those not delivered yet; --outbox lists every one.
+func TestRoundOfALargeRoundCountsTheOutbox(t *testing.T) {
+	cfg := writeConfig(t, t.TempDir())
+	id, _ := openRound(t, cfg)
+	c, err := config.Load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, c.Database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	err = st.Tx(ctx, func(tx *sql.Tx) error {
+		for i := range 100 {
+			m := store.Mail{MessageID: fmt.Sprintf("rem-%d@coal.example", i), Subject: fmt.Sprintf("Reminder number %d", i),
+				To: []store.MailAddress{{Addr: fmt.Sprintf("m%d@member.example", i)}}}
+			payload, err := m.Encode()
+			if err != nil {
+				return err
+			}
+			if err := store.Enqueue(ctx, tx, &store.OutboxRow{MessageID: m.MessageID, RoundID: id, Kind: store.MailReminder,
+				Recipients: []string{m.To[0].Addr}, Payload: payload, DueAt: now, CreatedAt: now}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = store.OutboxOfRound(ctx, st.DB(), id, false, func(o *store.OutboxRow) error {
+		switch {
+		case o.MessageID == "rem-7@coal.example":
+			return store.MarkFailed(ctx, st.DB(), o.ID, "550 5.1.1 no such user")
+		case o.MessageID == "rem-9@coal.example":
+			return nil // still pending
+		}
+		return store.MarkSent(ctx, st.DB(), o.ID, now, sender.ProofSMTP, "")
+	})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	r := consultd(t, "", "round", "--config", cfg, id)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if !regexp.MustCompile(`(?m)^\s+reminder\s+98 sent, 1 failed, 1 pending$|^\s+reminder\s+98 sent, 1 pending, 1 failed$`).MatchString(r.stdout) {
+		t.Errorf("the outbox is not counted by kind and state:\n%s", r.stdout)
+	}
+	if !strings.Contains(r.stdout, "Reminder number 7") || !strings.Contains(r.stdout, "550 5.1.1 no such user") || !strings.Contains(r.stdout, "Reminder number 9") {
+		t.Errorf("the messages not delivered are not listed:\n%s", r.stdout)
+	}
+	if strings.Contains(r.stdout, "Reminder number 8\t") || strings.Contains(r.stdout, "Reminder number 8 ") {
+		t.Errorf("a delivered message is listed without --outbox:\n%s", r.stdout)
+	}
+	if !strings.Contains(r.stdout, "consultd round --outbox "+id) {
+		t.Errorf("the output does not say how to list every message:\n%s", r.stdout)
+	}
+	r = consultd(t, "", "round", "--outbox", "--config", cfg, id)
+	if r.code != 0 || !strings.Contains(r.stdout, "Reminder number 8 ") || !strings.Contains(r.stdout, "Reminder number 99 ") {
+		t.Errorf("--outbox does not list every message (exit %d):\n%s", r.code, r.stdout)
 	}
 }

@@ -77,18 +77,12 @@ func roundsCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ROUND\tSTATE\tANSWERED\tDEADLINE\tOUTCOME\tINVITER\tTITLE")
 	for _, r := range rounds {
-		ps, err := store.Participants(ctx, st.DB(), r.ID)
+		n, total, err := store.CountAnswered(ctx, st.DB(), r.ID) // counted, not read: rounds can have 15,000 members
 		if err != nil {
 			fmt.Fprintln(stderr, "consultd:", err)
 			return 1
 		}
-		n := 0
-		for _, p := range ps {
-			if p.Answered() {
-				n++
-			}
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%s\t%s\t%s\t%s\n", r.ID, r.State, n, len(ps), r.Deadline.Format("2006-01-02 15:04 MST"),
+		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%s\t%s\t%s\t%s\n", r.ID, r.State, n, total, r.Deadline.Format("2006-01-02 15:04 MST"),
 			dash(r.Outcome.String()), line(r.InviterAddress), line(r.Title))
 	}
 	tw.Flush()
@@ -99,12 +93,13 @@ func roundsCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 func roundCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fl := newFlags("round", stderr)
 	path := configFlag(fl, "configuration file")
+	all := fl.Bool("outbox", false, "list every outgoing message, not only those not delivered yet (a large round has tens of thousands)")
 	pos, err := parseFlags(fl, args)
 	if err != nil {
 		return flagsFailed(err)
 	}
 	if len(pos) != 1 {
-		fmt.Fprintln(stderr, "usage: consultd round --config FILE ROUND-ID")
+		fmt.Fprintln(stderr, "usage: consultd round --config FILE [--outbox] ROUND-ID")
 		return 2
 	}
 	if !requireConfig("round", *path, stderr) {
@@ -134,7 +129,7 @@ func roundCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "consultd: members:", err)
 		return 1
 	}
-	out, err := store.OutboxByRound(ctx, st.DB(), r.ID)
+	counts, err := store.OutboxCounts(ctx, st.DB(), r.ID)
 	if err != nil {
 		fmt.Fprintln(stderr, "consultd: outbox:", err)
 		return 1
@@ -171,26 +166,10 @@ func roundCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	tw.Flush()
 	fmt.Fprintln(stdout, "\nOutbox:")
-	tw = tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	for _, o := range out {
-		m, err := store.DecodeMail(o.Payload)
-		if err != nil {
-			m.Subject = "(unreadable payload)"
-		}
-		extra := ""
-		if o.LastError != "" {
-			extra = " — " + line(o.LastError)
-		}
-		state := o.State
-		switch {
-		case o.State == store.OutboxSent && o.Proof == sender.ProofCopy:
-			state = "sent (proven by the coalition's copy)"
-		case o.State == store.OutboxSending:
-			state = "sending (interrupted; looking for the coalition's copy before sending again)"
-		}
-		fmt.Fprintf(tw, "  #%d\t%s\t%s\t%s\t%s%s\n", o.ID, o.Kind, state, line(m.Subject), recipients(o.Recipients), extra)
+	if err := printOutbox(ctx, st, stdout, r.ID, counts, *all); err != nil {
+		fmt.Fprintln(stderr, "consultd: outbox:", err)
+		return 1
 	}
-	tw.Flush()
 	fmt.Fprintln(stdout, "\nHistory:")
 	for _, e := range evs {
 		fmt.Fprintf(stdout, "  %s  %s\n", e.At.Format("2006-01-02 15:04:05"), inert.Text(e.Text))
@@ -231,3 +210,62 @@ func dash(s string) string {
 // terminal: no escape sequence a sender wrote can recolour, rewrite or hide
 // what the administrator reads.
 func line(s string) string { return inert.Header(s) }
+
+// listAllUpTo is the size of outbox below which `consultd round` lists every
+// message without --outbox; above it, the counts and what is not delivered.
+const listAllUpTo = 60
+
+// printOutbox prints the round's outbox: counts by kind and state, then each
+// message, or for a large round only those not delivered yet (every one with
+// all), read one row at a time.
+func printOutbox(ctx context.Context, st *store.Store, w io.Writer, roundID string, counts []store.OutboxCount, all bool) error {
+	total, notSent := 0, 0
+	byKind := map[store.MailKind][]string{}
+	var kinds []store.MailKind
+	for _, c := range counts {
+		total += c.N
+		if c.State != store.OutboxSent {
+			notSent += c.N
+		}
+		if byKind[c.Kind] == nil {
+			kinds = append(kinds, c.Kind)
+		}
+		byKind[c.Kind] = append(byKind[c.Kind], fmt.Sprintf("%d %s", c.N, c.State))
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, k := range kinds {
+		fmt.Fprintf(tw, "  %s\t%s\n", k, strings.Join(byKind[k], ", "))
+	}
+	tw.Flush()
+	onlyNotSent := !all && total > listAllUpTo
+	if onlyNotSent {
+		if notSent == 0 {
+			fmt.Fprintf(w, "  (every message delivered; consultd round --outbox %s lists the %d messages)\n", roundID, total)
+			return nil
+		}
+		fmt.Fprintf(w, "  Not delivered yet (consultd round --outbox %s lists all %d):\n", roundID, total)
+	}
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	err := store.OutboxOfRound(ctx, st.DB(), roundID, onlyNotSent, func(o *store.OutboxRow) error {
+		m, err := store.DecodeMail(o.Payload)
+		if err != nil {
+			m.Subject = "(unreadable payload)"
+		}
+		extra := ""
+		if o.LastError != "" {
+			extra = " — " + line(o.LastError)
+		}
+		state := string(o.State)
+		switch {
+		case o.State == store.OutboxSent && o.Proof == sender.ProofCopy:
+			state = "sent (proven by the coalition's copy)"
+		case o.State == store.OutboxSending:
+			state = "sending (interrupted; looking for the coalition's copy before sending again)"
+		}
+		fmt.Fprintf(tw, "  #%d\t%s\t%s\t%s\t%s%s\n", o.ID, o.Kind, state, line(m.Subject), recipients(o.Recipients), extra)
+		return nil
+	})
+	tw.Flush()
+	return err
+}

@@ -257,3 +257,57 @@ func SentSince(ctx context.Context, q Querier, since time.Time) ([]SentStamp, er
 	}
 	return out, rows.Err()
 }
+
+// OutboxCount is how many of a round's messages of one kind are in one state.
+type OutboxCount struct {
+	Kind  MailKind
+	State OutboxState
+	N     int
+}
+
+// OutboxCounts summarises a round's outbox by kind and state, in the order
+// each was first queued: a 15,000-member round has tens of thousands of
+// rows, which `consultd round` counts rather than lists.
+func OutboxCounts(ctx context.Context, q Querier, roundID string) ([]OutboxCount, error) {
+	rows, err := q.QueryContext(ctx, `SELECT kind, state, COUNT(*), MIN(id) AS first FROM outbox WHERE round_id=?
+		GROUP BY kind, state ORDER BY first`, roundID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []OutboxCount
+	for rows.Next() {
+		var c OutboxCount
+		var first int64
+		if err := rows.Scan(&c.Kind, &c.State, &c.N, &first); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// OutboxOfRound calls fn with each of a round's outgoing messages in order,
+// one row in memory at a time; notSent keeps only those not delivered yet
+// (pending, sending, failed).
+func OutboxOfRound(ctx context.Context, q Querier, roundID string, notSent bool, fn func(*OutboxRow) error) error {
+	where := `WHERE round_id=?`
+	if notSent {
+		where += ` AND state<>'sent'`
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+outboxCols+` FROM outbox `+where+` ORDER BY id`, roundID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		o, err := scanOutbox(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(o); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

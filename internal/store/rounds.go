@@ -466,3 +466,10 @@ func CountUnanswered(ctx context.Context, q Querier, roundID string) (int, error
 	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM participants WHERE round_id=? AND position=''`, roundID).Scan(&n)
 	return n, err
 }
+
+// CountAnswered returns how many of a round's members have answered, and how
+// many members it has, counted in SQL.
+func CountAnswered(ctx context.Context, q Querier, roundID string) (answered, total int, err error) {
+	err = q.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(position<>''),0) FROM participants WHERE round_id=?`, roundID).Scan(&total, &answered)
+	return answered, total, err
+}
