@@ -1,6 +1,7 @@
 package statement
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -40,6 +41,9 @@ func Group(lang string, raised []Raised) []Point {
 		an      []analysed
 		members []string
 		similar bool
+
+		index     int             // in groups
+		memberSet map[string]bool // members, to add each once
 	}
 	var texts []string
 	for _, r := range raised {
@@ -47,31 +51,45 @@ func Group(lang string, raised []Raised) []Point {
 	}
 	sim := NewSimilarity(texts)
 	var groups []*group
-	for _, r := range raised {
+	byKey := map[string]*group{}
+	// Only a group with a word in common can score above Threshold
+	// (overlap needs minShared shared words), so a point is compared with
+	// those alone, found through the groups of each word, in group order as
+	// before: a round of thousands of points is not a comparison of each
+	// with all.
+	byWord := map[string][]int{}
+	seenAt := []int{} // by group: the last point that listed it as a candidate
+	var cands []int
+	for n, r := range raised {
 		text := strings.TrimSpace(r.Text)
 		k := Key(text)
 		if k == "" {
 			continue
 		}
-		var into *group
-		identical := false
-		for _, g := range groups {
-			if g.keys[k] {
-				into, identical = g, true
-				break
-			}
-		}
+		into, identical := byKey[k], byKey[k] != nil
 		a := analyse(text)
+		sim.weigh(&a)
 		if into == nil {
+			cands = cands[:0]
+			for f := range a.feats {
+				for _, gi := range byWord[f] {
+					if seenAt[gi] != n+1 {
+						seenAt[gi] = n + 1
+						cands = append(cands, gi)
+					}
+				}
+			}
+			slices.Sort(cands)
 			best := 0.0
-			for _, g := range groups {
+			for _, gi := range cands {
+				g := groups[gi]
 				score, ok := 0.0, true
 				for _, b := range g.an {
 					if blocked(a, b) || opposite(a, b) || opposite(b, a) {
 						ok = false
 						break
 					}
-					score = max(score, sim.score(a, b))
+					score = max(score, sim.overlap(a, b)) // sim.score without the rules just checked
 				}
 				if ok && score >= Threshold && score > best {
 					best, into = score, g
@@ -79,16 +97,29 @@ func Group(lang string, raised []Raised) []Point {
 			}
 		}
 		if into == nil {
-			into = &group{keys: map[string]bool{}}
+			into = &group{keys: map[string]bool{}, index: len(groups)}
 			groups = append(groups, into)
+			seenAt = append(seenAt, 0)
 		}
 		if !identical {
 			into.texts = append(into.texts, text)
 			into.keys[k] = true
+			byKey[k] = into
 			into.an = append(into.an, a)
 			into.similar = into.similar || len(into.texts) > 1
+			for f := range a.feats {
+				if !strings.Contains(f, " ") {
+					if l := byWord[f]; len(l) == 0 || l[len(l)-1] != into.index {
+						byWord[f] = append(l, into.index)
+					}
+				}
+			}
 		}
-		if r.Member != "" && !contains(into.members, r.Member) {
+		if r.Member != "" && !into.memberSet[r.Member] {
+			if into.memberSet == nil {
+				into.memberSet = map[string]bool{}
+			}
+			into.memberSet[r.Member] = true
 			into.members = append(into.members, r.Member)
 		}
 	}
@@ -160,15 +191,6 @@ func complete(s string) bool {
 		return false
 	}
 	return strings.ContainsAny(s[len(s)-1:], ".!?") || strings.HasSuffix(s, "؟")
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Texts are the groups' wordings.

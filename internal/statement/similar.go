@@ -1,7 +1,9 @@
 package statement
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -51,17 +53,33 @@ type analysed struct {
 	neg     map[string]bool // stems right after a negation: "not consulted"
 	plain   map[string]bool // stems said without one
 	numbers map[string]bool
+	// Computed once per point, so that comparing it with thousands of
+	// others (a 15,000-member round) costs bit operations, not map walks.
+	slot    [len(slotWords)]uint64 // the words of each of slots it names
+	anto    uint64                 // the antonym words it says (bits 2i, 2i+1: pair i)
+	weights []featWeight           // feats with their weights (Similarity.weigh)
+	total   float64                // their sum
+}
+
+// featWeight is a feature by its number in one Similarity, so that two
+// points' features are intersected by merging two sorted lists.
+type featWeight struct {
+	id     int32
+	w      float64
+	bigram bool
 }
 
 // Similarity compares points against the weights of one round's points.
+// It is not safe for concurrent use (features get their ids as they come).
 type Similarity struct {
 	idf map[string]float64
 	n   int
+	ids map[string]int32 // each feature's number, for analysed.weights
 }
 
 // NewSimilarity computes the feature weights over a round's points.
 func NewSimilarity(points []string) *Similarity {
-	s := &Similarity{idf: map[string]float64{}, n: len(points)}
+	s := &Similarity{idf: map[string]float64{}, n: len(points), ids: map[string]int32{}}
 	df := map[string]int{}
 	for _, p := range points {
 		for f := range analyse(p).feats {
@@ -115,22 +133,46 @@ func opposite(a, b analysed) bool {
 	return true
 }
 
-func (s *Similarity) overlap(a, b analysed) float64 {
-	var wa, wb, both float64
-	shared := 0
+// weigh gives a its features' weights in this round, once.
+func (s *Similarity) weigh(a *analysed) {
+	if a.weights != nil || len(a.feats) == 0 {
+		return
+	}
+	a.weights = make([]featWeight, 0, len(a.feats))
 	for f := range a.feats {
+		id, ok := s.ids[f]
+		if !ok {
+			id = int32(len(s.ids))
+			s.ids[f] = id
+		}
 		w := s.weight(f)
-		wa += w
-		if b.feats[f] {
-			both += w
-			if !strings.Contains(f, " ") {
+		a.weights = append(a.weights, featWeight{id: id, w: w, bigram: strings.Contains(f, " ")})
+		a.total += w
+	}
+	slices.SortFunc(a.weights, func(x, y featWeight) int { return cmp.Compare(x.id, y.id) })
+}
+
+func (s *Similarity) overlap(a, b analysed) float64 {
+	s.weigh(&a)
+	s.weigh(&b)
+	var both float64
+	shared := 0
+	for i, j := 0, 0; i < len(a.weights) && j < len(b.weights); {
+		switch x, y := a.weights[i], b.weights[j]; {
+		case x.id < y.id:
+			i++
+		case x.id > y.id:
+			j++
+		default:
+			both += x.w
+			if !x.bigram {
 				shared++
 			}
+			i++
+			j++
 		}
 	}
-	for f := range b.feats {
-		wb += s.weight(f)
-	}
+	wa, wb := a.total, b.total
 	if shared < minShared || wa == 0 || wb == 0 || float64(shared) < minSharedShare*float64(min(len(a.plain)+len(a.neg), len(b.plain)+len(b.neg))) {
 		return 0
 	}
@@ -144,28 +186,25 @@ func blocked(a, b analysed) bool {
 	if (len(a.neg) == 0) != (len(b.neg) == 0) && (contradicts(a, b) || contradicts(b, a)) {
 		return true
 	}
-	for _, class := range slots {
-		if exclusive(a, b, class) && exclusive(b, a, class) {
+	// Each names a member of a class that the other does not.
+	for i := range a.slot {
+		if a.slot[i]&^b.slot[i] != 0 && b.slot[i]&^a.slot[i] != 0 {
 			return true
 		}
 	}
 	if len(a.numbers) > 0 && len(b.numbers) > 0 && !sameSet(a.numbers, b.numbers) {
 		return true
 	}
-	for _, p := range antonyms {
-		if (a.feats[p[0]] && b.feats[p[1]] && !a.feats[p[1]] && !b.feats[p[0]]) ||
-			(a.feats[p[1]] && b.feats[p[0]] && !a.feats[p[0]] && !b.feats[p[1]]) {
-			return true
-		}
-	}
-	return false
-}
-
-// exclusive says whether a names a member of class that b does not.
-func exclusive(a, b analysed, class map[string]bool) bool {
-	for w := range class {
-		if a.feats[w] && !b.feats[w] {
-			return true
+	// One says the first word of an antonym pair and not the second, the
+	// other the second and not the first.
+	if a.anto != 0 && b.anto != 0 {
+		for i := range antonyms {
+			first, second := uint64(1)<<(2*i), uint64(1)<<(2*i+1)
+			has := func(x analysed, bit uint64) bool { return x.anto&bit != 0 }
+			if (has(a, first) && has(b, second) && !has(a, second) && !has(b, first)) ||
+				(has(a, second) && has(b, first) && !has(a, first) && !has(b, second)) {
+				return true
+			}
 		}
 	}
 	return false
@@ -202,20 +241,50 @@ var antonyms = stemPairs([][2]string{
 	{"مبكرا", "متأخرة"}, {"زيادة", "تقليل"}, {"قبل", "بعد"}, {"علنية", "سرية"},
 })
 
-// slots are classes of things a point is about: two points that each name a
-// different member of one class ("invitations arrive late" / "visas arrive
-// late"; "women" / "youth") are about different things however alike the
-// rest of their words.
-var slots = []map[string]bool{
+// slotWords are classes of things a point is about (written as members
+// write them): two points that each name a different member of one class
+// ("invitations arrive late" / "visas arrive late"; "women" / "youth") are
+// about different things however alike the rest of their words.
+var slotWords = [...][]string{
 	// What is done about the topics: asking the organisations, or telling everyone.
-	stemSet("consult", "publish", "استشارة", "نشر"),
-	stemSet("women", "youth", "men", "victims", "refugees", "detainees", "diaspora", "children", "disabilities", "lawyers",
-		"النساء", "الشباب", "الرجال", "الضحايا", "اللاجئين", "المعتقلين", "الأطفال"),
+	{"consult", "publish", "استشارة", "نشر"},
+	{"women", "youth", "men", "victims", "refugees", "detainees", "diaspora", "children", "disabilities", "lawyers",
+		"النساء", "الشباب", "الرجال", "الضحايا", "اللاجئين", "المعتقلين", "الأطفال"},
 	// What is asked of what is sent: its language, a translation, its timing,
 	// or only that it be sent.
-	stemSet("arabic", "translated", "earlier", "send", "العربية", "ترجمة", "مسبقا", "إرسال"),
-	stemSet("invitations", "visas", "venue", "topics", "results", "documents", "names", "budget", "travel", "safety",
-		"confidentiality", "discussions", "الدعوات", "النقاشات", "التأشيرات", "مكان", "المواضيع", "النتائج", "الوثائق", "أسماء", "ميزانية", "السفر", "سلامة", "سرية"),
+	{"arabic", "translated", "earlier", "send", "العربية", "ترجمة", "مسبقا", "إرسال"},
+	{"invitations", "visas", "venue", "topics", "results", "documents", "names", "budget", "travel", "safety",
+		"confidentiality", "discussions", "الدعوات", "النقاشات", "التأشيرات", "مكان", "المواضيع", "النتائج", "الوثائق", "أسماء", "ميزانية", "السفر", "سلامة", "سرية"},
+}
+
+// slotBits and antonymBits give each stem of slotWords and antonyms its bit
+// (analysed.slot, analysed.anto). They are filled by init, after antonyms,
+// whose stemming runs analyse before any bit exists.
+var (
+	slotBits    [len(slotWords)]map[string]uint64
+	antonymBits = map[string]uint64{}
+)
+
+func init() {
+	for i, class := range slotWords {
+		slotBits[i] = map[string]uint64{}
+		for _, w := range class {
+			st := stemOf(w)
+			if _, ok := slotBits[i][st]; !ok {
+				if len(slotBits[i]) == 64 {
+					panic("statement: a class of slotWords has more than 64 stems")
+				}
+				slotBits[i][st] = 1 << len(slotBits[i])
+			}
+		}
+	}
+	if len(antonyms) > 32 {
+		panic("statement: more than 32 antonym pairs")
+	}
+	for i, p := range antonyms {
+		antonymBits[p[0]] |= 1 << (2 * i)
+		antonymBits[p[1]] |= 1 << (2*i + 1)
+	}
 }
 
 func stemOf(w string) string {
@@ -224,14 +293,6 @@ func stemOf(w string) string {
 		panic("statement: not one content word: " + w)
 	}
 	return a.words[0]
-}
-
-func stemSet(ws ...string) map[string]bool {
-	m := map[string]bool{}
-	for _, w := range ws {
-		m[stemOf(w)] = true
-	}
-	return m
 }
 
 func stemPairs(ps [][2]string) [][2]string {
@@ -342,6 +403,12 @@ func analyse(p string) analysed {
 		if i > 0 {
 			a.feats[a.words[i-1]+" "+w] = true
 		}
+	}
+	for f := range a.feats {
+		for i, bits := range slotBits {
+			a.slot[i] |= bits[f]
+		}
+		a.anto |= antonymBits[f]
 	}
 	return a
 }
