@@ -16,7 +16,7 @@ import (
 // Size limits: a configuration or password file larger than this is a mistake
 // (wrong file), not something to read into memory.
 const (
-	maxConfigSize   = 1 << 20
+	maxConfigSize   = 16 << 20 // ~50,000 members
 	maxPasswordSize = 64 << 10
 	// maxErrors keeps the report readable when a file is badly broken.
 	maxErrors = 100
@@ -56,9 +56,31 @@ func Parse(path string, data []byte) (*Config, error) {
 		}
 		return es
 	}
+	if len(data) >= chunkedFrom {
+		if b, ok := cutMembers(data); ok {
+			if cfg, ok := parse(path, b.rest, &b, fail); ok {
+				return cfg.c, cfg.err
+			}
+		}
+	}
+	cfg, _ := parse(path, data, nil, fail)
+	return cfg.c, cfg.err
+}
+
+type parsed struct {
+	c   *Config
+	err error
+}
+
+// parse is Parse's work, with the members list (when members is not nil)
+// decoded from its own slices; ok is false when those do not parse.
+func parse(path string, data []byte, members *membersBlock, fail func(Errors) error) (out parsed, ok bool) {
 	file, err := parser.ParseBytes(data, 0)
 	if err != nil {
-		return nil, fail(Errors{syntaxError(err)})
+		if members != nil {
+			return out, false
+		}
+		return parsed{err: fail(Errors{syntaxError(err)})}, true
 	}
 	var bodies []ast.Node
 	for _, doc := range file.Docs {
@@ -67,8 +89,8 @@ func Parse(path string, data []byte) (*Config, error) {
 		}
 	}
 	if len(bodies) > 1 {
-		return nil, fail(Errors{{Line: posOf(bodies[1]).line, Col: 1,
-			Msg: "only one YAML document is allowed (remove the second \"---\")"}})
+		return parsed{err: fail(Errors{{Line: posOf(bodies[1]).line, Col: 1,
+			Msg: "only one YAML document is allowed (remove the second \"---\")"}})}, true
 	}
 
 	var cfg Config
@@ -78,6 +100,10 @@ func Parse(path string, data []byte) (*Config, error) {
 	} else {
 		d = newDecoder(bodies[0])
 		d.decode(bodies[0], reflect.ValueOf(&cfg).Elem(), "")
+	}
+	file, bodies = nil, nil // the tree is not needed any more
+	if members != nil && !d.decodeMembers(*members, &cfg) {
+		return out, false
 	}
 
 	dir := "."
@@ -91,10 +117,10 @@ func Parse(path string, data []byte) (*Config, error) {
 	v.resolvePaths()
 	v.resolveSecrets()
 	if len(d.errs) > 0 {
-		return nil, fail(d.errs)
+		return parsed{err: fail(d.errs)}, true
 	}
 	cfg.Path = path
-	return &cfg, nil
+	return parsed{c: &cfg}, true
 }
 
 func syntaxError(err error) Error {
