@@ -40,6 +40,8 @@ func (s *session) sync(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	s.left = len(uids)
+	defer s.backlog(0) // a sync that ends, done or failed, holds nothing back
 	for len(uids) > 0 {
 		chunk := uids[:min(len(uids), metaChunk)]
 		uids = uids[len(chunk):]
@@ -52,6 +54,14 @@ func (s *session) sync(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// backlog tells Config.Backlog how many messages wait beyond those being
+// handled now.
+func (s *session) backlog(waiting int) {
+	if s.w.cfg.Backlog != nil {
+		s.w.cfg.Backlog(max(waiting, 0))
+	}
 }
 
 // newUIDs returns, ascending, the inbox UIDs above the checkpoint that do not
@@ -121,6 +131,8 @@ func (s *session) processChunk(ctx context.Context, msgs []pending) error {
 			if err := flush(); err != nil { // keep UID order
 				return err
 			}
+			s.backlog(s.left - 1)
+			s.left--
 			if err := s.fileOversized(ctx, m); err != nil {
 				return err
 			}
@@ -164,6 +176,8 @@ func (s *session) processBatch(ctx context.Context, batch []pending) error {
 	if len(batch) == 0 {
 		return nil
 	}
+	s.backlog(s.left - len(batch))
+	defer func() { s.left -= len(batch) }()
 	uids := make([]imap.UID, len(batch))
 	for i, m := range batch {
 		uids[i] = m.uid
