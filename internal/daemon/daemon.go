@@ -98,7 +98,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Daemon, er
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, cfg.Database)
+	st, err := store.OpenCheckpointing(ctx, cfg.Database)
 	if err != nil {
 		lock.Close()
 		return nil, err
