@@ -119,8 +119,9 @@ func (s *session) fetchMeta(uids []imap.UID) ([]pending, error) {
 // processChunk handles msgs in UID order, fetching bodies in bounded
 // batches; oversized messages go to Review unread. The next batch's bodies
 // are fetched while the current one is handled and filed, so that Dovecot's
-// work and ours overlap (two cores); only a batch within bodyBatchBytes is
-// fetched ahead, so memory holds at most one batch more than before.
+// work and ours overlap (two cores). Only a batch within bodyBatchBytes is
+// fetched ahead, and only beside another: a big message is still read
+// alone, so memory holds at most two small batches, or one big message.
 func (s *session) processChunk(ctx context.Context, msgs []pending) error {
 	units := splitBatches(msgs, s.w.cfg.MaxMessageSize)
 	var ahead *prefetch
@@ -145,7 +146,7 @@ func (s *session) processChunk(ctx context.Context, msgs []pending) error {
 		} else {
 			got = s.fetchBatch(u.batch)
 		}
-		if i+1 < len(units) && !units[i+1].oversized && units[i+1].bytes <= bodyBatchBytes {
+		if i+1 < len(units) && !units[i+1].oversized && units[i+1].bytes <= bodyBatchBytes && u.bytes <= bodyBatchBytes {
 			ahead = s.fetchAhead(i+1, units[i+1].batch)
 		}
 		if err := s.processBatch(ctx, u.batch, got); err != nil {
