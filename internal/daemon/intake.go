@@ -10,13 +10,21 @@ import (
 // flooded without end must not stop all sending.
 const maxIntakeHold = 3 * time.Minute
 
+// minBacklog is the number of messages waiting behind the batch being read
+// that makes a backlog (once one is, it lasts until none waits). Fewer are
+// no backlog: the proof copies of a fan-out arrive at the sender's pace
+// and are read as they come, and holding the sender for them would only
+// slow the fan-out (and fill the log with holds).
+const minBacklog = 100
+
 // intake holds the sender back while the watcher reads a backlog (intake
 // first): receipts delivered beside a drain cost the drain more than they
 // gain (Postfix and Dovecot delivering them and their proof copies, the
 // sender's commits contending for SQLite's write lock, the watcher woken by
 // every copy). Nothing is lost by the wait: the mail stays queued in the
 // outbox, in order, and goes out the moment the backlog is handled. A single
-// message in a quiet inbox is no backlog, so its receipt is not delayed.
+// message in a quiet inbox is no backlog (nor are a few dozen, minBacklog),
+// so its receipt is not delayed.
 type intake struct {
 	log     *slog.Logger
 	kick    func() // wakes the sender
@@ -37,7 +45,7 @@ func newIntake(log *slog.Logger, kick func()) *intake {
 // Backlog is the watcher's report (mailbox.Config.Backlog).
 func (g *intake) Backlog(waiting int) {
 	g.mu.Lock()
-	if waiting > 0 {
+	if waiting >= minBacklog || (waiting > 0 && g.waiting > 0) {
 		if g.waiting == 0 {
 			g.since = g.now()
 		}

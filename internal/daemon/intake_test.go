@@ -35,6 +35,11 @@ func TestSendingIsHeldWhileABacklogIsReadAndResumesAtOnce(t *testing.T) {
 	if w.g.Hold() {
 		t.Fatal("held while the only batch is handled")
 	}
+	w.g.Backlog(minBacklog - 1) // proof copies arriving as a fan-out goes out
+	if w.g.Hold() {
+		t.Fatalf("held for %d messages waiting: a fan-out's proof copies would slow it", minBacklog-1)
+	}
+	w.g.Backlog(0)
 	w.g.Backlog(1980)
 	for range 3 {
 		if !w.g.Hold() {
@@ -42,6 +47,10 @@ func TestSendingIsHeldWhileABacklogIsReadAndResumesAtOnce(t *testing.T) {
 		}
 		w.now = w.now.Add(10 * time.Second)
 		w.g.Backlog(1960)
+	}
+	w.g.Backlog(20) // the end of the backlog, still read first
+	if !w.g.Hold() {
+		t.Fatal("sending resumed before the backlog was read")
 	}
 	if n := w.lines("sending held while the inbox backlog is read"); n != 1 {
 		t.Fatalf("the hold was logged %d times, want once:\n%s", n, w.log)
