@@ -51,6 +51,7 @@ type Daemon struct {
 	notifyMu  sync.Mutex
 	stopping  bool // STOPPING=1 was sent
 	auth      *mailauth.Auth
+	intake    *intake // holds the sender while the watcher reads a backlog
 }
 
 // loginRefused runs when the provider refused the OAuth2 grant for good: the
@@ -97,7 +98,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Daemon, er
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, cfg.Database)
+	st, err := store.OpenCheckpointing(ctx, cfg.Database)
 	if err != nil {
 		lock.Close()
 		return nil, err
@@ -117,6 +118,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Daemon, er
 	handler := inbox{d: d, maxSize: cfg.IMAP.MaxMessageSize.Bytes}
 	wcfg := IMAPConfig(cfg, auth)
 	wcfg.Logger, wcfg.WholeMessage = log.With("part", "imap"), d.Engine.WholeMessage
+	d.intake = newIntake(log.With("part", "smtp"), d.Kick)
+	wcfg.Backlog = d.intake.Backlog
 	d.watcher = mailbox.New(wcfg, handler, store.Checkpoints{S: d.Store})
 	warnInsecure(cfg, log)
 	return d, nil
@@ -196,7 +199,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	run("imap watcher", func() error { return d.watcher.Run(ctx) })
 	run("sender", func() error {
 		l := &sender.Loop{Transport: snd, Outbox: outbox.Queue{Store: d.Store, ProofCopy: cfg.SMTP.ProofCopy, Log: d.Log.With("part", "smtp"), Undelivered: d.Engine.Undelivered}, Wake: d.wake, Log: d.Log.With("part", "smtp"),
-			ProofWait: cfg.SMTP.ProofWait.Duration,
+			ProofWait: cfg.SMTP.ProofWait.Duration, Hold: d.intake.Hold,
 			Rate: sender.Rate{PerMinute: cfg.SMTP.Rate.MessagesPerMinute, PerDay: cfg.SMTP.Rate.MessagesPerDay,
 				RecipientsPerDay: cfg.SMTP.Rate.RecipientsPerDay}}
 		if cfg.SMTP.ProofCopy {

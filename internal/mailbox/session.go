@@ -29,6 +29,7 @@ type session struct {
 
 	uidValidity uint32
 	lastUID     uint32
+	left        int // messages of the current sync not yet handled
 
 	// tlsState is the server's TLS handshake, once verified (nil without TLS).
 	tlsState *tls.ConnectionState

@@ -14,8 +14,8 @@ import (
 )
 
 const (
-	metaChunk      = 200     // UIDs per size/date fetch (no bodies: small)
-	bodyBatchCount = 20      // messages per body fetch
+	metaChunk      = 1000    // UIDs per size/date fetch (no bodies: small)
+	bodyBatchCount = 50      // messages per body fetch, and per transaction
 	bodyBatchBytes = 4 << 20 // bytes per body fetch; a larger message is fetched alone
 	minBodyTimeout = 10 * time.Minute
 )
@@ -40,6 +40,8 @@ func (s *session) sync(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	s.left = len(uids)
+	defer s.backlog(0) // a sync that ends, done or failed, holds nothing back
 	for len(uids) > 0 {
 		chunk := uids[:min(len(uids), metaChunk)]
 		uids = uids[len(chunk):]
@@ -52,6 +54,14 @@ func (s *session) sync(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// backlog tells Config.Backlog how many messages wait beyond those being
+// handled now.
+func (s *session) backlog(waiting int) {
+	if s.w.cfg.Backlog != nil {
+		s.w.cfg.Backlog(max(waiting, 0))
+	}
 }
 
 // newUIDs returns, ascending, the inbox UIDs above the checkpoint that do not
@@ -107,34 +117,114 @@ func (s *session) fetchMeta(uids []imap.UID) ([]pending, error) {
 }
 
 // processChunk handles msgs in UID order, fetching bodies in bounded
-// batches; oversized messages go to Review unread.
+// batches; oversized messages go to Review unread. The next batch's bodies
+// are fetched while the current one is handled and filed, so that Dovecot's
+// work and ours overlap (two cores). Only a batch within bodyBatchBytes is
+// fetched ahead, and only beside another: a big message is still read
+// alone, so memory holds at most two small batches, or one big message.
 func (s *session) processChunk(ctx context.Context, msgs []pending) error {
-	var batch []pending
-	var batchBytes int64
-	flush := func() error {
-		err := s.processBatch(ctx, batch)
-		batch, batchBytes = nil, 0
-		return err
-	}
-	for _, m := range msgs {
-		if m.size > s.w.cfg.MaxMessageSize {
-			if err := flush(); err != nil { // keep UID order
-				return err
-			}
-			if err := s.fileOversized(ctx, m); err != nil {
+	units := splitBatches(msgs, s.w.cfg.MaxMessageSize)
+	var ahead *prefetch
+	defer func() {
+		if ahead != nil {
+			<-ahead.done // the connection is not left to a goroutine
+		}
+	}()
+	for i, u := range units {
+		if u.oversized {
+			s.backlog(s.left - 1)
+			s.left--
+			if err := s.fileOversized(ctx, u.batch[0]); err != nil {
 				return err
 			}
 			continue
 		}
-		if len(batch) > 0 && (len(batch) == bodyBatchCount || batchBytes+m.size > bodyBatchBytes) {
-			if err := flush(); err != nil {
-				return err
-			}
+		var got fetchResult
+		if ahead != nil && ahead.unit == i {
+			<-ahead.done
+			got, ahead = ahead.res, nil
+		} else {
+			got = s.fetchBatch(u.batch)
 		}
-		batch = append(batch, m)
-		batchBytes += m.size
+		if i+1 < len(units) && !units[i+1].oversized && units[i+1].bytes <= bodyBatchBytes && u.bytes <= bodyBatchBytes {
+			ahead = s.fetchAhead(i+1, units[i+1].batch)
+		}
+		if err := s.processBatch(ctx, u.batch, got); err != nil {
+			return err
+		}
 	}
-	return flush()
+	return nil
+}
+
+// unit is a batch of messages fetched together, or one oversized message.
+type unit struct {
+	batch     []pending
+	bytes     int64
+	oversized bool
+}
+
+// splitBatches cuts msgs into batches of at most bodyBatchCount messages
+// and bodyBatchBytes (a larger message alone), in UID order; a message over
+// limit is a unit of its own.
+func splitBatches(msgs []pending, limit int64) []unit {
+	var units []unit
+	var cur unit
+	flush := func() {
+		if len(cur.batch) > 0 {
+			units = append(units, cur)
+		}
+		cur = unit{}
+	}
+	for _, m := range msgs {
+		if m.size > limit {
+			flush()
+			units = append(units, unit{batch: []pending{m}, bytes: m.size, oversized: true})
+			continue
+		}
+		if len(cur.batch) > 0 && (len(cur.batch) == bodyBatchCount || cur.bytes+m.size > bodyBatchBytes) {
+			flush()
+		}
+		cur.batch = append(cur.batch, m)
+		cur.bytes += m.size
+	}
+	flush()
+	return units
+}
+
+// fetchResult is what fetchBodies returned for a batch.
+type fetchResult struct {
+	bodies   map[imap.UID]fetched
+	tooLarge map[imap.UID]bool
+	err      error
+}
+
+// prefetch is a batch being fetched ahead, on the same connection.
+type prefetch struct {
+	unit int
+	done chan struct{}
+	res  fetchResult
+}
+
+func (s *session) fetchBatch(batch []pending) fetchResult {
+	uids := make([]imap.UID, len(batch))
+	for i, m := range batch {
+		uids[i] = m.uid
+	}
+	var r fetchResult
+	r.bodies, r.tooLarge, r.err = s.fetchBodies(uids)
+	return r
+}
+
+// fetchAhead fetches batch in a goroutine. IMAP pipelines the FETCH with the
+// current batch's MOVE: both name UIDs, disjoint ones, so neither changes
+// what the other means (RFC 9051 5.5).
+func (s *session) fetchAhead(unit int, batch []pending) *prefetch {
+	p := &prefetch{unit: unit, done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		p.res = s.fetchBatch(batch)
+	}()
+	return p
 }
 
 // fileOversized hands the Handler only the header of a message over
@@ -157,18 +247,15 @@ func (s *session) fileOversized(ctx context.Context, m pending) error {
 	return s.file(ctx, m.uid, Review)
 }
 
-// processBatch fetches the bodies of batch and handles them one by one,
-// dropping each body as soon as it is handled so that memory holds at most
-// one batch.
-func (s *session) processBatch(ctx context.Context, batch []pending) error {
+// processBatch handles the fetched bodies of batch, dropping each body as
+// soon as it is handled.
+func (s *session) processBatch(ctx context.Context, batch []pending, got fetchResult) error {
 	if len(batch) == 0 {
 		return nil
 	}
-	uids := make([]imap.UID, len(batch))
-	for i, m := range batch {
-		uids[i] = m.uid
-	}
-	bodies, tooLarge, err := s.fetchBodies(uids)
+	s.backlog(s.left - len(batch))
+	defer func() { s.left -= len(batch) }()
+	bodies, tooLarge, err := got.bodies, got.tooLarge, got.err
 	if err != nil {
 		return err
 	}

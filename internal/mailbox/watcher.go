@@ -98,6 +98,12 @@ type Config struct {
 	// other part are read (Message.Elided counts the rest), which keeps
 	// memory low under a flood. nil: every message is read in full.
 	WholeMessage func(header []byte) bool
+	// Backlog, when set, is told how many messages wait beyond the batch
+	// being handled: after each search and before each batch, and 0 when a
+	// sync ends (done or failed). The daemon holds the sender back while it
+	// is above 0, so that a full inbox is read first. Called on the
+	// watcher's goroutine: it must not block.
+	Backlog func(waiting int)
 	// MinBackoff and MaxBackoff bound the reconnect delay (default 1 s, 60 s).
 	MinBackoff, MaxBackoff time.Duration
 	// CommandTimeout bounds each IMAP command (default 2 minutes); body

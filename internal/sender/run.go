@@ -91,6 +91,12 @@ type Loop struct {
 	// Rate is the provider's sending limit (smtp.rate); the zero value is none.
 	Rate Rate
 
+	// Hold, when set, is asked before each batch of due items; while it
+	// says true nothing is sent and the items keep their place. The daemon
+	// holds mail while the watcher reads a backlog (intake first), bounds
+	// the hold, and wakes the loop when it ends.
+	Hold func() bool
+
 	mu         sync.Mutex
 	unrecorded map[int64]sentRecord // delivered, but the outbox failed to record it
 
@@ -156,6 +162,9 @@ func (l *Loop) Pass(ctx context.Context) error {
 		return err
 	}
 	for ctx.Err() == nil {
+		if l.Hold != nil && l.Hold() {
+			return nil // held, not failed: whoever holds wakes the loop
+		}
 		items, err := l.Outbox.Due(ctx, l.now(), batch)
 		if err != nil {
 			return fmt.Errorf("outbox: list due items: %w", err)

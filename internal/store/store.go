@@ -19,11 +19,17 @@ import (
 
 // Store wraps the database.
 type Store struct {
-	db *sql.DB
+	db              *sql.DB
+	stopCheckpoints func() // OpenCheckpointing's goroutine; nil otherwise
 }
 
 // Open opens (creating if needed) the database at path and applies migrations.
 func Open(ctx context.Context, path string) (*Store, error) {
+	return openDSN(ctx, path, "")
+}
+
+// openDSN is Open with more DSN parameters (each "&name=value").
+func openDSN(ctx context.Context, path, more string) (*Store, error) {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
 			return nil, fmt.Errorf("create database folder: %w", err)
@@ -32,7 +38,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// _txlock=immediate: a read-then-write transaction must take the write lock
 	// at BEGIN, or a concurrent writer makes it fail with SQLITE_BUSY at once.
 	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite" + more
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -46,7 +52,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	if s.stopCheckpoints != nil {
+		s.stopCheckpoints()
+	}
+	return s.db.Close()
+}
 
 // DB exposes the handle for read-only queries in the CLI.
 func (s *Store) DB() *sql.DB { return s.db }
