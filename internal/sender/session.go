@@ -137,9 +137,10 @@ func (s *Sender) put(sc *session) {
 	s.mu.Unlock()
 }
 
-// quit ends a connection politely; its answer changes nothing.
+// quit ends a connection politely; its answer changes nothing, so a
+// silent server holds up neither shutdown nor the next Mail for long.
 func (s *Sender) quit(sc *session) {
-	_ = sc.c.UpdateDeadline(s.cfg.timeout())
+	_ = sc.c.UpdateDeadline(min(s.cfg.timeout(), 5*time.Second))
 	_ = sc.c.Quit()
 	_ = sc.c.Close()
 }

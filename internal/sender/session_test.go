@@ -29,9 +29,10 @@ type connServer struct {
 
 	// Misbehaviour, by the number of the MAIL FROM on its connection (1 is
 	// the first) or of the message overall.
-	mailAnswer   func(nth int) *smtp.SMTPError // answer this MAIL FROM with this, nil: accept
-	closeOn421   bool                          // a 421 from mailAnswer also closes the connection
-	dropAfterDot int                           // the n-th message overall: read it, take it, close without answering
+	mailAnswer   func(nth int) *smtp.SMTPError   // answer this MAIL FROM with this, nil: accept
+	closeOn421   bool                            // a 421 from mailAnswer also closes the connection
+	rcptAnswer   func(to string) *smtp.SMTPError // answer this RCPT TO with this, nil: accept
+	dropAfterDot int                             // the n-th message overall: read it, take it, close without answering
 }
 
 func (b *connServer) NewSession(c *smtp.Conn) (smtp.Session, error) {
@@ -67,7 +68,14 @@ func (s *connSession) Mail(string, *smtp.MailOptions) error {
 	return e
 }
 
-func (s *connSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
+func (s *connSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if s.b.rcptAnswer != nil {
+		if e := s.b.rcptAnswer(to); e != nil {
+			return e
+		}
+	}
+	return nil
+}
 
 func (s *connSession) Data(r io.Reader) error {
 	if _, err := io.Copy(io.Discard, r); err != nil {
@@ -366,5 +374,43 @@ func TestCancelInterruptsAKeptConnection(t *testing.T) {
 	s.mu.Unlock()
 	if kept != nil {
 		t.Fatal("the interrupted connection was kept")
+	}
+}
+
+// A refused transaction is aborted with RSET and the connection serves the
+// next Mail; after a 421 (the server is closing) it is not used again.
+func TestARefusedTransactionLeavesTheConnectionForTheNext(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		refusal   *smtp.SMTPError
+		wantConns int
+	}{
+		{"550 unknown user", &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}, 1},
+		{"450 mailbox busy", &smtp.SMTPError{Code: 450, EnhancedCode: smtp.EnhancedCode{4, 2, 1}, Message: "mailbox busy"}, 1},
+		{"421 closing", &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "closing transmission channel"}, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := &connServer{}
+			refused := numbered(1).To[0].Addr
+			b.rcptAnswer = func(to string) *smtp.SMTPError {
+				if to == refused {
+					return tc.refusal
+				}
+				return nil
+			}
+			s := New(startConnServer(t, b))
+			defer s.Close()
+			_, err := s.Send(context.Background(), numbered(1))
+			var e *Error
+			if !errors.As(err, &e) || e.Stage != StageRcpt || len(e.Rejected) != 1 || e.Rejected[0].Code != tc.refusal.Code {
+				t.Fatalf("first mail: %v, want its recipient refused with %d", err, tc.refusal.Code)
+			}
+			if _, err := s.Send(context.Background(), numbered(2)); err != nil {
+				t.Fatalf("second mail: %v", err)
+			}
+			if conns, delivered, _ := b.counts(); conns != tc.wantConns || delivered != 1 {
+				t.Fatalf("%d messages over %d connections, want 1 over %d", delivered, conns, tc.wantConns)
+			}
+		})
 	}
 }

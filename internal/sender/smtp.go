@@ -268,6 +268,7 @@ func (s *Sender) transact(sc *session, m Mail, msg io.WriterTo, h Hooks) (rep Re
 	}
 
 	var temp []Rejection
+	closing := false // a 421: the server ends the session after this answer
 	for _, rcpt := range m.Recipients() {
 		_ = c.UpdateDeadline(t)
 		err := c.Rcpt("<" + rcpt + ">")
@@ -279,8 +280,9 @@ func (s *Sender) transact(sc *session, m Mail, msg io.WriterTo, h Hooks) (rep Re
 		if !ok {
 			return Report{}, false, replyError(StageRcpt, err) // connection trouble
 		}
-		if r.Code == 421 { // the server is closing the connection
-			return Report{}, false, replyError(StageRcpt, err)
+		if r.Code == 421 {
+			temp, closing = append(temp, r), true
+			break
 		}
 		if r.Permanent() {
 			rep.Rejected = append(rep.Rejected, r)
@@ -295,7 +297,7 @@ func (s *Sender) transact(sc *session, m Mail, msg io.WriterTo, h Hooks) (rep Re
 		}
 	}
 	if len(temp) > 0 || visible == 0 {
-		keep := reset()
+		keep := !closing && reset()
 		all := append(temp, rep.Rejected...)
 		e := &Error{Stage: StageRcpt, Permanent: len(temp) == 0, Rejected: all, Err: errors.New(Rejections(all))}
 		e.Code, e.Enhanced = all[0].Code, all[0].Enhanced
