@@ -18,7 +18,7 @@ func (s *Sender) Check(ctx context.Context) (Checked, error) {
 	if err := s.cfg.Validate(); err != nil {
 		return out, &Error{Stage: StageConfig, Err: err}
 	}
-	c, stop, err := s.dial(ctx, func(cs tls.ConnectionState) { out.TLS = &cs })
+	c, _, stop, err := s.dial(ctx, func(cs tls.ConnectionState) { out.TLS = &cs })
 	if err != nil {
 		return out, err
 	}

@@ -134,6 +134,13 @@ func TestRealExchangeHooks(t *testing.T) {
 			if err != nil || strings.Join(order, ",") != "before-data,accepted" || quitBeforeAccepted {
 				t.Fatalf("err %v, hooks %v, QUIT before Accepted %v", err, order, quitBeforeAccepted)
 			}
+			// The connection stays open for the next Mail; Close says QUIT.
+			_ = s.Close()
+			select {
+			case <-quitSeen:
+			case <-time.After(5 * time.Second):
+				t.Fatal("Close did not QUIT the kept connection")
+			}
 		})
 	}
 }

@@ -27,12 +27,34 @@ type bearerServer struct {
 	good      map[string]bool
 	attempts  int
 	delivered int
+	conns     int
+	live      map[*smtp.Conn]bool
 }
 
-func (b *bearerServer) NewSession(*smtp.Conn) (smtp.Session, error) { return &bearerSession{b: b}, nil }
+func (b *bearerServer) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.conns++
+	b.live[c] = true
+	return &bearerSession{b: b, c: c}, nil
+}
+
+// revoke makes the server accept only the token now and hang up on every
+// open connection, as a provider does when it revokes a session.
+func (b *bearerServer) revoke(t *testing.T, old, now string) {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.good, old)
+	b.good[now] = true
+	for c := range b.live {
+		_ = c.Conn().Close()
+	}
+}
 
 type bearerSession struct {
 	b    *bearerServer
+	c    *smtp.Conn
 	auth bool
 }
 
@@ -77,12 +99,17 @@ func (s *bearerSession) Data(r io.Reader) error {
 	s.b.mu.Unlock()
 	return err
 }
-func (s *bearerSession) Reset()        {}
-func (s *bearerSession) Logout() error { return nil }
+func (s *bearerSession) Reset() {}
+func (s *bearerSession) Logout() error {
+	s.b.mu.Lock()
+	delete(s.b.live, s.c)
+	s.b.mu.Unlock()
+	return nil
+}
 
 func startBearer(t *testing.T, good ...string) (*bearerServer, Config) {
 	t.Helper()
-	b := &bearerServer{good: map[string]bool{}}
+	b := &bearerServer{good: map[string]bool{}, live: map[*smtp.Conn]bool{}}
 	for _, g := range good {
 		b.good[g] = true
 	}

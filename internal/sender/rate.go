@@ -125,7 +125,9 @@ func (l *Loop) loadStamps(ctx context.Context) error {
 	return nil
 }
 
-var throttleText = regexp.MustCompile(`(?i)too many|rate limit|throttl|exceeded|try again later|slow down|sending limit|quota`)
+// "too much mail" is Postfix's smtpd_client_message_rate_limit answer
+// ("450 4.7.1 Error: too much mail from ADDR").
+var throttleText = regexp.MustCompile(`(?i)too many|too much mail|rate limit|throttl|exceeded|try again later|slow down|sending limit|quota`)
 
 // IsThrottled reports a temporary refusal that means "you send too much":
 // 452 4.5.3 (too many recipients, Postfix and others), Gmail's 4.7.28 (rate

@@ -105,6 +105,7 @@ func TestTooManyAnswersPauseInsteadOfBurningRetries(t *testing.T) {
 		{"Postfix 452 4.5.3", &Error{Stage: StageRcpt, Code: 452, Enhanced: "4.5.3", Err: errors.New("452 4.5.3 Error: too many recipients")}, true},
 		{"Microsoft 365 4.7.0", &Error{Stage: StageData, Code: 432, Enhanced: "4.7.0", Err: errors.New("432 4.7.0 Too many messages sent. Please try again later")}, true},
 		{"Gmail 4.7.28", &Error{Stage: StageData, Code: 421, Enhanced: "4.7.28", Err: errors.New("421-4.7.28 Our system has detected an unusual rate of unsolicited mail")}, true},
+		{"Postfix smtpd_client_message_rate_limit", &Error{Stage: StageMail, Code: 450, Enhanced: "4.7.1", Err: errors.New("450 4.7.1 Error: too much mail from 127.0.0.1")}, true},
 		{"421 service not available", &Error{Stage: StageMail, Code: 421, Enhanced: "4.3.2", Err: errors.New("421 4.3.2 service not available")}, false},
 		{"550 permanent", &Error{Stage: StageRcpt, Code: 550, Enhanced: "5.1.1", Permanent: true, Err: errors.New("550 5.1.1 unknown user")}, false},
 	} {

@@ -61,7 +61,8 @@ const (
 )
 
 // Transport sends one Mail, calling the hooks at each step; *Sender is the
-// real one.
+// real one. A Transport that keeps a connection between Mails also has a
+// Close() error method, which Run calls when it returns.
 type Transport interface {
 	SendWith(ctx context.Context, m Mail, h Hooks) (Report, error)
 }
@@ -135,6 +136,9 @@ func (l *Loop) Run(ctx context.Context) error {
 	}
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	if c, ok := l.Transport.(interface{ Close() error }); ok {
+		defer c.Close() // the connection kept between passes: QUIT at shutdown
+	}
 	for {
 		select {
 		case <-ctx.Done():

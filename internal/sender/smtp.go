@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/textproto"
 	"regexp"
@@ -37,6 +38,14 @@ type Config struct {
 	// AllowInsecureAuth permits AUTH without TLS to a host that is not loopback.
 	AllowInsecureAuth bool
 	Timeout           time.Duration // per SMTP command; 0 => 30s
+
+	// Connection reuse (session.go): transactions per connection (0 =>
+	// 100, 1 => a connection per Mail), a connection's lifetime (0 => 5m)
+	// and how long it stays open without a Mail (0 => 30s). A negative
+	// MaxMessagesPerConn is no limit.
+	MaxMessagesPerConn int
+	MaxConnAge         time.Duration
+	IdleTimeout        time.Duration
 }
 
 // server is c as package serverconf checks it: the same rules as check-config.
@@ -68,9 +77,16 @@ func (c Config) timeout() time.Duration {
 	return 30 * time.Second
 }
 
-// Sender delivers Mails through one SMTP server, one connection per Mail.
-// It is safe for concurrent use.
-type Sender struct{ cfg Config }
+// Sender delivers Mails through one SMTP server. It keeps one connection
+// open between Mails (session.go) and is safe for concurrent use; Close
+// ends the kept connection.
+type Sender struct {
+	cfg Config
+
+	mu    sync.Mutex
+	idle  *session    // the connection kept between Mails, if any
+	timer *time.Timer // closes idle after IdleTimeout
+}
 
 // New returns a Sender; configuration errors surface on Send (and from
 // Config.Validate, which the config loader should call).
@@ -193,6 +209,10 @@ func (s *Sender) Send(ctx context.Context, m Mail) (Report, error) {
 // An error with Uncertain set means the message had been sent in full but no
 // answer came (the connection broke or timed out): the server may have taken
 // it, so it must not be sent again blindly.
+//
+// The connection is kept for the next call (see session.go): a server that
+// closed it meanwhile (EOF, 421, "too many messages" before MAIL FROM is
+// accepted) costs a fresh connection at once, never a failed delivery.
 func (s *Sender) SendWith(ctx context.Context, m Mail, h Hooks) (Report, error) {
 	msg, err := Build(m)
 	if err != nil {
@@ -201,25 +221,54 @@ func (s *Sender) SendWith(ctx context.Context, m Mail, h Hooks) (Report, error) 
 	if err := s.cfg.Validate(); err != nil {
 		return Report{}, &Error{Stage: StageConfig, Err: err}
 	}
-	c, stop, err := s.dial(ctx, nil)
-	if err != nil {
-		return Report{}, err
+	for fresh := false; ; fresh = true {
+		sc, reused, err := s.take(ctx, fresh)
+		if err != nil {
+			return Report{}, err
+		}
+		rep, keep, err := s.transact(sc, m, msg, h)
+		if !sc.release() {
+			keep = false // ctx cancelled it: its deadlines stay in the past
+		}
+		if reused && staleSession(err) && ctx.Err() == nil {
+			// Nothing of this message reached the server: a new
+			// connection, once, and no attempt counted.
+			s.discard(sc)
+			continue
+		}
+		if keep {
+			s.put(sc)
+		} else {
+			s.discard(sc)
+		}
+		return rep, err
 	}
-	defer stop()
-	defer c.Close()
+}
 
+// transact runs one SMTP transaction for m on sc. keep says whether the
+// connection is in a clean state for another transaction.
+func (s *Sender) transact(sc *session, m Mail, msg io.WriterTo, h Hooks) (rep Report, keep bool, err error) {
+	c := sc.c
 	t := s.cfg.timeout()
 	from := strings.TrimSpace(m.EnvelopeFrom)
 	if from == "" {
 		from = strings.TrimSpace(m.From.Addr)
 	}
+	// A refused transaction is aborted with RSET; the connection is kept
+	// only if the server then still answers.
+	reset := func() bool {
+		_ = c.UpdateDeadline(t)
+		return c.Reset() == nil
+	}
+	sc.msgs++
 	_ = c.UpdateDeadline(t)
 	if err := c.Mail("<" + from + ">"); err != nil {
-		return Report{}, replyError(StageMail, err)
+		e := replyError(StageMail, err)
+		return Report{}, e.Code != 0 && e.Code != 421 && reset(), e
 	}
 
-	var rep Report
 	var temp []Rejection
+	closing := false // a 421: the server ends the session after this answer
 	for _, rcpt := range m.Recipients() {
 		_ = c.UpdateDeadline(t)
 		err := c.Rcpt("<" + rcpt + ">")
@@ -229,7 +278,11 @@ func (s *Sender) SendWith(ctx context.Context, m Mail, h Hooks) (Report, error) 
 		}
 		r, ok := rejection(rcpt, err)
 		if !ok {
-			return Report{}, replyError(StageRcpt, err) // connection trouble
+			return Report{}, false, replyError(StageRcpt, err) // connection trouble
+		}
+		if r.Code == 421 {
+			temp, closing = append(temp, r), true
+			break
 		}
 		if r.Permanent() {
 			rep.Rejected = append(rep.Rejected, r)
@@ -244,59 +297,58 @@ func (s *Sender) SendWith(ctx context.Context, m Mail, h Hooks) (Report, error) 
 		}
 	}
 	if len(temp) > 0 || visible == 0 {
-		_ = c.Reset()
+		keep := !closing && reset()
 		all := append(temp, rep.Rejected...)
 		e := &Error{Stage: StageRcpt, Permanent: len(temp) == 0, Rejected: all, Err: errors.New(Rejections(all))}
 		e.Code, e.Enhanced = all[0].Code, all[0].Enhanced
-		return Report{}, e
+		return Report{}, keep, e
 	}
 
 	if h.BeforeData != nil {
 		if err := h.BeforeData(); err != nil {
-			_ = c.Reset()
-			return Report{}, &Error{Stage: StageRecord, Err: err}
+			return Report{}, reset(), &Error{Stage: StageRecord, Err: err}
 		}
 	}
 	_ = c.UpdateDeadline(t)
 	w, err := c.Data()
 	if err != nil {
-		return Report{}, replyError(StageData, err)
+		e := replyError(StageData, err)
+		return Report{}, e.Code != 0 && e.Code != 421 && reset(), e
 	}
 	_ = c.UpdateDeadline(10 * t) // the body can be large (up to ~25 MB)
 	if _, err := msg.WriteTo(w); err != nil {
 		// Without the final dot the server cannot take a partial message.
-		return Report{}, replyError(StageData, err)
+		return Report{}, false, replyError(StageData, err)
 	}
 	if err := w.Close(); err != nil {
 		e := replyError(StageData, err)
 		// The whole message went out; only a reply code says what became of it.
 		var te *textproto.Error
 		e.Uncertain = !errors.As(err, &te)
-		return Report{}, e
+		// A reply to the dot ends the transaction: the session is clean.
+		return Report{}, !e.Uncertain && e.Code != 421, e
 	}
 	if h.Accepted != nil {
 		h.Accepted(rep)
 	}
-	_ = c.UpdateDeadline(t)
-	_ = c.Quit() // the message is accepted; a failed QUIT changes nothing
-	return rep, nil
+	return rep, true, nil
 }
 
 // dial connects, says EHLO, starts TLS as configured and authenticates,
 // through go-mail, with our own dialer so that ctx can interrupt any step
 // until stop is called. onTLS, if set, sees the verified TLS handshake.
-func (s *Sender) dial(ctx context.Context, onTLS func(tls.ConnectionState)) (c *gosmtp.Client, stop func() bool, err error) {
+func (s *Sender) dial(ctx context.Context, onTLS func(tls.ConnectionState)) (c *gosmtp.Client, conn *cancelConn, stop func() bool, err error) {
 	if s.cfg.Auth == nil {
 		return s.dialWith(ctx, s.passwordAuth(), onTLS)
 	}
 	auth := s.cfg.Auth(ctx)
-	c, stop, err = s.dialWith(ctx, auth, onTLS)
+	c, conn, stop, err = s.dialWith(ctx, auth, onTLS)
 	inv, ok := auth.(interface{ Invalidate() bool })
 	var e *Error
 	if err != nil && errors.As(err, &e) && e.Stage == StageAuth && ok && inv.Invalidate() {
-		c, stop, err = s.dialWith(ctx, s.cfg.Auth(ctx), onTLS)
+		c, conn, stop, err = s.dialWith(ctx, s.cfg.Auth(ctx), onTLS)
 	}
-	return c, stop, err
+	return c, conn, stop, err
 }
 
 // passwordAuth is PLAIN or LOGIN with the configured password, or nil.
@@ -316,7 +368,7 @@ func PasswordAuth(user, pass, host string, allowPlain bool) gosmtp.Auth {
 }
 
 // dialWith is dial with one Auth (nil: no AUTH).
-func (s *Sender) dialWith(ctx context.Context, auth gosmtp.Auth, onTLS func(tls.ConnectionState)) (c *gosmtp.Client, stop func() bool, err error) {
+func (s *Sender) dialWith(ctx context.Context, auth gosmtp.Auth, onTLS func(tls.ConnectionState)) (c *gosmtp.Client, conn *cancelConn, stop func() bool, err error) {
 	cfg := s.cfg
 	t := cfg.timeout()
 	tlsConf := cfg.server().TLSConfig()
@@ -327,7 +379,6 @@ func (s *Sender) dialWith(ctx context.Context, auth gosmtp.Auth, onTLS func(tls.
 		}
 	}
 
-	var conn *cancelConn
 	stop = func() bool { return false }
 	dialFn := func(dctx context.Context, network, addr string) (net.Conn, error) {
 		d := net.Dialer{Timeout: t}
@@ -365,7 +416,7 @@ func (s *Sender) dialWith(ctx context.Context, auth gosmtp.Auth, onTLS func(tls.
 	}
 	client, err := gomail.NewClient(cfg.Host, opts...)
 	if err != nil {
-		return nil, nil, &Error{Stage: StageConfig, Err: err}
+		return nil, nil, nil, &Error{Stage: StageConfig, Err: err}
 	}
 	c, err = client.DialToSMTPClientWithContext(ctx)
 	if err != nil {
@@ -379,9 +430,9 @@ func (s *Sender) dialWith(ctx context.Context, auth gosmtp.Auth, onTLS func(tls.
 		}
 		e := replyError(stage, err)
 		e.Permanent = false // server setup or credentials: an administrator fixes it, then a retry works
-		return nil, nil, e
+		return nil, nil, nil, e
 	}
-	return c, stop, nil
+	return c, conn, stop, nil
 }
 
 // replyError classifies a failed command by the server's reply code.
@@ -431,6 +482,12 @@ func (c *cancelConn) cancel() {
 	defer c.mu.Unlock()
 	c.canceled = true
 	_ = c.Conn.SetDeadline(time.Unix(1, 0))
+}
+
+func (c *cancelConn) isCanceled() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.canceled
 }
 
 func (c *cancelConn) SetDeadline(t time.Time) error      { return c.set(c.Conn.SetDeadline, t) }
