@@ -18,6 +18,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"path"
 	"regexp"
@@ -36,15 +37,19 @@ type Address struct {
 	Addr string `json:"addr"`
 }
 
-// Attachment is a file sent with a message.
+// Attachment is a file sent with a message: Data, or what Open reads.
 type Attachment struct {
 	Filename    string `json:"filename"`
 	ContentType string `json:"content_type,omitempty"` // "" => application/octet-stream
 	Data        []byte `json:"data"`
+	// Open, when set, returns a new reader of the bytes at each Build, which
+	// go-mail reads only while it writes the message into SMTP DATA: the
+	// outbox's stored blob, one chunk at a time, never the whole file.
+	Open func() io.ReadSeeker `json:"-"`
 }
 
 // Mail is one outgoing message as the sender builds it into MIME: the
-// outbox's stored payload (store.Mail) with its attachments' bytes read.
+// outbox's stored payload (store.Mail) with readers of its attachments.
 type Mail struct {
 	MessageID string    `json:"message_id"` // without <>, on the coalition's domain; required
 	Date      time.Time `json:"date"`       // zero => time of delivery
@@ -234,9 +239,16 @@ func attach(msg *gomail.Msg, a Attachment) error {
 	if _, _, err := mime.ParseMediaType(ct); err != nil || strings.ContainsAny(ct, "\r\n") {
 		return fmt.Errorf("content type %q: not a media type", a.ContentType)
 	}
-	// A ReadSeeker is encoded straight into the SMTP stream; AttachReader
-	// would copy the bytes first (a 25 MB attachment, twice in memory).
-	msg.AttachReadSeeker(name, bytes.NewReader(a.Data), gomail.WithFileContentType(gomail.ContentType(ct)))
+	// A ReadSeeker is encoded straight into the SMTP stream (go-mail v0.8.1
+	// io.Copy's it, then seeks back to 0); AttachReader would io.ReadAll it
+	// first (a 25 MB attachment, whole in memory).
+	var r io.ReadSeeker
+	if a.Open != nil {
+		r = a.Open()
+	} else {
+		r = bytes.NewReader(a.Data)
+	}
+	msg.AttachReadSeeker(name, r, gomail.WithFileContentType(gomail.ContentType(ct)))
 	return nil
 }
 
