@@ -184,7 +184,7 @@ func TestAStreamedAttachmentIsReadAfreshAtEachBuild(t *testing.T) {
 		From: Address{Addr: "coalition@coal.example"}, To: []Address{{Addr: "info@baytna.example"}}, Subject: "x", Text: "y",
 		Attachments: []Attachment{{Filename: "note.pdf", ContentType: "application/pdf",
 			Open: func() io.ReadSeeker { opened++; return bytes.NewReader(data) }}}}
-	boundary := regexp.MustCompile(`[0-9a-f]{40,}`)
+	boundary := regexp.MustCompile(`[0-9a-f]{32,}`)
 	var outs []string
 	for range 2 {
 		msg, err := Build(m)
