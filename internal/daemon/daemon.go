@@ -120,9 +120,20 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Daemon, er
 	wcfg.Logger, wcfg.WholeMessage = log.With("part", "imap"), d.Engine.WholeMessage
 	d.intake = newIntake(log.With("part", "smtp"), d.Kick)
 	wcfg.Backlog = d.intake.Backlog
+	wcfg.Blobs = func() mailbox.BlobWriter { return blobSpool{store.NewBlobWriter(context.Background(), st.DB())} }
 	d.watcher = mailbox.New(wcfg, handler, store.Checkpoints{S: d.Store})
 	warnInsecure(cfg, log)
 	return d, nil
+}
+
+// blobSpool stores a big forward's attachment while the watcher reads it;
+// the round that opens from the message claims it by its handle
+// (store.Attachment.Handle), and store.SweepBlobs removes it otherwise.
+type blobSpool struct{ *store.BlobWriter }
+
+func (b blobSpool) Close() (string, int64, error) {
+	info, err := b.BlobWriter.Close()
+	return info.Handle, info.Size, err
 }
 
 // IMAPConfig is how consultd reaches the coalition's mailbox: the watcher

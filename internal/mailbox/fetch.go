@@ -68,7 +68,7 @@ type fetched struct {
 // readBody reads one literal: a big one through readReduced.
 func (s *session) readBody(lit imap.LiteralReader) (fetched, bool, error) {
 	if n := lit.Size(); n > reduceAbove && n <= s.w.cfg.MaxMessageSize {
-		raw, elided, err := readReduced(lit, n, s.w.cfg.WholeMessage)
+		raw, elided, err := readReduced(lit, n, s.w.cfg.WholeMessage, s.w.cfg.Blobs)
 		if err != nil {
 			return fetched{}, false, fmt.Errorf("read message body: %w", err)
 		}

@@ -3,11 +3,22 @@ package mailbox
 import (
 	"bufio"
 	"bytes"
+	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"regexp"
+	"slices"
 )
+
+// BlobWriter stores one attachment as it is decoded (store.BlobWriter).
+type BlobWriter interface {
+	io.Writer
+	// Close stores the blob and returns its handle and size.
+	Close() (handle string, size int64, err error)
+	Abort()
+}
 
 // Reading a big message without holding it: a message larger than
 // reduceAbove is read as a stream and kept without what nobody will read.
@@ -31,9 +42,12 @@ var (
 )
 
 // readReduced reads one message from r. whole is called with the top-level
-// header; when it returns true the message is read in full.
-func readReduced(r io.Reader, size int64, whole func(header []byte) bool) (raw []byte, elided int64, err error) {
-	return newReducer(reduceTextCap, reduceOtherCap).read(r, size, whole)
+// header; when it returns true the message is read in full, its base64
+// attachments into blobs when blobs is set (see spoolPart).
+func readReduced(r io.Reader, size int64, whole func(header []byte) bool, blobs func() BlobWriter) (raw []byte, elided int64, err error) {
+	red := newReducer(reduceTextCap, reduceOtherCap)
+	red.blobs = blobs
+	return red.read(r, size, whole)
 }
 
 func newReducer(textCap, otherCap int64) *reducer {
@@ -61,8 +75,12 @@ func (red *reducer) read(r io.Reader, size int64, whole func(header []byte) bool
 		// Attachments are kept whole; only text beyond what any reader
 		// uses is cut. One allocation: the result is at most size bytes.
 		red.otherCap = math.MaxInt64
-		out.Grow(int(max(0, size-int64(out.Len()))))
+		if red.blobs == nil {
+			out.Grow(int(max(0, size-int64(out.Len()))))
+		}
+		red.spool = red.blobs != nil
 	}
+	defer red.abortBlob()
 	for {
 		line, full, err := readLine(br)
 		if len(line) > 0 {
@@ -72,7 +90,13 @@ func (red *reducer) read(r io.Reader, size int64, whole func(header []byte) bool
 				red.header(line, full)
 			}
 		}
+		if err == nil && red.err != nil {
+			err = red.err
+		}
 		if err == io.EOF {
+			if err := red.endBlob(); err != nil { // a message cut inside an attachment
+				return nil, 0, err
+			}
 			return out.Bytes(), red.elided, nil
 		}
 		if err != nil {
@@ -100,6 +124,7 @@ type reducer struct {
 
 	inBody    bool
 	block     []byte // the header block being read (to find Content-Type)
+	blockCopy []byte // the last header block read
 	headerLen int
 	lineLen   int  // bytes of the current header line so far
 	midLine   bool // the previous fragment did not end its line
@@ -107,6 +132,18 @@ type reducer struct {
 	bodyCap int64
 	bodyLen int64
 	bodyCut bool
+
+	// A coordinator's base64 attachment is decoded into a blob as it is
+	// read (spool), and its part keeps only its header, with BlobHeader
+	// naming the blob inserted at markAt.
+	blobs   func() BlobWriter
+	spool   bool
+	markAt  int
+	blob    BlobWriter
+	b64     []byte // base64 characters not decoded yet (< 4), then scratch
+	dec     []byte
+	badBlob bool
+	err     error
 }
 
 func (r *reducer) keep(b []byte) { r.out.Write(b) }
@@ -118,6 +155,7 @@ func (r *reducer) header(line []byte, full bool) {
 	if start {
 		r.lineLen = 0
 		if isBlank(line) {
+			r.markAt = r.out.Len()
 			r.keep(line)
 			r.startBody()
 			return
@@ -142,6 +180,7 @@ func (r *reducer) header(line []byte, full bool) {
 // body to keep, and whether a new header (an embedded message) follows.
 func (r *reducer) startBody() {
 	typ, boundary := contentType(r.block)
+	r.blockCopy = append(r.blockCopy[:0], r.block...)
 	r.block, r.headerLen = r.block[:0], 0
 	if boundary != "" {
 		r.boundaries[boundary] = true
@@ -155,6 +194,9 @@ func (r *reducer) startBody() {
 		r.bodyCap = min(r.otherCap, reduceOtherCap) // preamble
 	default:
 		r.bodyCap = r.otherCap
+		if r.spool && transferEncoding(r.blockCopy) == "base64" {
+			r.blob, r.badBlob, r.b64 = r.blobs(), false, r.b64[:0]
+		}
 	}
 	r.inBody, r.bodyLen, r.bodyCut = true, 0, false
 }
@@ -170,6 +212,9 @@ func (r *reducer) body(line []byte, full bool) {
 			b = string(t[:len(t)-2])
 		}
 		if r.boundaries[b] || r.boundaries[string(t)] {
+			if err := r.endBlob(); err != nil {
+				r.err = err
+			}
 			if r.bodyCut {
 				r.keep([]byte("\r\n"))
 			}
@@ -182,6 +227,10 @@ func (r *reducer) body(line []byte, full bool) {
 			return
 		}
 	}
+	if r.blob != nil {
+		r.decode(line)
+		return
+	}
 	if r.bodyLen+int64(len(line)) <= r.bodyCap && !r.bodyCut {
 		r.bodyLen += int64(len(line))
 		r.keep(line)
@@ -189,6 +238,102 @@ func (r *reducer) body(line []byte, full bool) {
 	}
 	r.bodyCut = true
 	r.cut(line)
+}
+
+// BlobHeader, in a part of a message as the watcher hands it over, names the
+// blob its body was decoded into while it was read: "HANDLE; size=N"
+// (store.BlobInfo), or "invalid" when its base64 could not be decoded. The
+// handle is a keyed hash only the store makes, so mail cannot name a blob it
+// did not bring.
+const BlobHeader = "X-Consultd-Blob"
+
+// decode feeds one base64 line to the blob.
+func (r *reducer) decode(line []byte) {
+	if r.badBlob {
+		return
+	}
+	for _, c := range line {
+		switch {
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '+', c == '/', c == '=':
+			r.b64 = append(r.b64, c)
+		case c == ' ', c == '\t', c == '\r', c == '\n':
+		default:
+			r.badBlob = true
+			return
+		}
+	}
+	if n := len(r.b64) / 4 * 4; n >= 4<<10 {
+		r.flushB64(n)
+	}
+}
+
+func (r *reducer) flushB64(n int) {
+	if r.badBlob || n == 0 {
+		return
+	}
+	r.dec = slices.Grow(r.dec[:0], base64.StdEncoding.DecodedLen(n))[:base64.StdEncoding.DecodedLen(n)]
+	k, err := base64.StdEncoding.Decode(r.dec, r.b64[:n])
+	if err != nil {
+		r.badBlob = true
+		return
+	}
+	if _, err := r.blob.Write(r.dec[:k]); err != nil {
+		r.err = err
+		r.badBlob = true
+		return
+	}
+	r.b64 = append(r.b64[:0], r.b64[n:]...)
+}
+
+// endBlob ends the part being spooled, and names its blob in its header.
+func (r *reducer) endBlob() error {
+	if r.blob == nil {
+		return nil
+	}
+	b := r.blob
+	r.flushB64(len(r.b64))
+	if len(r.b64) > 0 { // characters after the last full quantum
+		r.badBlob = true
+	}
+	r.blob, r.b64 = nil, r.b64[:0]
+	if r.err != nil {
+		b.Abort()
+		return r.err
+	}
+	mark := BlobHeader + ": invalid\r\n"
+	if r.badBlob {
+		b.Abort()
+	} else {
+		handle, size, err := b.Close()
+		if err != nil {
+			return err
+		}
+		mark = fmt.Sprintf("%s: %s; size=%d\r\n", BlobHeader, handle, size)
+	}
+	tail := append([]byte(nil), r.out.Bytes()[r.markAt:]...)
+	r.out.Truncate(r.markAt)
+	r.out.WriteString(mark)
+	r.out.Write(tail)
+	return nil
+}
+
+// abortBlob drops a blob a failed read left open.
+func (r *reducer) abortBlob() {
+	if r.blob != nil {
+		r.blob.Abort()
+		r.blob = nil
+	}
+}
+
+var cteRe = regexp.MustCompile(`(?is)^content-transfer-encoding[ \t]*:[ \t]*([a-z0-9-]+)`)
+
+func transferEncoding(block []byte) string {
+	for _, field := range splitFields(block) {
+		if m := cteRe.FindSubmatch(field); m != nil {
+			return string(bytes.ToLower(m[1]))
+		}
+	}
+	return ""
 }
 
 func contentType(block []byte) (typ, boundary string) {

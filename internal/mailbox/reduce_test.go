@@ -3,6 +3,7 @@ package mailbox
 import (
 	"bytes"
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -70,7 +71,7 @@ func TestReduceBigMessages(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			whole := func([]byte) bool { return tt.whole }
-			out, elided, err := readReduced(strings.NewReader(tt.raw), int64(len(tt.raw)), whole)
+			out, elided, err := readReduced(strings.NewReader(tt.raw), int64(len(tt.raw)), whole, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -101,7 +102,7 @@ func TestReduceBigMessages(t *testing.T) {
 func TestReduceAsksWithTheHeader(t *testing.T) {
 	raw := redHdr + "Content-Type: text/plain\r\n\r\nhello\r\n"
 	var seen string
-	_, _, err := readReduced(strings.NewReader(raw), int64(len(raw)), func(h []byte) bool { seen = string(h); return false })
+	_, _, err := readReduced(strings.NewReader(raw), int64(len(raw)), func(h []byte) bool { seen = string(h); return false }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +119,7 @@ func FuzzReduce(f *testing.F) {
 	f.Add([]byte("Content-Type: message/rfc822\n\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n--b--\n"))
 	f.Add([]byte("no header at all\r\n"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		out, elided, err := readReduced(bytes.NewReader(raw), int64(len(raw)), nil)
+		out, elided, err := readReduced(bytes.NewReader(raw), int64(len(raw)), nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -136,4 +137,62 @@ func FuzzReduce(f *testing.F) {
 			t.Fatalf("reduced message does not parse")
 		}
 	})
+}
+
+// memBlob is a BlobWriter in memory, for the reducer's tests.
+type memBlob struct {
+	store   map[string][]byte
+	buf     bytes.Buffer
+	aborted *int
+}
+
+func (b *memBlob) Write(p []byte) (int, error) { return b.buf.Write(p) }
+func (b *memBlob) Abort()                      { *b.aborted++ }
+func (b *memBlob) Close() (string, int64, error) {
+	h := fmt.Sprintf("h%d", len(b.store))
+	b.store[h] = b.buf.Bytes()
+	return h, int64(b.buf.Len()), nil
+}
+
+// TestABigForwardsAttachmentIsStoredWhileRead: a coordinator's big message
+// is handed over with its text and headers, its base64 attachment (here
+// inside a forwarded message/rfc822) decoded into a blob as it was read and
+// named in its part; damaged base64 is marked invalid, never kept.
+func TestABigForwardsAttachmentIsStoredWhileRead(t *testing.T) {
+	pdf := make([]byte, 5<<20+3)
+	for i := range pdf {
+		pdf[i] = byte(i * 7 % 251)
+	}
+	enc := base64.StdEncoding.EncodeToString(pdf)
+	var lines strings.Builder
+	for len(enc) > 76 {
+		lines.WriteString(enc[:76] + "\r\n")
+		enc = enc[76:]
+	}
+	lines.WriteString(enc + "\r\n")
+	raw := "From: Rania <rania@coal.example>\r\nSubject: Fwd: invitation\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/mixed; boundary=outer\r\n\r\n--outer\r\nContent-Type: text/plain\r\n\r\nPlease consult.\r\n" +
+		"--outer\r\nContent-Type: message/rfc822\r\n\r\nFrom: envoy@un.example\r\nSubject: Invitation\r\n" +
+		"Content-Type: multipart/mixed; boundary=inner\r\n\r\n--inner\r\nContent-Type: text/plain\r\n\r\nYou are invited.\r\n" +
+		"--inner\r\nContent-Type: application/pdf; name=\"note.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" + lines.String() +
+		"--inner\r\nContent-Type: application/octet-stream; name=\"bad.bin\"\r\nContent-Transfer-Encoding: base64\r\n\r\nnot*base64\r\n" +
+		"--inner--\r\n--outer--\r\n"
+	blobs := map[string][]byte{}
+	aborted := 0
+	out, elided, err := readReduced(strings.NewReader(raw), int64(len(raw)), func([]byte) bool { return true },
+		func() BlobWriter { return &memBlob{store: blobs, aborted: &aborted} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) > 4<<10 || elided != 0 {
+		t.Fatalf("handed over %d bytes (elided %d): the attachment was kept in the message", len(out), elided)
+	}
+	if len(blobs) != 1 || !bytes.Equal(blobs["h0"], pdf) || aborted != 1 {
+		t.Fatalf("%d blobs (%d aborted); the PDF's is %d bytes, want %d", len(blobs), aborted, len(blobs["h0"]), len(pdf))
+	}
+	for _, want := range []string{"You are invited.", "Please consult.", "X-Consultd-Blob: h0; size=5242883\r\n\r\n--inner", "X-Consultd-Blob: invalid\r\n", "--outer--"} {
+		if !strings.Contains(string(out), want) {
+			t.Fatalf("the message handed over lacks %q:\n%s", want, out)
+		}
+	}
 }

@@ -104,6 +104,11 @@ type Config struct {
 	// is above 0, so that a full inbox is read first. Called on the
 	// watcher's goroutine: it must not block.
 	Backlog func(waiting int)
+	// Blobs, when set, stores each base64 attachment of such a message while
+	// it is read (decoded, chunk by chunk), so that neither the message nor
+	// the attachment is ever whole in memory; its part then carries only its
+	// header and a BlobHeader naming the blob. nil: read into Raw.
+	Blobs func() BlobWriter
 	// MinBackoff and MaxBackoff bound the reconnect delay (default 1 s, 60 s).
 	MinBackoff, MaxBackoff time.Duration
 	// CommandTimeout bounds each IMAP command (default 2 minutes); body

@@ -28,6 +28,11 @@ type Attachment struct {
 	Data        []byte // transfer-decoded bytes, exactly as sent (cut short when Truncated)
 	Size        int64  // decoded size of the whole part
 	Truncated   bool   // Data holds only the first bytes: the message exceeded the attachment budget (see Options)
+	// Blob is the store's handle of the bytes when the watcher stored them
+	// while reading a big message (the part's X-Consultd-Blob header, see
+	// mailbox.BlobHeader); Data is then empty. "invalid": they could not be
+	// decoded.
+	Blob string
 }
 
 // Message is what consultd knows about one message.

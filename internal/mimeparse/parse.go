@@ -9,6 +9,7 @@ import (
 	"net/mail"
 	"net/textproto"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -772,6 +773,15 @@ func (p *parser) attachment(m *Message, part *message.Entity, typ, filename, dis
 		Data:        kept,
 		Size:        total,
 		Truncated:   int64(len(kept)) < total,
+	}
+	if v := strings.TrimSpace(part.Header.Get("X-Consultd-Blob")); v != "" {
+		// Stored while read (mailbox.BlobHeader): "HANDLE; size=N".
+		handle, size, _ := strings.Cut(v, ";")
+		a.Blob = strings.TrimSpace(handle)
+		if n, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(size), "size="), 10, 64); err == nil && n >= 0 {
+			a.Size = n
+		}
+		a.Truncated = false
 	}
 	if a.Truncated {
 		m.Warnings = append(m.Warnings, fmt.Sprintf("%s: attachment %q of %s: only its first %s kept (limit on attachment data per message)",

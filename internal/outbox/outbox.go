@@ -10,6 +10,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
@@ -30,18 +31,18 @@ type Queue struct {
 	Undelivered func(ctx context.Context, id int64, reason string, rejected []sender.Rejection, mark func(*sql.Tx) error) error
 }
 
-// Due returns the messages to deliver now, with their attachments read from
-// the blobs they refer to: once per call, so a fan-out's items due together
-// share one copy of the invitation's attachments, and nothing is kept after.
+// Due returns the messages to deliver now. Their attachments are readers of
+// the blobs they refer to, which read one chunk at a time only while the
+// message is written into SMTP DATA: a batch of a fan-out holds no copy of
+// the invitation's attachments.
 func (q Queue) Due(ctx context.Context, now time.Time, limit int) ([]sender.Item, error) {
 	rows, err := store.DueOutbox(ctx, q.Store.DB(), now, limit)
 	if err != nil {
 		return nil, err
 	}
 	var items []sender.Item
-	blobs := map[string][]byte{}
 	for _, r := range rows {
-		m, err := q.mail(ctx, r.Payload, blobs)
+		m, err := q.mail(ctx, r.Payload)
 		if err != nil {
 			// A row we cannot read is a bug, not a delivery problem: fail it loudly.
 			if ferr := q.Failed(ctx, r.ID, "unreadable outbox payload: "+err.Error(), nil); ferr != nil {
@@ -56,7 +57,7 @@ func (q Queue) Due(ctx context.Context, now time.Time, limit int) ([]sender.Item
 }
 
 // mail turns a stored payload into what the sender builds MIME from.
-func (q Queue) mail(ctx context.Context, payload []byte, blobs map[string][]byte) (sender.Mail, error) {
+func (q Queue) mail(ctx context.Context, payload []byte) (sender.Mail, error) {
 	p, err := store.DecodeMail(payload)
 	if err != nil {
 		return sender.Mail{}, err
@@ -68,15 +69,18 @@ func (q Queue) mail(ctx context.Context, payload []byte, blobs map[string][]byte
 		a := senderAddress(*p.ReplyTo)
 		m.ReplyTo = &a
 	}
+	db := q.Store.DB()
 	for _, a := range p.Attachments {
-		data, ok := blobs[a.SHA256]
-		if !ok {
-			if data, err = store.Blob(ctx, q.Store.DB(), a.SHA256); err != nil {
-				return sender.Mail{}, fmt.Errorf("attachment %s: %w", a.Filename, err)
-			}
-			blobs[a.SHA256] = data
+		// Checked now (a missing blob fails the row loudly, as an unreadable
+		// payload); read only when sent, afresh at each attempt, so a
+		// redelivery writes the same bytes.
+		b, err := store.OpenBlob(ctx, db, a.SHA256)
+		if err != nil {
+			return sender.Mail{}, fmt.Errorf("attachment %s: %w", a.Filename, err)
 		}
-		m.Attachments = append(m.Attachments, sender.Attachment{Filename: a.Filename, ContentType: a.ContentType, Data: data})
+		key, size := a.SHA256, b.Size()
+		m.Attachments = append(m.Attachments, sender.Attachment{Filename: a.Filename, ContentType: a.ContentType,
+			Open: func() io.ReadSeeker { return store.NewBlobReader(ctx, db, key, size) }})
 	}
 	return m, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"io"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -49,8 +50,11 @@ func TestTheQueueRebuildsEachMessageAndRecordsItsFate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(items) != 1 || items[0].Mail.To[0].Name != "Baytna" || !bytes.Equal(items[0].Mail.Attachments[0].Data, pdf) {
+	if len(items) != 1 || items[0].Mail.To[0].Name != "Baytna" || len(items[0].Mail.Attachments) != 1 {
 		t.Fatalf("due items: %+v", items)
+	}
+	if b, err := io.ReadAll(items[0].Mail.Attachments[0].Open()); err != nil || !bytes.Equal(b, pdf) {
+		t.Fatalf("the attachment reads %d bytes (%v), want the PDF", len(b), err)
 	}
 	if len(told) != 1 || !bytes.Contains([]byte(told[0]), []byte("unreadable outbox payload")) {
 		t.Fatalf("the unreadable row was not failed loudly: %v", told)
@@ -104,8 +108,19 @@ func TestEveryFieldOfTheStoredMailReachesTheSender(t *testing.T) {
 		To: []sender.Address{{Name: "Baytna", Addr: "info@baytna.example"}}, Cc: []sender.Address{{Addr: "backup@baytna.example"}},
 		Bcc: []sender.Address{{Addr: "coalition@coal.example"}}, Subject: "[Consultation 2026-01] x", Text: "نص", HTML: "<p dir=rtl>نص</p>",
 		Lang: "ar", InReplyTo: "orig@envoy.example", References: []string{"a@x", "orig@envoy.example"}, Headers: map[string]string{"Auto-Submitted": "auto-replied"},
-		Attachments: []sender.Attachment{{Filename: "agenda.pdf", ContentType: "application/pdf", Data: pdf}}}
-	if got := items[0].Mail; !reflect.DeepEqual(got, want) {
+		Attachments: []sender.Attachment{{Filename: "agenda.pdf", ContentType: "application/pdf"}}}
+	got := items[0].Mail
+	// The attachment is a reader of the blob, opened afresh for each build.
+	for range 2 {
+		if len(got.Attachments) != 1 || got.Attachments[0].Open == nil {
+			t.Fatalf("attachments %+v: want a reader of the blob", got.Attachments)
+		}
+		if b, err := io.ReadAll(got.Attachments[0].Open()); err != nil || !bytes.Equal(b, pdf) {
+			t.Fatalf("the attachment reads %d bytes (%v), want the PDF's %d", len(b), err, len(pdf))
+		}
+	}
+	got.Attachments[0].Open = nil
+	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("the sender gets\n%+v\nwant\n%+v", got, want)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"regexp"
 	"slices"
 	"strings"
@@ -92,8 +93,11 @@ func TestAnAttachmentIsStoredOnceAndSentToEveryMember(t *testing.T) {
 			if it.Mail.Subject == "" || !strings.HasPrefix(it.Mail.MessageID, "c-") {
 				continue
 			}
-			if len(it.Mail.Attachments) != 1 || !bytes.Equal(it.Mail.Attachments[0].Data, pdf) || it.Mail.Attachments[0].Filename != "Concept note.pdf" {
+			if len(it.Mail.Attachments) != 1 || it.Mail.Attachments[0].Filename != "Concept note.pdf" {
 				t.Fatalf("%s: the consultation does not carry the PDF", it.Mail.MessageID)
+			}
+			if b, err := io.ReadAll(it.Mail.Attachments[0].Open()); err != nil || !bytes.Equal(b, pdf) {
+				t.Fatalf("%s: the consultation's attachment reads %d bytes (%v), not the PDF", it.Mail.MessageID, len(b), err)
 			}
 			msg, err := sender.Build(it.Mail)
 			if err != nil {
@@ -156,5 +160,76 @@ func TestABatchOfRepliesIsHandledAsEachAlone(t *testing.T) {
 	}
 	if n := len(h.outbox("receipt")); n != 2 {
 		t.Fatalf("%d receipts queued, want one per answering member", n)
+	}
+}
+
+// spooled is raw as the watcher hands over a big coordinator's message:
+// its base64 PDF already in a blob (written through w), the part keeping
+// only its header and the blob's handle.
+func spooled(t *testing.T, raw []byte, handle string, size int64) []byte {
+	t.Helper()
+	i := bytes.Index(raw, []byte("Content-Transfer-Encoding: base64\r\n\r\n"))
+	j := bytes.LastIndex(raw, []byte("--000000000000b1--"))
+	if i < 0 || j < i {
+		t.Fatal("no base64 attachment to spool")
+	}
+	return slices.Concat(raw[:i], []byte(fmt.Sprintf("Content-Transfer-Encoding: base64\r\nX-Consultd-Blob: %s; size=%d\r\n\r\n", handle, size)), raw[j:])
+}
+
+// TestABigForwardStoredWhileReadOpensTheSameRound: a forward whose PDF the
+// watcher stored while reading it consults every member with the same
+// attachment as the forward read whole; a handle nobody stored (forged, or
+// swept) sends it to Needs-Review and opens nothing.
+func TestABigForwardStoredWhileReadOpensTheSameRound(t *testing.T) {
+	pdf := bytes.Repeat([]byte("%PDF-1.7 concept note \x00\xff\n"), 200000) // ~5 MB
+	attachments := func(h *harness) [][]byte {
+		items, err := outbox.Queue{Store: h.e.Store}.Due(h.ctx, h.now.Add(1000*time.Hour), 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out [][]byte
+		for _, it := range items {
+			if strings.HasPrefix(it.Mail.MessageID, "c-") && len(it.Mail.Attachments) == 1 {
+				b, err := io.ReadAll(it.Mail.Attachments[0].Open())
+				if err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, b)
+			}
+		}
+		return out
+	}
+	whole := newHarness(t, false)
+	if d := whole.handle(withPDF(t, story.Forward("Rania", "rania@coal.example", "coalition@coal.example", whole.now), pdf)); d != store.Processed {
+		t.Fatalf("forward read whole went to %s", d)
+	}
+	h := newHarness(t, false)
+	w := store.NewBlobWriter(h.ctx, h.e.Store.DB())
+	w.Write(pdf)
+	info, err := w.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fwd := withPDF(t, story.Forward("Rania", "rania@coal.example", "coalition@coal.example", h.now), pdf)
+	if d := h.handle(spooled(t, fwd, info.Handle, info.Size)); d != store.Processed {
+		t.Fatalf("forward stored while read went to %s", d)
+	}
+	got, want := attachments(h), attachments(whole)
+	if len(got) != len(h.cfg.Members) || len(got) != len(want) {
+		t.Fatalf("%d consultations with the PDF, want %d", len(got), len(want))
+	}
+	for i := range got {
+		if !bytes.Equal(got[i], want[i]) || !bytes.Equal(got[i], pdf) {
+			t.Fatalf("consultation %d carries %d bytes, not the PDF's %d", i, len(got[i]), len(pdf))
+		}
+	}
+
+	forged := newHarness(t, false)
+	fwd = withPDF(t, story.Forward("Rania", "rania@coal.example", "coalition@coal.example", forged.now), []byte("x"))
+	if d := forged.handle(spooled(t, fwd, info.Handle, info.Size)); d != store.Review {
+		t.Fatalf("a forward naming a blob this database never stored went to %s", d)
+	}
+	if n := len(attachments(forged)); n != 0 {
+		t.Fatalf("%d consultations queued for it", n)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"consultd/internal/answer"
@@ -49,6 +50,7 @@ type Engine struct {
 	// publishing serialises rebuilding publish_dir: each build reads the
 	// store inside it, so the last one has every statement committed.
 	publishing sync.Mutex
+	swept      atomic.Int64 // unix time of the last sweepBlobs
 }
 
 // New returns an engine with the real clock.

@@ -2,6 +2,7 @@ package round
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -98,7 +99,16 @@ func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, 
 	var atts []store.Attachment
 	var names []string
 	for _, a := range inv.Attachments {
-		atts = append(atts, store.Attachment{Filename: a.Filename, ContentType: a.ContentType, Data: a.Data})
+		if a.Blob != "" {
+			// Stored while the watcher read the message: the round claims it.
+			if _, err := store.BlobByHandle(ctx, st.tx, a.Blob); errors.Is(err, store.ErrNotFound) {
+				return outcome{kind: "invitation", disp: store.Review,
+					note: fmt.Sprintf("attachment %q could not be read (damaged base64, or no longer stored); no round opened", a.Filename)}, nil
+			} else if err != nil {
+				return outcome{}, err
+			}
+		}
+		atts = append(atts, store.Attachment{Filename: a.Filename, ContentType: a.ContentType, Data: a.Data, Handle: a.Blob})
 		names = append(names, a.Filename)
 	}
 	var ps []*store.Participant

@@ -46,7 +46,29 @@ func (e *Engine) Tick(ctx context.Context) error {
 	if err := e.digest(ctx); err != nil {
 		e.Log.Error("reaction digest failed", "err", err)
 	}
+	e.sweepBlobs(ctx)
 	return nil
+}
+
+// blobGrace is how long a big message's attachment, stored while the
+// message was read, waits for a round to claim it: longer than a
+// confirmation waits for its CONFIRM (the replayed forward names it).
+const blobGrace = ConfirmationValidity + 24*time.Hour
+
+// sweepBlobs removes, once an hour, the attachments stored for mail that
+// opened no round (store.SweepBlobs).
+func (e *Engine) sweepBlobs(ctx context.Context) {
+	now := e.Now()
+	if last := e.swept.Load(); last != 0 && now.Unix()-last < 3600 {
+		return
+	}
+	e.swept.Store(now.Unix())
+	n, err := store.SweepBlobs(ctx, e.Store.DB(), now.Add(-blobGrace))
+	if err != nil {
+		e.Log.Error("sweeping unclaimed attachments failed", "err", err)
+	} else if n > 0 {
+		e.Log.Info("unclaimed attachments removed", "blobs", n)
+	}
 }
 
 // remind sends each member who has not answered one reminder per configured

@@ -15,9 +15,14 @@
 package sender
 
 import (
+	"bufio"
 	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"path"
 	"regexp"
@@ -36,15 +41,19 @@ type Address struct {
 	Addr string `json:"addr"`
 }
 
-// Attachment is a file sent with a message.
+// Attachment is a file sent with a message: Data, or what Open reads.
 type Attachment struct {
 	Filename    string `json:"filename"`
 	ContentType string `json:"content_type,omitempty"` // "" => application/octet-stream
 	Data        []byte `json:"data"`
+	// Open, when set, returns a new reader of the bytes at each Build, which
+	// go-mail reads only while it writes the message into SMTP DATA: the
+	// outbox's stored blob, one chunk at a time, never the whole file.
+	Open func() io.ReadSeeker `json:"-"`
 }
 
 // Mail is one outgoing message as the sender builds it into MIME: the
-// outbox's stored payload (store.Mail) with its attachments' bytes read.
+// outbox's stored payload (store.Mail) with readers of its attachments.
 type Mail struct {
 	MessageID string    `json:"message_id"` // without <>, on the coalition's domain; required
 	Date      time.Time `json:"date"`       // zero => time of delivery
@@ -113,9 +122,136 @@ var (
 	langTag    = regexp.MustCompile(`^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$`)
 )
 
+// Message is a built MIME message, written by WriteTo.
+//
+// go-mail v0.8.1 encodes every part into a bytes.Buffer before it copies it
+// out (msgWriter.writeBody), so an attachment it writes is held whole, in
+// base64: a 25 MB PDF is 34 MB of heap per message. go-mail therefore builds
+// the headers and the text; the attachments are written here, each read
+// (Attachment.Open) and base64-encoded straight into w.
+type Message struct {
+	msg  *gomail.Msg
+	atts []Attachment
+}
+
+// WriteTo writes the message (into SMTP DATA).
+func (m *Message) WriteTo(w io.Writer) (int64, error) {
+	if len(m.atts) == 0 {
+		return m.msg.WriteTo(w)
+	}
+	var text bytes.Buffer // the headers and text parts: small
+	if _, err := m.msg.WriteTo(&text); err != nil {
+		return 0, err
+	}
+	raw := text.Bytes()
+	i := bytes.Index(raw, []byte("\r\n\r\n"))
+	if i < 0 {
+		return 0, errors.New("built message without a header")
+	}
+	var top, inner []byte // the text's own Content-Type and -Transfer-Encoding move into its part
+	for _, f := range headerFields(raw[:i+2]) {
+		l := strings.ToLower(string(f))
+		if strings.HasPrefix(l, "content-type:") || strings.HasPrefix(l, "content-transfer-encoding:") {
+			inner = append(inner, f...)
+		} else {
+			top = append(top, f...)
+		}
+	}
+	var rnd [16]byte
+	_, _ = rand.Read(rnd[:])
+	boundary := hex.EncodeToString(rnd[:])
+	cw := &countWriter{w: w}
+	bw := bufio.NewWriterSize(cw, 32<<10)
+	bw.Write(top)
+	fmt.Fprintf(bw, "Content-Type: multipart/mixed;\r\n boundary=\"%s\"\r\n\r\nThis is a multi-part message in MIME format.\r\n", boundary)
+	fmt.Fprintf(bw, "--%s\r\n", boundary)
+	bw.Write(inner)
+	bw.WriteString("\r\n")
+	bw.Write(raw[i+4:])
+	for _, a := range m.atts {
+		fmt.Fprintf(bw, "\r\n--%s\r\n", boundary)
+		name := cleanFilename(a.Filename)
+		ct := strings.TrimSpace(a.ContentType)
+		if ct == "" {
+			ct = "application/octet-stream"
+		}
+		mt, params, _ := mime.ParseMediaType(ct)
+		params["name"] = name
+		fmt.Fprintf(bw, "Content-Type: %s\r\nContent-Disposition: %s\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+			mime.FormatMediaType(mt, params), mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+		var r io.Reader
+		if a.Open != nil {
+			r = a.Open()
+		} else {
+			r = bytes.NewReader(a.Data)
+		}
+		enc := base64.NewEncoder(base64.StdEncoding, &lineWrapper{w: bw})
+		if _, err := io.Copy(enc, r); err != nil {
+			return cw.n, fmt.Errorf("attachment %s: %w", name, err)
+		}
+		if err := enc.Close(); err != nil {
+			return cw.n, err
+		}
+	}
+	fmt.Fprintf(bw, "\r\n--%s--\r\n", boundary)
+	err := bw.Flush()
+	return cw.n, err
+}
+
+// headerFields splits a header block into its (folded) fields.
+func headerFields(block []byte) [][]byte {
+	var out [][]byte
+	for _, l := range bytes.SplitAfter(block, []byte("\n")) {
+		if len(l) == 0 {
+			continue
+		}
+		if (l[0] == ' ' || l[0] == '\t') && len(out) > 0 {
+			out[len(out)-1] = append(out[len(out)-1], l...)
+			continue
+		}
+		out = append(out, append([]byte(nil), l...))
+	}
+	return out
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// lineWrapper breaks base64 into lines of 76 characters (RFC 2045).
+type lineWrapper struct {
+	w   io.Writer
+	col int
+}
+
+func (l *lineWrapper) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		k := min(len(p), 76-l.col)
+		if _, err := l.w.Write(p[:k]); err != nil {
+			return 0, err
+		}
+		p, l.col = p[k:], l.col+k
+		if l.col == 76 {
+			if _, err := l.w.Write([]byte("\r\n")); err != nil {
+				return 0, err
+			}
+			l.col = 0
+		}
+	}
+	return n, nil
+}
+
 // Build turns m into a MIME message. It fails only on data that would fail
 // the same way on every attempt (missing Message-ID, invalid address, …).
-func Build(m Mail) (*gomail.Msg, error) {
+func Build(m Mail) (*Message, error) {
 	id, ok := normalizeMsgID(m.MessageID)
 	if !ok {
 		return nil, fmt.Errorf("message %q: Message-ID must look like local@domain", m.MessageID)
@@ -159,11 +295,11 @@ func Build(m Mail) (*gomail.Msg, error) {
 		msg.AddAlternativeString(gomail.TypeTextHTML, html, gomail.WithPartEncoding(bodyEncoding(html)))
 	}
 	for i, a := range m.Attachments {
-		if err := attach(msg, a); err != nil {
+		if err := checkAttachment(a); err != nil {
 			return nil, fmt.Errorf("message %s: attachment %d: %w", id, i+1, err)
 		}
 	}
-	return msg, nil
+	return &Message{msg: msg, atts: m.Attachments}, nil
 }
 
 func setAddresses(msg *gomail.Msg, m Mail) error {
@@ -225,18 +361,14 @@ func setExtraHeaders(msg *gomail.Msg, extra map[string]string) error {
 	return nil
 }
 
-func attach(msg *gomail.Msg, a Attachment) error {
-	name := cleanFilename(a.Filename)
+func checkAttachment(a Attachment) error {
 	ct := strings.TrimSpace(a.ContentType)
 	if ct == "" {
-		ct = "application/octet-stream"
+		return nil // application/octet-stream
 	}
 	if _, _, err := mime.ParseMediaType(ct); err != nil || strings.ContainsAny(ct, "\r\n") {
 		return fmt.Errorf("content type %q: not a media type", a.ContentType)
 	}
-	// A ReadSeeker is encoded straight into the SMTP stream; AttachReader
-	// would copy the bytes first (a 25 MB attachment, twice in memory).
-	msg.AttachReadSeeker(name, bytes.NewReader(a.Data), gomail.WithFileContentType(gomail.ContentType(ct)))
 	return nil
 }
 

@@ -2,9 +2,13 @@ package sender
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
+	"io"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-message/mail"
 )
@@ -167,5 +171,36 @@ func TestOutboxJSONRebuildsTheSameMessage(t *testing.T) {
 		if a, b := first.Header.Get(k), second.Header.Get(k); a != b {
 			t.Errorf("%s differs after the outbox round trip: %q vs %q", k, a, b)
 		}
+	}
+}
+
+// TestAStreamedAttachmentIsReadAfreshAtEachBuild: an attachment given as a
+// reader (the outbox's blob) is opened at each Build and written whole into
+// the message each time, so a redelivery sends the same attachment.
+func TestAStreamedAttachmentIsReadAfreshAtEachBuild(t *testing.T) {
+	data := bytes.Repeat([]byte("%PDF-1.7 \x00\xff concept note "), 20000)
+	opened := 0
+	m := Mail{MessageID: "c-1@coal.example", Date: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC),
+		From: Address{Addr: "coalition@coal.example"}, To: []Address{{Addr: "info@baytna.example"}}, Subject: "x", Text: "y",
+		Attachments: []Attachment{{Filename: "note.pdf", ContentType: "application/pdf",
+			Open: func() io.ReadSeeker { opened++; return bytes.NewReader(data) }}}}
+	boundary := regexp.MustCompile(`[0-9a-f]{32,}`)
+	var outs []string
+	for range 2 {
+		msg, err := Build(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if _, err := msg.WriteTo(&b); err != nil {
+			t.Fatal(err)
+		}
+		outs = append(outs, boundary.ReplaceAllString(b.String(), "B"))
+	}
+	if opened != 2 || outs[0] != outs[1] {
+		t.Fatalf("opened %d times; the two builds differ: %v", opened, outs[0] != outs[1])
+	}
+	if enc := base64.StdEncoding.EncodeToString(data); !strings.Contains(strings.ReplaceAll(outs[0], "\r\n", ""), enc) {
+		t.Fatal("the attachment's bytes are not in the message")
 	}
 }

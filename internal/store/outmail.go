@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -73,8 +72,9 @@ func DecodeMail(payload []byte) (Mail, error) {
 	return m, nil
 }
 
-// PutBlob stores data once, under its SHA-256, and returns that (hex).
-func PutBlob(ctx context.Context, tx *sql.Tx, data []byte) (string, error) {
+// putBlobV6 is how migration 6 stored a blob (one value, before migration
+// 10 cut blobs in chunks); migrateBlobs runs before the chunks table exists.
+func putBlobV6(ctx context.Context, tx *sql.Tx, data []byte) (string, error) {
 	sum := sha256.Sum256(data)
 	key := hex.EncodeToString(sum[:])
 	if _, err := tx.ExecContext(ctx, `INSERT INTO blobs (sha256, size, data) VALUES (?,?,?) ON CONFLICT(sha256) DO NOTHING`,
@@ -82,19 +82,6 @@ func PutBlob(ctx context.Context, tx *sql.Tx, data []byte) (string, error) {
 		return "", fmt.Errorf("store blob: %w", err)
 	}
 	return key, nil
-}
-
-// Blob returns the bytes stored under key, or ErrNotFound.
-func Blob(ctx context.Context, q Querier, key string) ([]byte, error) {
-	var data []byte
-	err := q.QueryRowContext(ctx, `SELECT data FROM blobs WHERE sha256=?`, key).Scan(&data)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if data == nil && err == nil {
-		data = []byte{}
-	}
-	return data, err
 }
 
 // migrateBlobs (after migration 6) moves every round attachment into blobs
@@ -137,7 +124,7 @@ func moveAttachments(ctx context.Context, tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, `SELECT data FROM round_attachments WHERE id=?`, id).Scan(&data); err != nil {
 			return err
 		}
-		key, err := PutBlob(ctx, tx, data)
+		key, err := putBlobV6(ctx, tx, data)
 		if err != nil {
 			return err
 		}
@@ -169,7 +156,7 @@ func payloadV2(ctx context.Context, tx *sql.Tx, payload []byte) ([]byte, error) 
 	}
 	refs := []AttachmentRef{}
 	for _, a := range atts {
-		key, err := PutBlob(ctx, tx, a.Data)
+		key, err := putBlobV6(ctx, tx, a.Data)
 		if err != nil {
 			return nil, err
 		}

@@ -42,7 +42,10 @@ func TestAVersion1DatabaseKeepsOneCopyOfEachAttachment(t *testing.T) {
 				return err
 			}
 		}
-		return migrateBlobs(ctx, tx)
+		if err := migrateBlobs(ctx, tx); err != nil {
+			return err
+		}
+		return migrateChunks(ctx, tx) // and on to chunks, as an upgrade runs 6 then 10
 	})
 	if err != nil {
 		t.Fatal(err)

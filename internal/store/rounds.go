@@ -41,17 +41,20 @@ type Round struct {
 }
 
 // Attachment is an original invitation attachment kept with its round; its
-// bytes are stored once, as the blob SHA256.
+// bytes are stored once, as the blob SHA256: from Data, or, for a big
+// message's attachment stored while it was read, the blob Handle names.
 type Attachment struct {
 	Filename    string
 	ContentType string
 	SHA256      string // set by InsertRound
+	Size        int64  // set by InsertRound
 	Data        []byte
+	Handle      string // BlobInfo.Handle; Data is then empty
 }
 
 // Ref is how the outbox refers to a once InsertRound has stored it.
 func (a Attachment) Ref() AttachmentRef {
-	return AttachmentRef{Filename: a.Filename, ContentType: a.ContentType, SHA256: a.SHA256, Size: int64(len(a.Data))}
+	return AttachmentRef{Filename: a.Filename, ContentType: a.ContentType, SHA256: a.SHA256, Size: a.Size}
 }
 
 // Participant is one member organisation in one round, with its latest answer.
@@ -129,11 +132,20 @@ func InsertRound(ctx context.Context, tx *sql.Tx, r *Round, atts []Attachment, p
 	}
 	for i := range atts {
 		a := &atts[i]
-		key, err := PutBlob(ctx, tx, a.Data)
-		if err != nil {
-			return err
+		if a.Handle != "" {
+			b, err := BlobByHandle(ctx, tx, a.Handle)
+			if err != nil {
+				return fmt.Errorf("attachment %s: %w", a.Filename, err)
+			}
+			a.SHA256, a.Size = b.SHA256, b.Size
+		} else {
+			key, err := PutBlob(ctx, tx, a.Data)
+			if err != nil {
+				return err
+			}
+			a.SHA256, a.Size = key, int64(len(a.Data))
 		}
-		a.SHA256 = key
+		key := a.SHA256
 		if _, err := tx.ExecContext(ctx, `INSERT INTO round_attachments (round_id, filename, content_type, sha256, data) VALUES (?,?,?,?,x'')`,
 			r.ID, a.Filename, a.ContentType, key); err != nil {
 			return fmt.Errorf("insert attachment: %w", err)
@@ -309,23 +321,23 @@ func AttachmentRefs(ctx context.Context, q Querier, roundID string) ([]Attachmen
 	return out, rows.Err()
 }
 
-// Attachments returns a round's original attachments.
+// Attachments returns a round's original attachments with their bytes
+// (each whole in memory: for tools and tests; the sender reads blobs with
+// OpenBlob).
 func Attachments(ctx context.Context, q Querier, roundID string) ([]Attachment, error) {
-	rows, err := q.QueryContext(ctx, `SELECT a.filename, a.content_type, a.sha256, COALESCE(b.data, a.data) FROM round_attachments a
-		LEFT JOIN blobs b ON b.sha256 = a.sha256 WHERE a.round_id=? ORDER BY a.id`, roundID)
+	refs, err := AttachmentRefs(ctx, q, roundID)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	var out []Attachment
-	for rows.Next() {
-		var a Attachment
-		if err := rows.Scan(&a.Filename, &a.ContentType, &a.SHA256, &a.Data); err != nil {
-			return nil, err
+	for _, r := range refs {
+		data, err := Blob(ctx, q, r.SHA256)
+		if err != nil {
+			return nil, fmt.Errorf("attachment %s: %w", r.Filename, err)
 		}
-		out = append(out, a)
+		out = append(out, Attachment{Filename: r.Filename, ContentType: r.ContentType, SHA256: r.SHA256, Size: r.Size, Data: data})
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 const partCols = `round_id, member_id, name, language, emails, undeliverable, token, consult_message_id, reminders_sent,

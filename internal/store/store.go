@@ -283,12 +283,35 @@ CREATE TABLE probes (
 	arrived_at INTEGER NOT NULL DEFAULT 0
 );
 `,
+	// 10: blobs in chunks (BlobChunk bytes), written and read one chunk at a
+	// time, so that neither intake nor the fan-out holds an attachment whole;
+	// blobs keeps each one's size, the handle a spooled attachment is named
+	// by until a round claims it, and when it was written (SweepBlobs).
+	// migrateChunks moves the existing bytes.
+	`
+CREATE TABLE blob_chunks (
+	sha256 TEXT NOT NULL,                      -- the blob, or tmp-UNIXTIME-RANDOM while written
+	seq    INTEGER NOT NULL,
+	data   BLOB NOT NULL,
+	PRIMARY KEY (sha256, seq)
+);
+CREATE TABLE secrets (
+	name  TEXT PRIMARY KEY,
+	value BLOB NOT NULL
+);
+INSERT INTO secrets VALUES ('blob_handle', randomblob(32));
+ALTER TABLE blobs ADD COLUMN handle TEXT NOT NULL DEFAULT '';
+ALTER TABLE blobs ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX blobs_handle ON blobs(handle);
+CREATE INDEX round_attachments_sha256 ON round_attachments(sha256);
+`,
 }
 
 // afterMigration holds Go steps that run, in the same transaction, right
 // after the SQL migration of that number.
 var afterMigration = map[int]func(context.Context, *sql.Tx) error{
-	6: migrateBlobs,
+	6:  migrateBlobs,
+	10: migrateChunks,
 }
 
 func (s *Store) migrate(ctx context.Context) error {
