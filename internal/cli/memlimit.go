@@ -2,6 +2,7 @@ package cli
 
 import (
 	"log/slog"
+	"math"
 	"os"
 	"runtime/debug"
 
@@ -18,8 +19,23 @@ func setMemoryLimit(cfg *config.Config, log *slog.Logger) {
 		return
 	}
 	if cfg.MemoryLimit.Bytes <= 0 {
+		debug.SetMemoryLimit(math.MaxInt64) // memory_limit: 0, none (the default one was set for the loading)
 		return
 	}
 	debug.SetMemoryLimit(cfg.MemoryLimit.Bytes)
 	log.Info("soft memory limit set", "memory_limit", cfg.MemoryLimit.String())
+}
+
+// loadingMemoryLimit is the soft limit while the configuration is read: what
+// stays of a 15,000-member file is ~10 MB, and the parser's garbage would
+// otherwise take the heap to the configured limit first (peak RSS at start:
+// 65 MB without a limit, 55 MB at 40 MB, 45 MB at 24 MB).
+const loadingMemoryLimit = 24 << 20
+
+// defaultMemoryLimit sets loadingMemoryLimit until the configured limit
+// replaces it (setMemoryLimit).
+func defaultMemoryLimit() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(loadingMemoryLimit)
+	}
 }

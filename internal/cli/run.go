@@ -32,6 +32,7 @@ func runContext(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 	if !requireConfig("run", *path, stderr) {
 		return 2
 	}
+	defaultMemoryLimit() // reading a 15,000-member configuration is already work for the collector
 	cfg, ok := loadConfig(*path, stderr)
 	if !ok {
 		return 1
