@@ -301,6 +301,17 @@ func (s *Source) Invalidate(access string) {
 	}
 }
 
+// Expiry is when access expires, if it is the token the Source holds (zero
+// otherwise, or when the provider did not say).
+func (s *Source) Expiry(access string) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tok != nil && s.tok.AccessToken == access {
+		return s.tok.Expiry
+	}
+	return time.Time{}
+}
+
 // Fingerprint identifies a secret in records without revealing it (the
 // first 12 hex digits of its SHA-256).
 func Fingerprint(secret string) string {

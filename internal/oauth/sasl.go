@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -213,6 +214,15 @@ func (a *SMTPAuth) Next(_ []byte, more bool) ([]byte, error) {
 		return []byte{1}, nil
 	}
 	return []byte{}, nil
+}
+
+// Expiry is when the token this connection logged in with expires (zero:
+// unknown, or none sent).
+func (a *SMTPAuth) Expiry() time.Time {
+	if a.tok == "" {
+		return time.Time{}
+	}
+	return a.src.Expiry(a.tok)
 }
 
 // Invalidate forgets the token this connection used (the server refused

@@ -71,7 +71,8 @@ type session struct {
 	conn   *cancelConn
 	stop   func() bool // ends the current caller's ctx watch; false: it fired
 	opened time.Time
-	msgs   int // transactions started on it
+	until  time.Time // its login's expiry (an OAuth2 token); zero: none
+	msgs   int       // transactions started on it
 }
 
 // release stops watching the current caller's ctx. It returns false if ctx
@@ -92,7 +93,7 @@ func (s *Sender) take(ctx context.Context, fresh bool) (sc *session, reused bool
 			s.timer.Stop()
 		}
 		s.mu.Unlock()
-		if sc != nil && time.Since(sc.opened) < s.cfg.maxConnAge() {
+		if sc != nil && time.Since(sc.opened) < s.cfg.maxConnAge() && (sc.until.IsZero() || time.Now().Before(sc.until)) {
 			sc.stop = context.AfterFunc(ctx, sc.conn.cancel)
 			return sc, true, nil
 		}
@@ -100,11 +101,11 @@ func (s *Sender) take(ctx context.Context, fresh bool) (sc *session, reused bool
 			s.quit(sc)
 		}
 	}
-	c, conn, stop, err := s.dial(ctx, nil)
+	c, conn, stop, until, err := s.dialAuth(ctx, nil)
 	if err != nil {
 		return nil, false, err
 	}
-	return &session{c: c, conn: conn, stop: stop, opened: time.Now()}, false, nil
+	return &session{c: c, conn: conn, stop: stop, opened: time.Now(), until: until}, false, nil
 }
 
 // put keeps sc for the next Mail, or closes it when it has done its share.

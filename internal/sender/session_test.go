@@ -13,8 +13,10 @@ import (
 
 	"github.com/emersion/go-smtp"
 	gosmtp "github.com/wneessen/go-mail/smtp"
+	"golang.org/x/oauth2"
 
 	"consultd/internal/oauth"
+	"consultd/internal/testutil"
 )
 
 // connServer is a go-smtp server that counts connections and messages and
@@ -412,5 +414,40 @@ func TestARefusedTransactionLeavesTheConnectionForTheNext(t *testing.T) {
 				t.Fatalf("%d messages over %d connections, want 1 over %d", delivered, conns, tc.wantConns)
 			}
 		})
+	}
+}
+
+// A kept connection is not reused once the token it logged in with has
+// expired: providers end such sessions (Microsoft 365: AccessTokenExpired),
+// and the next mail goes on a new connection with a new token.
+func TestAKeptConnectionIsNotReusedPastItsTokensExpiry(t *testing.T) {
+	b, c := startBearer(t, "tok-1", "tok-2")
+	n := 0
+	var mu sync.Mutex
+	src := oauth.NewFunc("test", func(context.Context) (*oauth2.Token, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		return &oauth2.Token{AccessToken: "tok-" + strconv.Itoa(n), Expiry: time.Now().Add(800 * time.Millisecond)}, nil
+	})
+	c.Auth = func(ctx context.Context) gosmtp.Auth { return oauth.NewSMTPAuth(ctx, src, coalition, c.Port) }
+	s := New(c)
+	defer s.Close()
+	if _, err := s.Send(context.Background(), oauthMail()); err != nil {
+		t.Fatalf("first mail: %v", err)
+	}
+	expired := time.Now().Add(time.Second)
+	if !testutil.WaitFor(5*time.Second, func() bool { return time.Now().After(expired) }) {
+		t.Fatal("the clock did not pass the token's expiry")
+	}
+	if _, err := s.Send(context.Background(), oauthMail()); err != nil {
+		t.Fatalf("second mail: %v", err)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	mu.Lock()
+	defer mu.Unlock()
+	if b.conns != 2 || b.delivered != 2 || n != 2 {
+		t.Fatalf("%d connections, %d delivered, %d tokens fetched; want 2, 2, 2", b.conns, b.delivered, n)
 	}
 }

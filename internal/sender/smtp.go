@@ -338,17 +338,31 @@ func (s *Sender) transact(sc *session, m Mail, msg io.WriterTo, h Hooks) (rep Re
 // through go-mail, with our own dialer so that ctx can interrupt any step
 // until stop is called. onTLS, if set, sees the verified TLS handshake.
 func (s *Sender) dial(ctx context.Context, onTLS func(tls.ConnectionState)) (c *gosmtp.Client, conn *cancelConn, stop func() bool, err error) {
+	c, conn, stop, _, err = s.dialAuth(ctx, onTLS)
+	return c, conn, stop, err
+}
+
+// dialAuth is dial, also saying until when the connection's login is good:
+// an OAuth2 token's expiry (zero: no limit). Providers end a session whose
+// token expired (Microsoft 365: AccessTokenExpired), so a kept connection
+// is not reused past it.
+func (s *Sender) dialAuth(ctx context.Context, onTLS func(tls.ConnectionState)) (c *gosmtp.Client, conn *cancelConn, stop func() bool, until time.Time, err error) {
 	if s.cfg.Auth == nil {
-		return s.dialWith(ctx, s.passwordAuth(), onTLS)
+		c, conn, stop, err = s.dialWith(ctx, s.passwordAuth(), onTLS)
+		return c, conn, stop, time.Time{}, err
 	}
 	auth := s.cfg.Auth(ctx)
 	c, conn, stop, err = s.dialWith(ctx, auth, onTLS)
 	inv, ok := auth.(interface{ Invalidate() bool })
 	var e *Error
 	if err != nil && errors.As(err, &e) && e.Stage == StageAuth && ok && inv.Invalidate() {
-		c, conn, stop, err = s.dialWith(ctx, s.cfg.Auth(ctx), onTLS)
+		auth = s.cfg.Auth(ctx)
+		c, conn, stop, err = s.dialWith(ctx, auth, onTLS)
 	}
-	return c, conn, stop, err
+	if exp, ok := auth.(interface{ Expiry() time.Time }); ok && err == nil {
+		until = exp.Expiry()
+	}
+	return c, conn, stop, until, err
 }
 
 // passwordAuth is PLAIN or LOGIN with the configured password, or nil.
