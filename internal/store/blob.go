@@ -326,7 +326,7 @@ func Blob(ctx context.Context, q Querier, key string) ([]byte, error) {
 // before the round's transaction committed), and the chunks of a write a
 // crash interrupted. It returns how many blobs it removed.
 func SweepBlobs(ctx context.Context, db *sql.DB, before time.Time) (int, error) {
-	keys, err := strs(ctx, db, `SELECT sha256 FROM blobs b WHERE created_at < ?
+	keys, err := column[string](ctx, db, `SELECT sha256 FROM blobs b WHERE created_at < ?
 		AND NOT EXISTS (SELECT 1 FROM round_attachments a WHERE a.sha256 = b.sha256)`, before.Unix())
 	if err != nil {
 		return 0, err
@@ -363,7 +363,7 @@ func SweepBlobs(ctx context.Context, db *sql.DB, before time.Time) (int, error) 
 			return n, err
 		}
 	}
-	tmps, err := strs(ctx, db, `SELECT DISTINCT sha256 FROM blob_chunks WHERE sha256 LIKE 'tmp-%'`)
+	tmps, err := column[string](ctx, db, `SELECT DISTINCT sha256 FROM blob_chunks WHERE sha256 LIKE 'tmp-%'`)
 	if err != nil {
 		return n, err
 	}
@@ -381,27 +381,10 @@ func SweepBlobs(ctx context.Context, db *sql.DB, before time.Time) (int, error) 
 	return n, nil
 }
 
-func strs(ctx context.Context, q Querier, query string, args ...any) ([]string, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
-}
-
 // migrateChunks (after migration 10) moves each blob's bytes into chunks,
 // one blob in memory at a time.
 func migrateChunks(ctx context.Context, tx *sql.Tx) error {
-	keys, err := strs(ctx, tx, `SELECT sha256 FROM blobs b WHERE NOT EXISTS (SELECT 1 FROM blob_chunks c WHERE c.sha256 = b.sha256) ORDER BY sha256`)
+	keys, err := column[string](ctx, tx, `SELECT sha256 FROM blobs b WHERE NOT EXISTS (SELECT 1 FROM blob_chunks c WHERE c.sha256 = b.sha256) ORDER BY sha256`)
 	if err != nil {
 		return err
 	}

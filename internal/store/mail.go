@@ -120,20 +120,31 @@ func scanOutbox(sc scanner) (*OutboxRow, error) {
 }
 
 func queryOutbox(ctx context.Context, q Querier, where string, args ...any) ([]*OutboxRow, error) {
+	var out []*OutboxRow
+	err := eachOutbox(ctx, q, where, args, func(o *OutboxRow) error {
+		out = append(out, o)
+		return nil
+	})
+	return out, err
+}
+
+// eachOutbox calls fn with each row of the query, one row in memory at a time.
+func eachOutbox(ctx context.Context, q Querier, where string, args []any, fn func(*OutboxRow) error) error {
 	rows, err := q.QueryContext(ctx, `SELECT `+outboxCols+` FROM outbox `+where, args...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	var out []*OutboxRow
 	for rows.Next() {
 		o, err := scanOutbox(rows)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, o)
+		if err := fn(o); err != nil {
+			return err
+		}
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // DueOutbox returns the messages due by now, oldest first: pending ones to
@@ -295,19 +306,5 @@ func OutboxOfRound(ctx context.Context, q Querier, roundID string, notSent bool,
 	if notSent {
 		where += ` AND state<>'sent'`
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+outboxCols+` FROM outbox `+where+` ORDER BY id`, roundID)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		o, err := scanOutbox(rows)
-		if err != nil {
-			return err
-		}
-		if err := fn(o); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return eachOutbox(ctx, q, where+` ORDER BY id`, []any{roundID}, fn)
 }

@@ -91,7 +91,7 @@ func migrateBlobs(ctx context.Context, tx *sql.Tx) error {
 	if err := moveAttachments(ctx, tx); err != nil {
 		return err
 	}
-	ids, err := int64s(ctx, tx, `SELECT id FROM outbox ORDER BY id`)
+	ids, err := column[int64](ctx, tx, `SELECT id FROM outbox ORDER BY id`)
 	if err != nil {
 		return err
 	}
@@ -115,7 +115,7 @@ func migrateBlobs(ctx context.Context, tx *sql.Tx) error {
 }
 
 func moveAttachments(ctx context.Context, tx *sql.Tx) error {
-	ids, err := int64s(ctx, tx, `SELECT id FROM round_attachments WHERE sha256='' ORDER BY id`)
+	ids, err := column[int64](ctx, tx, `SELECT id FROM round_attachments WHERE sha256='' ORDER BY id`)
 	if err != nil {
 		return err
 	}
@@ -174,19 +174,20 @@ func payloadV2(ctx context.Context, tx *sql.Tx, payload []byte) ([]byte, error) 
 	return json.Marshal(fields)
 }
 
-func int64s(ctx context.Context, q Querier, query string) ([]int64, error) {
-	rows, err := q.QueryContext(ctx, query)
+// column reads a query's single column.
+func column[T any](ctx context.Context, q Querier, query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []int64
+	var out []T
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var v T
+		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
-		out = append(out, id)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }
