@@ -90,3 +90,25 @@ func TestALargeMembersListWithAnchorsIsReadWhole(t *testing.T) {
 		t.Errorf("member 3's language %q, want ar from the alias", cfg.Members[3].Language)
 	}
 }
+
+// TestABrokenMemberInALargeListIsReportedAtItsLine: a syntax error inside
+// one member of a large list makes the file be parsed whole, and the error
+// names that member's line, as it would in a small file.
+func TestABrokenMemberInALargeListIsReportedAtItsLine(t *testing.T) {
+	src := bigConfig(8000, func(i int) string {
+		if i == 6001 {
+			return "    language: [en\n"
+		}
+		return ""
+	})
+	line := 0
+	for i, l := range strings.Split(src, "\n") {
+		if strings.Contains(l, "[en") && !strings.Contains(l, "]") {
+			line = i + 1
+		}
+	}
+	errs := loadErrs(t, src)
+	if len(errs) == 0 || !strings.HasPrefix(errs[0], fmt.Sprint(line)+":") && !strings.HasPrefix(errs[0], fmt.Sprint(line+1)+":") {
+		t.Errorf("errors %q, want one at line %d (the broken member)", errs, line)
+	}
+}
