@@ -1,11 +1,13 @@
 package sender
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 )
@@ -92,6 +94,12 @@ type Loop struct {
 	// Rate is the provider's sending limit (smtp.rate); the zero value is none.
 	Rate Rate
 
+	// Connections is how many deliveries run at once, each on a connection
+	// of its own (the Transport keeps as many: Config.Connections); 0 or 1
+	// => one at a time. Under a Rate, and for a batch with an interrupted
+	// delivery to look into, it is one at a time: every count stays exact.
+	Connections int
+
 	// Hold, when set, is asked before each batch of due items; while it
 	// says true nothing is sent and the items keep their place. The daemon
 	// holds mail while the watcher reads a backlog (intake first), bounds
@@ -101,7 +109,8 @@ type Loop struct {
 	mu         sync.Mutex
 	unrecorded map[int64]sentRecord // delivered, but the outbox failed to record it
 
-	// Used by Run's goroutine only (rate.go).
+	// Guarded by rmu: the deliveries of one batch run at once (rate.go).
+	rmu            sync.Mutex
 	stamps         []Stamp // deliveries of the last 24 hours, oldest first
 	stampsLoaded   bool
 	throttledUntil time.Time
@@ -173,25 +182,104 @@ func (l *Loop) Pass(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("outbox: list due items: %w", err)
 		}
-		for _, it := range items {
-			if wait, why := l.rateWait(l.now(), it); wait > 0 && !it.InFlight {
-				// Held back, not failed: it keeps its place and its attempts.
-				until := l.now().Add(wait)
-				if why != l.heldWhy || until.Sub(l.heldUntil) > time.Minute {
-					l.logger().Info("sending limit reached; the outbox waits", "limit", why, "next_at", until)
-				}
-				l.heldUntil, l.heldWhy = until, why
-				return nil
-			}
-			if err := l.deliver(ctx, it); err != nil {
-				return err
-			}
+		if held, err := l.deliverAll(ctx, items); held || err != nil {
+			return err
 		}
 		if len(items) < batch {
 			return nil
 		}
 	}
 	return ctx.Err()
+}
+
+// deliverAll delivers items, Connections at a time. held says a sending
+// limit or a server's "slow down" stopped it before the end: the rest keep
+// their place and their attempts.
+func (l *Loop) deliverAll(ctx context.Context, items []Item) (held bool, err error) {
+	workers := max(l.Connections, 1)
+	if l.Rate.Limited() || slices.ContainsFunc(items, func(it Item) bool { return it.InFlight }) {
+		workers = 1
+	}
+	if workers == 1 {
+		for _, it := range items {
+			if l.holdBack(it) {
+				return true, nil
+			}
+			if err := l.deliver(ctx, it); err != nil {
+				return false, err
+			}
+		}
+		return false, nil
+	}
+	jobs := make(chan Item)
+	stop := make(chan struct{}) // a failed record or a "slow down": hand out no more
+	var (
+		wg       sync.WaitGroup
+		once     sync.Once
+		mu       sync.Mutex
+		firstErr error
+	)
+	halt := func() { once.Do(func() { close(stop) }) }
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := range jobs {
+				// Another connection was told to slow down since the item
+				// was handed out: it keeps its place, untouched.
+				if l.paused() {
+					halt()
+					continue
+				}
+				if err := l.deliver(ctx, it); err != nil {
+					mu.Lock()
+					firstErr = cmp.Or(firstErr, err)
+					mu.Unlock()
+					halt()
+				}
+			}
+		}()
+	}
+feed:
+	for _, it := range items {
+		if l.holdBack(it) {
+			held = true
+			break
+		}
+		select {
+		case jobs <- it:
+		case <-stop:
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	return held || l.paused(), firstErr
+}
+
+// paused reports a server's "slow down" pause in force.
+func (l *Loop) paused() bool {
+	l.rmu.Lock()
+	defer l.rmu.Unlock()
+	return l.throttledUntil.After(l.now())
+}
+
+// holdBack reports whether it must wait for the sending limit or for the
+// end of a server's "slow down" pause, and logs the wait once.
+func (l *Loop) holdBack(it Item) bool {
+	l.rmu.Lock()
+	defer l.rmu.Unlock()
+	wait, why := l.rateWait(l.now(), it)
+	if wait <= 0 || it.InFlight {
+		return false
+	}
+	// Held back, not failed: it keeps its place and its attempts.
+	until := l.now().Add(wait)
+	if why != l.heldWhy || until.Sub(l.heldUntil) > time.Minute {
+		l.logger().Info("sending limit reached; the outbox waits", "limit", why, "next_at", until)
+	}
+	l.heldUntil, l.heldWhy = until, why
+	return true
 }
 
 // deliver sends one item and records the outcome. Outcomes are recorded
@@ -232,13 +320,17 @@ func (l *Loop) deliver(ctx context.Context, it Item) error {
 	}
 	rep, err := l.Transport.SendWith(ctx, it.Mail, hooks)
 	now := l.now()
+	l.rmu.Lock()
 	if err == nil || IsUncertain(err) {
 		l.stamp(now, it.Mail)
 	}
+	if err == nil {
+		l.throttleStep = 0
+	}
+	l.rmu.Unlock()
 
 	switch {
 	case err == nil:
-		l.throttleStep = 0
 		if len(rep.Rejected) > 0 {
 			log.Warn("sent, but some recipients were refused", "accepted", len(rep.Accepted), "refused", Rejections(rep.Rejected))
 		} else {
@@ -270,9 +362,12 @@ func (l *Loop) deliver(ctx context.Context, it Item) error {
 		// pause is at its longest. A message still refused then (4.5.3 is
 		// also "too many recipients in this one message") counts its
 		// attempts like any other, so it is given up in the end.
+		l.rmu.Lock()
 		until := l.throttled(now)
+		pausing := l.throttleStep < throttleMax
+		l.rmu.Unlock()
 		log.Warn("the mail server asked to slow down; pausing the outbox", "err", err, "until", until)
-		if l.throttleStep < throttleMax {
+		if pausing {
 			return wrapRecord("retry", it.ID, l.Outbox.Retry(rec, it.ID, it.Attempts, until, err.Error()))
 		}
 	}
@@ -378,7 +473,10 @@ func (l *Loop) givenUp(it Item, attempts int, now time.Time) bool {
 // untilNext is how long to wait for the next pass: until the earliest item
 // comes due (a retry, a look for proof), but at most poll.
 func (l *Loop) untilNext(ctx context.Context, poll time.Duration) time.Duration {
-	if held := l.heldUntil.Sub(l.now()); held > 0 {
+	l.rmu.Lock()
+	held := l.heldUntil.Sub(l.now())
+	l.rmu.Unlock()
+	if held > 0 {
 		return min(max(held, time.Second), poll)
 	}
 	next, err := l.Outbox.NextDue(ctx)
