@@ -105,6 +105,10 @@ type SMTP struct {
 	// Rate is the provider's sending limit: the outbox waits rather than
 	// exceed it (mail_provider fills the known ones).
 	Rate SMTPRate `yaml:"rate"`
+	// Connections is how many messages the outbox sends at once, each on a
+	// connection of its own (0: sender.DefaultConnections). Under a rate
+	// limit it sends one at a time.
+	Connections int `yaml:"connections"`
 
 	// Secret is the password resolved by Load; read it with Pass.
 	Secret Secret `yaml:"-"`

@@ -241,7 +241,14 @@ func (v *validator) validateSMTP() {
 			v.errf(f.key, "must be 0 (no limit) or more, not %d", f.n)
 		}
 	}
+	if n := v.c.SMTP.Connections; n < 0 || n > maxSMTPConnections {
+		v.errf("smtp.connections", "must be from 1 to %d (0 or absent: 2), not %d; providers allow a mailbox few at once (Microsoft 365: 3)", maxSMTPConnections, n)
+	}
 }
+
+// maxSMTPConnections bounds smtp.connections: more connections than this
+// gain nothing against one server and look like abuse to providers.
+const maxSMTPConnections = 8
 
 // server reports the rules of package serverconf (the same ones the watcher
 // and the sender apply) at the keys of section.

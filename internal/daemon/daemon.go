@@ -4,11 +4,14 @@
 package daemon
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -153,7 +156,8 @@ func IMAPConfig(cfg *config.Config, auth *mailauth.Auth) mailbox.Config {
 func SMTPConfig(cfg *config.Config, auth *mailauth.Auth) sender.Config {
 	scfg := sender.Config{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Security: cfg.SMTP.Security,
 		Username: cfg.SMTP.Username, Password: cfg.SMTP.Pass(), HELO: cfg.SMTP.HELO,
-		InsecureSkipVerify: cfg.SMTP.InsecureSkipVerify, AllowInsecureAuth: cfg.SMTP.AllowInsecureAuth, Timeout: 30 * time.Second}
+		InsecureSkipVerify: cfg.SMTP.InsecureSkipVerify, AllowInsecureAuth: cfg.SMTP.AllowInsecureAuth, Timeout: 30 * time.Second,
+		Connections: cfg.SMTP.Connections}
 	if cfg.SMTP.Auth == config.AuthOAuth2 {
 		scfg.Auth = auth.SMTP
 	}
@@ -210,7 +214,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	run("imap watcher", func() error { return d.watcher.Run(ctx) })
 	run("sender", func() error {
 		l := &sender.Loop{Transport: snd, Outbox: outbox.Queue{Store: d.Store, ProofCopy: cfg.SMTP.ProofCopy, Log: d.Log.With("part", "smtp"), Undelivered: d.Engine.Undelivered}, Wake: d.wake, Log: d.Log.With("part", "smtp"),
-			ProofWait: cfg.SMTP.ProofWait.Duration, Hold: d.intake.Hold,
+			ProofWait: cfg.SMTP.ProofWait.Duration, Hold: d.intake.Hold, Connections: cmp.Or(cfg.SMTP.Connections, sender.DefaultConnections),
 			Rate: sender.Rate{PerMinute: cfg.SMTP.Rate.MessagesPerMinute, PerDay: cfg.SMTP.Rate.MessagesPerDay,
 				RecipientsPerDay: cfg.SMTP.Rate.RecipientsPerDay}}
 		if cfg.SMTP.ProofCopy {
@@ -309,6 +313,9 @@ func (h inbox) HandleBatch(ctx context.Context, ms []mailbox.Message) ([]mailbox
 		ins = append(ins, incoming(m))
 		at = append(at, i)
 	}
+	if h.d.intake != nil {
+		h.d.intake.Read(ownCopies(ms, h.d.Cfg.Coalition.Address), len(ms))
+	}
 	if len(ins) == 0 {
 		return out, nil
 	}
@@ -323,6 +330,24 @@ func (h inbox) HandleBatch(ctx context.Context, ms []mailbox.Message) ([]mailbox
 		out[at[k]] = d
 	}
 	return out, nil
+}
+
+// ownCopies counts the messages From the coalition's own address, as
+// classify.Message tells its own copies, reading the header only. It
+// steers the intake-first hold, nothing else: a forged From costs at most a
+// hold not taken.
+func ownCopies(ms []mailbox.Message, coalition string) int {
+	n := 0
+	for _, m := range ms {
+		msg, err := mail.ReadMessage(bytes.NewReader(m.Raw))
+		if err != nil {
+			continue
+		}
+		if a, err := mail.ParseAddress(msg.Header.Get("From")); err == nil && strings.EqualFold(a.Address, coalition) {
+			n++
+		}
+	}
+	return n
 }
 
 func incoming(m mailbox.Message) round.Incoming {

@@ -32,6 +32,7 @@ type intake struct {
 	maxHold time.Duration
 
 	mu        sync.Mutex
+	ownCopies bool      // the last batch read was mostly the coalition's own copies
 	waiting   int       // messages beyond the batch being handled
 	since     time.Time // when the current backlog began
 	held      bool      // the sender was held (and it was logged)
@@ -62,13 +63,34 @@ func (g *intake) Backlog(waiting int) {
 	}
 }
 
+// Read is told what the batch just read was: own of its total messages
+// were the coalition's own copies (From the coalition's address). A backlog
+// of those is a fan-out's proof copies arriving faster than they are read:
+// holding the sender for them would only stop the fan-out, so a backlog
+// whose last batch was mostly such copies holds nothing back.
+func (g *intake) Read(own, total int) {
+	g.mu.Lock()
+	was := g.ownCopies
+	g.ownCopies = total > 0 && 2*own > total
+	resume := g.ownCopies && !was && g.held
+	if resume {
+		g.held = false
+	}
+	since := g.since
+	g.mu.Unlock()
+	if resume {
+		g.log.Info("sending resumes: the inbox backlog is the coalition's own copies", "held_for", g.now().Sub(since).Round(time.Millisecond))
+		g.kick()
+	}
+}
+
 // Hold is the sender's hook (sender.Loop.Hold): true while a backlog is
 // read, for at most maxHold in a row.
 func (g *intake) Hold() bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	now := g.now()
-	if g.waiting == 0 || now.Before(g.freeUntil) {
+	if g.waiting == 0 || g.ownCopies || now.Before(g.freeUntil) {
 		return false
 	}
 	if now.Sub(g.since) >= g.maxHold {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"consultd/internal/mailbox"
 	"consultd/internal/testutil"
 )
 
@@ -93,5 +94,43 @@ func TestAnEndlessBacklogHoldsSendingOnlyForALimitedTime(t *testing.T) {
 	w.now = w.now.Add(maxIntakeHold)
 	if w.g.Hold() {
 		t.Fatal("the second hold lasted longer than the limit")
+	}
+}
+
+// A backlog of the coalition's own copies (a fan-out faster than its copies
+// are read) holds nothing back; replies behind them hold sending again.
+func TestABacklogOfOwnCopiesDoesNotHoldTheFanOut(t *testing.T) {
+	w := newIntakeWorld()
+	w.g.Backlog(500)
+	if !w.g.Hold() {
+		t.Fatal("not held before anything is known about the backlog")
+	}
+	w.g.Read(50, 50) // the first batch: all proof copies
+	if w.g.Hold() {
+		t.Fatal("held while the backlog is the fan-out's own copies")
+	}
+	if w.kicks.Load() != 1 || w.lines("sending resumes: the inbox backlog is the coalition's own copies") != 1 {
+		t.Fatalf("the sender was woken %d times; log:\n%s", w.kicks.Load(), w.log)
+	}
+	w.g.Read(10, 50) // mostly replies now
+	w.g.Backlog(450)
+	if !w.g.Hold() {
+		t.Fatal("not held while a backlog of mostly replies is read")
+	}
+}
+
+func TestOwnCopiesAreToldByTheirFrom(t *testing.T) {
+	mk := func(from string) mailbox.Message {
+		return mailbox.Message{Raw: []byte("From: " + from + "\r\nSubject: x\r\n\r\nbody\r\n")}
+	}
+	ms := []mailbox.Message{
+		mk(`"Test Coalition" <Coalition@Example.org>`), // as the sender writes it
+		mk("coalition@example.org"),
+		mk("member@ngo.example"),
+		mk("<coalition@example.org.evil.example>"),
+		{Raw: []byte("not a header at all")},
+	}
+	if got := ownCopies(ms, "coalition@example.org"); got != 2 {
+		t.Errorf("ownCopies = %d, want 2", got)
 	}
 }
