@@ -160,8 +160,9 @@ func TestFloodOfHostileMailStaysWithinMemoryAndLosesNothing(t *testing.T) {
 }
 
 type floodChild struct {
-	cmd  *exec.Cmd
-	done chan struct{}
+	cmd     *exec.Cmd
+	done    chan struct{}
+	started time.Time // just before the process was started (after the build)
 }
 
 // startConsultdProcess builds the consultd binary and runs `consultd run`
@@ -187,10 +188,11 @@ func startConsultdProcess(t *testing.T, cfgPath string) (*floodChild, string) {
 	}
 	cmd := exec.Command(bin, "run", "--config", cfgPath)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	started := time.Now()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	ch := &floodChild{cmd: cmd, done: make(chan struct{})}
+	ch := &floodChild{cmd: cmd, done: make(chan struct{}), started: started}
 	go func() { _ = cmd.Wait(); logFile.Close(); close(ch.done) }()
 	t.Cleanup(func() {
 		if !ch.exited() {
