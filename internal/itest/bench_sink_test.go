@@ -7,6 +7,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -91,6 +93,20 @@ func TestBenchAttachmentSink(t *testing.T) {
 	w.rewrite("poll_interval: 5s}", "poll_interval: 5s, max_message_size: 40MB}")
 	db := benchDB(t, w)
 	child, logPath := startConsultdProcess(t, w.cfgPath)
+	benchReady(t, fmt.Sprintf("fanout-%d-pdf25mb-sink", n), child, logPath)
+	// CONSULTD_BENCH_SINK_FIRST=K stops after the first K consultations
+	// and prints only the peak RSS, of the forward's intake, the round's
+	// opening with all N members and K deliveries: at 15,000 members the
+	// whole fan-out of 34 MB messages takes hours, and its memory does not
+	// grow with the messages sent (each is streamed from the database).
+	want := n
+	if s := os.Getenv("CONSULTD_BENCH_SINK_FIRST"); s != "" {
+		k, err := strconv.Atoi(s)
+		if err != nil || k < 1 || k > n {
+			t.Fatalf("CONSULTD_BENCH_SINK_FIRST=%q: want 1 to %d", s, n)
+		}
+		want = k
+	}
 	start := time.Now()
 	w.send(w.coord, []string{w.coalition}, benchForward(w, pdf))
 	sent := func() int {
@@ -100,12 +116,17 @@ func TestBenchAttachmentSink(t *testing.T) {
 		if child.exited() {
 			t.Fatalf("consultd exited during the fan-out\n%s", tail(logPath, 40))
 		}
-		return sent() == n
+		return sent() >= want
 	}) {
 		t.Fatalf("%d of %d consultations sent (the sink got %d messages)\n%s", sent(), n, sink.count.Load(), tail(logPath, 40))
 	}
 	took := time.Since(start)
 	peak := child.stop(t)
+	if want < n {
+		fmt.Printf("bench rss-%d-pdf25mb-first-%d: consultd %.1f MB over the forward's intake, the opening for %d members and the first %d consultations (%.0f s) (target 64 MB)\n",
+			n, want, float64(peak)/(1<<20), n, want, took.Seconds())
+		return
+	}
 	sink.mu.Lock()
 	first := sink.first
 	sink.mu.Unlock()

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -139,10 +142,8 @@ func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, 
 	if err != nil {
 		return outcome{}, err
 	}
-	for _, p := range ps {
-		if err := e.sendConsultation(ctx, st, r, p, names, refs, prev, store.MailConsultation); err != nil {
-			return outcome{}, err
-		}
+	if err := e.queueConsultations(ctx, st, r, ps, names, refs, prev); err != nil {
+		return outcome{}, err
 	}
 	listed := ps[:min(len(ps), maxListedMembers)]
 	subj, body, err := e.Render.Render("en", render.Opened{Round: r, Inviter: formatAddr(inviter),
@@ -187,24 +188,81 @@ func (e *Engine) sameInvitation(ctx context.Context, st *step, inv *forward.Invi
 // sendConsultation queues the consultation (or a resend to a new contact) for one member.
 func (e *Engine) sendConsultation(ctx context.Context, st *step, r *store.Round, p *store.Participant, names []string,
 	atts []store.AttachmentRef, prev []render.Previous, kind store.MailKind) error {
+	m, ok, err := e.consultation(r, p, names, atts, prev, kind)
+	if err != nil || !ok {
+		return err
+	}
+	_, err = e.queue(ctx, st, m)
+	return err
+}
+
+// consultation renders p's consultation; ok is false when p has no
+// address to send it to. It touches no state, so several run at once.
+func (e *Engine) consultation(r *store.Round, p *store.Participant, names []string,
+	atts []store.AttachmentRef, prev []render.Previous, kind store.MailKind) (m mail, ok bool, err error) {
 	to := p.Deliverable()
 	if len(to) == 0 {
-		return nil
+		return mail{}, false, nil
 	}
 	lang := p.Language
 	rm, err := e.Render.Mail(lang, render.Consultation{Round: r, Member: p,
 		Coalition: e.Cfg.Coalition.Name, Inviter: formatAddr(mimeparse.Address{Name: r.InviterName, Address: r.InviterAddress}),
 		Attachments: names, Previous: prev})
 	if err != nil {
-		return err
+		return mail{}, false, err
 	}
-	m := mail{roundID: r.ID, kind: kind, token: p.Token, lang: lang, to: addresses(to),
+	m = mail{roundID: r.ID, kind: kind, token: p.Token, lang: lang, to: addresses(to),
 		replyTo: e.Cfg.PlusAddress(p.Token), subject: rm.Subject, text: rm.Text, html: rm.HTML, atts: atts}
 	if kind == store.MailConsultation {
 		m.messageID = p.ConsultMessageID
 	}
-	_, err = e.queue(ctx, st, m)
-	return err
+	return m, true, nil
+}
+
+// consultationChunk is how many consultations are rendered before they are
+// queued: enough to keep every core busy, few enough that a 15,000-member
+// round never holds more than a few hundred rendered mails at once.
+const consultationChunk = 256
+
+// queueConsultations queues the consultation of every member of a new
+// round, in order, in the round's opening transaction. Rendering is most
+// of an opening (0.2 ms a member: 3 s at 15,000 on this machine's cores,
+// before the first consultation can go), so each chunk is rendered on all
+// cores at once; the queueing stays on the transaction's goroutine.
+func (e *Engine) queueConsultations(ctx context.Context, st *step, r *store.Round, ps []*store.Participant,
+	names []string, atts []store.AttachmentRef, prev []render.Previous) error {
+	type rendered struct {
+		m   mail
+		ok  bool
+		err error
+	}
+	out := make([]rendered, consultationChunk)
+	for start := 0; start < len(ps); start += consultationChunk {
+		part := ps[start:min(start+consultationChunk, len(ps))]
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range min(runtime.GOMAXPROCS(0), len(part)) {
+			wg.Go(func() {
+				for i := int(next.Add(1) - 1); i < len(part); i = int(next.Add(1) - 1) {
+					m, ok, err := e.consultation(r, part[i], names, atts, prev, store.MailConsultation)
+					out[i] = rendered{m, ok, err}
+				}
+			})
+		}
+		wg.Wait()
+		for i := range part {
+			if out[i].err != nil {
+				return out[i].err
+			}
+			if out[i].ok {
+				if _, err := e.queue(ctx, st, out[i].m); err != nil {
+					return err
+				}
+			}
+			out[i] = rendered{} // let the chunk's mail go once queued
+		}
+	}
+	return nil
 }
 
 // deadline picks the round's deadline: the coordinator's directive, else the
