@@ -34,6 +34,7 @@ func (o *overlap) hook(wait bool) func() (done func()) {
 
 func (o *overlap) max() int { o.mu.Lock(); defer o.mu.Unlock(); return o.most }
 
+// passOver runs one pass of l over n numbered items on a fake outbox.
 func passOver(t *testing.T, l *Loop, n int) *fakeOutbox {
 	t.Helper()
 	var items []Item
@@ -49,16 +50,22 @@ func passOver(t *testing.T, l *Loop, n int) *fakeOutbox {
 	return ob
 }
 
-// With Connections 2 a fan-out runs two transactions at once, on two kept
-// connections, and every member gets the message exactly once.
-func TestTwoConnectionsSendAtOnceAndEachMessageOnce(t *testing.T) {
-	b := &connServer{}
-	var o overlap
-	b.inData = o.hook(true)
+// twoConnections is a Sender to b that keeps two connections.
+func twoConnections(t *testing.T, b *connServer) *Sender {
+	t.Helper()
 	cfg := startConnServer(t, b)
 	cfg.Connections = 2
 	s := New(cfg)
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// With Connections 2 a fan-out runs two transactions at once, on two kept
+// connections, and every member gets the message exactly once.
+func TestTwoConnectionsSendAtOnceAndEachMessageOnce(t *testing.T) {
+	b, o := &connServer{}, &overlap{}
+	b.inData = o.hook(true)
+	s := twoConnections(t, b)
 	const n = 40
 	ob := passOver(t, &Loop{Transport: s, Connections: 2, Batch: 7}, n)
 	for i := int64(1); i <= n; i++ {
@@ -81,13 +88,9 @@ func TestTwoConnectionsSendAtOnceAndEachMessageOnce(t *testing.T) {
 // Under a sending limit the outbox sends one at a time, whatever
 // Connections says, so that the limit's counts stay exact.
 func TestARateLimitSendsOneAtATime(t *testing.T) {
-	b := &connServer{}
-	var o overlap
+	b, o := &connServer{}, &overlap{}
 	b.inData = o.hook(false)
-	cfg := startConnServer(t, b)
-	cfg.Connections = 2
-	s := New(cfg)
-	defer s.Close()
+	s := twoConnections(t, b)
 	const n = 12
 	ob := passOver(t, &Loop{Transport: s, Connections: 2, Batch: 5, Rate: Rate{PerMinute: 1000}}, n)
 	for i := int64(1); i <= n; i++ {
@@ -113,10 +116,7 @@ func TestSlowDownOnOneConnectionStopsBoth(t *testing.T) {
 		}
 		return nil
 	}
-	cfg := startConnServer(t, b)
-	cfg.Connections = 2
-	s := New(cfg)
-	defer s.Close()
+	s := twoConnections(t, b)
 	const n = 30
 	ob := passOver(t, &Loop{Transport: s, Connections: 2, Batch: 10}, n)
 	if it := ob.get(3); it.state != "pending" {

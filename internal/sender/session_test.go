@@ -186,16 +186,7 @@ func numbered(i int) Mail {
 // loopOver runs one pass of a Loop over n items through s.
 func loopOver(t *testing.T, s *Sender, n int) *fakeOutbox {
 	t.Helper()
-	var items []Item
-	for i := 1; i <= n; i++ {
-		items = append(items, Item{ID: int64(i), Mail: numbered(i)})
-	}
-	ob := newFakeOutbox(items...)
-	ob.changed = make(chan struct{}, 4*n) // Pass runs here: nobody reads them
-	if err := (&Loop{Transport: s, Outbox: ob}).Pass(context.Background()); err != nil {
-		t.Fatalf("Pass: %v", err)
-	}
-	return ob
+	return passOver(t, &Loop{Transport: s}, n)
 }
 
 func TestAFanOutGoesOverOneConnection(t *testing.T) {
