@@ -37,8 +37,14 @@ func openDSN(ctx context.Context, path, more string) (*Store, error) {
 	}
 	// _txlock=immediate: a read-then-write transaction must take the write lock
 	// at BEGIN, or a concurrent writer makes it fail with SQLITE_BUSY at once.
+	// cache_size: SQLite's page cache is per connection (2 MB by default)
+	// and the pool keeps several; a 25 MB attachment streamed from its blob
+	// chunks fills every cache it passes through, outside Go's memory limit.
+	// 512 KiB each took the peak RSS of a fan-out of a 25 MB PDF to 15,000
+	// members from 68.8 to 59.3 MB; the kernel's page cache serves the rest.
 	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite" + more
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-512)" +
+		"&_txlock=immediate&_time_format=sqlite" + more
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)

@@ -205,3 +205,29 @@ func TestSeenAndReactionCounts(t *testing.T) {
 		t.Fatalf("after pruning rows before +1h, %d sent reactions left, want 2", c.All)
 	}
 }
+
+// Every pooled connection has the small page cache (see openDSN): several
+// held at once, each 2 MB by default, were most of a big fan-out's RSS.
+func TestEveryConnectionHasTheSmallPageCache(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "consultd.db"))
+	defer s.Close()
+	ctx := context.Background()
+	var conns []*sql.Conn
+	for range 3 { // held at once: three distinct connections
+		c, err := s.DB().Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	for i, c := range conns {
+		var kib int
+		if err := c.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&kib); err != nil {
+			t.Fatal(err)
+		}
+		if kib != -512 {
+			t.Errorf("connection %d: cache_size %d, want -512 (512 KiB)", i, kib)
+		}
+		c.Close()
+	}
+}
