@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -54,7 +55,8 @@ type Daemon struct {
 	notifyMu  sync.Mutex
 	stopping  bool // STOPPING=1 was sent
 	auth      *mailauth.Auth
-	intake    *intake // holds the sender while the watcher reads a backlog
+	intake    *intake     // holds the sender while the watcher reads a backlog
+	sending   atomic.Bool // the sender is in a pass of more than one batch
 }
 
 // loginRefused runs when the provider refused the OAuth2 grant for good: the
@@ -123,6 +125,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Daemon, er
 	wcfg.Logger, wcfg.WholeMessage = log.With("part", "imap"), d.Engine.WholeMessage
 	d.intake = newIntake(log.With("part", "smtp"), d.Kick)
 	wcfg.Backlog = d.intake.Backlog
+	// While a fan-out is sent, its proof copies wait in the inbox: reading
+	// them beside it would only slow it (mailbox.Config.OwnCanWait).
+	wcfg.OwnAddress, wcfg.OwnCanWait = cfg.Coalition.Address, d.sending.Load
 	wcfg.Blobs = func() mailbox.BlobWriter { return blobSpool{store.NewBlobWriter(context.Background(), st.DB())} }
 	d.watcher = mailbox.New(wcfg, handler, store.Checkpoints{S: d.Store})
 	warnInsecure(cfg, log)
@@ -214,7 +219,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	run("imap watcher", func() error { return d.watcher.Run(ctx) })
 	run("sender", func() error {
 		l := &sender.Loop{Transport: snd, Outbox: outbox.Queue{Store: d.Store, ProofCopy: cfg.SMTP.ProofCopy, Log: d.Log.With("part", "smtp"), Undelivered: d.Engine.Undelivered}, Wake: d.wake, Log: d.Log.With("part", "smtp"),
-			ProofWait: cfg.SMTP.ProofWait.Duration, Hold: d.intake.Hold, Connections: cmp.Or(cfg.SMTP.Connections, sender.DefaultConnections),
+			ProofWait: cfg.SMTP.ProofWait.Duration, Hold: d.intake.Hold, Busy: d.senderBusy, Connections: cmp.Or(cfg.SMTP.Connections, sender.DefaultConnections),
 			Rate: sender.Rate{PerMinute: cfg.SMTP.Rate.MessagesPerMinute, PerDay: cfg.SMTP.Rate.MessagesPerDay,
 				RecipientsPerDay: cfg.SMTP.Rate.RecipientsPerDay}}
 		if cfg.SMTP.ProofCopy {
@@ -254,6 +259,15 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	d.Log.Info("consultd stopped")
 	return nil
+}
+
+// senderBusy is the sender's report (sender.Loop.Busy); when a long pass
+// ends, the watcher reads the own copies it left waiting.
+func (d *Daemon) senderBusy(busy bool) {
+	d.sending.Store(busy)
+	if !busy {
+		d.watcher.Wake()
+	}
 }
 
 func (d *Daemon) tick(ctx context.Context) error {

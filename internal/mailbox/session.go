@@ -31,6 +31,13 @@ type session struct {
 	lastUID     uint32
 	left        int // messages of the current sync not yet handled
 
+	// While own copies wait (Config.OwnCanWait): every UID in
+	// (lastUID, searchedTo] not yet filed is an own copy left in the inbox,
+	// the lowest being firstWaiting (0: none waits).
+	searchedTo   uint32
+	firstWaiting uint32
+	waiting      int
+
 	// tlsState is the server's TLS handshake, once verified (nil without TLS).
 	tlsState *tls.ConnectionState
 }
@@ -300,6 +307,7 @@ func (s *session) wait(ctx context.Context) error {
 		return ctx.Err()
 	case <-s.c.Closed():
 		return errConnClosed
+	case <-s.w.kick:
 	case <-t.C:
 	}
 	// NOOP proves the connection is alive and makes the server report news.
@@ -327,6 +335,7 @@ func (s *session) idle(ctx context.Context) error {
 	var closed bool
 	select {
 	case <-s.wake:
+	case <-s.w.kick:
 	case <-t.C: // watchdog: prove the connection still answers
 	case <-ctx.Done():
 	case <-s.c.Closed():

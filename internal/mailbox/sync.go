@@ -36,9 +36,19 @@ func (s *session) sync(ctx context.Context) error {
 	case <-s.wake:
 	default:
 	}
-	uids, err := s.newUIDs()
+	select {
+	case <-s.w.kick:
+	default:
+	}
+	canWait := s.ownMayWait()
+	uids, err := s.newUIDs(max(s.lastUID, s.searchedTo))
 	if err != nil {
 		return err
+	}
+	if canWait {
+		if uids, err = s.putOffOwn(uids); err != nil {
+			return err
+		}
 	}
 	s.left = len(uids)
 	defer s.backlog(0) // a sync that ends, done or failed, holds nothing back
@@ -64,14 +74,14 @@ func (s *session) backlog(waiting int) {
 	}
 }
 
-// newUIDs returns, ascending, the inbox UIDs above the checkpoint that do not
-// carry DoneKeyword.
-func (s *session) newUIDs() ([]imap.UID, error) {
-	if s.lastUID == math.MaxUint32 {
+// newUIDs returns, ascending, the inbox UIDs above from (the checkpoint, or
+// the last own copy left waiting) that do not carry DoneKeyword.
+func (s *session) newUIDs(from uint32) ([]imap.UID, error) {
+	if from == math.MaxUint32 {
 		return nil, nil
 	}
 	criteria := &imap.SearchCriteria{
-		UID:     []imap.UIDSet{{imap.UIDRange{Start: imap.UID(s.lastUID + 1), Stop: 0}}}, // last+1:*
+		UID:     []imap.UIDSet{{imap.UIDRange{Start: imap.UID(from + 1), Stop: 0}}}, // from+1:*
 		NotFlag: []imap.Flag{DoneKeyword},
 	}
 	var found []imap.UID
@@ -86,9 +96,71 @@ func (s *session) newUIDs() ([]imap.UID, error) {
 		return nil, err
 	}
 	// "n:*" always matches the highest UID, even when it is below n.
-	uids := slices.DeleteFunc(found, func(u imap.UID) bool { return uint32(u) <= s.lastUID })
+	uids := slices.DeleteFunc(found, func(u imap.UID) bool { return uint32(u) <= from })
 	slices.Sort(uids)
 	return slices.Compact(uids), nil
+}
+
+// ownMayWait reports whether the coalition's own copies may wait during
+// this sync (Config.OwnCanWait). When they may not, those left waiting are
+// read by this sync, in UID order with the rest.
+func (s *session) ownMayWait() bool {
+	cfg := s.w.cfg
+	if cfg.OwnAddress != "" && cfg.OwnCanWait != nil && cfg.OwnCanWait() {
+		return true
+	}
+	if s.waiting > 0 {
+		s.w.log.Info("imap watcher: reading the coalition's own copies left waiting", "copies", s.waiting)
+	}
+	s.searchedTo, s.firstWaiting, s.waiting = 0, 0, 0
+	return false
+}
+
+// putOffOwn returns the ones of fresh (new UIDs, ascending, never searched
+// before) to read now: those not From Config.OwnAddress. The others wait
+// in the inbox.
+func (s *session) putOffOwn(fresh []imap.UID) ([]imap.UID, error) {
+	cfg := s.w.cfg
+	if len(fresh) == 0 {
+		return nil, nil
+	}
+	criteria := &imap.SearchCriteria{
+		UID: []imap.UIDSet{{imap.UIDRange{Start: fresh[0], Stop: fresh[len(fresh)-1]}}},
+		Not: []imap.SearchCriteria{{Header: []imap.SearchCriteriaHeaderField{{Key: "From", Value: cfg.OwnAddress}}}},
+	}
+	var others []imap.UID
+	if err := s.do("search new mail not from the coalition", func() error {
+		data, err := s.c.UIDSearch(criteria, nil).Wait()
+		if err != nil {
+			return err
+		}
+		others = data.AllUIDs()
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	read := make(map[imap.UID]bool, len(others))
+	for _, u := range others {
+		read[u] = true
+	}
+	now := fresh[:0:0]
+	before := s.waiting
+	for _, u := range fresh {
+		if read[u] {
+			now = append(now, u)
+			continue
+		}
+		s.waiting++
+		if s.firstWaiting == 0 {
+			s.firstWaiting = uint32(u)
+		}
+	}
+	s.searchedTo = uint32(fresh[len(fresh)-1])
+	if before == 0 && s.waiting > 0 {
+		s.w.log.Info("imap watcher: the outbox is sending; the coalition's own copies wait in the inbox and other mail is read first",
+			"from", cfg.OwnAddress)
+	}
+	return now, nil
 }
 
 // fetchMeta learns size and internal date of non-empty uids, in UID order.
@@ -418,11 +490,18 @@ func (s *session) fileMany(ctx context.Context, uids []imap.UID, ds []Dispositio
 		}
 		cleanupErr = errors.Join(cleanupErr, err)
 	}
-	last := uids[len(uids)-1]
-	if err := s.w.cp.Save(ctx, s.w.cfg.Inbox, s.uidValidity, uint32(last)); err != nil {
+	last := uint32(uids[len(uids)-1])
+	if s.firstWaiting != 0 {
+		// Never past an own copy left waiting in the inbox.
+		last = min(last, s.firstWaiting-1)
+	}
+	if last <= s.lastUID {
+		return cleanupErr
+	}
+	if err := s.w.cp.Save(ctx, s.w.cfg.Inbox, s.uidValidity, last); err != nil {
 		return fmt.Errorf("save checkpoint after uid %d: %w", last, err)
 	}
-	s.lastUID = uint32(last)
+	s.lastUID = last
 	return cleanupErr
 }
 

@@ -104,6 +104,19 @@ type Config struct {
 	// is above 0, so that a full inbox is read first. Called on the
 	// watcher's goroutine: it must not block.
 	Backlog func(waiting int)
+	// OwnAddress and OwnCanWait let the coalition's own mail wait: while
+	// OwnCanWait says true (the outbox is sending a fan-out), messages whose
+	// From contains OwnAddress (the proof copies of what is being sent) stay
+	// in the inbox unread, found by a header SEARCH, and everything else is
+	// read as it comes, out of UID order. Reading thousands of copies beside
+	// the fan-out that sends them takes the mail server's time from the
+	// sending; nothing needs them until the sending ends (a proof copy is
+	// looked for by Find, in the inbox too). The checkpoint stays below the
+	// first copy left waiting, and they are all read, in UID order, by the
+	// first sync after OwnCanWait says false (Wake starts it at once).
+	// Called on the watcher's goroutine: it must not block.
+	OwnAddress string
+	OwnCanWait func() bool
 	// Blobs, when set, stores each base64 attachment of such a message while
 	// it is read (decoded, chunk by chunk), so that neither the message nor
 	// the attachment is ever whole in memory; its part then carries only its
@@ -205,8 +218,19 @@ type Watcher struct {
 	cp  Checkpoint
 	log *slog.Logger
 
+	kick chan struct{} // Wake: sync now
+
 	mu     sync.Mutex
 	status Status
+}
+
+// Wake makes the watcher sync at once, as if the server had reported new
+// mail (the daemon calls it when the coalition's own copies may be read).
+func (w *Watcher) Wake() {
+	select {
+	case w.kick <- struct{}{}:
+	default:
+	}
 }
 
 // New returns a Watcher; zero Config fields get their defaults.
@@ -243,7 +267,7 @@ func New(cfg Config, h Handler, cp Checkpoint) *Watcher {
 		log = slog.Default()
 	}
 	log = log.With("component", "imap", "addr", cfg.Addr, "user", cfg.Username, "mailbox", cfg.Inbox)
-	return &Watcher{cfg: cfg, h: h, cp: cp, log: log}
+	return &Watcher{cfg: cfg, h: h, cp: cp, log: log, kick: make(chan struct{}, 1)}
 }
 
 func (cfg *Config) validate() error {

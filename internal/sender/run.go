@@ -106,6 +106,12 @@ type Loop struct {
 	// the hold, and wakes the loop when it ends.
 	Hold func() bool
 
+	// Busy, when set, is told true when a pass finds a whole batch due (a
+	// fan-out, or the receipts of a drained backlog: more may wait behind
+	// it), and false when that pass ends. The daemon lets the watcher leave the coalition's own
+	// copies unread meanwhile (mailbox.Config.OwnCanWait).
+	Busy func(busy bool)
+
 	mu         sync.Mutex
 	unrecorded map[int64]sentRecord // delivered, but the outbox failed to record it
 
@@ -174,6 +180,12 @@ func (l *Loop) Pass(ctx context.Context) error {
 	if err := l.loadStamps(ctx); err != nil {
 		return err
 	}
+	busy := false
+	defer func() {
+		if busy {
+			l.Busy(false)
+		}
+	}()
 	for ctx.Err() == nil {
 		if l.Hold != nil && l.Hold() {
 			return nil // held, not failed: whoever holds wakes the loop
@@ -181,6 +193,10 @@ func (l *Loop) Pass(ctx context.Context) error {
 		items, err := l.Outbox.Due(ctx, l.now(), batch)
 		if err != nil {
 			return fmt.Errorf("outbox: list due items: %w", err)
+		}
+		if len(items) == batch && !busy && l.Busy != nil {
+			busy = true
+			l.Busy(true)
 		}
 		if held, err := l.deliverAll(ctx, items); held || err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -348,5 +349,48 @@ func TestLogsCarryNoReplyToken(t *testing.T) {
 	}
 	if logs.Len() == 0 || strings.Contains(logs.String(), token) {
 		t.Errorf("logs (%d bytes) leak the token or are empty:\n%s", logs.Len(), logs.String())
+	}
+}
+
+// TestAPassOfMoreThanOneBatchSaysItIsBusy: a fan-out (a whole batch and more
+// due) is reported busy while it is sent, and not busy once the pass ends;
+// a few messages (less than a batch) are no fan-out and report nothing.
+func TestAPassOfMoreThanOneBatchSaysItIsBusy(t *testing.T) {
+	for _, tc := range []struct {
+		items int
+		want  []bool
+	}{
+		{items: 7, want: []bool{true, false}},
+		{items: 2, want: nil},
+	} {
+		var items []Item
+		for i := int64(1); i <= int64(tc.items); i++ {
+			items = append(items, Item{ID: i})
+		}
+		ob := newFakeOutbox(items...)
+		var told []bool
+		sentWhenBusy := -1
+		l := &Loop{Transport: &scriptedTransport{}, Outbox: ob, Batch: 3, Busy: func(b bool) {
+			told = append(told, b)
+			if b {
+				ob.mu.Lock()
+				sentWhenBusy = 0
+				for _, it := range ob.items {
+					if it.state == "sent" {
+						sentWhenBusy++
+					}
+				}
+				ob.mu.Unlock()
+			}
+		}}
+		if err := l.Pass(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(told, tc.want) {
+			t.Errorf("%d items due: Busy told %v, want %v", tc.items, told, tc.want)
+		}
+		if tc.want != nil && sentWhenBusy != 0 {
+			t.Errorf("%d items due: Busy(true) came after %d were sent, want before the first", tc.items, sentWhenBusy)
+		}
 	}
 }
