@@ -36,7 +36,7 @@ type Queue struct {
 // message is written into SMTP DATA: a batch of a fan-out holds no copy of
 // the invitation's attachments.
 func (q Queue) Due(ctx context.Context, now time.Time, limit int) ([]sender.Item, error) {
-	rows, err := store.DueOutbox(ctx, q.Store.DB(), now, limit)
+	rows, err := store.DueOutbox(ctx, q.Store.Prepared(), now, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -116,12 +116,12 @@ func (q Queue) SentSince(ctx context.Context, since time.Time) ([]sender.Stamp, 
 
 // NextDue returns when the next item comes due.
 func (q Queue) NextDue(ctx context.Context) (time.Time, error) {
-	return store.NextOutboxDue(ctx, q.Store.DB())
+	return store.NextOutboxDue(ctx, q.Store.Prepared())
 }
 
 // Sending records that DATA is about to begin.
 func (q Queue) Sending(ctx context.Context, id int64, at, check time.Time) error {
-	return store.MarkSending(ctx, q.Store.DB(), id, at, check)
+	return store.MarkSending(ctx, q.Store.Prepared(), id, at, check)
 }
 
 // Unknown records that a delivery's outcome is not known yet.
@@ -132,7 +132,7 @@ func (q Queue) Unknown(ctx context.Context, id int64, check time.Time, reason st
 // Sent records a delivery; recipients refused permanently are reported.
 func (q Queue) Sent(ctx context.Context, id int64, at time.Time, proof string, rejected []sender.Rejection) error {
 	if len(rejected) == 0 {
-		return store.MarkSent(ctx, q.Store.DB(), id, at, proof, "")
+		return store.MarkSent(ctx, q.Store.Prepared(), id, at, proof, "")
 	}
 	return q.undelivered(ctx, id, "", rejected, func(tx *sql.Tx) error {
 		return store.MarkSent(ctx, tx, id, at, proof, "refused by the server: "+sender.Rejections(rejected))

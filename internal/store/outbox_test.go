@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -63,5 +65,55 @@ func TestInterruptedDeliveryLifecycle(t *testing.T) {
 	}
 	if got, _ := GetOutbox(ctx, s.DB(), a.ID); got.State != "sent" {
 		t.Fatalf("a sent row went back to %s", got.State)
+	}
+}
+
+// TestPreparedStatementsRecordWhatTheDatabaseDoes: the sender's cached
+// statements record each step as the plain queries do, a statement is
+// prepared once however often it runs, and a refused step is still
+// refused.
+func TestPreparedStatementsRecordWhatTheDatabaseDoes(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "c.db"))
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	for i := range 3 {
+		if err := s.Tx(ctx, func(tx *sql.Tx) error {
+			return Enqueue(ctx, tx, &OutboxRow{MessageID: fmt.Sprintf("c-%d@coal.example", i), RoundID: "r1", Kind: "consultation",
+				Recipients: []string{"x@y.example"}, Payload: []byte(`{}`), DueAt: now, CreatedAt: now})
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := s.Prepared()
+	due, err := DueOutbox(ctx, p, now, 10)
+	if err != nil || len(due) != 3 {
+		t.Fatalf("due: %d rows, %v", len(due), err)
+	}
+	for _, r := range due {
+		if err := MarkSending(ctx, p, r.ID, now, now.Add(10*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if r.ID != due[2].ID { // the last stays in flight
+			if err := MarkSent(ctx, p, r.ID, now, "smtp", ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for i, want := range []OutboxState{OutboxSent, OutboxSent, OutboxSending} {
+		if got, _ := GetOutbox(ctx, s.DB(), due[i].ID); got.State != want {
+			t.Errorf("row %d: %s, want %s", i, got.State, want)
+		}
+	}
+	if err := MarkSending(ctx, p, due[0].ID, now, now); !errors.Is(err, ErrNotFound) {
+		t.Errorf("MarkSending of a sent row through the cache: %v, want ErrNotFound", err)
+	}
+	if n := len(p.m); n != 3 {
+		t.Errorf("%d statements prepared for 3 distinct queries run 9 times", n)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := MarkSent(ctx, p, due[2].ID, now, "smtp", ""); err == nil {
+		t.Error("a step recorded through a closed store's cache")
 	}
 }

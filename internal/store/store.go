@@ -20,6 +20,7 @@ import (
 // Store wraps the database.
 type Store struct {
 	db              *sql.DB
+	prep            *Prepared
 	stopCheckpoints func() // OpenCheckpointing's goroutine; nil otherwise
 }
 
@@ -49,7 +50,7 @@ func openDSN(ctx context.Context, path, more string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	s := &Store{db: db}
+	s := &Store{db: db, prep: &Prepared{db: db}}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate database %s: %w", path, err)
@@ -62,6 +63,7 @@ func (s *Store) Close() error {
 	if s.stopCheckpoints != nil {
 		s.stopCheckpoints()
 	}
+	s.prep.close()
 	return s.db.Close()
 }
 
