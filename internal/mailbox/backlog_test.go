@@ -39,7 +39,7 @@ func (r *backlogRecorder) HandleBatch(ctx context.Context, ms []Message) ([]Disp
 // the inbox is read.
 func TestTheWatcherSaysHowManyMessagesWaitBehindTheBatch(t *testing.T) {
 	ts := newTestServer(t, capsFull, false)
-	const n = 130
+	const n = 2*bodyBatchCount + 30
 	for i := range n {
 		ts.deliver(gmailReply(fmt.Sprintf("<reply-%03d@mail.gmail.com>", i)))
 	}

@@ -109,7 +109,8 @@ func TestWakeReadsTheWaitingCopiesWhenTheSendingEnds(t *testing.T) {
 	for i := range 60 { // more than a batch
 		ts.deliver(ownCopy(fmt.Sprintf("<c-%02d@coalition.example>", i)))
 	}
-	w := startWatcher(t, cfg, h, NewMemCheckpoint())
+	cp := NewMemCheckpoint()
+	w := startWatcher(t, cfg, h, cp)
 	testutil.Eventually(t, testTimeout, "the watcher idling", func() bool { return w.Status().Idle })
 	if n := len(readOrder(h)); n != 0 {
 		t.Fatalf("%d copies read while the outbox was sending", n)
@@ -118,6 +119,10 @@ func TestWakeReadsTheWaitingCopiesWhenTheSendingEnds(t *testing.T) {
 	w.Wake()
 	testutil.Eventually(t, testTimeout, "every copy read and filed after Wake", func() bool {
 		return len(ts.look("Processed").ids) == 60
+	})
+	testutil.Eventually(t, testTimeout, "the checkpoint past the last copy", func() bool {
+		_, last, _ := cp.Load(context.Background(), "INBOX")
+		return last == 60
 	})
 	if !strings.Contains(w.log.String(), "reading the coalition's own copies left waiting") {
 		t.Errorf("no log line says the waiting copies are read:\n%s", w.log)

@@ -14,8 +14,13 @@ import (
 )
 
 const (
-	metaChunk      = 1000    // UIDs per size/date fetch (no bodies: small)
-	bodyBatchCount = 50      // messages per body fetch, and per transaction
+	metaChunk = 1000 // UIDs per size/date fetch (no bodies: small)
+	// bodyBatchCount is the most messages per body fetch, per transaction
+	// and per UID MOVE. A MOVE costs the server about the same whatever it
+	// carries: Dovecot (Maildir) took 27 ms for each MOVE of 50 messages and
+	// 42 ms for one of 500, into a Processed folder of 45,000: a drain of
+	// 15,000 replies spent about 8 s of its 28 in MOVEs of 50.
+	bodyBatchCount = 500
 	bodyBatchBytes = 4 << 20 // bytes per body fetch; a larger message is fetched alone
 	minBodyTimeout = 10 * time.Minute
 )
