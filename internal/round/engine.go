@@ -60,7 +60,7 @@ func New(cfg *config.Config, st *store.Store, r *render.Renderer, log *slog.Logg
 
 // step is the state one message's handling accumulates inside its transaction.
 type step struct {
-	tx     *sql.Tx
+	tx     *store.TxQuerier // prepared statements; tx.Tx is the transaction
 	now    time.Time
 	queued int
 	after  []func() // run once the transaction has committed
@@ -155,7 +155,7 @@ func (e *Engine) handleOne(ctx context.Context, st *step, in Incoming) (string, 
 func (e *Engine) commit(ctx context.Context, now time.Time, f func(st *step) error) error {
 	var st *step
 	if err := e.Store.Tx(ctx, func(tx *sql.Tx) error {
-		st = &step{tx: tx, now: now}
+		st = &step{tx: e.Store.InTx(tx), now: now}
 		return f(st)
 	}); err != nil {
 		return err

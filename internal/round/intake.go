@@ -91,7 +91,7 @@ func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, 
 	if title == "" {
 		title = titleFromSubject(inv.Subject)
 	}
-	id, err := store.NextRoundID(ctx, st.tx, st.now)
+	id, err := store.NextRoundID(ctx, st.tx.Tx, st.now)
 	if err != nil {
 		return outcome{}, err
 	}
@@ -128,7 +128,7 @@ func (e *Engine) openRound(ctx context.Context, st *step, m *mimeparse.Message, 
 			Emails: mem.Emails, Token: tok, ConsultMessageID: cid})
 	}
 	warnings = append(warnings, forwardGuesses(inv, id)...)
-	if err := store.InsertRound(ctx, st.tx, r, atts, ps); err != nil {
+	if err := store.InsertRound(ctx, st.tx.Tx, r, atts, ps); err != nil {
 		return outcome{}, err
 	}
 	// Every member's consultation refers to the attachments stored once

@@ -166,7 +166,7 @@ func (e *Engine) answersDigest(m *mimeparse.Message) bool {
 // from incoming mail, so no mail can make it go out more often.
 func (e *Engine) digest(ctx context.Context) error {
 	return e.commit(ctx, e.Now(), func(st *step) error {
-		tx := st.tx
+		tx := st.tx.Tx
 		if err := store.PruneReactions(ctx, tx, st.now.Add(-reactionHistoryKeptFor)); err != nil {
 			return err
 		}

@@ -21,7 +21,7 @@ func (e *Engine) Undelivered(ctx context.Context, id int64, reason string, rejec
 		if err != nil {
 			return err
 		}
-		if err := mark(st.tx); err != nil {
+		if err := mark(st.tx.Tx); err != nil {
 			return err
 		}
 		var lines []string

@@ -40,7 +40,7 @@ func GetSeen(ctx context.Context, q Querier, key string) (*Seen, error) {
 }
 
 // InsertSeen records that a message was handled.
-func InsertSeen(ctx context.Context, tx *sql.Tx, s *Seen) error {
+func InsertSeen(ctx context.Context, tx Querier, s *Seen) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO seen (key, mailbox, uidvalidity, uid, kind, round_id, disposition, note, at)
 		VALUES (?,?,?,?,?,?,?,?,?)`, s.Key, s.Mailbox, s.UIDValidity, s.UID, s.Kind, s.RoundID, s.Disposition, s.Note,
 		unix(s.At))
@@ -91,7 +91,7 @@ type OutboxRow struct {
 
 // Enqueue writes an outgoing message in the caller's transaction. A second
 // enqueue of the same Message-ID is ignored, so replaying a step sends nothing twice.
-func Enqueue(ctx context.Context, tx *sql.Tx, o *OutboxRow) error {
+func Enqueue(ctx context.Context, tx Querier, o *OutboxRow) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO outbox (message_id, round_id, kind, recipients, payload, due_at, created_at)
 		VALUES (?,?,?,?,?,?,?) ON CONFLICT(message_id) DO NOTHING`, o.MessageID, o.RoundID, o.Kind,
 		strings.Join(o.Recipients, ", "), string(o.Payload), unix(o.DueAt), unix(o.CreatedAt))

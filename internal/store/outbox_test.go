@@ -117,3 +117,47 @@ func TestPreparedStatementsRecordWhatTheDatabaseDoes(t *testing.T) {
 		t.Error("a step recorded through a closed store's cache")
 	}
 }
+
+// TestPreparedStatementsInATransactionCommitOrRollBackWithIt: what a
+// transaction writes through its prepared statements is the transaction's:
+// gone when it rolls back, there when it commits, and read back inside it
+// before. Each statement is prepared once for the whole transaction.
+func TestPreparedStatementsInATransactionCommitOrRollBackWithIt(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "c.db"))
+	defer s.Close()
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	write := func(keys ...string) func(tx *sql.Tx) error {
+		return func(tx *sql.Tx) error {
+			q := s.InTx(tx)
+			for _, k := range keys {
+				if err := InsertSeen(ctx, q, &Seen{Key: k, Mailbox: "INBOX", Kind: "reply", Disposition: Processed, At: now}); err != nil {
+					return err
+				}
+				if got, err := GetSeen(ctx, q, k); err != nil || got == nil {
+					return fmt.Errorf("%s not read back inside its transaction: %v", k, err)
+				}
+			}
+			if n := len(q.m); n != 2 {
+				return fmt.Errorf("%d statements for 2 distinct queries run %d times each", n, len(keys))
+			}
+			return errors.New("roll back")
+		}
+	}
+	if err := s.Tx(ctx, write("a@x", "b@x", "c@x")); err == nil || err.Error() != "roll back" {
+		t.Fatalf("Tx: %v", err)
+	}
+	for _, k := range []string{"a@x", "b@x", "c@x"} {
+		if got, _ := GetSeen(ctx, s.DB(), k); got != nil {
+			t.Errorf("%s is recorded although its transaction rolled back", k)
+		}
+	}
+	if err := s.Tx(ctx, func(tx *sql.Tx) error {
+		return InsertSeen(ctx, s.InTx(tx), &Seen{Key: "d@x", Mailbox: "INBOX", Kind: "reply", Disposition: Processed, At: now})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := GetSeen(ctx, s.DB(), "d@x"); got == nil {
+		t.Error("d@x is not recorded although its transaction committed")
+	}
+}

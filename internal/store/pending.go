@@ -32,7 +32,7 @@ const (
 )
 
 // InsertPending stores a new pending action.
-func InsertPending(ctx context.Context, tx *sql.Tx, p *Pending) error {
+func InsertPending(ctx context.Context, tx Querier, p *Pending) error {
 	if p.State == "" {
 		p.State = PendingWaiting
 	}
@@ -64,7 +64,7 @@ func PendingByToken(ctx context.Context, q Querier, token string) (*Pending, err
 
 // MarkPendingDone records that a pending action was confirmed, so its token
 // can never be used again. It fails when the action was already done.
-func MarkPendingDone(ctx context.Context, tx *sql.Tx, token string, at time.Time, by string) error {
+func MarkPendingDone(ctx context.Context, tx Querier, token string, at time.Time, by string) error {
 	res, err := tx.ExecContext(ctx, `UPDATE pending_actions SET state = ?, done_at = ?, done_by = ? WHERE token = ? AND state = ?`,
 		PendingDone, unix(at), by, token, PendingWaiting)
 	if err != nil {

@@ -56,7 +56,7 @@ func CountReactions(ctx context.Context, q Querier, r Reaction, since time.Time)
 }
 
 // RecordReaction stores one decision of the limiter, and counts it when sent.
-func RecordReaction(ctx context.Context, tx *sql.Tx, r Reaction) error {
+func RecordReaction(ctx context.Context, tx Querier, r Reaction) error {
 	sender := strings.ToLower(r.Sender)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO reactions (at, kind, sender, round_id, coordinators, sent, digested, what)
 		VALUES (?,?,?,?,?,?,?,?)`, unix(r.At), r.Kind, sender, r.RoundID, b2i(r.Coordinators),

@@ -290,7 +290,7 @@ func queryRounds(ctx context.Context, q Querier, where string, args ...any) ([]*
 }
 
 // UpdateRound writes the mutable fields of a round.
-func UpdateRound(ctx context.Context, tx *sql.Tx, r *Round) error {
+func UpdateRound(ctx context.Context, tx Querier, r *Round) error {
 	tr, err := json.Marshal(r.Translations)
 	if err != nil || r.Translations == nil {
 		tr = []byte("{}")
@@ -410,7 +410,7 @@ func ParticipantByToken(ctx context.Context, q Querier, token string) (*Particip
 }
 
 // UpdateParticipant writes a participant's answer, reminders and undeliverable contacts.
-func UpdateParticipant(ctx context.Context, tx *sql.Tx, p *Participant) error {
+func UpdateParticipant(ctx context.Context, tx Querier, p *Participant) error {
 	undeliv, _ := json.Marshal(nonNil(p.Undeliverable))
 	conc, _ := json.Marshal(nonNil(p.Concerns))
 	recs, _ := json.Marshal(nonNil(p.Recommendations))
@@ -426,7 +426,7 @@ func UpdateParticipant(ctx context.Context, tx *sql.Tx, p *Participant) error {
 }
 
 // Event appends a line to a round's history (shown by `consultd round`).
-func Event(ctx context.Context, tx *sql.Tx, roundID string, at time.Time, text string) error {
+func Event(ctx context.Context, tx Querier, roundID string, at time.Time, text string) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO events (round_id, at, text) VALUES (?,?,?)`, roundID, unix(at), text)
 	return err
 }
