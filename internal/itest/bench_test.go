@@ -452,9 +452,18 @@ func TestBenchScale(t *testing.T) {
 	// the fan-out row shows the sending without the coalition's copies
 	// being delivered and read back beside it.
 	noProof := os.Getenv("CONSULTD_BENCH_NOPROOF") == "1"
+	// CONSULTD_BENCH_CONNECTIONS=K: smtp.connections (default 2).
+	var smtpExtra string
 	if noProof {
-		w.setSMTP(ms.SMTPAddr, ", proof_copy: false")
+		smtpExtra += ", proof_copy: false"
 		fmt.Println("bench: CONSULTD_BENCH_NOPROOF=1: no proof copies")
+	}
+	if k := os.Getenv("CONSULTD_BENCH_CONNECTIONS"); k != "" {
+		smtpExtra += ", connections: " + k
+		fmt.Printf("bench: smtp.connections %s\n", k)
+	}
+	if smtpExtra != "" {
+		w.setSMTP(ms.SMTPAddr, smtpExtra)
 	}
 
 	child, logPath := startBenchDaemon(t, w, fmt.Sprintf("fanout-%d-plain", n))
