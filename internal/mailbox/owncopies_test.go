@@ -1,8 +1,10 @@
 package mailbox
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -150,4 +152,53 @@ func countRead(h *batchRecorder, id string) int {
 		}
 	}
 	return n
+}
+
+// refuseFromSearch garbles the FROM key of every SEARCH a client sends, so
+// that the server answers BAD, as a server without that search would.
+type refuseFromSearch struct{ net.Listener }
+
+func (l refuseFromSearch) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return garbleFrom{c}, nil
+}
+
+type garbleFrom struct{ net.Conn }
+
+func (c garbleFrom) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	copy(p[:n], bytes.ReplaceAll(p[:n], []byte("FROM "), []byte("FRXM ")))
+	return n, err
+}
+
+// TestAServerThatRefusesTheSearchByFromGetsEveryMessageReadInOrder: the
+// copies cannot be told apart without the search, so nothing waits: the
+// watcher says so once and reads everything as it comes.
+func TestAServerThatRefusesTheSearchByFromGetsEveryMessageReadInOrder(t *testing.T) {
+	ts := newWrappedTestServer(t, capsFull, false, func(ln net.Listener) net.Listener { return refuseFromSearch{ln} })
+	var sending atomic.Bool
+	sending.Store(true)
+	cfg := testConfig(ts.addr)
+	cfg.OwnAddress, cfg.OwnCanWait = testUser, sending.Load
+	h := &batchRecorder{}
+	ts.deliver(ownCopy("<c-1@coalition.example>"))
+	ts.deliver(gmailReply("<reply-1@mail.gmail.com>"))
+	w := startWatcher(t, cfg, h, NewMemCheckpoint())
+	testutil.Eventually(t, testTimeout, "both messages read and filed", func() bool {
+		return len(ts.look("Processed").ids) == 2
+	})
+	if got := readOrder(h); !slices.Equal(got, []string{"<c-1@coalition.example>", "<reply-1@mail.gmail.com>"}) {
+		t.Errorf("read %v, want the copy and the reply in the order they arrived", got)
+	}
+	if n := strings.Count(w.log.String(), "refused a search by From"); n != 1 {
+		t.Errorf("the refused search is logged %d times, want once:\n%s", n, w.log)
+	}
+	ts.deliver(ownCopy("<c-2@coalition.example>"))
+	testutil.Eventually(t, testTimeout, "a later copy read too", func() bool { return len(ts.look("Processed").ids) == 3 })
+	if n := strings.Count(w.log.String(), "refused a search by From"); n != 1 {
+		t.Errorf("the refused search is logged %d times, want once", n)
+	}
 }

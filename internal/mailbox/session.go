@@ -37,6 +37,7 @@ type session struct {
 	searchedTo   uint32
 	firstWaiting uint32
 	waiting      int
+	noFromSearch bool // the server refused the search: nothing waits
 
 	// tlsState is the server's TLS handshake, once verified (nil without TLS).
 	tlsState *tls.ConnectionState

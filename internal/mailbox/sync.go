@@ -111,7 +111,7 @@ func (s *session) newUIDs(from uint32) ([]imap.UID, error) {
 // read by this sync, in UID order with the rest.
 func (s *session) ownMayWait() bool {
 	cfg := s.w.cfg
-	if cfg.OwnAddress != "" && cfg.OwnCanWait != nil && cfg.OwnCanWait() {
+	if cfg.OwnAddress != "" && cfg.OwnCanWait != nil && !s.noFromSearch && cfg.OwnCanWait() {
 		return true
 	}
 	if s.waiting > 0 {
@@ -142,7 +142,16 @@ func (s *session) putOffOwn(fresh []imap.UID) ([]imap.UID, error) {
 		others = data.AllUIDs()
 		return nil
 	}); err != nil {
-		return nil, err
+		var imapErr *imap.Error
+		if !errors.As(err, &imapErr) {
+			return nil, err // the connection failed, not the command
+		}
+		// A server that refuses the search: every message is read in
+		// order, as without OwnCanWait, for the rest of this session.
+		s.w.log.Warn("imap watcher: the server refused a search by From; the coalition's own copies are read as they come",
+			"err", err)
+		s.noFromSearch = true
+		return fresh, nil
 	}
 	read := make(map[imap.UID]bool, len(others))
 	for _, u := range others {
