@@ -89,21 +89,28 @@ func (s *session) newUIDs(from uint32) ([]imap.UID, error) {
 		UID:     []imap.UIDSet{{imap.UIDRange{Start: imap.UID(from + 1), Stop: 0}}}, // from+1:*
 		NotFlag: []imap.Flag{DoneKeyword},
 	}
-	var found []imap.UID
-	if err := s.do("search new mail", func() error {
-		data, err := s.c.UIDSearch(criteria, nil).Wait()
-		if err != nil {
-			return err
-		}
-		found = data.AllUIDs()
-		return nil
-	}); err != nil {
+	found, err := s.searchUIDs("search new mail", criteria)
+	if err != nil {
 		return nil, err
 	}
 	// "n:*" always matches the highest UID, even when it is below n.
 	uids := slices.DeleteFunc(found, func(u imap.UID) bool { return uint32(u) <= from })
 	slices.Sort(uids)
 	return slices.Compact(uids), nil
+}
+
+// searchUIDs runs one UID SEARCH and returns the UIDs it found.
+func (s *session) searchUIDs(what string, criteria *imap.SearchCriteria) ([]imap.UID, error) {
+	var found []imap.UID
+	err := s.do(what, func() error {
+		data, err := s.c.UIDSearch(criteria, nil).Wait()
+		if err != nil {
+			return err
+		}
+		found = data.AllUIDs()
+		return nil
+	})
+	return found, err
 }
 
 // ownMayWait reports whether the coalition's own copies may wait during
@@ -133,15 +140,8 @@ func (s *session) putOffOwn(fresh []imap.UID) ([]imap.UID, error) {
 		UID: []imap.UIDSet{{imap.UIDRange{Start: fresh[0], Stop: fresh[len(fresh)-1]}}},
 		Not: []imap.SearchCriteria{{Header: []imap.SearchCriteriaHeaderField{{Key: "From", Value: cfg.OwnAddress}}}},
 	}
-	var others []imap.UID
-	if err := s.do("search new mail not from the coalition", func() error {
-		data, err := s.c.UIDSearch(criteria, nil).Wait()
-		if err != nil {
-			return err
-		}
-		others = data.AllUIDs()
-		return nil
-	}); err != nil {
+	others, err := s.searchUIDs("search new mail not from the coalition", criteria)
+	if err != nil {
 		var imapErr *imap.Error
 		if !errors.As(err, &imapErr) {
 			return nil, err // the connection failed, not the command
