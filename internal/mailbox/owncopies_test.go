@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-imap/v2"
+
 	"consultd/internal/testutil"
 )
 
@@ -98,60 +100,49 @@ func TestOwnCopiesWaitWhileTheOutboxSendsAndMembersMailDoesNot(t *testing.T) {
 }
 
 // TestWakeReadsTheWaitingCopiesWhenTheSendingEnds: the same watcher, left
-// idling, reads the copies the moment it is woken after the sending ended,
-// without waiting for its poll interval or for new mail.
+// idling (or, on a server without IDLE, between two polls), reads the
+// copies the moment it is woken after the sending ended, without waiting
+// for its poll interval or for new mail.
 func TestWakeReadsTheWaitingCopiesWhenTheSendingEnds(t *testing.T) {
-	ts := newTestServer(t, capsFull, false)
-	var sending atomic.Bool
-	sending.Store(true)
-	cfg := testConfig(ts.addr)
-	cfg.PollInterval = time.Hour
-	cfg.OwnAddress, cfg.OwnCanWait = testUser, sending.Load
-	h := &batchRecorder{}
-	for i := range 60 { // more than a batch
-		ts.deliver(ownCopy(fmt.Sprintf("<c-%02d@coalition.example>", i)))
+	for _, tc := range []struct {
+		name     string
+		caps     imap.CapSet
+		hideIdle bool
+	}{{"idle", capsFull, false}, {"polling", capsNoIdle, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := newTestServer(t, tc.caps, tc.hideIdle)
+			var sending atomic.Bool
+			sending.Store(true)
+			cfg := testConfig(ts.addr)
+			cfg.PollInterval = time.Hour
+			cfg.OwnAddress, cfg.OwnCanWait = testUser, sending.Load
+			h := &batchRecorder{}
+			for i := range 60 { // more than a batch
+				ts.deliver(ownCopy(fmt.Sprintf("<c-%02d@coalition.example>", i)))
+			}
+			cp := NewMemCheckpoint()
+			w := startWatcher(t, cfg, h, cp)
+			testutil.Eventually(t, testTimeout, "a first sync done", func() bool { return !w.Status().LastSync.IsZero() })
+			if tc.name == "idle" {
+				testutil.Eventually(t, testTimeout, "the watcher idling", func() bool { return w.Status().Idle })
+			}
+			if n := len(readOrder(h)); n != 0 {
+				t.Fatalf("%d copies read while the outbox was sending", n)
+			}
+			sending.Store(false)
+			w.Wake()
+			testutil.Eventually(t, testTimeout, "every copy read and filed after Wake", func() bool {
+				return len(ts.look("Processed").ids) == 60
+			})
+			testutil.Eventually(t, testTimeout, "the checkpoint past the last copy", func() bool {
+				_, last, _ := cp.Load(context.Background(), "INBOX")
+				return last == 60
+			})
+			if !strings.Contains(w.log.String(), "reading the coalition's own copies left waiting") {
+				t.Errorf("no log line says the waiting copies are read:\n%s", w.log)
+			}
+		})
 	}
-	cp := NewMemCheckpoint()
-	w := startWatcher(t, cfg, h, cp)
-	testutil.Eventually(t, testTimeout, "the watcher idling", func() bool { return w.Status().Idle })
-	if n := len(readOrder(h)); n != 0 {
-		t.Fatalf("%d copies read while the outbox was sending", n)
-	}
-	sending.Store(false)
-	w.Wake()
-	testutil.Eventually(t, testTimeout, "every copy read and filed after Wake", func() bool {
-		return len(ts.look("Processed").ids) == 60
-	})
-	testutil.Eventually(t, testTimeout, "the checkpoint past the last copy", func() bool {
-		_, last, _ := cp.Load(context.Background(), "INBOX")
-		return last == 60
-	})
-	if !strings.Contains(w.log.String(), "reading the coalition's own copies left waiting") {
-		t.Errorf("no log line says the waiting copies are read:\n%s", w.log)
-	}
-}
-
-// readOrder is every Message-ID h was handed: those of its batches in
-// order, then those it was handed alone.
-func readOrder(h *batchRecorder) []string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	var out []string
-	for _, b := range h.batches {
-		out = append(out, b...)
-	}
-	// Single messages (a batch of one) go through Handle.
-	return append(out, h.order()...)
-}
-
-func countRead(h *batchRecorder, id string) int {
-	n := 0
-	for _, got := range readOrder(h) {
-		if got == id {
-			n++
-		}
-	}
-	return n
 }
 
 // refuseFromSearch garbles the FROM key of every SEARCH a client sends, so
@@ -201,4 +192,27 @@ func TestAServerThatRefusesTheSearchByFromGetsEveryMessageReadInOrder(t *testing
 	if n := strings.Count(w.log.String(), "refused a search by From"); n != 1 {
 		t.Errorf("the refused search is logged %d times, want once", n)
 	}
+}
+
+// readOrder is every Message-ID h was handed: those of its batches in
+// order, then those it was handed alone.
+func readOrder(h *batchRecorder) []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []string
+	for _, b := range h.batches {
+		out = append(out, b...)
+	}
+	// Single messages (a batch of one) go through Handle.
+	return append(out, h.order()...)
+}
+
+func countRead(h *batchRecorder, id string) int {
+	n := 0
+	for _, got := range readOrder(h) {
+		if got == id {
+			n++
+		}
+	}
+	return n
 }
