@@ -7,7 +7,7 @@
 #
 # Usage: scripts/mailstack.sh install|start|stop|restart|restart-dovecot|
 #                             dovecot-stop|dovecot-start|
-#                             postfix-stop|postfix-start|status|
+#                             postfix-stop|postfix-start|postfix-reload|status|
 #                             adduser ADDRESS PASSWORD|logs
 #
 # Environment: CONSULTD_MAILSTACK_DIR (state dir, default /var/tmp/consultd-ms;
@@ -525,6 +525,28 @@ cmd_postfix_start() {
 	wait_port smtp "$SMTP_PORT"
 }
 
+# postfix-reload: every Postfix daemon restarts with the lookup tables as
+# they are now, and this returns once the old ones have exited. adduser
+# rebuilds the tables; a long-running daemon (trivial-rewrite) notices the
+# change only when a new client connects, and then exits at once: its clients
+# (cleanup, qmgr) each pause a second before they ask again.
+cmd_postfix_reload() {
+	need_root postfix-reload
+	local master old p i left
+	master=$(postfix_pid) || die "postfix-reload: Postfix is not running"
+	old=$(ps -o pid= --ppid "$master" || true)
+	/usr/sbin/postfix -c "$PF" reload 8>&- 9>&- </dev/null >>"$D/log/postfix-start.log" 2>&1
+	for ((i = 0; i < 300; i++)); do
+		left=0
+		for p in $old; do
+			[[ -d /proc/$p ]] && left=1
+		done
+		((left)) || return 0
+		sleep 0.1
+	done
+	die "postfix-reload: Postfix daemons still running 30 s after the reload"
+}
+
 cmd_status() {
 	local pid rc=0
 	if pid=$(dovecot_pid); then echo "dovecot running (pid $pid)"; else echo "dovecot stopped"; rc=3; fi
@@ -592,7 +614,7 @@ main() {
 	case $cmd in
 	logs) cmd_logs ;;
 	status) cmd_status ;;
-	install | start | stop | restart | restart-dovecot | dovecot-stop | dovecot-start | postfix-stop | postfix-start | adduser)
+	install | start | stop | restart | restart-dovecot | dovecot-stop | dovecot-start | postfix-stop | postfix-start | postfix-reload | adduser)
 		mkdir -p "$D"
 		chmod 755 "$D"
 		# One command at a time: test binaries of several packages call
@@ -609,6 +631,7 @@ main() {
 		dovecot-start) cmd_dovecot_start ;;
 		postfix-stop) cmd_postfix_stop ;;
 		postfix-start) cmd_postfix_start ;;
+		postfix-reload) cmd_postfix_reload ;;
 		adduser) cmd_adduser "$@" ;;
 		esac
 		;;

@@ -461,6 +461,18 @@ func (s *Stack) StartPostfix(t testing.TB) {
 	}
 }
 
+// ReloadPostfix restarts Postfix's daemons with its lookup tables as they
+// are now and returns once the old ones are gone. After AddUser, a daemon
+// that noticed the rebuilt tables only when its next client connected would
+// exit then, and its clients would pause a second: a benchmark's timed phase
+// starts after this instead.
+func (s *Stack) ReloadPostfix(t testing.TB) {
+	t.Helper()
+	if out, err := s.run(time.Minute, "postfix-reload"); err != nil {
+		t.Fatalf("mailstack postfix-reload: %v\n%s", err, out)
+	}
+}
+
 // StopDovecot stops Dovecot (an IMAP outage; Postfix defers local
 // deliveries meanwhile) until StartDovecot.
 func (s *Stack) StopDovecot(t testing.TB) {
