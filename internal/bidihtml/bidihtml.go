@@ -16,7 +16,9 @@ package bidihtml
 
 import (
 	"html"
+	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	"golang.org/x/text/unicode/bidi"
@@ -246,8 +248,53 @@ func blank(l []item) bool {
 	return true
 }
 
+// lineCache holds lines already written by writeLine, which depends on
+// nothing but its line and direction. A round's opening writes every
+// member's consultation, and all but a few of its lines (the invitation,
+// the instructions) are the same for every member of a language: a 15,000-
+// member opening wrote the same lines 15,000 times. Bounded: emptied when
+// full, so a long-running daemon keeps at most lineCacheMax lines.
+var lineCache struct {
+	sync.Mutex
+	m map[string]string
+}
+
+const lineCacheMax = 4096
+
 // writeLine writes one line as a block in its direction.
 func writeLine(b *strings.Builder, l []item, parent lang.Direction) {
+	var key strings.Builder
+	key.WriteString(string(parent))
+	for _, it := range l {
+		// Length-prefixed, so that no text can make two lines one key.
+		if it.value {
+			key.WriteByte('v')
+		} else {
+			key.WriteByte('t')
+		}
+		key.WriteString(strconv.Itoa(len(it.text)))
+		key.WriteByte(':')
+		key.WriteString(it.text)
+	}
+	k := key.String()
+	lineCache.Lock()
+	out, ok := lineCache.m[k]
+	lineCache.Unlock()
+	if !ok {
+		var w strings.Builder
+		writeLineUncached(&w, l, parent)
+		out = w.String()
+		lineCache.Lock()
+		if lineCache.m == nil || len(lineCache.m) >= lineCacheMax {
+			lineCache.m = make(map[string]string)
+		}
+		lineCache.m[k] = out
+		lineCache.Unlock()
+	}
+	b.WriteString(out)
+}
+
+func writeLineUncached(b *strings.Builder, l []item, parent lang.Direction) {
 	d := lineDir(l, parent)
 	b.WriteString(`<div dir="` + string(d) + `" style="white-space:pre-wrap">`)
 	first := true

@@ -1,9 +1,11 @@
 package bidihtml
 
 import (
+	"fmt"
 	"html"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"consultd/internal/inert"
@@ -151,6 +153,77 @@ func FuzzFragment(f *testing.F) {
 			want := strings.Join(strings.Fields(Strip(inert.Text(s))), " ")
 			if got := visible(out); strings.ReplaceAll(got, " ", "") != strings.ReplaceAll(want, " ", "") {
 				t.Fatalf("shows %q, want %q", got, want)
+			}
+		}
+	})
+}
+
+// fragmentUncached is Fragment with the line cache emptied first.
+func fragmentUncached(s string, d lang.Direction) string {
+	lineCache.Lock()
+	lineCache.m = nil
+	lineCache.Unlock()
+	return Fragment(s, d)
+}
+
+// TestTheLineCacheWritesWhatTheLinesWouldBe: a line written again comes
+// from the cache, and is the same as written afresh; lines that differ only
+// in where a value starts and ends are two lines, not one.
+func TestTheLineCacheWritesWhatTheLinesWouldBe(t *testing.T) {
+	a := "ab" + Isolate("c") + "\n"
+	b := "a" + Isolate("bc") + "\n"
+	for _, d := range []lang.Direction{lang.LTR, lang.RTL} {
+		fa, fb := fragmentUncached(a, d), fragmentUncached(b, d)
+		if fa == fb {
+			t.Fatalf("%q and %q write the same HTML %q", a, b, fa)
+		}
+		if got := Fragment(a, d); got != fa {
+			t.Errorf("cached: %q, afresh: %q", got, fa)
+		}
+		if got := Fragment(b, d); got != fb {
+			t.Errorf("cached: %q, afresh: %q", got, fb)
+		}
+	}
+	// Digits alone take the direction around them: one key per direction.
+	if got, other := Fragment("12 34", lang.LTR), fragmentUncached("12 34", lang.RTL); got == other {
+		t.Errorf("a line in two directions writes the same HTML %q", got)
+	}
+}
+
+// TestTheLineCacheStaysBounded: a daemon that writes ever new lines keeps
+// at most lineCacheMax of them.
+func TestTheLineCacheStaysBounded(t *testing.T) {
+	for i := range lineCacheMax + 10 {
+		Fragment(fmt.Sprintf("line %d", i), lang.LTR)
+	}
+	lineCache.Lock()
+	n := len(lineCache.m)
+	lineCache.Unlock()
+	if n > lineCacheMax {
+		t.Errorf("%d lines cached, at most %d", n, lineCacheMax)
+	}
+}
+
+// FuzzFragmentCached: whatever the text, the HTML from the cache is the
+// HTML written afresh, and so is the HTML written on several goroutines
+// at once.
+func FuzzFragmentCached(f *testing.F) {
+	for _, s := range []string{"من: Office <a@b>", "a" + Isolate("b") + "c\nd", Isolate("x\ny") + "\n\nz", "\uFDD0\uFDD1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, d := range []lang.Direction{lang.LTR, lang.RTL} {
+			want := fragmentUncached(s, d)
+			var wg sync.WaitGroup
+			got := make([]string, 4)
+			for i := range got {
+				wg.Go(func() { got[i] = Fragment(s, d) })
+			}
+			wg.Wait()
+			for _, g := range got {
+				if g != want {
+					t.Fatalf("cached %q, afresh %q", g, want)
+				}
 			}
 		}
 	})

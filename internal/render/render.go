@@ -17,6 +17,7 @@ import (
 	"text/template"
 	"text/template/parse"
 	"unicode"
+	"unicode/utf8"
 
 	"consultd/internal/bidihtml"
 	"consultd/internal/lang"
@@ -159,6 +160,15 @@ func (r *Renderer) Mail(code string, d Data) (Mail, error) {
 	return Mail{Subject: subject, Text: bidihtml.Strip(marked), HTML: HTML(l, marked), Lang: l}, nil
 }
 
+// MailText is Mail without the HTML, for a mail sent as plain text only.
+func (r *Renderer) MailText(code string, d Data) (Mail, error) {
+	subject, marked, l, err := r.run(code, d)
+	if err != nil {
+		return Mail{}, err
+	}
+	return Mail{Subject: subject, Text: bidihtml.Strip(marked), Lang: l}, nil
+}
+
 // run executes d's template in code (English when that language has none),
 // its inserted values marked for the HTML (package bidihtml).
 func (r *Renderer) run(code string, d Data) (subject, marked string, l *lang.Language, err error) {
@@ -279,7 +289,7 @@ func tidy(s string) string {
 	blank := 0
 	for _, l := range lines {
 		l = trimRight(l)
-		if bidihtml.Strip(l) == "" {
+		if onlyMarks(l) {
 			l = ""
 			blank++
 			if blank > 1 {
@@ -293,9 +303,29 @@ func tidy(s string) string {
 	return trimSpace(strings.Join(out, "\n")) + "\n"
 }
 
+// onlyMarks reports whether l is empty once the value marks are stripped.
+func onlyMarks(l string) bool {
+	for _, r := range l {
+		if r != bidihtml.Open && r != bidihtml.Close {
+			return false
+		}
+	}
+	return true
+}
+
+// trimmable reports whether r is what trimRight and trimSpace look at or
+// through at an end of the text: the common case, a line that ends in a
+// letter, is returned as it is without being copied into runes.
+func trimmable(r rune) bool {
+	return unicode.IsSpace(r) || r == bidihtml.Open || r == bidihtml.Close || r == utf8.RuneError
+}
+
 // trimRight removes trailing spaces and tabs, also those inside the marks of
 // a value at the end of the line ("x \uFDD0y \uFDD1" → "x \uFDD0y\uFDD1").
 func trimRight(l string) string {
+	if last, _ := utf8.DecodeLastRuneInString(l); l == "" || !trimmable(last) && utf8.ValidString(l) {
+		return l
+	}
 	rs := []rune(l)
 	var keep []rune // marks met at the end, kept in order
 	i := len(rs)
@@ -313,6 +343,10 @@ func trimRight(l string) string {
 
 // trimSpace is strings.TrimSpace that looks through the value marks.
 func trimSpace(s string) string {
+	first, _ := utf8.DecodeRuneInString(s)
+	if last, _ := utf8.DecodeLastRuneInString(s); s == "" || !trimmable(first) && !trimmable(last) && utf8.ValidString(s) {
+		return s
+	}
 	rs := []rune(s)
 	i := 0
 	var lead []rune
