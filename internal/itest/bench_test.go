@@ -555,19 +555,33 @@ func dbSize(w *world) int64 {
 }
 
 // TestBenchAttachmentFanout: a 5 MB PDF to 200 members (database, peak RSS,
-// fan-out time) and the same without it.
+// fan-out time) and the same without it. CONSULTD_BENCH_ATTACH_MEMBERS and
+// CONSULTD_BENCH_ATTACH_KB change the members and the PDF's size: every
+// copy is written to the stack's disk (the member's, queued and dropped;
+// the proof copy, kept), three times over (consultd and both floors).
 func TestBenchAttachmentFanout(t *testing.T) {
 	benchGate(t)
+	n, kb := 200, 5<<10
+	if v, err := strconv.Atoi(os.Getenv("CONSULTD_BENCH_ATTACH_MEMBERS")); err == nil && v > 0 {
+		n = v
+	}
+	if v, err := strconv.Atoi(os.Getenv("CONSULTD_BENCH_ATTACH_KB")); err == nil && v > 0 {
+		kb = v
+	}
+	size := fmt.Sprintf("%dmb", kb>>10)
+	if kb%1024 != 0 {
+		size = fmt.Sprintf("%dkb", kb)
+	}
 	ms := mailstack.Start(t)
 	rng := rand.New(rand.NewPCG(10, 5))
-	pdf := fakePDF(rng, 5<<20)
+	pdf := fakePDF(rng, kb<<10)
 	for _, withPDF := range []bool{false, true} {
-		w := newBenchWorld(t, ms, 200)
+		w := newBenchWorld(t, ms, n)
 		db := benchDB(t, w)
 		var att []byte
-		name := "fanout-200-plain"
+		name := fmt.Sprintf("fanout-%d-plain", n)
 		if withPDF {
-			att, name = pdf, "fanout-200-pdf5mb"
+			att, name = pdf, fmt.Sprintf("fanout-%d-pdf%s", n, size)
 		}
 		child, logPath := startBenchDaemon(t, w, name)
 		benchReady(t, name, child, logPath)
@@ -577,8 +591,8 @@ func TestBenchAttachmentFanout(t *testing.T) {
 		raw := catchallOne(t, ms, w.members[0].emails[0])
 		fanoutFloors(t, w, name, took, raw)
 		if withPDF {
-			benchLine("db-200-pdf5mb", float64(dbSize(w)), float64(len(pdf)), "MB")
-			fmt.Printf("bench db-200-pdf5mb: target <= 3x the PDF + 20 KB a member = %.1f MB\n", float64(3*len(pdf)+200*20<<10)/(1<<20))
+			benchLine(fmt.Sprintf("db-%d-pdf%s", n, size), float64(dbSize(w)), float64(len(pdf)), "MB")
+			fmt.Printf("bench db-%d-pdf%s: target <= 3x the PDF + 20 KB a member = %.1f MB\n", n, size, float64(3*len(pdf)+n*20<<10)/(1<<20))
 		}
 		fmt.Printf("bench rss-%s: consultd %.1f MB (target 64 MB)\n", name, float64(peak)/(1<<20))
 	}
