@@ -140,7 +140,7 @@ func looksLikeBounce(m *mimeparse.Message) bool {
 	fromDaemon := false
 	for _, a := range m.From {
 		local, _, _ := strings.Cut(strings.ToLower(a.Address), "@")
-		l := strings.NewReplacer("-", "", "_", "", ".", "").Replace(local)
+		l := addrPunct.Replace(local)
 		if l == "mailerdaemon" || l == "postmaster" || l == "maildaemon" || strings.HasPrefix(l, "mailerdaemon") || daemonNameRe.MatchString(a.Name) {
 			fromDaemon = true
 		}
@@ -242,8 +242,7 @@ func stripTags(h string) string {
 		}
 		return ""
 	})
-	r := strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&", "&nbsp;", " ", "&quot;", `"`, "&#39;", "'")
-	return r.Replace(h)
+	return htmlEntities.Replace(h)
 }
 
 // returnedMarkers start the copy of the original message that bounces append;
