@@ -93,11 +93,12 @@ func NewReader(extra ...Vocabulary) *Reader {
 // "yes" / "نعم" is read with the question, which reply.Trim removes.
 func (r *Reader) Read(m *mimeparse.Message) Answer {
 	body := Body(m)
-	a := r.Parse(reply.Trim(body))
+	parsed := reply.Parse(body) // once for both trims
+	a := r.Parse(parsed.Trim())
 	if !hasQuoteLine(body) {
 		return a
 	}
-	inline := headLines(reply.TrimInline(body), MaxRead)
+	inline := headLines(parsed.TrimInline(), MaxRead)
 	if blocks, ok := r.inlineBlocks(inline); ok {
 		// Written under quoted headings: read with them; the text shown
 		// and stored stays the trimmed one.

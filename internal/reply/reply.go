@@ -32,7 +32,25 @@ func Trim(body string) string {
 }
 
 func trim(body string, m mode) string {
-	b := parse(body)
+	return trimBody(parse(body), m)
+}
+
+// Parsed is a plain-text reply body parsed once, to be trimmed both ways:
+// matching every line against the clients' attribution expressions is most
+// of the cost, and a reader of answers needs both trims of the same body.
+type Parsed struct{ b *body }
+
+// Parse parses body for Trim and TrimInline.
+func Parse(body string) Parsed { return Parsed{parse(body)} }
+
+// Trim is reply.Trim of the parsed body.
+func (p Parsed) Trim() string { return trimBody(p.b.clone(), modeTrim) }
+
+// TrimInline is reply.TrimInline of the parsed body.
+func (p Parsed) TrimInline() string { return trimBody(p.b.clone(), modeInline) }
+
+// trimBody cuts b (parsed, and changed by the cut) in mode m.
+func trimBody(b *body, m mode) string {
 	b.mode = m
 	b.markHeaderBlocks()
 	b.cutSignatureDelimiter()

@@ -1,6 +1,7 @@
 package reply
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -22,6 +23,15 @@ type body struct {
 	kinds []byte
 	start []bool // first line of an Outlook header block that counts as history
 	mode  mode
+}
+
+// clone copies what trimming changes (the lines' kinds and header starts);
+// the lines and their keys are only read once parsed.
+func (b *body) clone() *body {
+	c := *b
+	c.kinds = slices.Clone(b.kinds)
+	c.start = slices.Clone(b.start)
+	return &c
 }
 
 func parse(text string) *body {
