@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -126,5 +127,98 @@ func TestAFailingBatchIsHandledOneByOne(t *testing.T) {
 	}
 	if !bytes.Contains([]byte(w.log.String()), []byte("handling its messages one by one")) {
 		t.Errorf("the fallback is not logged:\n%s", w.log)
+	}
+}
+
+// droppingListener cuts the first connection as soon as the client sends
+// its first UID MOVE, before the server has answered it.
+type droppingListener struct {
+	net.Listener
+	dropped *atomic.Bool
+}
+
+func (l droppingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &droppingConn{Conn: c, dropped: l.dropped}, nil
+}
+
+type droppingConn struct {
+	net.Conn
+	dropped *atomic.Bool
+}
+
+func (c *droppingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 && bytes.Contains(bytes.ToUpper(p[:n]), []byte(" UID MOVE ")) && c.dropped.CompareAndSwap(false, true) {
+		c.Conn.Close()
+		return 0, net.ErrClosed
+	}
+	return n, err
+}
+
+// TestAMoveLostWhileTheNextBatchIsHandledLosesNothing: a batch is moved
+// while the next one is handled. When that MOVE never completes (the
+// connection drops), no message is lost or skipped by the checkpoint: after
+// the reconnection every message is in Processed, in order, and those
+// handed over again are only ones handled before the drop (the handler's
+// own record of what it has seen keeps them from counting twice).
+func TestAMoveLostWhileTheNextBatchIsHandledLosesNothing(t *testing.T) {
+	dropped := &atomic.Bool{}
+	ts := newWrappedTestServer(t, capsFull, false, func(ln net.Listener) net.Listener { return droppingListener{ln, dropped} })
+	// Messages of 1.5 MB: two to a body batch (bodyBatchBytes), five batches.
+	pad := bytes.Repeat([]byte("x"), 76)
+	var want []string
+	for i := range 10 {
+		id := fmt.Sprintf("<big-%02d@mail.gmail.com>", i)
+		want = append(want, id)
+		raw := gmailReply(id)
+		body := bytes.Repeat(append(pad, "\r\n"...), (3<<19)/78)
+		ts.deliver(append(raw[:len(raw):len(raw)], body...))
+	}
+	h := &batchRecorder{}
+	cp := NewMemCheckpoint()
+	w := startWatcher(t, testConfig(ts.addr), h, cp)
+	testutil.Eventually(t, testTimeout, "every message in Processed", func() bool { return len(ts.look("Processed").ids) == len(want) })
+	if got := ts.look("Processed").ids; !slices.Equal(got, want) {
+		t.Errorf("Processed holds %v, want %v in order", got, want)
+	}
+	if got := ts.look("INBOX").ids; len(got) != 0 {
+		t.Errorf("the inbox still holds %v", got)
+	}
+	if !dropped.Load() {
+		t.Fatal("the connection was never dropped: the test tested nothing")
+	}
+	if !strings.Contains(w.log.String(), "move to Processed") {
+		t.Errorf("the lost MOVE is not in the log line of the session's end:\n%s", w.log)
+	}
+	testutil.Eventually(t, testTimeout, "the checkpoint past the last", func() bool {
+		_, last, _ := cp.Load(context.Background(), "INBOX")
+		return last == 10
+	})
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.batches) < 2 || len(h.batches[0]) != 2 {
+		t.Fatalf("batches %v: want batches of two", h.batches)
+	}
+	seen := map[string]int{}
+	for _, b := range h.batches {
+		for _, id := range b {
+			seen[id]++
+		}
+	}
+	for _, id := range want {
+		if seen[id] == 0 {
+			t.Errorf("%s was never handed over", id)
+		}
+	}
+	// Handed over twice: the first batch (its MOVE was lost) and at most the
+	// one handled meanwhile.
+	for _, id := range want[4:] {
+		if seen[id] > 1 {
+			t.Errorf("%s, handed over after the drop, was handed over %d times", id, seen[id])
+		}
 	}
 }

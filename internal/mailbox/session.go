@@ -39,6 +39,10 @@ type session struct {
 	waiting      int
 	noFromSearch bool // the server refused the search: nothing waits
 
+	// filing is the handled batch still being moved while the next one is
+	// handled (nil: none); settle waits for it.
+	filing chan error
+
 	// tlsState is the server's TLS handshake, once verified (nil without TLS).
 	tlsState *tls.ConnectionState
 }

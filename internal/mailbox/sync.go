@@ -35,7 +35,10 @@ type pending struct {
 // sync hands every message after the checkpoint to the Handler, in UID
 // order, and files it. It stops at the first error, leaving that message and
 // those after it in the inbox for the next attempt.
-func (s *session) sync(ctx context.Context) error {
+func (s *session) sync(ctx context.Context) (err error) {
+	// The last batch is filed before the sync ends, done or failed: the
+	// connection is not left to a goroutine, and IDLE waits for it.
+	defer func() { err = errors.Join(err, s.settle()) }()
 	// A signal raised before this point is answered by this sync.
 	select {
 	case <-s.wake:
@@ -408,7 +411,33 @@ func (s *session) handleMany(ctx context.Context, msgs []Message) error {
 		s.w.countHandled()
 		s.w.log.Info("imap watcher: message handled", "uid", m.UID, "disposition", ds[i], "size", len(m.Raw))
 	}
-	return s.fileMany(ctx, uids, ds)
+	return s.fileLater(ctx, uids, ds)
+}
+
+// fileLater files a handled batch in the background, once the batch before
+// it is filed: the server's MOVE of this batch overlaps the handling of the
+// next (a sixth of a long drain), and the checkpoint still advances in UID
+// order. Should the MOVE fail after the next batch is committed, that batch
+// stays in the inbox and is filed as already handled next time.
+func (s *session) fileLater(ctx context.Context, uids []imap.UID, ds []Disposition) error {
+	if err := s.settle(); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	s.filing = done
+	go func() { done <- s.fileMany(ctx, uids, ds) }()
+	return nil
+}
+
+// settle waits for the batch being filed in the background (fileLater) and
+// returns what filing it returned.
+func (s *session) settle() error {
+	if s.filing == nil {
+		return nil
+	}
+	err := <-s.filing
+	s.filing = nil
+	return err
 }
 
 // callBatch runs HandleBatch; a panic or a wrong number of dispositions is an
@@ -471,6 +500,9 @@ func (s *session) callHandler(ctx context.Context, msg Message) (d Disposition, 
 // file puts a handled message where d says and advances the checkpoint once
 // the message is safe in its destination.
 func (s *session) file(ctx context.Context, uid imap.UID, d Disposition) error {
+	if err := s.settle(); err != nil { // filed in UID order
+		return err
+	}
 	return s.fileMany(ctx, []imap.UID{uid}, []Disposition{d})
 }
 
