@@ -176,7 +176,7 @@ func (e *Engine) askConfirmation(ctx context.Context, st *step, m *mimeparse.Mes
 	if a.lang == "ar" {
 		fix = "لجعل هذه الخطوة غير ضرورية، يمكن لمدير النظام ضبط authentication.authserv_id (أو authentication.provider: microsoft365) في إعدادات consultd، فتُقبل فوراً الرسائل التي يثبت مزوّدك أنها منك."
 	}
-	rm, err := e.Render.Mail(a.lang, render.Confirmation{RoundID: a.roundID, Action: a.action,
+	rm, err := e.render(a.lang, render.Confirmation{RoundID: a.roundID, Action: a.action,
 		Summary: a.summary, From: firstFrom(m), Subject: m.Subject, Received: st.now, Expires: p.ExpiresAt,
 		Hours: int(ConfirmationValidity.Hours()), Why: a.why, Fix: fix, Coalition: e.Cfg.Coalition.Name})
 	if err != nil {

@@ -66,6 +66,7 @@ type step struct {
 	after  []func() // run once the transaction has committed
 	notes  []string // what the reaction limits kept from being sent (limits.go)
 	raw    []byte   // the message being handled, as received (kept for confirmations)
+	pre    prepared // what was read of it ahead, if anything (prepareAhead)
 }
 
 // Handle understands one inbound message and commits its effects. A message
@@ -87,9 +88,11 @@ func (e *Engine) Handle(ctx context.Context, in Incoming) (store.Disposition, er
 func (e *Engine) HandleBatch(ctx context.Context, ins []Incoming) ([]store.Disposition, error) {
 	disps := make([]store.Disposition, len(ins))
 	var key string
+	take, stop := e.prepareAhead(ins)
+	defer stop()
 	err := e.commit(ctx, e.Now(), func(st *step) error {
 		for i, in := range ins {
-			st.now, st.raw, st.notes = e.Now(), in.Raw, nil
+			st.now, st.raw, st.notes, st.pre = e.Now(), in.Raw, nil, take(i)
 			var err error
 			key, disps[i], err = e.handleOne(ctx, st, in)
 			if err != nil {
@@ -110,7 +113,10 @@ func (e *Engine) HandleBatch(ctx context.Context, ins []Incoming) ([]store.Dispo
 // handleOne understands one message inside st's transaction and records it
 // as seen.
 func (e *Engine) handleOne(ctx context.Context, st *step, in Incoming) (string, store.Disposition, error) {
-	m, perr := mimeparse.ParseWith(in.Raw, e.parseOptions())
+	m, perr := st.pre.m, st.pre.perr
+	if !st.pre.done {
+		m, perr = mimeparse.ParseWith(in.Raw, e.parseOptions())
+	}
 	key := messageKey(m, in.Raw)
 	seen, err := store.GetSeen(ctx, st.tx, key)
 	if err != nil {
@@ -338,4 +344,94 @@ func addresses(emails []string) []sender.Address {
 
 func event(ctx context.Context, st *step, roundID, format string, args ...any) error {
 	return store.Event(ctx, st.tx, roundID, st.now, fmt.Sprintf(format, args...))
+}
+
+// render renders d in code, with the HTML only for a right-to-left language:
+// only such a mail keeps it (queue), and writing it for the others was half
+// of rendering a round's opening and a fifth of handling a reply.
+func (e *Engine) render(code string, d render.Data) (render.Mail, error) {
+	if e.Render.Language(code).Dir == lang.RTL {
+		return e.Render.Mail(code, d)
+	}
+	return e.Render.MailText(code, d)
+}
+
+// prepared is what handling a message needs that depends on the message
+// alone: its parse and, for one that carries a reply token, the answer in
+// it. They are most of a reply's cost and touch no state, so a batch
+// prepares the next messages on the other core while one is handled in the
+// transaction (prepareAhead).
+type prepared struct {
+	done bool // false: nothing was prepared, handleOne parses
+	m    *mimeparse.Message
+	perr error
+	ans  *answer.Answer // nil: read when needed (readAnswer)
+}
+
+// aheadMessages bounds how many prepared messages wait for the transaction.
+const aheadMessages = 8
+
+func (e *Engine) prepare(raw []byte) (p prepared) {
+	defer func() {
+		if recover() != nil {
+			// handleOne parses it again, inside the watcher's recover, which
+			// sends the message to review.
+			p = prepared{}
+		}
+	}()
+	m, perr := mimeparse.ParseWith(raw, e.parseOptions())
+	p = prepared{done: true, m: m, perr: perr}
+	if m != nil && e.findToken(m) != "" {
+		a := e.reader().Read(m)
+		p.ans = &a
+	}
+	return p
+}
+
+// prepareAhead prepares ins in order in a goroutine, at most aheadMessages
+// ahead of the one being handled. take(i) waits for message i's (taken
+// once, in order); stop ends the goroutine.
+func (e *Engine) prepareAhead(ins []Incoming) (take func(i int) prepared, stop func()) {
+	if len(ins) < 2 {
+		return func(int) prepared { return prepared{} }, func() {}
+	}
+	out := make([]prepared, len(ins))
+	ready := make([]chan struct{}, len(ins))
+	for i := range ready {
+		ready[i] = make(chan struct{})
+	}
+	slots := make(chan struct{}, aheadMessages)
+	quit, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		for i, in := range ins {
+			select {
+			case slots <- struct{}{}:
+			case <-quit:
+				return
+			}
+			out[i] = e.prepare(in.Raw)
+			close(ready[i])
+		}
+	}()
+	take = func(i int) prepared {
+		<-ready[i]
+		p := out[i]
+		out[i] = prepared{} // its memory goes with the message's handling
+		<-slots
+		return p
+	}
+	stop = func() {
+		close(quit)
+		<-finished
+	}
+	return take, stop
+}
+
+// readAnswer is the answer in m: the one read ahead, or read now.
+func (e *Engine) readAnswer(st *step, m *mimeparse.Message) answer.Answer {
+	if st.pre.ans != nil && st.pre.m == m {
+		return *st.pre.ans
+	}
+	return e.reader().Read(m)
 }

@@ -13,7 +13,6 @@ import (
 	"unicode"
 
 	"consultd/internal/forward"
-	"consultd/internal/lang"
 	"consultd/internal/mimeparse"
 	"consultd/internal/render"
 	"consultd/internal/statement"
@@ -209,14 +208,7 @@ func (e *Engine) consultation(r *store.Round, p *store.Participant, names []stri
 	d := render.Consultation{Round: r, Member: p,
 		Coalition: e.Cfg.Coalition.Name, Inviter: formatAddr(mimeparse.Address{Name: r.InviterName, Address: r.InviterAddress}),
 		Attachments: names, Previous: prev}
-	// Only a right-to-left mail keeps its HTML (queue); writing it for the
-	// others was half of rendering a round's opening.
-	var rm render.Mail
-	if e.Render.Language(code).Dir == lang.RTL {
-		rm, err = e.Render.Mail(code, d)
-	} else {
-		rm, err = e.Render.MailText(code, d)
-	}
+	rm, err := e.render(code, d)
 	if err != nil {
 		return mail{}, false, err
 	}

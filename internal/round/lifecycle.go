@@ -95,7 +95,7 @@ func (e *Engine) remind(ctx context.Context, st *step, r *store.Round) error {
 		if len(to) == 0 {
 			continue
 		}
-		rm, err := e.Render.Mail(p.Language, render.Reminder{Round: r, Member: p, Coalition: e.Cfg.Coalition.Name})
+		rm, err := e.render(p.Language, render.Reminder{Round: r, Member: p, Coalition: e.Cfg.Coalition.Name})
 		if err != nil {
 			return err
 		}

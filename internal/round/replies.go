@@ -35,7 +35,7 @@ func (e *Engine) handleReply(ctx context.Context, st *step, m *mimeparse.Message
 				p.Name, r.ID, r.State), nil, "")
 		return o, err
 	}
-	a := e.reader().Read(m)
+	a := e.readAnswer(st, m)
 	recipients := p.Deliverable()
 	if from != "" && !containsFold(p.Emails, from) {
 		// A valid token from an address we do not know counts for the member,
@@ -84,12 +84,12 @@ func (e *Engine) handleReply(ctx context.Context, st *step, m *mimeparse.Message
 		return o, err
 	}
 	if e.Cfg.Policy.CloseWhenAllAnswered {
-		// Counted in SQL: one answer must not cost a read of every member.
-		left, err := store.CountUnanswered(ctx, st.tx, r.ID)
+		// Asked of an index: one answer must not cost a read of every member.
+		all, err := store.AllAnswered(ctx, st.tx, r.ID)
 		if err != nil {
 			return o, err
 		}
-		if left == 0 {
+		if all {
 			ps, err := store.Participants(ctx, st.tx, r.ID)
 			if err != nil {
 				return o, err
@@ -110,7 +110,7 @@ func (e *Engine) guardedReply(ctx context.Context, st *step, r *store.Round, p *
 	if ok, err := e.allow(ctx, st, reaction{kind: kind.String(), sender: from, roundID: r.ID, in: m}); err != nil || !ok {
 		return err
 	}
-	rm, err := e.Render.Mail(p.Language, data)
+	rm, err := e.render(p.Language, data)
 	if err != nil {
 		return err
 	}

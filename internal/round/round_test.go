@@ -45,7 +45,7 @@ policy: {consultation_period: 72h, reminders_before: [24h, 6h], quorum: 0.5, dec
 const confirmationPolicy = "coordinator_confirmation: never"
 
 type harness struct {
-	t   *testing.T
+	t   testing.TB
 	e   *Engine
 	now time.Time
 	cfg *config.Config
@@ -64,7 +64,7 @@ func newHarnessYAML(t *testing.T, requireApproval bool, extra string) *harness {
 }
 
 // newHarnessConfig is newHarness with the configuration y.
-func newHarnessConfig(t *testing.T, y string) *harness {
+func newHarnessConfig(t testing.TB, y string) *harness {
 	t.Helper()
 	dir := t.TempDir()
 	p := filepath.Join(dir, "c.yaml")

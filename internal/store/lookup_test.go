@@ -164,3 +164,63 @@ func TestToRemindReadsOnlyTheMembersStillOwedAReminder(t *testing.T) {
 		t.Errorf("no reminder due: reminded %q, want nobody", got)
 	}
 }
+
+// TestAllAnsweredAsksAnIndex: whether a round's members have all answered
+// is one lookup in the index of those yet to answer, however many there are
+// (a count read every member, 15,000 rows, for each reply).
+func TestAllAnsweredAsksAnIndex(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "c.db"))
+	defer s.Close()
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	ps := []*Participant{
+		{RoundID: "2026-01", MemberID: "a", Name: "A", Language: "en", Emails: []string{"a@x.example"}, Token: "t1", ConsultMessageID: "c1@x"},
+		{RoundID: "2026-01", MemberID: "b", Name: "B", Language: "en", Emails: []string{"b@x.example"}, Token: "t2", ConsultMessageID: "c2@x"},
+	}
+	all := func() bool {
+		t.Helper()
+		ok, err := AllAnswered(ctx, s.DB(), "2026-01")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	answer := func(p *Participant, pos string) {
+		t.Helper()
+		p.Position = pos
+		if err := s.Tx(ctx, func(tx *sql.Tx) error { return UpdateParticipant(ctx, tx, p) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Tx(ctx, func(tx *sql.Tx) error { return InsertRound(ctx, tx, sampleRound("2026-01", now), nil, ps) }); err != nil {
+		t.Fatal(err)
+	}
+	if all() {
+		t.Fatal("all answered before anyone did")
+	}
+	answer(ps[0], "accept")
+	if all() {
+		t.Fatal("all answered with one member left")
+	}
+	answer(ps[1], "abstain")
+	if !all() {
+		t.Fatal("not all answered once both did")
+	}
+	rows, err := s.DB().QueryContext(ctx, "EXPLAIN QUERY PLAN SELECT 1 FROM participants "+whereUnanswered, "2026-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if p := strings.Join(plan, "; "); !strings.Contains(p, "participants_unanswered") {
+		t.Errorf("plan: %s (want the index of members yet to answer)", p)
+	}
+}

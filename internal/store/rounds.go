@@ -472,12 +472,16 @@ func unmarshalList(data string, into *[]string) error {
 	return json.Unmarshal([]byte(data), into)
 }
 
-// CountUnanswered returns how many of a round's members have not answered.
-func CountUnanswered(ctx context.Context, q Querier, roundID string) (int, error) {
-	var n int
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM participants WHERE round_id=? AND position=''`, roundID).Scan(&n)
-	return n, err
+// AllAnswered reports whether every member of a round has answered: one
+// lookup in the index of those yet to answer, whatever the round's size.
+func AllAnswered(ctx context.Context, q Querier, roundID string) (bool, error) {
+	var left bool
+	err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM participants `+whereUnanswered+`)`, roundID).Scan(&left)
+	return !left, err
 }
+
+// whereUnanswered is the members of a round yet to answer (AllAnswered).
+const whereUnanswered = `WHERE round_id=? AND position=''`
 
 // CountAnswered returns how many of a round's members have answered, and how
 // many members it has, counted in SQL.
