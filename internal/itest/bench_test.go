@@ -873,9 +873,12 @@ func waitUIDsGone(t *testing.T, c *imapclient.Client, last imap.UID, child *floo
 		}
 		return len(res.AllUIDs())
 	}
-	// A fixed, short poll: WaitFor backs off to a second under so long a
-	// limit, which would add up to a second to a drain of a few seconds.
-	deadline := time.Now().Add(limit)
+	// A poll a twentieth of the time waited so far (10 ms at least): the
+	// row's error stays within 5% whether the drain takes 0.2 s or 20 s,
+	// and Dovecot answers a few polls a second at most beside a long one.
+	// (WaitFor backs off to a second under so long a limit.)
+	start := time.Now()
+	deadline := start.Add(limit)
 	for left() > 0 {
 		if child.exited() {
 			t.Fatalf("consultd exited\n%s", tail(logPath, 40))
@@ -883,7 +886,7 @@ func waitUIDsGone(t *testing.T, c *imapclient.Client, last imap.UID, child *floo
 		if time.Now().After(deadline) {
 			t.Fatalf("%d replies still in the INBOX after %v\n%s", left(), limit, tail(logPath, 40))
 		}
-		time.Sleep(50 * time.Millisecond) // polling Dovecot, as cheaply as the row's resolution allows
+		time.Sleep(max(10*time.Millisecond, time.Since(start)/20)) // polling Dovecot, as cheaply as the row's resolution allows
 	}
 }
 
