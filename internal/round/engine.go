@@ -92,7 +92,7 @@ func (e *Engine) HandleBatch(ctx context.Context, ins []Incoming) ([]store.Dispo
 	defer stop()
 	err := e.commit(ctx, e.Now(), func(st *step) error {
 		for i, in := range ins {
-			st.now, st.raw, st.notes, st.pre = e.Now(), in.Raw, nil, take(i)
+			st.now, st.raw, st.notes, st.pre = e.Now(), in.Raw, nil, take()
 			var err error
 			key, disps[i], err = e.handleOne(ctx, st, in)
 			if err != nil {
@@ -389,43 +389,29 @@ func (e *Engine) prepare(raw []byte) (p prepared) {
 }
 
 // prepareAhead prepares ins in order in a goroutine, at most aheadMessages
-// ahead of the one being handled. take(i) waits for message i's (taken
-// once, in order); stop ends the goroutine.
-func (e *Engine) prepareAhead(ins []Incoming) (take func(i int) prepared, stop func()) {
+// ahead of the one being handled: take waits for the next message's (each
+// is taken once, in order); stop ends the goroutine.
+func (e *Engine) prepareAhead(ins []Incoming) (take func() prepared, stop func()) {
 	if len(ins) < 2 {
-		return func(int) prepared { return prepared{} }, func() {}
+		return func() prepared { return prepared{} }, func() {}
 	}
-	out := make([]prepared, len(ins))
-	ready := make([]chan struct{}, len(ins))
-	for i := range ready {
-		ready[i] = make(chan struct{})
-	}
-	slots := make(chan struct{}, aheadMessages)
+	next := make(chan prepared, aheadMessages)
 	quit, finished := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(finished)
-		for i, in := range ins {
+		for _, in := range ins {
 			select {
-			case slots <- struct{}{}:
+			case next <- e.prepare(in.Raw):
 			case <-quit:
 				return
 			}
-			out[i] = e.prepare(in.Raw)
-			close(ready[i])
 		}
 	}()
-	take = func(i int) prepared {
-		<-ready[i]
-		p := out[i]
-		out[i] = prepared{} // its memory goes with the message's handling
-		<-slots
-		return p
-	}
 	stop = func() {
 		close(quit)
 		<-finished
 	}
-	return take, stop
+	return func() prepared { return <-next }, stop
 }
 
 // readAnswer is the answer in m: the one read ahead, or read now.
