@@ -62,21 +62,7 @@ func TestRoundLookupsAreIndexSearches(t *testing.T) {
 		{whereInviterInProgress, []any{"x", "open", "draft", "undecided"}},
 		{whereInviter, []any{"x", "2026-01"}},
 	} {
-		rows, err := db.QueryContext(ctx, "EXPLAIN QUERY PLAN SELECT id FROM rounds "+c.query, c.args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		if p := strings.Join(plan, "; "); !strings.Contains(p, "USING INDEX") || strings.Contains(p, "SCAN rounds") {
+		if p := queryPlan(t, db, "SELECT id FROM rounds "+c.query, c.args...); !strings.Contains(p, "USING INDEX") || strings.Contains(p, "SCAN rounds") {
 			t.Errorf("%s\n  plan: %s (want an index search)", c.query, p)
 		}
 	}
@@ -206,7 +192,15 @@ func TestAllAnsweredAsksAnIndex(t *testing.T) {
 	if !all() {
 		t.Fatal("not all answered once both did")
 	}
-	rows, err := s.DB().QueryContext(ctx, "EXPLAIN QUERY PLAN SELECT 1 FROM participants "+whereUnanswered, "2026-01")
+	if p := queryPlan(t, s.DB(), "SELECT 1 FROM participants "+whereUnanswered, "2026-01"); !strings.Contains(p, "participants_unanswered") {
+		t.Errorf("plan: %s (want the index of members yet to answer)", p)
+	}
+}
+
+// queryPlan is SQLite's plan for query, its steps joined by "; ".
+func queryPlan(t *testing.T, db *sql.DB, query string, args ...any) string {
+	t.Helper()
+	rows, err := db.Query("EXPLAIN QUERY PLAN "+query, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +214,8 @@ func TestAllAnsweredAsksAnIndex(t *testing.T) {
 		}
 		plan = append(plan, detail)
 	}
-	if p := strings.Join(plan, "; "); !strings.Contains(p, "participants_unanswered") {
-		t.Errorf("plan: %s (want the index of members yet to answer)", p)
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
+	return strings.Join(plan, "; ")
 }
