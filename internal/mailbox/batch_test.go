@@ -44,28 +44,36 @@ func (r *batchRecorder) HandleBatch(_ context.Context, ms []Message) ([]Disposit
 	return ds, nil
 }
 
-// countingListener counts the IMAP commands clients send, by name.
-type countingListener struct {
+// moveWatcher is a listener (a pointer: the IMAP server keeps its
+// listeners in a map) that sees each UID MOVE the server receives:
+// onMove is called for each and, when it returns true, the
+// connection is cut before the server reads the command.
+type moveWatcher struct {
 	net.Listener
-	moves *atomic.Int64
+	onMove func() (cut bool)
 }
 
-func (l countingListener) Accept() (net.Conn, error) {
+func (l *moveWatcher) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if err != nil {
 		return nil, err
 	}
-	return countingConn{Conn: c, moves: l.moves}, nil
+	return moveWatchConn{Conn: c, onMove: l.onMove}, nil
 }
 
-type countingConn struct {
+type moveWatchConn struct {
 	net.Conn
-	moves *atomic.Int64
+	onMove func() bool
 }
 
-func (c countingConn) Read(p []byte) (int, error) {
+func (c moveWatchConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
-	c.moves.Add(int64(bytes.Count(bytes.ToUpper(p[:n]), []byte(" UID MOVE "))))
+	for range bytes.Count(bytes.ToUpper(p[:n]), []byte(" UID MOVE ")) {
+		if c.onMove() {
+			c.Conn.Close()
+			return 0, net.ErrClosed
+		}
+	}
 	return n, err
 }
 
@@ -74,7 +82,9 @@ func (c countingConn) Read(p []byte) (int, error) {
 // where the handler said.
 func TestAFullInboxIsFiledInBatches(t *testing.T) {
 	moves := &atomic.Int64{}
-	ts := newWrappedTestServer(t, capsFull, false, func(ln net.Listener) net.Listener { return countingListener{ln, moves} })
+	ts := newWrappedTestServer(t, capsFull, false, func(ln net.Listener) net.Listener {
+		return &moveWatcher{ln, func() bool { moves.Add(1); return false }}
+	})
 	var want []string
 	for i := range 12 {
 		id := fmt.Sprintf("<reply-%02d@mail.gmail.com>", i)
@@ -130,35 +140,6 @@ func TestAFailingBatchIsHandledOneByOne(t *testing.T) {
 	}
 }
 
-// droppingListener cuts the first connection as soon as the client sends
-// its first UID MOVE, before the server has answered it.
-type droppingListener struct {
-	net.Listener
-	dropped *atomic.Bool
-}
-
-func (l droppingListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	return &droppingConn{Conn: c, dropped: l.dropped}, nil
-}
-
-type droppingConn struct {
-	net.Conn
-	dropped *atomic.Bool
-}
-
-func (c *droppingConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	if n > 0 && bytes.Contains(bytes.ToUpper(p[:n]), []byte(" UID MOVE ")) && c.dropped.CompareAndSwap(false, true) {
-		c.Conn.Close()
-		return 0, net.ErrClosed
-	}
-	return n, err
-}
-
 // TestAMoveLostWhileTheNextBatchIsHandledLosesNothing: a batch is moved
 // while the next one is handled. When that MOVE never completes (the
 // connection drops), no message is lost or skipped by the checkpoint: after
@@ -167,7 +148,10 @@ func (c *droppingConn) Read(p []byte) (int, error) {
 // own record of what it has seen keeps them from counting twice).
 func TestAMoveLostWhileTheNextBatchIsHandledLosesNothing(t *testing.T) {
 	dropped := &atomic.Bool{}
-	ts := newWrappedTestServer(t, capsFull, false, func(ln net.Listener) net.Listener { return droppingListener{ln, dropped} })
+	ts := newWrappedTestServer(t, capsFull, false, func(ln net.Listener) net.Listener {
+		// The first MOVE never reaches the server: the connection drops.
+		return &moveWatcher{ln, func() bool { return dropped.CompareAndSwap(false, true) }}
+	})
 	// Messages of 1.5 MB: two to a body batch (bodyBatchBytes), five batches.
 	pad := bytes.Repeat([]byte("x"), 76)
 	var want []string
