@@ -206,3 +206,92 @@ func TestAMoveLostWhileTheNextBatchIsHandledLosesNothing(t *testing.T) {
 		}
 	}
 }
+
+// commandLog is a listener (a pointer, as for moveWatcher) that records
+// each command line clients send.
+type commandLog struct {
+	net.Listener
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *commandLog) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &commandLogConn{Conn: c, log: l}, nil
+}
+
+func (l *commandLog) commands() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.lines)
+}
+
+// commandLogConn is read by one server goroutine, so buf needs no lock.
+type commandLogConn struct {
+	net.Conn
+	log *commandLog
+	buf []byte
+}
+
+func (c *commandLogConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.buf = append(c.buf, p[:n]...)
+	for {
+		i := bytes.Index(c.buf, []byte("\r\n"))
+		if i < 0 {
+			break
+		}
+		c.log.mu.Lock()
+		c.log.lines = append(c.log.lines, string(c.buf[:i]))
+		c.log.mu.Unlock()
+		c.buf = c.buf[i+2:]
+	}
+	return n, err
+}
+
+// TestABacklogOfManyReadsItsSizesBeforeMovingAny: the sizes of a backlog
+// larger than one size FETCH are all learnt before the first batch is
+// moved, so that reading bodies ahead never stops at a FETCH's edge (where
+// the next sizes would wait behind a MOVE), and each size FETCH stays
+// within its bound. Every reply is still handled, in order.
+func TestABacklogOfManyReadsItsSizesBeforeMovingAny(t *testing.T) {
+	cl := &commandLog{}
+	ts := newWrappedTestServer(t, capsFull, false, func(ln net.Listener) net.Listener {
+		cl.Listener = ln
+		return cl
+	})
+	const n = metaChunk + bodyBatchCount + 30
+	var want []string
+	for i := range n {
+		id := fmt.Sprintf("<reply-%04d@mail.gmail.com>", i)
+		want = append(want, id)
+		ts.deliver(gmailReply(id))
+	}
+	h := &batchRecorder{}
+	startWatcher(t, testConfig(ts.addr), h, NewMemCheckpoint())
+	testutil.Eventually(t, testTimeout, "every reply in Processed", func() bool { return len(ts.look("Processed").ids) == n })
+	if got := ts.look("Processed").ids; !slices.Equal(got, want) {
+		t.Errorf("Processed holds the %d replies out of order", len(got))
+	}
+	var sizes, moves int
+	for _, line := range cl.commands() {
+		switch up := strings.ToUpper(line); {
+		case strings.Contains(up, " UID MOVE "):
+			moves++
+		case strings.Contains(up, " UID FETCH ") && strings.Contains(up, "RFC822.SIZE"):
+			sizes++
+			if moves > 0 {
+				t.Errorf("sizes fetched after %d MOVEs: %q", moves, line)
+			}
+		}
+	}
+	if wantSizes := (n + metaChunk - 1) / metaChunk; sizes != wantSizes {
+		t.Errorf("%d size FETCH commands for %d replies, want %d (at most %d UIDs each)", sizes, n, wantSizes, metaChunk)
+	}
+	if moves == 0 {
+		t.Error("no UID MOVE seen: the log misses the commands")
+	}
+}

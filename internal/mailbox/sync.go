@@ -14,7 +14,14 @@ import (
 )
 
 const (
-	metaChunk = 1000 // UIDs per size/date fetch (no bodies: small)
+	metaChunk = 1000 // UIDs per size/date FETCH command (no bodies: small)
+	// metaWindow is how many UIDs' sizes are learnt before their bodies are
+	// read. The body prefetch runs within a window only, and at a window's
+	// edge the connection serializes (the next sizes wait behind the last
+	// MOVE, the first bodies are fetched without overlap): with windows of
+	// 1,000 a drain of 15,000 replies lost about 1.2 s of 7.6 there. A
+	// pending is ~40 bytes, so a window of 20,000 holds under 1 MB.
+	metaWindow = 20 * metaChunk
 	// bodyBatchCount is the most messages per body fetch, per transaction
 	// and per UID MOVE. A MOVE costs the server about the same whatever it
 	// carries: Dovecot (Maildir) took 27 ms for each MOVE of 50 messages and
@@ -61,13 +68,13 @@ func (s *session) sync(ctx context.Context) (err error) {
 	s.left = len(uids)
 	defer s.backlog(0) // a sync that ends, done or failed, holds nothing back
 	for len(uids) > 0 {
-		chunk := uids[:min(len(uids), metaChunk)]
-		uids = uids[len(chunk):]
-		msgs, err := s.fetchMeta(chunk)
+		window := uids[:min(len(uids), metaWindow)]
+		uids = uids[len(window):]
+		msgs, err := s.fetchMeta(window)
 		if err != nil {
 			return err
 		}
-		if err := s.processChunk(ctx, msgs); err != nil {
+		if err := s.processWindow(ctx, msgs); err != nil {
 			return err
 		}
 	}
@@ -180,38 +187,40 @@ func (s *session) putOffOwn(fresh []imap.UID) ([]imap.UID, error) {
 	return now, nil
 }
 
-// fetchMeta learns size and internal date of non-empty uids, in UID order.
+// fetchMeta learns size and internal date of uids, in UID order, with one
+// FETCH per metaChunk UIDs so that no command line grows without bound.
 // UIDs missing from the answer were expunged meanwhile and are dropped.
 func (s *session) fetchMeta(uids []imap.UID) ([]pending, error) {
-	if len(uids) == 0 {
-		return nil, nil // an empty set would kill the connection
-	}
 	opts := &imap.FetchOptions{UID: true, RFC822Size: true, InternalDate: true}
-	var out []pending
-	err := s.do("fetch sizes", func() error {
-		bufs, err := s.c.Fetch(imap.UIDSetNum(uids...), opts).Collect()
+	out := make([]pending, 0, len(uids))
+	for len(uids) > 0 { // an empty set would kill the connection
+		chunk := uids[:min(len(uids), metaChunk)]
+		uids = uids[len(chunk):]
+		err := s.do("fetch sizes", func() error {
+			bufs, err := s.c.Fetch(imap.UIDSetNum(chunk...), opts).Collect()
+			if err != nil {
+				return err
+			}
+			for _, b := range bufs {
+				out = append(out, pending{uid: b.UID, size: b.RFC822Size, internalDate: b.InternalDate})
+			}
+			return nil
+		})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		for _, b := range bufs {
-			out = append(out, pending{uid: b.UID, size: b.RFC822Size, internalDate: b.InternalDate})
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
 	slices.SortFunc(out, func(a, b pending) int { return cmp.Compare(a.uid, b.uid) })
 	return out, nil
 }
 
-// processChunk handles msgs in UID order, fetching bodies in bounded
+// processWindow handles msgs in UID order, fetching bodies in bounded
 // batches; oversized messages go to Review unread. The next batch's bodies
 // are fetched while the current one is handled and filed, so that Dovecot's
 // work and ours overlap (two cores). Only a batch within bodyBatchBytes is
 // fetched ahead, and only beside another: a big message is still read
 // alone, so memory holds at most two small batches, or one big message.
-func (s *session) processChunk(ctx context.Context, msgs []pending) error {
+func (s *session) processWindow(ctx context.Context, msgs []pending) error {
 	units := splitBatches(msgs, s.w.cfg.MaxMessageSize)
 	var ahead *prefetch
 	defer func() {
