@@ -44,32 +44,50 @@ func (r *batchRecorder) HandleBatch(_ context.Context, ms []Message) ([]Disposit
 	return ds, nil
 }
 
-// moveWatcher is a listener (a pointer: the IMAP server keeps its
-// listeners in a map) that sees each UID MOVE the server receives:
-// onMove is called for each and, when it returns true, the
-// connection is cut before the server reads the command.
-type moveWatcher struct {
+// commandWatcher is a listener (a pointer: the IMAP server keeps its
+// listeners in a map) that shows onCommand each command line a client
+// sends, before the server reads it; when onCommand returns true, the
+// connection is cut instead. onCommand is called from every connection's
+// goroutine.
+type commandWatcher struct {
 	net.Listener
-	onMove func() (cut bool)
+	onCommand func(line string) (cut bool)
 }
 
-func (l *moveWatcher) Accept() (net.Conn, error) {
+func (l *commandWatcher) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if err != nil {
 		return nil, err
 	}
-	return moveWatchConn{Conn: c, onMove: l.onMove}, nil
+	return &commandWatchConn{Conn: c, onCommand: l.onCommand}, nil
 }
 
-type moveWatchConn struct {
+// onMove is a commandWatcher hook that calls f for each UID MOVE only.
+func onMove(f func() (cut bool)) func(string) bool {
+	return func(line string) bool { return isMove(line) && f() }
+}
+
+func isMove(line string) bool { return strings.Contains(strings.ToUpper(line), " UID MOVE ") }
+
+// commandWatchConn is read by one server goroutine, so buf (a line not yet
+// ended) needs no lock.
+type commandWatchConn struct {
 	net.Conn
-	onMove func() bool
+	onCommand func(string) bool
+	buf       []byte
 }
 
-func (c moveWatchConn) Read(p []byte) (int, error) {
+func (c *commandWatchConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
-	for range bytes.Count(bytes.ToUpper(p[:n]), []byte(" UID MOVE ")) {
-		if c.onMove() {
+	c.buf = append(c.buf, p[:n]...)
+	for {
+		i := bytes.Index(c.buf, []byte("\r\n"))
+		if i < 0 {
+			break
+		}
+		line := string(c.buf[:i])
+		c.buf = c.buf[i+2:]
+		if c.onCommand(line) {
 			c.Conn.Close()
 			return 0, net.ErrClosed
 		}
@@ -83,7 +101,7 @@ func (c moveWatchConn) Read(p []byte) (int, error) {
 func TestAFullInboxIsFiledInBatches(t *testing.T) {
 	moves := &atomic.Int64{}
 	ts := newWrappedTestServer(t, capsFull, false, func(ln net.Listener) net.Listener {
-		return &moveWatcher{ln, func() bool { moves.Add(1); return false }}
+		return &commandWatcher{ln, onMove(func() bool { moves.Add(1); return false })}
 	})
 	var want []string
 	for i := range 12 {
@@ -150,7 +168,7 @@ func TestAMoveLostWhileTheNextBatchIsHandledLosesNothing(t *testing.T) {
 	dropped := &atomic.Bool{}
 	ts := newWrappedTestServer(t, capsFull, false, func(ln net.Listener) net.Listener {
 		// The first MOVE never reaches the server: the connection drops.
-		return &moveWatcher{ln, func() bool { return dropped.CompareAndSwap(false, true) }}
+		return &commandWatcher{ln, onMove(func() bool { return dropped.CompareAndSwap(false, true) })}
 	})
 	// Messages of 1.5 MB: two to a body batch (bodyBatchBytes), five batches.
 	pad := bytes.Repeat([]byte("x"), 76)
@@ -207,61 +225,21 @@ func TestAMoveLostWhileTheNextBatchIsHandledLosesNothing(t *testing.T) {
 	}
 }
 
-// commandLog is a listener (a pointer, as for moveWatcher) that records
-// each command line clients send.
-type commandLog struct {
-	net.Listener
-	mu    sync.Mutex
-	lines []string
-}
-
-func (l *commandLog) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	return &commandLogConn{Conn: c, log: l}, nil
-}
-
-func (l *commandLog) commands() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return slices.Clone(l.lines)
-}
-
-// commandLogConn is read by one server goroutine, so buf needs no lock.
-type commandLogConn struct {
-	net.Conn
-	log *commandLog
-	buf []byte
-}
-
-func (c *commandLogConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	c.buf = append(c.buf, p[:n]...)
-	for {
-		i := bytes.Index(c.buf, []byte("\r\n"))
-		if i < 0 {
-			break
-		}
-		c.log.mu.Lock()
-		c.log.lines = append(c.log.lines, string(c.buf[:i]))
-		c.log.mu.Unlock()
-		c.buf = c.buf[i+2:]
-	}
-	return n, err
-}
-
 // TestABacklogOfManyReadsItsSizesBeforeMovingAny: the sizes of a backlog
 // larger than one size FETCH are all learnt before the first batch is
 // moved, so that reading bodies ahead never stops at a FETCH's edge (where
 // the next sizes would wait behind a MOVE), and each size FETCH stays
 // within its bound. Every reply is still handled, in order.
 func TestABacklogOfManyReadsItsSizesBeforeMovingAny(t *testing.T) {
-	cl := &commandLog{}
+	var mu sync.Mutex
+	var commands []string
 	ts := newWrappedTestServer(t, capsFull, false, func(ln net.Listener) net.Listener {
-		cl.Listener = ln
-		return cl
+		return &commandWatcher{ln, func(line string) bool {
+			mu.Lock()
+			commands = append(commands, line)
+			mu.Unlock()
+			return false
+		}}
 	})
 	const n = metaChunk + bodyBatchCount + 30
 	var want []string
@@ -277,9 +255,11 @@ func TestABacklogOfManyReadsItsSizesBeforeMovingAny(t *testing.T) {
 		t.Errorf("Processed holds the %d replies out of order", len(got))
 	}
 	var sizes, moves int
-	for _, line := range cl.commands() {
+	mu.Lock()
+	defer mu.Unlock()
+	for _, line := range commands {
 		switch up := strings.ToUpper(line); {
-		case strings.Contains(up, " UID MOVE "):
+		case isMove(line):
 			moves++
 		case strings.Contains(up, " UID FETCH ") && strings.Contains(up, "RFC822.SIZE"):
 			sizes++
