@@ -20,7 +20,8 @@ const (
 	// edge the connection serializes (the next sizes wait behind the last
 	// MOVE, the first bodies are fetched without overlap): with windows of
 	// 1,000 a drain of 15,000 replies lost about 1.2 s of 7.6 there. A
-	// pending is ~40 bytes, so a window of 20,000 holds under 1 MB.
+	// pending is 40 bytes, held twice (the window and its batches), so a
+	// window of 20,000 takes under 2 MB.
 	metaWindow = 20 * metaChunk
 	// bodyBatchCount is the most messages per body fetch, per transaction
 	// and per UID MOVE. A MOVE costs the server about the same whatever it
