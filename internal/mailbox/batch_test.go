@@ -12,6 +12,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
 )
 
 // batchRecorder is a BatchHandler: it remembers each batch, and fails any
@@ -274,4 +277,93 @@ func TestABacklogOfManyReadsItsSizesBeforeMovingAny(t *testing.T) {
 	if moves == 0 {
 		t.Error("no UID MOVE seen: the log misses the commands")
 	}
+}
+
+// TestAReplyMovedAwayWhileABacklogIsReadStaysWhereItWasPut: sizes are
+// learnt for the whole backlog before bodies are read, so a coordinator has
+// time to move a reply elsewhere in their own mail client meanwhile. The
+// watcher then says so in its log and goes on: the reply stays where it was
+// put, handed to nobody, and every other reply is handled, in order.
+func TestAReplyMovedAwayWhileABacklogIsReadStaysWhereItWasPut(t *testing.T) {
+	var ts *testServer
+	started := &atomic.Bool{} // the coordinator's own MOVE passes here too
+	moved := make(chan error, 1)
+	ts = newWrappedTestServer(t, capsFull, false, func(ln net.Listener) net.Listener {
+		// At the first batch's MOVE, before the server reads it, the last
+		// reply (in the last batch, not yet fetched) is moved to Archive.
+		return &commandWatcher{ln, onMove(func() bool {
+			if started.CompareAndSwap(false, true) {
+				moved <- moveLastToArchive(ts.addr)
+			}
+			return false
+		})}
+	})
+	if err := ts.user.Create("Archive", nil); err != nil {
+		t.Fatal(err)
+	}
+	const n = metaChunk + bodyBatchCount + 30
+	var want []string
+	for i := range n {
+		id := fmt.Sprintf("<reply-%04d@mail.gmail.com>", i)
+		want = append(want, id)
+		ts.deliver(gmailReply(id))
+	}
+	last := want[n-1]
+	want = want[:n-1]
+	h := &batchRecorder{}
+	w := startWatcher(t, testConfig(ts.addr), h, NewMemCheckpoint())
+	testutil.Eventually(t, testTimeout, "every other reply in Processed", func() bool { return len(ts.look("Processed").ids) == len(want) })
+	if err := <-moved; err != nil {
+		t.Fatalf("moving the last reply away: %v", err)
+	}
+	if got := ts.look("Processed").ids; !slices.Equal(got, want) {
+		t.Errorf("Processed holds %d replies, want the %d others in order", len(got), len(want))
+	}
+	if got := ts.look("Archive").ids; !slices.Equal(got, []string{last}) {
+		t.Errorf("Archive holds %v, want the reply moved there, %s", got, last)
+	}
+	if got := ts.look("INBOX").ids; len(got) != 0 {
+		t.Errorf("the inbox still holds %v", got)
+	}
+	h.mu.Lock()
+	for _, b := range h.batches {
+		if slices.Contains(b, last) {
+			t.Errorf("the reply moved away was handed over in a batch of %d", len(b))
+		}
+	}
+	h.mu.Unlock()
+	if h.count(last) > 0 {
+		t.Error("the reply moved away was handed over alone")
+	}
+	if !strings.Contains(w.log.String(), "message vanished before it was read") {
+		t.Errorf("the vanished reply is not logged:\n%s", w.log)
+	}
+}
+
+// moveLastToArchive is a coordinator's mail client moving the newest
+// message of the INBOX to Archive.
+func moveLastToArchive(addr string) error {
+	c, err := imapclient.DialInsecure(addr, nil)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.Login(testUser, testPass).Wait(); err != nil {
+		return err
+	}
+	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+		return err
+	}
+	sd, err := c.UIDSearch(&imap.SearchCriteria{}, nil).Wait()
+	if err != nil {
+		return err
+	}
+	uids := sd.AllUIDs()
+	if len(uids) == 0 {
+		return errors.New("the INBOX is empty")
+	}
+	if _, err := c.Move(imap.UIDSetNum(slices.Max(uids)), "Archive").Wait(); err != nil {
+		return err
+	}
+	return c.Logout().Wait()
 }
