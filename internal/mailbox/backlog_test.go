@@ -2,7 +2,6 @@ package mailbox
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"testing"
 
@@ -40,9 +39,7 @@ func (r *backlogRecorder) HandleBatch(ctx context.Context, ms []Message) ([]Disp
 func TestTheWatcherSaysHowManyMessagesWaitBehindTheBatch(t *testing.T) {
 	ts := newTestServer(t, capsFull, false)
 	const n = 2*bodyBatchCount + 30
-	for i := range n {
-		ts.deliver(gmailReply(fmt.Sprintf("<reply-%03d@mail.gmail.com>", i)))
-	}
+	deliverReplies(ts, n)
 	h := &backlogRecorder{}
 	cfg := testConfig(ts.addr)
 	cfg.Backlog = h.backlog

@@ -245,12 +245,7 @@ func TestABacklogOfManyReadsItsSizesBeforeMovingAny(t *testing.T) {
 		}}
 	})
 	const n = metaChunk + bodyBatchCount + 30
-	var want []string
-	for i := range n {
-		id := fmt.Sprintf("<reply-%04d@mail.gmail.com>", i)
-		want = append(want, id)
-		ts.deliver(gmailReply(id))
-	}
+	want := deliverReplies(ts, n)
 	h := &batchRecorder{}
 	startWatcher(t, testConfig(ts.addr), h, NewMemCheckpoint())
 	testutil.Eventually(t, testTimeout, "every reply in Processed", func() bool { return len(ts.look("Processed").ids) == n })
@@ -302,12 +297,7 @@ func TestAReplyMovedAwayWhileABacklogIsReadStaysWhereItWasPut(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = metaChunk + bodyBatchCount + 30
-	var want []string
-	for i := range n {
-		id := fmt.Sprintf("<reply-%04d@mail.gmail.com>", i)
-		want = append(want, id)
-		ts.deliver(gmailReply(id))
-	}
+	want := deliverReplies(ts, n)
 	last := want[n-1]
 	want = want[:n-1]
 	h := &batchRecorder{}
@@ -366,4 +356,15 @@ func moveLastToArchive(addr string) error {
 		return err
 	}
 	return c.Logout().Wait()
+}
+
+// deliverReplies puts n Gmail replies in the INBOX and returns their
+// Message-IDs, in UID order.
+func deliverReplies(ts *testServer, n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("<reply-%05d@mail.gmail.com>", i)
+		ts.deliver(gmailReply(ids[i]))
+	}
+	return ids
 }
